@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package Sibyl needs to build, run and test. Idempotent, never prompts.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  build-essential cmake ninja-build ccache pkg-config git
+  librocksdb-dev libasio-dev libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
+  libsodium-dev libcli11-dev liblz4-dev libsnappy-dev libzstd-dev libbz2-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-cassandra python3-pytest
+)
+# Node.js may come from elsewhere (NodeSource); only ask Debian for it when it is absent.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

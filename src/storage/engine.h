@@ -1,0 +1,89 @@
+#pragma once
+// Engine: what a storage engine must do to hold Sibyl (ARCHITECTURE.md "Data model on storage").
+// It is partition-oriented, with no RocksDB-isms, so that a distributed engine can implement it:
+//   - apply mutations to partitions atomically (one or several, e.g. a logged batch),
+//   - read a slice of one partition in either clustering order, with a limit and a resume key,
+//   - list partitions in token order from a position, for full scans and token() ranges.
+// Every method may be called from any thread concurrently; engines provide their own
+// synchronisation. Tables are identified by an opaque id chosen by schema/ (a UUID string).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/partition.h"
+
+namespace sibyl::storage {
+
+struct TableMutation {
+  std::string table_id;
+  PartitionMutation mutation;
+};
+
+struct SliceQuery {
+  // Clustering ranges in ascending order, not overlapping. Empty means the whole partition.
+  std::vector<ClusteringRange> ranges;
+  bool reversed = false;  // descending clustering order
+  // Resume strictly after this encoded clustering key (in the direction of the read).
+  std::optional<std::string> resume_after;
+  // Stop after this many live rows (the static row does not count).
+  uint64_t row_limit = UINT64_MAX;
+  // Whether the static row is wanted.
+  bool want_static = true;
+  // "Now" in seconds since the epoch, for TTL expiry.
+  int64_t now_seconds = 0;
+};
+
+// A position in token order: a partition, identified by its token and key.
+struct PartitionPosition {
+  int64_t token = 0;
+  std::string partition_key;
+};
+
+struct ScanQuery {
+  // Partitions with start_token (<= or <) token <= end_token, in token order.
+  int64_t start_token = INT64_MIN;
+  bool start_inclusive = true;
+  int64_t end_token = INT64_MAX;
+  // Resume strictly after this partition.
+  std::optional<PartitionPosition> resume_after;
+  uint64_t max_partitions = 1000;
+};
+
+enum class Durability : uint8_t {
+  kSync,      // every acknowledged write is fsynced (group commit)
+  kPeriodic,  // the WAL is fsynced in the background every period
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Creates the storage of a table; OK if it already exists.
+  virtual Status CreateTable(const std::string& table_id) = 0;
+  // Removes a table and all its data; OK if it does not exist.
+  virtual Status DropTable(const std::string& table_id) = 0;
+  // Removes all data of a table, keeping the table.
+  virtual Status TruncateTable(const std::string& table_id) = 0;
+
+  // Applies the mutations atomically and durably (per the configured Durability) before
+  // returning. Writes are blind: no read happens. kNotFound if a table does not exist.
+  virtual Status Apply(const std::vector<TableMutation>& mutations) = 0;
+
+  // Reads a slice of one partition, reconciled. An absent partition gives an empty result.
+  virtual Result<ResolvedPartition> ReadPartition(const std::string& table_id,
+                                                  const std::string& partition_key, int64_t token,
+                                                  const SliceQuery& query) = 0;
+
+  // Lists partitions (that may hold live data) in token order.
+  virtual Result<std::vector<PartitionPosition>> ScanPartitions(const std::string& table_id,
+                                                                const ScanQuery& query) = 0;
+
+  // Flushes memtables and syncs everything (used at clean shutdown and by tests).
+  virtual Status Flush() = 0;
+};
+
+}  // namespace sibyl::storage
