@@ -1,0 +1,65 @@
+#pragma once
+// QueryProcessor: the entry point of query/ for one CQL request. It reads as a short list of
+// stages: parse -> prepare (bind to the schema, validate) -> execute (storage) -> result.
+// Thread-safe: any event-loop thread may call it for any connection.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "cql/protocol/messages.h"
+
+namespace sibyl::storage {
+class Engine;
+}
+
+namespace sibyl::query {
+
+// What system.local and system.peers say about this node.
+struct NodeInfo {
+  std::string listen_address = "127.0.0.1";  // broadcast/listen/rpc address
+  int cql_port = 9042;
+  std::string cluster_name = "Sibyl Cluster";
+  std::string data_center = "datacenter1";
+  std::string rack = "rack1";
+};
+
+// Per-connection state a statement may read or change.
+struct Session {
+  std::string keyspace;  // set by USE; empty when none
+};
+
+class QueryProcessor {
+ public:
+  virtual ~QueryProcessor() = default;
+
+  // QUERY: parse and run `cql` with `params`. Errors carry exact CQL codes (SyntaxError with
+  // position, Invalid, AlreadyExists with detail, ConfigError...).
+  virtual Result<protocol::ResultMessage> Query(Session& session, std::string_view cql,
+                                                const protocol::QueryParameters& params) = 0;
+
+  // PREPARE: returns a PreparedResult whose id is stable for the same text and keyspace.
+  virtual Result<protocol::ResultMessage> Prepare(Session& session, std::string_view cql) = 0;
+
+  // EXECUTE: kUnprepared (with UnpreparedDetail) when the id is unknown.
+  virtual Result<protocol::ResultMessage> Execute(Session& session, std::string_view id,
+                                                  const protocol::QueryParameters& params) = 0;
+
+  // BATCH of INSERT/UPDATE/DELETE, queried or prepared.
+  virtual Result<protocol::ResultMessage> Batch(Session& session,
+                                                const protocol::BatchRequest& batch) = 0;
+
+  // Called after every successful schema change (on the thread that made it), so the server can
+  // send SCHEMA_CHANGE events to registered connections. Set before serving.
+  using SchemaListener = std::function<void(const protocol::SchemaChangeResult&)>;
+  virtual void SetSchemaListener(SchemaListener listener) = 0;
+};
+
+// Opens the processor over `engine`: loads (or creates on first start) the schema, including the
+// system keyspaces. `engine` must outlive the processor.
+Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engine,
+                                                           const NodeInfo& node);
+
+}  // namespace sibyl::query
