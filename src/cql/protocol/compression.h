@@ -1,0 +1,34 @@
+#pragma once
+// Frame body compression negotiated in STARTUP (native_protocol_v4.spec §5):
+//   lz4:    a 4-byte BIG-ENDIAN uncompressed length, then one LZ4 block (Cassandra's format);
+//   snappy: raw snappy.
+// Pure functions; thread-safe.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace sibyl::cql::protocol {
+
+enum class Compression : uint8_t { kNone, kLz4, kSnappy };
+
+// Cap of a decompressed body. Default: the default frame cap (256 MiB).
+inline constexpr size_t kDefaultMaxDecompressedSize = size_t{256} << 20;
+
+// The algorithm named in STARTUP's COMPRESSION option (case-insensitive "lz4", "snappy"), or
+// nullopt if unknown.
+std::optional<Compression> CompressionFromName(std::string_view name);
+std::string_view CompressionName(Compression compression);  // "lz4", "snappy", "none"
+
+// Compresses `input` (kNone: a copy).
+std::string Compress(Compression compression, std::string_view input);
+
+// Decompresses `input`. kProtocolError when the input is corrupt or would decompress to more
+// than `max_size` bytes.
+Result<std::string> Decompress(Compression compression, std::string_view input,
+                               size_t max_size = kDefaultMaxDecompressedSize);
+
+}  // namespace sibyl::cql::protocol
