@@ -1,0 +1,55 @@
+#pragma once
+// The command line and config file of the `sibyl` binary. `sibyl serve --config FILE` reads the
+// same settings as the flags from a TOML/INI-style file (`key = value`, keys spelled like the
+// long flags without dashes: `cql-port = 9042`); flags given on the command line win.
+// See docs/dev/protocol-notes.md ("Running the server").
+
+#include <cstdint>
+#include <string>
+
+#include "storage/engine.h"
+
+namespace sibyl::server {
+
+// Settings of `sibyl serve`. None can be changed without a restart.
+struct ServerConfig {
+  // Directory of all data; the RocksDB database is <data_dir>/db. Default: ./data.
+  std::string data_dir = "./data";
+  // Address every listener binds. Default: 127.0.0.1.
+  std::string listen_address = "127.0.0.1";
+  // CQL native protocol (plain). Default: 9042. 0 picks an ephemeral port.
+  uint16_t cql_port = 9042;
+  // CQL over TLS. Parsed and validated; not opened yet. Default: 9142.
+  uint16_t cql_tls_port = 9142;
+  // HTTP (IAM API, console). Parsed and validated; not opened yet. Default: 8080.
+  uint16_t http_port = 8080;
+  // kSync: every acknowledged write is fsynced; kPeriodic: fsync every periodic_sync_ms.
+  // Default: kSync.
+  storage::Durability durability = storage::Durability::kSync;
+  // Period of the WAL fsync with kPeriodic, in milliseconds. Default: 10000.
+  int periodic_sync_ms = 10000;
+  // Reported in system.local. Default: "Sibyl Cluster".
+  std::string cluster_name = "Sibyl Cluster";
+  // Reported in system.local. Default: datacenter1.
+  std::string data_center = "datacenter1";
+};
+
+// What main() must do after parsing its arguments.
+struct CommandLine {
+  enum class Action : uint8_t { kServe, kExit };
+  Action action = Action::kExit;
+  // kExit: the process exit code (0 for --help and --version) and the text to print (to stdout
+  // when the code is 0, else to stderr: the error and a usage hint).
+  int exit_code = 0;
+  std::string output;
+  ServerConfig config;  // kServe
+};
+
+// Parses `sibyl [--help|--version] serve [flags]`. Unknown flags, subcommands and config keys,
+// and invalid values, give kExit with a non-zero code. Reads the --config file if given.
+CommandLine ParseCommandLine(int argc, const char* const* argv);
+
+// "0.1.0"
+const char* SibylVersion();
+
+}  // namespace sibyl::server

@@ -1,0 +1,236 @@
+#include "server/connection_state.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <type_traits>
+
+#include "server/query_processor.h"
+
+namespace sibyl::server {
+
+using cql::protocol::Compression;
+using cql::protocol::FrameHeader;
+using cql::protocol::Opcode;
+namespace protocol = cql::protocol;
+
+namespace {
+
+// Cassandra StartupMessage: any CQL 3.x is accepted (the server speaks 3.4.4).
+Status CheckCqlVersion(const std::map<std::string, std::string>& options) {
+  auto it = options.find("CQL_VERSION");
+  if (it == options.end()) return ProtocolError("Missing value CQL_VERSION in STARTUP message");
+  const std::string& version = it->second;
+  const auto dot = version.find('.');
+  const std::string major = version.substr(0, dot);
+  if (major != "3") {
+    return ProtocolError(fmt::format(
+        "CQL version {} is not supported by the binary protocol (supported version is 3.4.4)",
+        version));
+  }
+  return Status::OK();
+}
+
+std::string UnexpectedMessage(const protocol::Request& request, std::string_view expecting) {
+  return fmt::format("Unexpected message {}, {}",
+                     protocol::OpcodeName(static_cast<uint8_t>(protocol::RequestOpcode(request))),
+                     expecting);
+}
+
+}  // namespace
+
+size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAction>* actions) {
+  size_t consumed = 0;
+  while (!closed_) {
+    const std::string_view rest = input.substr(consumed);
+    FrameHeader header;
+    Status status = protocol::DecodeHeader(rest, &header, limits_.max_body_length);
+    if (status.code() == ErrorCode::kNeedMoreData) break;
+    if (!status.ok()) {
+      // Bad version, direction or length: the next frame boundary is unknown, so answer on the
+      // client's stream in a version it can read (drivers downgrade on this) and close.
+      FrameAction action;
+      action.kind = FrameAction::Kind::kRespondAndClose;
+      action.version = protocol::ResponseVersionFor(header.version);
+      action.stream = header.stream;
+      action.frame = protocol::EncodeErrorFrame(action.version, header.stream, status);
+      actions->push_back(std::move(action));
+      closed_ = true;
+      return input.size();
+    }
+    const size_t total = header.size() + static_cast<size_t>(header.length);
+    if (rest.size() < total) break;
+    actions->push_back(HandleFrame(header, rest.substr(header.size(), header.length)));
+    consumed += total;
+    if (actions->back().kind == FrameAction::Kind::kRespondAndClose) closed_ = true;
+  }
+  return consumed;
+}
+
+FrameAction ConnectionState::HandleFrame(const FrameHeader& header, std::string_view body) {
+  try {
+    if (version_ && header.version != *version_) {
+      return Error(header, ProtocolError(fmt::format(
+                               "Invalid message version. Got v{} but previous messages on this "
+                               "connection had version v{}",
+                               header.version, *version_)));
+    }
+    version_ = header.version;
+    std::string decompressed;
+    if (protocol::HasFlag(header.flags, protocol::FrameFlag::kCompression)) {
+      if (compression_ == Compression::kNone) {
+        return Error(header, ProtocolError("Received a compressed frame but no compression was "
+                                           "negotiated in STARTUP"));
+      }
+      auto result = protocol::Decompress(compression_, body,
+                                         static_cast<size_t>(limits_.max_body_length));
+      if (!result.ok()) return Error(header, result.status());
+      decompressed = std::move(result).value();
+      body = decompressed;
+    }
+    auto request = protocol::DecodeRequest(static_cast<Opcode>(header.opcode), header.version,
+                                           body, header.flags);
+    if (!request.ok()) return Error(header, request.status());
+    return HandleRequest(header, std::move(request).value());
+  } catch (const std::exception& e) {
+    spdlog::error("CQL: unexpected exception handling {} on stream {}: {}",
+                  protocol::OpcodeName(header.opcode), header.stream, e.what());
+    return Error(header, Status(ErrorCode::kServerError, fmt::format("Unexpected error: {}",
+                                                                     e.what())));
+  } catch (...) {
+    spdlog::error("CQL: unknown exception handling {} on stream {}",
+                  protocol::OpcodeName(header.opcode), header.stream);
+    return Error(header, Status(ErrorCode::kServerError, "Unexpected error"));
+  }
+}
+
+FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::Request request) {
+  if (std::holds_alternative<protocol::OptionsRequest>(request)) {
+    return Respond(header, Opcode::kSupported, protocol::EncodeSupported());
+  }
+  if (const auto* startup = std::get_if<protocol::StartupRequest>(&request)) {
+    if (phase_ != Phase::kUninitialized) {
+      return Error(header,
+                   ProtocolError("Unexpected message STARTUP, the connection is already initialized"));
+    }
+    Status status = CheckCqlVersion(startup->options);
+    if (!status.ok()) return Error(header, status);
+    Compression compression = Compression::kNone;
+    if (auto it = startup->options.find("COMPRESSION"); it != startup->options.end()) {
+      auto named = protocol::CompressionFromName(it->second);
+      if (!named) {
+        return Error(header,
+                     ProtocolError(fmt::format("Unknown compression algorithm: {}", it->second)));
+      }
+      compression = *named;
+    }
+    // READY itself goes out uncompressed: the client enables compression when it sees it. This
+    // is where AUTHENTICATE will be answered instead once auth exists (kAuthenticating).
+    FrameAction ready = Respond(header, Opcode::kReady, protocol::EncodeReady());
+    compression_ = compression;
+    phase_ = Phase::kReady;
+    return ready;
+  }
+  if (phase_ == Phase::kUninitialized) {
+    return Error(header, ProtocolError(UnexpectedMessage(request, "expecting STARTUP or OPTIONS")));
+  }
+  if (phase_ == Phase::kAuthenticating &&
+      !std::holds_alternative<protocol::AuthResponseRequest>(request)) {
+    return Error(header, ProtocolError(UnexpectedMessage(request, "expecting SASL_RESPONSE")));
+  }
+  if (std::holds_alternative<protocol::AuthResponseRequest>(request)) {
+    return Error(header,
+                 ProtocolError(UnexpectedMessage(request, "authentication is not enabled")));
+  }
+  if (const auto* reg = std::get_if<protocol::RegisterRequest>(&request)) {
+    bool schema_change = false;
+    for (const auto& type : reg->event_types) {
+      if (type == "SCHEMA_CHANGE") {
+        schema_change = true;
+      } else if (type != "TOPOLOGY_CHANGE" && type != "STATUS_CHANGE") {
+        return Error(header, ProtocolError(fmt::format("Invalid value '{}' for Event.Type", type)));
+      }
+    }
+    // A single node never changes topology or status, so only SCHEMA_CHANGE is ever sent.
+    schema_change_events_ = schema_change_events_ || schema_change;
+    return Respond(header, Opcode::kReady, protocol::EncodeReady());
+  }
+  FrameAction action;
+  action.kind = FrameAction::Kind::kExecute;
+  action.request = std::move(request);
+  action.version = header.version;
+  action.stream = header.stream;
+  return action;
+}
+
+FrameAction ConnectionState::Respond(const FrameHeader& header, Opcode opcode,
+                                     std::string body) const {
+  FrameAction action;
+  action.kind = FrameAction::Kind::kRespond;
+  action.version = header.version;
+  action.stream = header.stream;
+  action.frame = ResponseFrame(header.version, header.stream, opcode, body);
+  return action;
+}
+
+FrameAction ConnectionState::Error(const FrameHeader& header, const Status& status) const {
+  FrameAction action;
+  action.kind = FrameAction::Kind::kRespond;
+  action.version = header.version;
+  action.stream = header.stream;
+  action.frame = ErrorFrame(header.version, header.stream, status);
+  return action;
+}
+
+std::string ConnectionState::ResponseFrame(uint8_t version, int16_t stream, Opcode opcode,
+                                           std::string_view body) const {
+  return protocol::EncodeResponseFrame(version, stream, opcode, body, compression_);
+}
+
+std::string ConnectionState::ErrorFrame(uint8_t version, int16_t stream,
+                                        const Status& status) const {
+  return protocol::EncodeErrorFrame(version, stream, status, compression_);
+}
+
+std::optional<std::string> ConnectionState::SchemaChangeEventFrame(
+    const protocol::SchemaChangeResult& change) const {
+  if (!schema_change_events_ || closed_ || !version_) return std::nullopt;
+  return ResponseFrame(*version_, protocol::kEventStream, Opcode::kEvent,
+                       protocol::EncodeSchemaChangeEvent(change));
+}
+
+std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session& session,
+                                const protocol::Request& request, uint8_t version, int16_t stream,
+                                Compression compression) {
+  Result<protocol::ResultMessage> result = InternalError("not a query request");
+  try {
+    if (const auto* q = std::get_if<protocol::QueryRequest>(&request)) {
+      result = processor.Query(session, q->query, q->params);
+    } else if (const auto* p = std::get_if<protocol::PrepareRequest>(&request)) {
+      result = processor.Prepare(session, p->query);
+    } else if (const auto* e = std::get_if<protocol::ExecuteRequest>(&request)) {
+      result = processor.Execute(session, e->id, e->params);
+    } else if (const auto* b = std::get_if<protocol::BatchRequest>(&request)) {
+      result = processor.Batch(session, *b);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("CQL: unexpected exception executing a request on stream {}: {}", stream,
+                  e.what());
+    result = Status(ErrorCode::kServerError, fmt::format("Unexpected error: {}", e.what()));
+  } catch (...) {
+    spdlog::error("CQL: unknown exception executing a request on stream {}", stream);
+    result = Status(ErrorCode::kServerError, "Unexpected error");
+  }
+  if (!result.ok()) {
+    if (CqlWireCode(result.status().code()) == 0) {
+      // Internal codes reach the client as SERVER_ERROR; keep a trace of the real cause.
+      spdlog::warn("CQL: server error on stream {}: {}", stream, result.status().ToString());
+    }
+    return protocol::EncodeErrorFrame(version, stream, result.status(), compression);
+  }
+  return protocol::EncodeResponseFrame(version, stream, Opcode::kResult,
+                                       protocol::EncodeResult(*result, version), compression);
+}
+
+}  // namespace sibyl::server

@@ -1,0 +1,141 @@
+#include "server/cql_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/query_processor.h"
+#include "server/connection.h"
+
+namespace sibyl::server {
+
+struct CqlServer::Impl {
+  explicit Impl(size_t worker_threads) : workers(worker_threads) {}
+
+  void Accept();
+
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  asio::thread_pool workers;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> retry_timer;  // re-arms accept after an error (EMFILE)
+  std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
+  query::QueryProcessor* processor = nullptr;
+  ConnectionLimits limits;
+  size_t next_context = 0;  // only touched by the acceptor's thread
+  bool stopped = false;
+};
+
+void CqlServer::Impl::Accept() {
+  asio::io_context& target = *contexts[next_context];
+  next_context = (next_context + 1) % contexts.size();
+  acceptor->async_accept(target, [this](const asio::error_code& error,
+                                        asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
+    if (error) {
+      // E.g. out of file descriptors: do not spin; try again shortly.
+      spdlog::warn("CQL: accept failed: {}", error.message());
+      retry_timer->expires_after(std::chrono::milliseconds(100));
+      retry_timer->async_wait([this](const asio::error_code& e) {
+        if (!e && acceptor->is_open()) Accept();
+      });
+      return;
+    }
+    asio::error_code ec;
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    auto connection =
+        std::make_shared<Connection>(std::move(socket), *processor, workers, registry, limits);
+    if (registry->Add(connection)) {
+      connection->Start();
+    } else {
+      connection->Close();  // shutting down
+    }
+    Accept();
+  });
+}
+
+CqlServer::CqlServer(query::QueryProcessor& processor, CqlServerOptions options)
+    : options_(std::move(options)), processor_(processor) {}
+
+CqlServer::~CqlServer() { Stop(); }
+
+Status CqlServer::Start() {
+  const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  const int io_threads = options_.io_threads > 0 ? options_.io_threads : cores;
+  const int worker_threads =
+      options_.worker_threads > 0 ? options_.worker_threads : std::max(4, 2 * io_threads);
+  impl_ = std::make_unique<Impl>(static_cast<size_t>(worker_threads));
+  impl_->processor = &processor_;
+  impl_->limits = options_.limits;
+  for (int i = 0; i < io_threads; ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));
+  }
+
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(options_.listen_address, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("Invalid listen address '{}': {}", options_.listen_address,
+                              ec.message()));
+  }
+  const asio::ip::tcp::endpoint endpoint(address, options_.port);
+  impl_->acceptor = std::make_unique<asio::ip::tcp::acceptor>(*impl_->contexts[0]);
+  impl_->retry_timer = std::make_unique<asio::steady_timer>(*impl_->contexts[0]);
+  auto& acceptor = *impl_->acceptor;
+  const auto fail = [&](const asio::error_code& error) {
+    return Status(ErrorCode::kIOError, fmt::format("Cannot listen on {}:{}: {}",
+                                                   options_.listen_address, options_.port,
+                                                   error.message()));
+  };
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail(ec);
+  if (acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec); ec) return fail(ec);
+  if (acceptor.bind(endpoint, ec); ec) return fail(ec);
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return fail(ec);
+  bound_port_ = acceptor.local_endpoint(ec).port();
+
+  // The listener holds the registry, not the server: an event after Stop() finds it closed.
+  processor_.SetSchemaListener(
+      [registry = impl_->registry](const cql::protocol::SchemaChangeResult& change) {
+        registry->BroadcastSchemaChange(change);
+      });
+
+  impl_->Accept();
+  for (auto& context : impl_->contexts) {
+    impl_->threads.emplace_back([context = context.get()] {
+      for (;;) {
+        try {
+          context->run();
+          return;
+        } catch (const std::exception& e) {
+          // A handler escaped its own boundary: keep the loop (and other connections) alive.
+          spdlog::error("CQL: event loop caught an exception: {}", e.what());
+        }
+      }
+    });
+  }
+  return Status::OK();
+}
+
+void CqlServer::Stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  // 1. Stop accepting (on the acceptor's own thread), 2. close connections, 3. wait for running
+  // requests, 4. let the event loops run out of work and join them.
+  asio::post(*impl_->contexts[0], [impl = impl_.get()] {
+    asio::error_code ec;
+    impl->acceptor->close(ec);
+    impl->retry_timer->cancel();
+  });
+  impl_->registry->CloseAll();
+  impl_->workers.join();
+  impl_->guards.clear();
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+size_t CqlServer::connection_count() const { return impl_ ? impl_->registry->size() : 0; }
+
+}  // namespace sibyl::server
