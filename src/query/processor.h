@@ -11,6 +11,8 @@
 #include "common/status.h"
 #include "cql/protocol/messages.h"
 
+#include "query/namespaces.h"
+
 namespace sibyl::storage {
 class Engine;
 }

@@ -1,0 +1,97 @@
+// BATCH: the mutations of every child statement are applied in one atomic engine write, so a
+// LOGGED batch is all-or-nothing (and UNLOGGED gets the same guarantee for free on one node).
+#include <fmt/format.h>
+
+#include "query/statement.h"
+#include "query/term.h"
+
+namespace sibyl::query {
+namespace {
+
+class BatchStatement final : public CqlStatement {
+ public:
+  std::vector<std::shared_ptr<const ModificationStatement>> children;
+  std::optional<PreparedTerm> timestamp;
+
+  Result<protocol::ResultMessage> Execute(QueryContext& context,
+                                          const ExecutionParams& params) const override {
+    std::optional<int64_t> batch_ts;
+    if (timestamp) {
+      ASSIGN_OR_RETURN(std::string v, EvaluateRequired(*timestamp, params.values, "timestamp"));
+      batch_ts = types::DeserializeBigint(v);
+    } else if (params.default_timestamp) {
+      batch_ts = params.default_timestamp;
+    } else {
+      batch_ts = NextWriteTimestamp();
+    }
+    std::vector<storage::TableMutation> all;
+    for (const auto& child : children) {
+      ASSIGN_OR_RETURN(auto mutations, child->BuildMutations(params, batch_ts));
+      for (auto& m : mutations) all.push_back(std::move(m));
+    }
+    RETURN_IF_ERROR(ApplyMutations(context, all));
+    return protocol::ResultMessage(protocol::VoidResult{});
+  }
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStatement& s,
+                                                         size_t bind_count, const Session& session,
+                                                         QueryContext& context) {
+  if (s.type == parser::BatchStatement::Type::kCounter) return Unsupported("COUNTER batches");
+  auto batch = std::make_shared<BatchStatement>();
+  BindSpecs specs(bind_count);
+  if (s.using_clause.ttl) return InvalidRequest("Global TTL on the BATCH statement is not supported.");
+  if (s.using_clause.timestamp) {
+    ASSIGN_OR_RETURN(batch->timestamp, PrepareTerm(s.using_clause.timestamp,
+                                                   types::Type(types::Kind::kBigint),
+                                                   "[timestamp]", specs));
+  }
+  std::vector<protocol::ColumnSpec> merged = specs.specs;
+  for (const auto& child_ast : s.statements) {
+    ASSIGN_OR_RETURN(auto child, PrepareStatement(*child_ast, session, context));
+    if (!child->is_modification()) {
+      return InvalidRequest("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH");
+    }
+    auto modification = std::static_pointer_cast<const ModificationStatement>(child);
+    if (batch->timestamp && modification->has_own_timestamp()) {
+      return InvalidRequest(
+          "Timestamp must be set either on BATCH or individual statements");
+    }
+    // Child statements index their markers over the whole batch text.
+    for (size_t i = 0; i < child->bind_specs.size() && i < merged.size(); ++i) {
+      if (!child->bind_specs[i].name.empty()) merged[i] = child->bind_specs[i];
+    }
+    batch->children.push_back(std::move(modification));
+  }
+  batch->bind_specs = std::move(merged);
+  return std::shared_ptr<const CqlStatement>(std::move(batch));
+}
+
+// The BATCH protocol message: each entry is its own statement with its own values.
+Result<protocol::ResultMessage> ExecuteBatchMessage(
+    QueryContext& context, Session& session, const protocol::BatchRequest& request,
+    const std::vector<std::shared_ptr<const CqlStatement>>& statements) {
+  if (request.type == protocol::BatchRequest::Type::kCounter) return Unsupported("COUNTER batches");
+  int64_t batch_ts = request.default_timestamp ? *request.default_timestamp : NextWriteTimestamp();
+  std::vector<storage::TableMutation> all;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (!statements[i]->is_modification()) {
+      return InvalidRequest("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH");
+    }
+    const auto& stmt = static_cast<const ModificationStatement&>(*statements[i]);
+    if (request.entries[i].values.size() != stmt.bind_specs.size()) {
+      return InvalidRequest(fmt::format(
+          "There were {} markers(?) in CQL but {} bound variables", stmt.bind_specs.size(),
+          request.entries[i].values.size()));
+    }
+    ExecutionParams params{session, request.entries[i].values, request.consistency};
+    ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(params, batch_ts));
+    for (auto& m : mutations) all.push_back(std::move(m));
+  }
+  RETURN_IF_ERROR(ApplyMutations(context, all));
+  return protocol::ResultMessage(protocol::VoidResult{});
+}
+
+}  // namespace sibyl::query

@@ -1,0 +1,484 @@
+// INSERT, UPDATE and DELETE: preparation (Cassandra's validation rules and texts) and the
+// mutations they write. Writes are blind (no read): INSERT writes a row marker, UPDATE does not;
+// a null value is a cell tombstone; DELETE writes row, range or partition tombstones.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "common/clock.h"
+#include "query/statement.h"
+#include "query/where_clause.h"
+#include "schema/schema_store.h"
+
+namespace sibyl::query {
+
+using schema::ColumnKind;
+using schema::ColumnMetadata;
+using schema::TableMetadata;
+
+namespace {
+
+constexpr int32_t kMaxTtl = 630720000;  // 20 years, Cassandra's MAX_TTL
+
+struct PreparedUsing {
+  std::optional<PreparedTerm> ttl;
+  std::optional<PreparedTerm> timestamp;
+};
+
+Result<PreparedUsing> PrepareUsing(const parser::UsingClause& using_clause, BindSpecs& specs) {
+  PreparedUsing out;
+  if (using_clause.ttl) {
+    ASSIGN_OR_RETURN(out.ttl, PrepareTerm(using_clause.ttl, types::Type(types::Kind::kInt),
+                                          "[ttl]", specs));
+  }
+  if (using_clause.timestamp) {
+    ASSIGN_OR_RETURN(out.timestamp,
+                     PrepareTerm(using_clause.timestamp, types::Type(types::Kind::kBigint),
+                                 "[timestamp]", specs));
+  }
+  return out;
+}
+
+struct WriteTime {
+  int64_t timestamp = 0;
+  int32_t ttl = 0;
+  int64_t now_seconds = 0;
+};
+
+Result<WriteTime> EvaluateUsing(const PreparedUsing& u, const TableMetadata& table,
+                                const ExecutionParams& params,
+                                std::optional<int64_t> batch_timestamp, bool use_default_ttl) {
+  WriteTime w;
+  w.now_seconds = NowSeconds();
+  if (u.timestamp) {
+    bool unset = false;
+    ASSIGN_OR_RETURN(types::Value v, u.timestamp->Evaluate(params.values, &unset));
+    if (!unset) {
+      if (!v) return InvalidRequest("Invalid null value of timestamp");
+      w.timestamp = types::DeserializeBigint(*v);
+    }
+    if (unset) w.timestamp = NextWriteTimestamp();
+  } else if (batch_timestamp) {
+    w.timestamp = *batch_timestamp;
+  } else if (params.default_timestamp) {
+    w.timestamp = *params.default_timestamp;
+  } else {
+    w.timestamp = NextWriteTimestamp();
+  }
+  if (use_default_ttl) w.ttl = table.options.default_time_to_live;
+  if (u.ttl) {
+    bool unset = false;
+    ASSIGN_OR_RETURN(types::Value v, u.ttl->Evaluate(params.values, &unset));
+    if (!unset) {
+      if (!v) return InvalidRequest("Invalid null value of TTL");
+      int32_t ttl = types::DeserializeInt(*v);
+      if (ttl < 0) return InvalidRequest(fmt::format("A TTL must be greater or equal to 0, but was {}", ttl));
+      if (ttl > kMaxTtl) {
+        return InvalidRequest(fmt::format("ttl is too large. requested ({}) maximum ({})", ttl, kMaxTtl));
+      }
+      w.ttl = ttl;
+    }
+  }
+  return w;
+}
+
+storage::Cell MakeCell(const types::Value& value, const WriteTime& w) {
+  storage::Cell cell;
+  cell.timestamp = w.timestamp;
+  if (!value) {
+    cell.tombstone = true;
+    cell.local_deletion_time = w.now_seconds;
+    return cell;
+  }
+  cell.value = *value;
+  if (w.ttl > 0) {
+    cell.ttl = w.ttl;
+    cell.local_deletion_time = w.now_seconds + w.ttl;
+  }
+  return cell;
+}
+
+Status CheckWritable(const TableMetadata& table) {
+  if (table.is_virtual) {
+    return Status(ErrorCode::kUnauthorized,
+                  fmt::format("{} keyspace is not user-modifiable.", table.keyspace));
+  }
+  return Status::OK();
+}
+
+Status RefuseConditions(const parser::Conditions& conditions) {
+  if (conditions.any()) return Unsupported("conditional updates (IF ...; lightweight transactions)");
+  return Status::OK();
+}
+
+std::vector<uint16_t> PartitionKeyIndexes(const TableMetadata& table, const BindSpecs& specs) {
+  std::vector<uint16_t> out;
+  for (size_t i = 0; i < table.partition_key.size(); ++i) {
+    const std::string& name = table.partition_key_column(i).name;
+    bool found = false;
+    for (size_t m = 0; m < specs.specs.size(); ++m) {
+      if (specs.filled[m] && specs.specs[m].name == name) {
+        out.push_back(static_cast<uint16_t>(m));
+        found = true;
+        break;
+      }
+    }
+    if (!found) return {};
+  }
+  return out;
+}
+
+// ---- INSERT ---------------------------------------------------------------------------------
+
+class InsertStatement final : public ModificationStatement {
+ public:
+  std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> values;
+  PreparedUsing using_clause;
+  // False for an INSERT of static columns only, without the clustering key: no row is written.
+  bool writes_row = true;
+
+  bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
+
+  Result<std::vector<storage::TableMutation>> BuildMutations(
+      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+    ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, true));
+    std::vector<std::string> pk(table->partition_key.size());
+    std::string clustering;
+    std::vector<std::string> ck(table->clustering.size());
+    storage::Row row;
+    storage::Row static_row;
+    bool has_static = false;
+    for (const auto& [column, term] : values) {
+      bool unset = false;
+      ASSIGN_OR_RETURN(types::Value v, term.Evaluate(params.values, &unset));
+      if (column->is_primary_key()) {
+        if (unset) return InvalidRequest("Invalid unset value for column " + column->name);
+        if (!v) return InvalidRequest("Invalid null value in condition for column " + column->name);
+        if (column->kind == ColumnKind::kPartitionKey) {
+          pk[column->position] = std::move(*v);
+        } else {
+          ck[column->position] = std::move(*v);
+        }
+        continue;
+      }
+      if (unset) continue;
+      if (column->kind == ColumnKind::kStatic) {
+        static_row.cells[column->name] = MakeCell(v, w);
+        has_static = true;
+      } else {
+        row.cells[column->name] = MakeCell(v, w);
+      }
+    }
+    for (const auto& c : pk) {
+      if (c.empty()) return InvalidRequest("Key may not be empty");
+    }
+    PartitionTarget target = MakePartitionTarget(std::move(pk));
+    for (size_t i = 0; i < ck.size(); ++i) {
+      types::AppendClusteringComponent(table->clustering_column(i).type,
+                                       table->clustering_column(i).order, ck[i], &clustering);
+    }
+    storage::PartitionMutation m;
+    m.partition_key = std::move(target.key);
+    m.token = target.token;
+    if (writes_row) {
+      row.clustering = std::move(clustering);
+      row.marker.timestamp = w.timestamp;
+      if (w.ttl > 0) {
+        row.marker.ttl = w.ttl;
+        row.marker.expires_at = w.now_seconds + w.ttl;
+      }
+      m.rows.push_back(std::move(row));
+    }
+    if (has_static) m.static_row = std::move(static_row);
+    return std::vector<storage::TableMutation>{{table->id, std::move(m)}};
+  }
+};
+
+// ---- UPDATE ---------------------------------------------------------------------------------
+
+class UpdateStatement final : public ModificationStatement {
+ public:
+  std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> assignments;
+  WhereClause where;
+  PreparedUsing using_clause;
+  bool static_only = false;
+
+  bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
+
+  Result<std::vector<storage::TableMutation>> BuildMutations(
+      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+    ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, true));
+    ASSIGN_OR_RETURN(auto partitions, EvaluatePartitions(where, *table, params.values));
+    std::vector<std::string> keys;
+    if (!table->clustering.empty() && where.HasClusteringRestrictions()) {
+      ASSIGN_OR_RETURN(keys, EvaluateClusteringKeys(where, *table, params.values));
+    } else if (table->clustering.empty()) {
+      keys.push_back("");
+    }
+    storage::Row row;
+    storage::Row static_row;
+    for (const auto& [column, term] : assignments) {
+      bool unset = false;
+      ASSIGN_OR_RETURN(types::Value v, term.Evaluate(params.values, &unset));
+      if (unset) continue;
+      (column->kind == ColumnKind::kStatic ? static_row : row).cells[column->name] = MakeCell(v, w);
+    }
+    std::vector<storage::TableMutation> out;
+    for (auto& p : partitions) {
+      storage::PartitionMutation m;
+      m.partition_key = p.key;
+      m.token = p.token;
+      if (!static_row.cells.empty()) m.static_row = static_row;
+      if (!row.cells.empty()) {
+        for (const auto& key : keys) {
+          storage::Row r = row;
+          r.clustering = key;
+          m.rows.push_back(std::move(r));
+        }
+      }
+      out.push_back({table->id, std::move(m)});
+    }
+    return out;
+  }
+};
+
+// ---- DELETE ---------------------------------------------------------------------------------
+
+class DeleteStatement final : public ModificationStatement {
+ public:
+  std::vector<const ColumnMetadata*> columns;
+  WhereClause where;
+  PreparedUsing using_clause;
+
+  bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
+
+  Result<std::vector<storage::TableMutation>> BuildMutations(
+      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+    ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, false));
+    ASSIGN_OR_RETURN(auto partitions, EvaluatePartitions(where, *table, params.values));
+    storage::Deletion deletion{w.timestamp, w.now_seconds};
+    std::vector<storage::TableMutation> out;
+    ClusteringRanges ranges;
+    if (!table->clustering.empty()) {
+      ASSIGN_OR_RETURN(ranges, EvaluateClusteringRanges(where, *table, params.values));
+    }
+    bool full_rows = where.ClusteringFullyEq(*table);
+    for (auto& p : partitions) {
+      storage::PartitionMutation m;
+      m.partition_key = p.key;
+      m.token = p.token;
+      if (!columns.empty()) {
+        storage::Row row;
+        storage::Row static_row;
+        for (const auto* c : columns) {
+          storage::Cell cell;
+          cell.timestamp = w.timestamp;
+          cell.tombstone = true;
+          cell.local_deletion_time = w.now_seconds;
+          (c->kind == ColumnKind::kStatic ? static_row : row).cells[c->name] = cell;
+        }
+        if (!static_row.cells.empty()) m.static_row = std::move(static_row);
+        if (!row.cells.empty()) {
+          if (table->clustering.empty()) {
+            m.rows.push_back(row);
+          } else {
+            for (const auto& r : ranges.ranges) {
+              storage::Row copy = row;
+              copy.clustering = r.start.prefix;
+              m.rows.push_back(std::move(copy));
+            }
+          }
+        }
+      } else if (table->clustering.empty()) {
+        storage::Row row;
+        row.deletion = deletion;
+        m.rows.push_back(std::move(row));
+      } else if (ranges.all) {
+        m.partition_deletion = deletion;
+      } else if (full_rows) {
+        for (const auto& r : ranges.ranges) {
+          storage::Row row;
+          row.clustering = r.start.prefix;
+          row.deletion = deletion;
+          m.rows.push_back(std::move(row));
+        }
+      } else {
+        for (const auto& r : ranges.ranges) m.range_tombstones.push_back({r, deletion});
+      }
+      out.push_back({table->id, std::move(m)});
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& context,
+                                                               const ExecutionParams& params) const {
+  ASSIGN_OR_RETURN(auto mutations, BuildMutations(params, std::nullopt));
+  RETURN_IF_ERROR(ApplyMutations(context, mutations));
+  return protocol::ResultMessage(protocol::VoidResult{});
+}
+
+Status ApplyMutations(QueryContext& context, const std::vector<storage::TableMutation>& mutations) {
+  if (mutations.empty()) return Status::OK();
+  Status s = context.engine.Apply(mutations);
+  if (s.code() == ErrorCode::kNotFound) {
+    // The table was dropped while the statement ran.
+    return InvalidRequest("unconfigured table (dropped while writing)");
+  }
+  return s;
+}
+
+Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertStatement& s,
+                                                          size_t bind_count, const Session& session,
+                                                          QueryContext& context) {
+  auto snapshot = context.schema.snapshot();
+  ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
+  RETURN_IF_ERROR(CheckWritable(*table));
+  if (s.json) return Unsupported("INSERT JSON");
+  RETURN_IF_ERROR(RefuseConditions(s.conditions));
+  auto stmt = std::make_shared<InsertStatement>();
+  stmt->table = table;
+  BindSpecs specs(bind_count);
+  specs.keyspace = table->keyspace;
+  specs.table = table->name;
+  if (s.columns.size() != s.values.size()) {
+    return InvalidRequest("Unmatched column names/values");
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < s.columns.size(); ++i) {
+    const ColumnMetadata* column = table->FindColumn(s.columns[i]);
+    if (column == nullptr) return InvalidRequest("Undefined column name " + s.columns[i]);
+    if (!seen.insert(column->name).second) {
+      return InvalidRequest("Multiple definitions found for column " + column->name);
+    }
+    if (column->type.IsCollection() && !column->type.frozen()) {
+      return Unsupported("writing non-frozen collection column " + column->name);
+    }
+    ASSIGN_OR_RETURN(auto term, PrepareTerm(s.values[i], column->type, column->name, specs));
+    stmt->values.emplace_back(column, std::move(term));
+  }
+  for (size_t i = 0; i < table->partition_key.size(); ++i) {
+    if (!seen.count(table->partition_key_column(i).name)) {
+      return InvalidRequest("Some partition key parts are missing: " +
+                            table->partition_key_column(i).name);
+    }
+  }
+  bool has_regular = false;
+  for (const auto& [column, term] : stmt->values) has_regular |= column->kind == ColumnKind::kRegular;
+  for (size_t i = 0; i < table->clustering.size(); ++i) {
+    const std::string& name = table->clustering_column(i).name;
+    if (!seen.count(name)) {
+      // Only static columns may be written without the clustering key.
+      if (has_regular || seen.size() == table->partition_key.size() || !table->has_static) {
+        return InvalidRequest("Some clustering keys are missing: " + name);
+      }
+      stmt->writes_row = false;
+    }
+  }
+  ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
+  stmt->bind_specs = specs.specs;
+  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  return std::shared_ptr<const CqlStatement>(std::move(stmt));
+}
+
+Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateStatement& s,
+                                                          size_t bind_count, const Session& session,
+                                                          QueryContext& context) {
+  auto snapshot = context.schema.snapshot();
+  ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
+  RETURN_IF_ERROR(CheckWritable(*table));
+  RETURN_IF_ERROR(RefuseConditions(s.conditions));
+  auto stmt = std::make_shared<UpdateStatement>();
+  stmt->table = table;
+  BindSpecs specs(bind_count);
+  specs.keyspace = table->keyspace;
+  specs.table = table->name;
+  ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
+  std::set<std::string> seen;
+  bool only_static = true;
+  for (const auto& a : s.assignments) {
+    const ColumnMetadata* column = table->FindColumn(a.column);
+    if (column == nullptr) return InvalidRequest("Undefined column name " + a.column);
+    if (column->is_primary_key()) {
+      return InvalidRequest(fmt::format("PRIMARY KEY part {} found in SET part", column->name));
+    }
+    if (a.kind != parser::Assignment::Kind::kSet) {
+      return Unsupported("collection, counter and field operations in UPDATE");
+    }
+    if (column->type.IsCollection() && !column->type.frozen()) {
+      return Unsupported("writing non-frozen collection column " + column->name);
+    }
+    if (!seen.insert(column->name).second) {
+      return InvalidRequest("Multiple definitions found for column " + column->name);
+    }
+    only_static &= column->kind == ColumnKind::kStatic;
+    ASSIGN_OR_RETURN(auto term, PrepareTerm(a.value, column->type, column->name, specs));
+    stmt->assignments.emplace_back(column, std::move(term));
+  }
+  ASSIGN_OR_RETURN(stmt->where, AnalyzeWhere(*table, s.where, StatementKind::kUpdate, false, specs));
+  if (!table->clustering.empty()) {
+    if (only_static && !stmt->where.HasClusteringRestrictions()) {
+      stmt->static_only = true;
+    } else if (!stmt->where.ClusteringFullyEq(*table)) {
+      for (const auto& r : stmt->where.clustering) {
+        if (r.kind == ColumnRestriction::Kind::kSlice) {
+          return InvalidRequest(fmt::format(
+              "Slice restrictions are not supported on the clustering columns in UPDATE "
+              "statements"));
+        }
+      }
+      size_t restricted = stmt->where.multi ? stmt->where.multi->columns.size()
+                                            : stmt->where.clustering.size();
+      return InvalidRequest("Some clustering keys are missing: " +
+                            table->clustering_column(restricted).name);
+    } else if (only_static) {
+      return InvalidRequest(
+          "Invalid restrictions on clustering columns since the UPDATE statement modifies only "
+          "static columns");
+    }
+  }
+  stmt->bind_specs = specs.specs;
+  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  return std::shared_ptr<const CqlStatement>(std::move(stmt));
+}
+
+Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteStatement& s,
+                                                          size_t bind_count, const Session& session,
+                                                          QueryContext& context) {
+  auto snapshot = context.schema.snapshot();
+  ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
+  RETURN_IF_ERROR(CheckWritable(*table));
+  RETURN_IF_ERROR(RefuseConditions(s.conditions));
+  if (s.using_clause.ttl) return InvalidRequest("Cannot provide custom TTL for DELETE statements");
+  auto stmt = std::make_shared<DeleteStatement>();
+  stmt->table = table;
+  BindSpecs specs(bind_count);
+  specs.keyspace = table->keyspace;
+  specs.table = table->name;
+  bool only_static = !s.columns.empty();
+  for (const auto& target : s.columns) {
+    const ColumnMetadata* column = table->FindColumn(target.column);
+    if (column == nullptr) return InvalidRequest("Undefined column name " + target.column);
+    if (column->is_primary_key()) {
+      return InvalidRequest(fmt::format(
+          "Invalid identifier {} for deletion (should not be a PRIMARY KEY part)", column->name));
+    }
+    if (target.key || !target.field.empty()) return Unsupported("deleting collection elements or fields");
+    only_static &= column->kind == ColumnKind::kStatic;
+    stmt->columns.push_back(column);
+  }
+  ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
+  ASSIGN_OR_RETURN(stmt->where, AnalyzeWhere(*table, s.where, StatementKind::kDelete, false, specs));
+  if (!s.columns.empty() && !table->clustering.empty() && !only_static &&
+      !stmt->where.ClusteringFullyEq(*table)) {
+    return InvalidRequest(
+        "Range deletions are not supported for specific columns");
+  }
+  stmt->bind_specs = specs.specs;
+  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  return std::shared_ptr<const CqlStatement>(std::move(stmt));
+}
+
+}  // namespace sibyl::query

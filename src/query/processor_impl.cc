@@ -1,0 +1,236 @@
+// The query processor: parse -> prepare -> execute, plus the prepared-statement cache.
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "cql/parser/parser.h"
+#include "cql/types/key_encoding.h"
+#include "query/processor.h"
+#include "query/statement.h"
+#include "query/system_tables.h"
+#include "schema/schema_store.h"
+#include "storage/engine.h"
+
+namespace sibyl::query {
+namespace {
+
+constexpr const char* kLocalTableId = "sibyl_local";
+
+std::string Md5(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string Hex(std::string_view bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// This node's host id: made once, kept in an internal table.
+Result<std::string> LoadHostId(storage::Engine& engine) {
+  RETURN_IF_ERROR(engine.CreateTable(kLocalTableId));
+  const std::string key = "local";
+  int64_t token = types::Murmur3Token(key);
+  storage::SliceQuery slice;
+  slice.now_seconds = NowSeconds();
+  ASSIGN_OR_RETURN(auto partition, engine.ReadPartition(kLocalTableId, key, token, slice));
+  for (const auto& row : partition.rows) {
+    auto it = row.cells.find("host_id");
+    if (it != row.cells.end()) return it->second.value;
+  }
+  std::string host_id = types::UuidToString(types::RandomUuid());
+  storage::PartitionMutation m;
+  m.partition_key = key;
+  m.token = token;
+  storage::Row row;
+  row.cells["host_id"].timestamp = NowMicros();
+  row.cells["host_id"].value = host_id;
+  m.rows.push_back(std::move(row));
+  RETURN_IF_ERROR(engine.Apply({{kLocalTableId, std::move(m)}}));
+  return host_id;
+}
+
+class QueryProcessorImpl final : public QueryProcessor {
+ public:
+  QueryProcessorImpl(storage::Engine& engine, const NodeInfo& node,
+                     std::unique_ptr<schema::SchemaStore> schema,
+                     std::unique_ptr<SystemTables> system_tables)
+      : node_(node),
+        schema_(std::move(schema)),
+        system_tables_(std::move(system_tables)),
+        context_{*schema_, engine, node_, *system_tables_,
+                 [this](const protocol::SchemaChangeResult& change) { Notify(change); }} {}
+
+  Result<protocol::ResultMessage> Query(Session& session, std::string_view cql,
+                                        const protocol::QueryParameters& params) override {
+    ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
+    ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
+    return Run(*stmt, *ast, session, params);
+  }
+
+  Result<protocol::ResultMessage> Prepare(Session& session, std::string_view cql) override {
+    ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
+    ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
+    std::string id = Md5(session.keyspace + std::string(cql));
+    {
+      std::unique_lock lock(cache_mu_);
+      if (prepared_.size() > kMaxPrepared) prepared_.clear();
+      prepared_[id] = Entry{std::string(cql), session.keyspace, ast, stmt};
+    }
+    protocol::PreparedResult result;
+    result.id = id;
+    const std::string ks = stmt->table ? stmt->table->keyspace : "";
+    const std::string table = stmt->table ? stmt->table->name : "";
+    result.bind_metadata.columns = stmt->bind_specs;
+    for (auto& c : result.bind_metadata.columns) {
+      if (c.keyspace.empty()) c.keyspace = ks;
+      if (c.table.empty()) c.table = table;
+    }
+    result.partition_key_indexes = stmt->partition_key_indexes;
+    result.result_metadata = stmt->result_metadata;
+    return protocol::ResultMessage(std::move(result));
+  }
+
+  Result<protocol::ResultMessage> Execute(Session& session, std::string_view id,
+                                          const protocol::QueryParameters& params) override {
+    ASSIGN_OR_RETURN(Entry entry, Lookup(id));
+    return Run(*entry.statement, *entry.ast, session, params);
+  }
+
+  Result<protocol::ResultMessage> Batch(Session& session,
+                                        const protocol::BatchRequest& batch) override {
+    std::vector<std::shared_ptr<const CqlStatement>> statements;
+    for (const auto& entry : batch.entries) {
+      if (entry.prepared) {
+        ASSIGN_OR_RETURN(Entry e, Lookup(entry.query_or_id));
+        statements.push_back(e.statement);
+      } else {
+        ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(entry.query_or_id));
+        ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
+        statements.push_back(std::move(stmt));
+      }
+    }
+    return ExecuteBatchMessage(context_, session, batch, statements);
+  }
+
+  void SetSchemaListener(SchemaListener listener) override {
+    std::lock_guard lock(listener_mu_);
+    listener_ = std::move(listener);
+  }
+
+ private:
+  static constexpr size_t kMaxPrepared = 100000;
+
+  struct Entry {
+    std::string query;
+    std::string keyspace;
+    std::shared_ptr<const parser::Statement> ast;
+    std::shared_ptr<const CqlStatement> statement;
+  };
+
+  void Notify(const protocol::SchemaChangeResult& change) {
+    SchemaListener listener;
+    {
+      std::lock_guard lock(listener_mu_);
+      listener = listener_;
+    }
+    if (listener) listener(change);
+  }
+
+  // The cached statement for `id`, prepared again if its table changed since.
+  Result<Entry> Lookup(std::string_view id) {
+    Entry entry;
+    {
+      std::shared_lock lock(cache_mu_);
+      auto it = prepared_.find(std::string(id));
+      if (it == prepared_.end()) {
+        return Status(ErrorCode::kUnprepared,
+                      fmt::format("Prepared query with ID {} not found (either the query was not "
+                                  "prepared on this host (maybe the host has been restarted?) or "
+                                  "you have prepared too many queries and it got evicted from the "
+                                  "internal cache)",
+                                  Hex(id)),
+                      UnpreparedDetail{std::string(id)});
+      }
+      entry = it->second;
+    }
+    const auto& table = entry.statement->table;
+    if (table) {
+      auto current = schema_->snapshot()->FindTable(table->keyspace, table->name);
+      if (current != table) {
+        Session session{entry.keyspace};
+        ASSIGN_OR_RETURN(entry.statement, PrepareStatement(*entry.ast, session, context_));
+        std::unique_lock lock(cache_mu_);
+        prepared_[std::string(id)] = entry;
+      }
+    }
+    return entry;
+  }
+
+  // Maps named values to marker positions, checks the count, and executes.
+  Result<protocol::ResultMessage> Run(const CqlStatement& stmt, const parser::Statement& ast,
+                                      Session& session, const protocol::QueryParameters& params) {
+    const std::vector<protocol::BoundValue>* values = &params.values;
+    std::vector<protocol::BoundValue> ordered;
+    if (!params.value_names.empty()) {
+      ordered.resize(stmt.bind_specs.size(), protocol::BoundValue::Unset());
+      for (size_t i = 0; i < stmt.bind_specs.size(); ++i) {
+        const std::string& marker_name =
+            i < ast.bind_markers.size() && !ast.bind_markers[i].name.empty()
+                ? ast.bind_markers[i].name
+                : stmt.bind_specs[i].name;
+        bool found = false;
+        for (size_t v = 0; v < params.value_names.size() && v < params.values.size(); ++v) {
+          if (params.value_names[v] == marker_name) {
+            ordered[i] = params.values[v];
+            found = true;
+            break;
+          }
+        }
+        if (!found) return InvalidRequest("No value has been provided for bind variable " + marker_name);
+      }
+      values = &ordered;
+    }
+    if (values->size() != stmt.bind_specs.size()) {
+      return InvalidRequest(fmt::format("There were {} markers(?) in CQL but {} bound variables",
+                                        stmt.bind_specs.size(), values->size()));
+    }
+    ExecutionParams exec{session, *values, params.consistency, params.page_size,
+                         params.paging_state, params.skip_metadata, params.default_timestamp};
+    return stmt.Execute(context_, exec);
+  }
+
+  NodeInfo node_;
+  std::unique_ptr<schema::SchemaStore> schema_;
+  std::unique_ptr<SystemTables> system_tables_;
+  QueryContext context_;
+
+  std::mutex listener_mu_;
+  SchemaListener listener_;  // GUARDED_BY(listener_mu_)
+
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, Entry> prepared_;  // GUARDED_BY(cache_mu_)
+};
+
+}  // namespace
+
+Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engine,
+                                                           const NodeInfo& node) {
+  ASSIGN_OR_RETURN(std::string host_id, LoadHostId(engine));
+  ASSIGN_OR_RETURN(auto schema, schema::SchemaStore::Open(engine, SystemTables::Keyspaces()));
+  auto system_tables = std::make_unique<SystemTables>(node, host_id);
+  return std::unique_ptr<QueryProcessor>(std::make_unique<QueryProcessorImpl>(
+      engine, node, std::move(schema), std::move(system_tables)));
+}
+
+}  // namespace sibyl::query

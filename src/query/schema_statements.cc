@@ -1,0 +1,524 @@
+// DDL and USE: CREATE/ALTER/DROP KEYSPACE, CREATE/ALTER/DROP TABLE, TRUNCATE. Validation follows
+// Cassandra 4 (texts copied where drivers and users match them). DDL is synchronous: the schema
+// store has persisted and published the change before the response is sent.
+#include <fmt/format.h>
+
+#include <regex>
+#include <set>
+
+#include "common/clock.h"
+#include "query/properties.h"
+#include "query/statement.h"
+#include "schema/schema_store.h"
+
+namespace sibyl::query {
+
+using schema::ColumnKind;
+using schema::ColumnMetadata;
+using schema::KeyspaceMetadata;
+using schema::TableMetadata;
+
+namespace {
+
+constexpr int32_t kMaxTtl = 630720000;
+
+Status ValidateName(const std::string& name, const char* what) {
+  static const std::regex kName("^\\w{1,48}$");
+  if (!std::regex_match(name, kName)) {
+    return InvalidRequest(fmt::format(
+        "{} name must not be empty, more than 48 characters long, or contain "
+        "non-alphanumeric-underscore characters (got \"{}\")",
+        what, name));
+  }
+  return Status::OK();
+}
+
+Status NotModifiable(const std::string& keyspace) {
+  return Status(ErrorCode::kUnauthorized,
+                fmt::format("{} keyspace is not user-modifiable.", keyspace));
+}
+
+protocol::SchemaChangeResult Change(const char* type, const char* target, std::string keyspace,
+                                    std::string name = "") {
+  return protocol::SchemaChangeResult{type, target, std::move(keyspace), std::move(name), {}};
+}
+
+Result<protocol::ResultMessage> Announce(QueryContext& context, protocol::SchemaChangeResult change) {
+  if (context.notify_schema_change) context.notify_schema_change(change);
+  return protocol::ResultMessage(std::move(change));
+}
+
+// replication = {...}: validated and stored with the class fully qualified.
+Result<std::map<std::string, std::string>> Replication(const parser::Property& property,
+                                                       const std::string& keyspace) {
+  ASSIGN_OR_RETURN(auto options, PropertyMap(property));
+  auto cls = options.find("class");
+  if (cls == options.end()) return ConfigError("Missing replication strategy class");
+  std::string name = cls->second;
+  const std::string prefix = "org.apache.cassandra.locator.";
+  std::string short_name = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+  std::map<std::string, std::string> out;
+  auto check_factor = [&](const std::string& key, const std::string& value) -> Status {
+    char* end = nullptr;
+    long v = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || v < 0) {
+      return ConfigError(fmt::format("Replication factor must be non-negative integer; found {}", value));
+    }
+    return Status::OK();
+  };
+  if (short_name == "SimpleStrategy") {
+    out["class"] = prefix + short_name;
+    auto rf = options.find("replication_factor");
+    if (rf == options.end()) {
+      return ConfigError("SimpleStrategy requires a replication_factor strategy option.");
+    }
+    RETURN_IF_ERROR(check_factor("replication_factor", rf->second));
+    for (const auto& [k, v] : options) {
+      if (k != "class" && k != "replication_factor") {
+        return ConfigError(fmt::format(
+            "Unrecognized strategy option {{{}}} passed to SimpleStrategy for keyspace {}", k,
+            keyspace));
+      }
+    }
+    out["replication_factor"] = rf->second;
+    return out;
+  }
+  if (short_name == "NetworkTopologyStrategy") {
+    out["class"] = prefix + short_name;
+    for (const auto& [k, v] : options) {
+      if (k == "class") continue;
+      RETURN_IF_ERROR(check_factor(k, v));
+      out[k] = v;
+    }
+    return out;
+  }
+  if (short_name == "SingleRegionStrategy") {
+    // Amazon Keyspaces' single-Region class: accepted and stored as written.
+    out["class"] = short_name;
+    for (const auto& [k, v] : options) {
+      if (k != "class") out[k] = v;
+    }
+    return out;
+  }
+  if (short_name == "LocalStrategy" || short_name == "EverywhereStrategy") {
+    return ConfigError(fmt::format("Unable to use given strategy class: {} is reserved for internal use.", name));
+  }
+  return ConfigError(fmt::format("Unable to find replication strategy class '{}'", name.find('.') == std::string::npos ? prefix + name : name));
+}
+
+Status ApplyKeyspaceProperties(const std::vector<parser::Property>& properties,
+                               KeyspaceMetadata& ks, bool require_replication) {
+  bool has_replication = false;
+  std::set<std::string> seen;
+  for (const auto& p : properties) {
+    if (!seen.insert(p.name).second) {
+      return SyntaxError(fmt::format("Multiple definition for property '{}'", p.name));
+    }
+    if (p.name == "replication") {
+      ASSIGN_OR_RETURN(ks.replication, Replication(p, ks.name));
+      has_replication = true;
+    } else if (p.name == "durable_writes") {
+      ASSIGN_OR_RETURN(ks.durable_writes, PropertyBool(p));
+    } else if (p.name == "tags") {
+      ASSIGN_OR_RETURN(ks.tags, PropertyMap(p));
+    } else {
+      return SyntaxError(fmt::format("Unknown property '{}'", p.name));
+    }
+  }
+  if (require_replication && !has_replication) {
+    return ConfigError("Missing mandatory replication strategy class");
+  }
+  return Status::OK();
+}
+
+Status ApplyTableProperties(const std::vector<parser::Property>& properties, TableMetadata& t) {
+  auto& o = t.options;
+  std::set<std::string> seen;
+  for (const auto& p : properties) {
+    const std::string& n = p.name;
+    if (!seen.insert(n).second) {
+      return SyntaxError(fmt::format("Multiple definition for property '{}'", n));
+    }
+    if (n == "comment") {
+      ASSIGN_OR_RETURN(o.comment, PropertyText(p));
+    } else if (n == "default_time_to_live") {
+      ASSIGN_OR_RETURN(o.default_time_to_live, PropertyInt(p));
+      if (o.default_time_to_live < 0) {
+        return ConfigError(fmt::format("default_time_to_live must be greater than or equal to 0 (got {})", o.default_time_to_live));
+      }
+      if (o.default_time_to_live > kMaxTtl) {
+        return ConfigError(fmt::format("default_time_to_live must be less than or equal to {} (got {})", kMaxTtl, o.default_time_to_live));
+      }
+    } else if (n == "gc_grace_seconds") {
+      ASSIGN_OR_RETURN(o.gc_grace_seconds, PropertyInt(p));
+      if (o.gc_grace_seconds < 0) return ConfigError("gc_grace_seconds must be greater than or equal to 0");
+    } else if (n == "bloom_filter_fp_chance") {
+      ASSIGN_OR_RETURN(o.bloom_filter_fp_chance, PropertyDouble(p));
+    } else if (n == "crc_check_chance") {
+      ASSIGN_OR_RETURN(o.crc_check_chance, PropertyDouble(p));
+    } else if (n == "dclocal_read_repair_chance") {
+      ASSIGN_OR_RETURN(o.dclocal_read_repair_chance, PropertyDouble(p));
+    } else if (n == "read_repair_chance") {
+      ASSIGN_OR_RETURN(o.read_repair_chance, PropertyDouble(p));
+    } else if (n == "max_index_interval") {
+      ASSIGN_OR_RETURN(o.max_index_interval, PropertyInt(p));
+    } else if (n == "min_index_interval") {
+      ASSIGN_OR_RETURN(o.min_index_interval, PropertyInt(p));
+    } else if (n == "memtable_flush_period_in_ms") {
+      ASSIGN_OR_RETURN(o.memtable_flush_period_in_ms, PropertyInt(p));
+    } else if (n == "speculative_retry") {
+      ASSIGN_OR_RETURN(o.speculative_retry, PropertyText(p));
+    } else if (n == "cdc") {
+      ASSIGN_OR_RETURN(o.cdc, PropertyBool(p));
+    } else if (n == "caching") {
+      ASSIGN_OR_RETURN(o.caching, PropertyMap(p));
+    } else if (n == "compaction") {
+      ASSIGN_OR_RETURN(o.compaction, PropertyMap(p));
+      if (!o.compaction.count("class")) {
+        return ConfigError("Missing sub-option 'class' for the 'compaction' option.");
+      }
+    } else if (n == "compression") {
+      ASSIGN_OR_RETURN(o.compression, PropertyMap(p));
+    } else if (n == "custom_properties") {
+      ASSIGN_OR_RETURN(o.custom_properties_json, PropertyJson(p));
+    } else if (n == "tags") {
+      ASSIGN_OR_RETURN(t.tags, PropertyMap(p));
+    } else if (n == "extensions" || n == "read_repair" || n == "additional_write_policy") {
+      // Accepted and not stored: they mean nothing on one node.
+    } else {
+      return SyntaxError(fmt::format("Unknown property '{}'", n));
+    }
+  }
+  return Status::OK();
+}
+
+std::string ResolveKeyspace(const std::string& written, const Session& session) {
+  return written.empty() ? session.keyspace : written;
+}
+
+Status NoKeyspace() {
+  return InvalidRequest(
+      "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
+}
+
+Result<types::Type> ColumnType(const parser::TypeName& name, const std::string& column) {
+  auto type = types::ParseTypeName(name.ToString());
+  if (!type.ok()) return type.status();
+  if (type->kind() == types::Kind::kCounter) return Unsupported("counter columns (" + column + ")");
+  if (type->IsCollection() && !type->frozen()) {
+    return Unsupported("non-frozen collection columns (" + column + "); use frozen<...>");
+  }
+  return *type;
+}
+
+// ---- statements -----------------------------------------------------------------------------
+
+class SchemaStatement final : public CqlStatement {
+ public:
+  explicit SchemaStatement(std::shared_ptr<const parser::Statement> ast) : ast_(std::move(ast)) {}
+
+  Result<protocol::ResultMessage> Execute(QueryContext& context,
+                                          const ExecutionParams& params) const override {
+    return std::visit(
+        [&](const auto& s) -> Result<protocol::ResultMessage> { return Run(s, context, params); },
+        ast_->body);
+  }
+
+ private:
+  template <typename T>
+  Result<protocol::ResultMessage> Run(const T&, QueryContext&, const ExecutionParams&) const {
+    return InternalError("not a schema statement");
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::UseStatement& s, QueryContext& context,
+                                      const ExecutionParams& params) const {
+    auto snapshot = context.schema.snapshot();
+    if (snapshot->FindKeyspace(s.keyspace) == nullptr) {
+      return InvalidRequest(fmt::format("Keyspace '{}' does not exist", s.keyspace));
+    }
+    params.session.keyspace = s.keyspace;
+    return protocol::ResultMessage(protocol::SetKeyspaceResult{s.keyspace});
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::CreateKeyspaceStatement& s,
+                                      QueryContext& context, const ExecutionParams&) const {
+    RETURN_IF_ERROR(ValidateName(s.keyspace, "Keyspace"));
+    KeyspaceMetadata ks;
+    ks.name = s.keyspace;
+    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, true));
+    Status st = context.schema.CreateKeyspace(ks);
+    if (st.code() == ErrorCode::kAlreadyExists && s.if_not_exists == parser::IfNotExists::kYes) {
+      return protocol::ResultMessage(protocol::VoidResult{});
+    }
+    RETURN_IF_ERROR(st);
+    return Announce(context, Change("CREATED", "KEYSPACE", s.keyspace));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::AlterKeyspaceStatement& s,
+                                      QueryContext& context, const ExecutionParams&) const {
+    auto snapshot = context.schema.snapshot();
+    const KeyspaceMetadata* existing = snapshot->FindKeyspace(s.keyspace);
+    if (existing == nullptr) {
+      return ConfigError(fmt::format("Cannot alter non existing keyspace '{}'.", s.keyspace));
+    }
+    if (existing->is_system) return NotModifiable(s.keyspace);
+    KeyspaceMetadata ks = *existing;
+    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, false));
+    if (s.add_tags) {
+      ASSIGN_OR_RETURN(auto tags, TermToTextMap(s.add_tags, "tags"));
+      for (auto& [k, v] : tags) ks.tags[k] = v;
+    }
+    if (s.drop_tags) {
+      ASSIGN_OR_RETURN(auto tags, TermToTextMap(s.drop_tags, "tags"));
+      for (auto& [k, v] : tags) ks.tags.erase(k);
+    }
+    RETURN_IF_ERROR(context.schema.AlterKeyspace(ks));
+    return Announce(context, Change("UPDATED", "KEYSPACE", s.keyspace));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::DropKeyspaceStatement& s,
+                                      QueryContext& context, const ExecutionParams& params) const {
+    auto snapshot = context.schema.snapshot();
+    const KeyspaceMetadata* existing = snapshot->FindKeyspace(s.keyspace);
+    if (existing != nullptr && existing->is_system) return NotModifiable(s.keyspace);
+    Status st = existing ? context.schema.DropKeyspace(s.keyspace) : NotFound(s.keyspace);
+    if (st.code() == ErrorCode::kNotFound) {
+      if (s.if_exists == parser::IfExists::kYes) return protocol::ResultMessage(protocol::VoidResult{});
+      return ConfigError(fmt::format("Cannot drop non existing keyspace '{}'.", s.keyspace));
+    }
+    RETURN_IF_ERROR(st);
+    if (params.session.keyspace == s.keyspace) params.session.keyspace.clear();
+    return Announce(context, Change("DROPPED", "KEYSPACE", s.keyspace));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::CreateTableStatement& s, QueryContext& context,
+                                      const ExecutionParams& params) const {
+    std::string keyspace = ResolveKeyspace(s.table.keyspace, params.session);
+    if (keyspace.empty()) return NoKeyspace();
+    auto snapshot = context.schema.snapshot();
+    const KeyspaceMetadata* ks = snapshot->FindKeyspace(keyspace);
+    if (ks == nullptr) return InvalidRequest(fmt::format("Keyspace {} does not exist", keyspace));
+    if (ks->is_system) return NotModifiable(keyspace);
+    RETURN_IF_ERROR(ValidateName(s.table.name, "Table"));
+    if (s.compact_storage) return Unsupported("COMPACT STORAGE");
+    if (ks->tables.count(s.table.name)) {
+      if (s.if_not_exists == parser::IfNotExists::kYes) return protocol::ResultMessage(protocol::VoidResult{});
+      return Status(ErrorCode::kAlreadyExists,
+                    fmt::format("Cannot add already existing table \"{}\" to keyspace \"{}\"",
+                                s.table.name, keyspace),
+                    AlreadyExistsDetail{keyspace, s.table.name});
+    }
+    TableMetadata t;
+    t.keyspace = keyspace;
+    t.name = s.table.name;
+    t.id = types::UuidToString(types::RandomUuid());
+    std::vector<std::string> partition_key = s.partition_key;
+    std::vector<std::string> clustering = s.clustering_key;
+    std::set<std::string> names;
+    for (const auto& def : s.columns) {
+      if (!names.insert(def.name).second) {
+        return InvalidRequest(fmt::format("Duplicate column '{}' declaration for table {}.{}",
+                                          def.name, keyspace, t.name));
+      }
+      if (def.primary_key) {
+        if (!partition_key.empty()) {
+          return InvalidRequest("Multiple PRIMARY KEYs specifed (exactly one required)");
+        }
+        partition_key.push_back(def.name);
+      }
+    }
+    if (partition_key.empty()) {
+      return InvalidRequest(fmt::format(
+          "No PRIMARY KEY specifed for table '{}' (exactly one required)", t.name));
+    }
+    std::map<std::string, std::pair<ColumnKind, int>> key_positions;
+    for (size_t i = 0; i < partition_key.size(); ++i) {
+      if (!key_positions.emplace(partition_key[i], std::make_pair(ColumnKind::kPartitionKey, static_cast<int>(i))).second) {
+        return InvalidRequest(fmt::format("Duplicate definition for {} in PRIMARY KEY", partition_key[i]));
+      }
+    }
+    for (size_t i = 0; i < clustering.size(); ++i) {
+      if (!key_positions.emplace(clustering[i], std::make_pair(ColumnKind::kClustering, static_cast<int>(i))).second) {
+        return InvalidRequest(fmt::format("Duplicate definition for {} in PRIMARY KEY", clustering[i]));
+      }
+    }
+    for (const auto& [name, pos] : key_positions) {
+      if (!names.count(name)) {
+        return InvalidRequest(fmt::format("Unknown definition {} referenced in PRIMARY KEY", name));
+      }
+    }
+    for (const auto& def : s.columns) {
+      ColumnMetadata c;
+      c.name = def.name;
+      auto key = key_positions.find(def.name);
+      if (key != key_positions.end()) {
+        if (def.is_static) {
+          return InvalidRequest(fmt::format("Static column {} cannot be part of the PRIMARY KEY", def.name));
+        }
+        auto type = types::ParseTypeName(def.type.ToString());
+        if (!type.ok()) return type.status();
+        RETURN_IF_ERROR(types::CheckKeyType(*type, def.name));
+        c.type = *type;
+        c.kind = key->second.first;
+        c.position = key->second.second;
+      } else {
+        ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name));
+        c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
+        if (def.is_static && clustering.empty()) {
+          return InvalidRequest(
+              "Static columns are only useful (and thus allowed) if the table has at least one "
+              "clustering column");
+        }
+      }
+      t.columns.push_back(std::move(c));
+    }
+    for (size_t i = 0; i < s.clustering_order.size(); ++i) {
+      const auto& o = s.clustering_order[i];
+      auto key = key_positions.find(o.column);
+      if (key == key_positions.end() || key->second.first != ColumnKind::kClustering) {
+        return InvalidRequest(fmt::format(
+            "Only clustering key columns can be defined in CLUSTERING ORDER directive: {} is not "
+            "a clustering column",
+            o.column));
+      }
+      if (key->second.second != static_cast<int>(i)) {
+        return InvalidRequest(
+            "The order of columns in the CLUSTERING ORDER directive must match that of the "
+            "clustering columns");
+      }
+      for (auto& c : t.columns) {
+        if (c.name == o.column) c.order = o.descending ? types::SortOrder::kDesc : types::SortOrder::kAsc;
+      }
+    }
+    RETURN_IF_ERROR(ApplyTableProperties(s.properties, t));
+    t.Finish();
+    Status st = context.schema.CreateTable(t);
+    if (st.code() == ErrorCode::kAlreadyExists && s.if_not_exists == parser::IfNotExists::kYes) {
+      return protocol::ResultMessage(protocol::VoidResult{});
+    }
+    if (st.code() == ErrorCode::kNotFound) {
+      return InvalidRequest(fmt::format("Keyspace {} does not exist", keyspace));
+    }
+    RETURN_IF_ERROR(st);
+    return Announce(context, Change("CREATED", "TABLE", keyspace, t.name));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::AlterTableStatement& s, QueryContext& context,
+                                      const ExecutionParams& params) const {
+    auto snapshot = context.schema.snapshot();
+    ASSIGN_OR_RETURN(auto existing, ResolveTable(*snapshot, s.table, params.session));
+    if (existing->is_virtual) return NotModifiable(existing->keyspace);
+    TableMetadata t = *existing;
+    using Kind = parser::AlterTableStatement::Kind;
+    switch (s.kind) {
+      case Kind::kAdd:
+        for (const auto& def : s.added) {
+          if (t.FindColumn(def.name) != nullptr) {
+            return InvalidRequest(fmt::format(
+                "Invalid column name {} because it conflicts with an existing column", def.name));
+          }
+          ColumnMetadata c;
+          c.name = def.name;
+          ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name));
+          c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
+          if (def.is_static && t.clustering.empty()) {
+            return InvalidRequest(fmt::format(
+                "Static columns are not allowed in COMPACT STORAGE tables or tables without "
+                "clustering columns"));
+          }
+          t.columns.push_back(std::move(c));
+        }
+        break;
+      case Kind::kDrop:
+        for (const auto& name : s.dropped) {
+          const ColumnMetadata* c = t.FindColumn(name);
+          if (c == nullptr) {
+            return InvalidRequest(fmt::format("Column {} was not found in table {}", name, t.name));
+          }
+          if (c->is_primary_key()) return InvalidRequest("Cannot drop PRIMARY KEY part " + name);
+          t.dropped_columns[name] = schema::DroppedColumn{c->type.ToCql(), NextWriteTimestamp()};
+          t.columns.erase(t.columns.begin() + (c - t.columns.data()));
+        }
+        break;
+      case Kind::kRename:
+        for (const auto& [from, to] : s.renames) {
+          ColumnMetadata* c = nullptr;
+          for (auto& col : t.columns) {
+            if (col.name == from) c = &col;
+          }
+          if (c == nullptr) {
+            return InvalidRequest(fmt::format("Column {} was not found in table {}", from, t.name));
+          }
+          if (!c->is_primary_key()) {
+            return InvalidRequest(fmt::format("Cannot rename non PRIMARY KEY column {}", from));
+          }
+          if (t.FindColumn(to) != nullptr) {
+            return InvalidRequest(fmt::format(
+                "Cannot rename column {} to {} in table '{}'; another column with that name "
+                "already exists",
+                from, to, t.name));
+          }
+          c->name = to;
+        }
+        break;
+      case Kind::kWith:
+        RETURN_IF_ERROR(ApplyTableProperties(s.properties, t));
+        break;
+      case Kind::kAlterType:
+        return InvalidRequest("Altering column types is no longer supported");
+      case Kind::kAddTags:
+      case Kind::kDropTags: {
+        ASSIGN_OR_RETURN(auto tags, TermToTextMap(s.tags, "tags"));
+        for (auto& [k, v] : tags) {
+          if (s.kind == Kind::kAddTags) {
+            t.tags[k] = v;
+          } else {
+            t.tags.erase(k);
+          }
+        }
+        break;
+      }
+    }
+    t.Finish();
+    RETURN_IF_ERROR(context.schema.AlterTable(t));
+    return Announce(context, Change("UPDATED", "TABLE", t.keyspace, t.name));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::DropTableStatement& s, QueryContext& context,
+                                      const ExecutionParams& params) const {
+    std::string keyspace = ResolveKeyspace(s.table.keyspace, params.session);
+    if (keyspace.empty()) return NoKeyspace();
+    auto snapshot = context.schema.snapshot();
+    const KeyspaceMetadata* ks = snapshot->FindKeyspace(keyspace);
+    if (ks != nullptr && ks->is_system) return NotModifiable(keyspace);
+    Status st = ks ? context.schema.DropTable(keyspace, s.table.name) : NotFound(keyspace);
+    if (st.code() == ErrorCode::kNotFound) {
+      if (s.if_exists == parser::IfExists::kYes) return protocol::ResultMessage(protocol::VoidResult{});
+      if (ks == nullptr) return InvalidRequest(fmt::format("Keyspace {} does not exist", keyspace));
+      return InvalidRequest(fmt::format("Table '{}.{}' doesn't exist", keyspace, s.table.name));
+    }
+    RETURN_IF_ERROR(st);
+    return Announce(context, Change("DROPPED", "TABLE", keyspace, s.table.name));
+  }
+
+  Result<protocol::ResultMessage> Run(const parser::TruncateStatement& s, QueryContext& context,
+                                      const ExecutionParams& params) const {
+    auto snapshot = context.schema.snapshot();
+    ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, params.session));
+    if (table->is_virtual) return NotModifiable(table->keyspace);
+    RETURN_IF_ERROR(context.engine.TruncateTable(table->id));
+    return protocol::ResultMessage(protocol::VoidResult{});
+  }
+
+  std::shared_ptr<const parser::Statement> ast_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const CqlStatement>> PrepareSchemaStatement(
+    const parser::Statement& statement, const Session&, QueryContext&) {
+  return std::shared_ptr<const CqlStatement>(
+      std::make_shared<SchemaStatement>(std::make_shared<parser::Statement>(statement)));
+}
+
+}  // namespace sibyl::query

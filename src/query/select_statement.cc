@@ -1,0 +1,530 @@
+// SELECT: preparation (selectors, WHERE, ORDER BY, LIMIT with Cassandra's rules) and execution
+// over a RowSource with paging. The pipeline: choose partitions (EQ/IN keys, a token range or a
+// full scan) -> read clustering slices -> filter -> select -> page.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/clock.h"
+#include "cql/types/key_encoding.h"
+#include "query/paging_state.h"
+#include "query/row_source.h"
+#include "query/statement.h"
+#include "query/system_tables.h"
+#include "query/where_clause.h"
+#include "schema/schema_store.h"
+
+namespace sibyl::query {
+
+using schema::ColumnKind;
+using schema::ColumnMetadata;
+using schema::TableMetadata;
+
+namespace {
+
+struct OutputColumn {
+  enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount };
+  Kind kind = Kind::kColumn;
+  const ColumnMetadata* column = nullptr;
+  protocol::ColumnSpec spec;
+};
+
+// The values of one candidate row, by column index in the table.
+struct RowView {
+  std::vector<types::Value> values;
+  std::vector<const storage::Cell*> cells;
+};
+
+class SelectStatement final : public CqlStatement {
+ public:
+  std::vector<OutputColumn> outputs;
+  WhereClause where;
+  bool reversed = false;
+  bool distinct = false;
+  bool count_only = false;
+  bool has_order_by = false;
+  std::optional<PreparedTerm> limit;
+  std::optional<PreparedTerm> per_partition_limit;
+
+  Result<protocol::ResultMessage> Execute(QueryContext& context,
+                                          const ExecutionParams& params) const override;
+
+ private:
+  struct Run;
+};
+
+struct SelectStatement::Run {
+  const SelectStatement& stmt;
+  const TableMetadata& table;
+  const ExecutionParams& params;
+  RowSource& source;
+  FilterEvaluator filters;
+  ClusteringRanges ranges;
+  int64_t now_seconds = NowSeconds();
+  int64_t page_left = INT64_MAX;
+  int64_t limit_left = INT64_MAX;
+  int64_t per_partition = INT64_MAX;
+  int64_t count = 0;
+  std::vector<std::vector<types::Value>> rows;
+  // Where this page stopped, when it did.
+  std::optional<PagingState> stop;
+  // For ORDER BY across several partitions: the clustering key of each collected row.
+  std::vector<std::string> row_clusterings;
+
+  size_t ColumnIndex(const ColumnMetadata* c) const { return c - table.columns.data(); }
+
+  Status FillRow(RowView& view, const std::vector<std::string>& pk_components,
+                 const storage::Row* row, const storage::Row* static_row) {
+    view.values.assign(table.columns.size(), std::nullopt);
+    view.cells.assign(table.columns.size(), nullptr);
+    for (size_t i = 0; i < table.partition_key.size(); ++i) {
+      view.values[table.partition_key[i]] = pk_components[i];
+    }
+    if (row != nullptr && !table.clustering.empty()) {
+      std::vector<types::Type> types_list;
+      std::vector<types::SortOrder> orders;
+      for (size_t i = 0; i < table.clustering.size(); ++i) {
+        types_list.push_back(table.clustering_column(i).type);
+        orders.push_back(table.clustering_column(i).order);
+      }
+      ASSIGN_OR_RETURN(auto decoded, types::DecodeClustering(types_list, orders, row->clustering));
+      for (size_t i = 0; i < decoded.size() && i < table.clustering.size(); ++i) {
+        view.values[table.clustering[i]] = std::move(decoded[i]);
+      }
+    }
+    for (int idx : table.regular_and_static) {
+      const ColumnMetadata& c = table.columns[idx];
+      const storage::Row* source_row = c.kind == ColumnKind::kStatic ? static_row : row;
+      if (source_row == nullptr) continue;
+      auto it = source_row->cells.find(c.name);
+      if (it == source_row->cells.end()) continue;
+      auto dropped = table.dropped_columns.find(c.name);
+      if (dropped != table.dropped_columns.end() &&
+          it->second.timestamp <= dropped->second.dropped_time) {
+        continue;
+      }
+      view.values[idx] = it->second.value;
+      view.cells[idx] = &it->second;
+    }
+    return Status::OK();
+  }
+
+  bool Matches(const RowView& view) const {
+    return filters.Matches([&](const ColumnMetadata* c) { return &view.values[ColumnIndex(c)]; });
+  }
+
+  std::vector<types::Value> Project(const RowView& view, int64_t token) const {
+    std::vector<types::Value> out;
+    out.reserve(stmt.outputs.size());
+    for (const auto& o : stmt.outputs) {
+      switch (o.kind) {
+        case OutputColumn::Kind::kColumn:
+          out.push_back(view.values[ColumnIndex(o.column)]);
+          break;
+        case OutputColumn::Kind::kWritetime: {
+          const storage::Cell* cell = view.cells[ColumnIndex(o.column)];
+          out.push_back(cell ? types::Value(types::SerializeBigint(cell->timestamp))
+                             : types::Value(std::nullopt));
+          break;
+        }
+        case OutputColumn::Kind::kTtl: {
+          const storage::Cell* cell = view.cells[ColumnIndex(o.column)];
+          if (cell == nullptr || cell->ttl == 0) {
+            out.push_back(std::nullopt);
+          } else {
+            int64_t left = std::max<int64_t>(0, cell->local_deletion_time - now_seconds);
+            out.push_back(types::SerializeInt(static_cast<int32_t>(left)));
+          }
+          break;
+        }
+        case OutputColumn::Kind::kToken:
+          out.push_back(types::SerializeBigint(token));
+          break;
+        case OutputColumn::Kind::kCount:
+          out.push_back(std::nullopt);
+          break;
+      }
+    }
+    return out;
+  }
+
+  // Emits a row; returns false when the page or the limit is full.
+  bool Emit(const RowView& view, int64_t token, const std::string& clustering) {
+    if (stmt.count_only) {
+      ++count;
+      return true;
+    }
+    rows.push_back(Project(view, token));
+    row_clusterings.push_back(clustering);
+    --limit_left;
+    --page_left;
+    return limit_left > 0 && page_left > 0;
+  }
+
+  // Reads one partition from `resume_after` (or its start). Returns true when the page or
+  // limit filled up inside it (stop is then set), false when the partition was exhausted.
+  Result<bool> ReadPartition(const std::string& key, int64_t token, uint32_t index,
+                             std::optional<std::string> resume_after, int64_t partition_left) {
+    ASSIGN_OR_RETURN(auto components, types::SplitPartitionKey(key, table.partition_key.size()));
+    if (!ranges.all && ranges.ranges.empty()) return false;
+    storage::SliceQuery slice;
+    slice.ranges = ranges.ranges;
+    slice.reversed = stmt.reversed;
+    slice.now_seconds = now_seconds;
+    slice.want_static = table.has_static;
+    bool first_read = !resume_after.has_value();
+    slice.resume_after = std::move(resume_after);
+    bool emitted_any = false;
+    RowView view;
+    while (true) {
+      int64_t want = std::min({partition_left, limit_left, page_left});
+      if (stmt.distinct) want = 1;
+      // Over-read a little when filtering, since some rows will be dropped.
+      slice.row_limit = static_cast<uint64_t>(filters.empty() ? want : std::max<int64_t>(want, 100));
+      if (stmt.count_only) slice.row_limit = 1000;
+      ASSIGN_OR_RETURN(auto partition, source.ReadPartition(key, token, slice));
+      const storage::Row* static_row = partition.static_row ? &*partition.static_row : nullptr;
+      if (stmt.distinct) {
+        if (partition.rows.empty() && static_row == nullptr) return false;
+        RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
+        if (!Emit(view, token, "")) {
+          stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
+          return true;
+        }
+        return false;
+      }
+      if (first_read && partition.rows.empty() && static_row != nullptr &&
+          !where.HasClusteringRestrictions() && !table.clustering.empty()) {
+        // A partition with only static content shows as one row with null clustering columns.
+        RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
+        if (Matches(view)) {
+          if (!Emit(view, token, "")) {
+            stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
+            return true;
+          }
+        }
+        return false;
+      }
+      first_read = false;
+      for (const auto& row : partition.rows) {
+        RETURN_IF_ERROR(FillRow(view, components, &row, static_row));
+        slice.resume_after = row.clustering;
+        if (!Matches(view)) continue;
+        emitted_any = true;
+        --partition_left;
+        bool go_on = Emit(view, token, row.clustering);
+        if (!go_on) {
+          stop = PagingState{key, token, index, row.clustering, limit_left, partition_left};
+          return true;
+        }
+        if (partition_left <= 0) return false;
+      }
+      if (!partition.more) return false;
+    }
+    (void)emitted_any;
+  }
+
+  const WhereClause& where_clause() const { return stmt.where; }
+  const WhereClause& where = stmt.where;
+};
+
+Result<int64_t> EvaluateLimit(const std::optional<PreparedTerm>& term,
+                              const std::vector<protocol::BoundValue>& values, const char* what) {
+  if (!term) return INT64_MAX;
+  bool unset = false;
+  ASSIGN_OR_RETURN(types::Value v, term->Evaluate(values, &unset));
+  if (unset) return INT64_MAX;
+  if (!v) return InvalidRequest(fmt::format("Invalid null value of {}", what));
+  int32_t n = types::DeserializeInt(*v);
+  if (n <= 0) return InvalidRequest(fmt::format("{} must be strictly positive", what));
+  return n;
+}
+
+Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
+                                                         const ExecutionParams& params) const {
+  std::unique_ptr<RowSource> source;
+  if (table->is_virtual) {
+    auto snapshot = context.schema.snapshot();
+    ASSIGN_OR_RETURN(source, context.system_tables.Open(*table, *snapshot));
+  } else {
+    source = std::make_unique<EngineRowSource>(context.engine, table->id);
+  }
+  ASSIGN_OR_RETURN(auto filters, FilterEvaluator::Make(where.filters, params.values));
+  Run run{*this, *table, params, *source, std::move(filters)};
+  ASSIGN_OR_RETURN(run.ranges, EvaluateClusteringRanges(where, *table, params.values));
+  ASSIGN_OR_RETURN(run.limit_left, EvaluateLimit(limit, params.values, "LIMIT"));
+  ASSIGN_OR_RETURN(run.per_partition, EvaluateLimit(per_partition_limit, params.values,
+                                                    "PER PARTITION LIMIT"));
+  bool paging = params.page_size > 0 && !count_only;
+  if (paging) run.page_left = params.page_size;
+
+  std::optional<PagingState> state;
+  if (params.paging_state && !params.paging_state->empty()) {
+    ASSIGN_OR_RETURN(state, PagingState::Decode(*params.paging_state));
+    run.limit_left = std::min(run.limit_left, state->remaining);
+  }
+
+  if (!where.partition.empty()) {
+    ASSIGN_OR_RETURN(auto targets, EvaluatePartitions(where, *table, params.values));
+    if (has_order_by && targets.size() > 1 && paging) {
+      return InvalidRequest(
+          "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you "
+          "must either remove the ORDER BY or the IN and sort client side, or disable paging for "
+          "this query");
+    }
+    bool merge_sorted = has_order_by && targets.size() > 1;
+    int64_t saved_limit = run.limit_left;
+    if (merge_sorted) run.limit_left = INT64_MAX;  // sort everything, then cut
+    uint32_t start = 0;
+    if (state) start = state->partition_index;
+    for (uint32_t i = start; i < targets.size(); ++i) {
+      std::optional<std::string> resume;
+      int64_t partition_left = run.per_partition;
+      if (state && i == state->partition_index) {
+        if (!state->last_clustering) continue;  // that partition was finished
+        resume = state->last_clustering;
+        partition_left = state->remaining_in_partition;
+      }
+      ASSIGN_OR_RETURN(bool stopped, run.ReadPartition(targets[i].key, targets[i].token, i,
+                                                       resume, partition_left));
+      if (stopped) break;
+    }
+    if (merge_sorted) {
+      std::vector<size_t> order(run.rows.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return reversed ? run.row_clusterings[a] > run.row_clusterings[b]
+                        : run.row_clusterings[a] < run.row_clusterings[b];
+      });
+      std::vector<std::vector<types::Value>> sorted;
+      for (size_t i = 0; i < order.size() && static_cast<int64_t>(i) < saved_limit; ++i) {
+        sorted.push_back(std::move(run.rows[order[i]]));
+      }
+      run.rows = std::move(sorted);
+    }
+  } else {
+    std::optional<TokenRange> tokens = TokenRange{};
+    if (where.has_token()) {
+      ASSIGN_OR_RETURN(tokens, EvaluateTokenRange(where, params.values));
+    }
+    bool stopped = false;
+    std::optional<storage::PartitionPosition> after;
+    if (state) {
+      after = storage::PartitionPosition{state->token, state->partition_key};
+      if (state->last_clustering) {
+        ASSIGN_OR_RETURN(stopped, run.ReadPartition(state->partition_key, state->token, 0,
+                                                    state->last_clustering,
+                                                    state->remaining_in_partition));
+      }
+    }
+    while (tokens && !stopped) {
+      storage::ScanQuery scan;
+      scan.start_token = tokens->start;
+      scan.start_inclusive = tokens->start_inclusive;
+      scan.end_token = tokens->end;
+      scan.resume_after = after;
+      scan.max_partitions = 128;
+      ASSIGN_OR_RETURN(auto positions, source->ScanPartitions(scan));
+      for (const auto& pos : positions) {
+        ASSIGN_OR_RETURN(stopped, run.ReadPartition(pos.partition_key, pos.token, 0, std::nullopt,
+                                                    run.per_partition));
+        if (stopped) break;
+      }
+      if (positions.size() < scan.max_partitions) break;
+      after = positions.back();
+    }
+  }
+
+  protocol::RowsResult result;
+  for (const auto& o : outputs) result.metadata.columns.push_back(o.spec);
+  if (count_only) {
+    result.rows.push_back({types::SerializeBigint(run.count)});
+  } else {
+    result.rows = std::move(run.rows);
+  }
+  // A page that stopped exactly at the LIMIT has nothing more to give.
+  if (run.stop && run.limit_left > 0 && paging) {
+    result.metadata.paging_state = run.stop->Encode();
+  }
+  result.metadata.no_metadata = params.skip_metadata;
+  return protocol::ResultMessage(std::move(result));
+}
+
+protocol::ColumnSpec Spec(const TableMetadata& table, std::string name, types::Type type) {
+  return protocol::ColumnSpec{table.keyspace, table.name, std::move(name), std::move(type)};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectStatement& s,
+                                                          size_t bind_count, const Session& session,
+                                                          QueryContext& context) {
+  auto snapshot = context.schema.snapshot();
+  ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
+  if (s.json) return Unsupported("SELECT JSON");
+  if (!s.group_by.empty()) return Unsupported("GROUP BY");
+  auto stmt = std::make_shared<SelectStatement>();
+  stmt->table = table;
+  stmt->distinct = s.distinct;
+  BindSpecs specs(bind_count);
+  specs.keyspace = table->keyspace;
+  specs.table = table->name;
+
+  if (s.select_all) {
+    for (const auto& c : table->columns) {
+      stmt->outputs.push_back({OutputColumn::Kind::kColumn, &c, Spec(*table, c.name, c.type)});
+    }
+  }
+  for (const auto& sel : s.selectors) {
+    OutputColumn out;
+    std::string name = sel->alias.empty() ? sel->text : sel->alias;
+    auto need_column = [&](const std::string& col) -> Result<const ColumnMetadata*> {
+      const ColumnMetadata* c = table->FindColumn(col);
+      if (c == nullptr) return Status(InvalidRequest("Undefined column name " + col));
+      return c;
+    };
+    switch (sel->kind) {
+      case parser::Selector::Kind::kColumn: {
+        ASSIGN_OR_RETURN(out.column, need_column(sel->column));
+        out.kind = OutputColumn::Kind::kColumn;
+        out.spec = Spec(*table, sel->alias.empty() ? out.column->name : sel->alias, out.column->type);
+        break;
+      }
+      case parser::Selector::Kind::kWritetime:
+      case parser::Selector::Kind::kTtl: {
+        bool wt = sel->kind == parser::Selector::Kind::kWritetime;
+        ASSIGN_OR_RETURN(out.column, need_column(sel->column));
+        if (out.column->is_primary_key()) {
+          return InvalidRequest(fmt::format("Cannot use selection function {} on PRIMARY KEY part {}",
+                                            wt ? "writeTime" : "ttl", out.column->name));
+        }
+        if (out.column->type.IsCollection() && !out.column->type.frozen()) {
+          return InvalidRequest(fmt::format("Cannot use selection function {} on collections",
+                                            wt ? "writeTime" : "ttl"));
+        }
+        out.kind = wt ? OutputColumn::Kind::kWritetime : OutputColumn::Kind::kTtl;
+        out.spec = Spec(*table, name, types::Type(wt ? types::Kind::kBigint : types::Kind::kInt));
+        break;
+      }
+      case parser::Selector::Kind::kFunction: {
+        const std::string& fname = sel->function.name;
+        if (fname == "count" && (sel->count_star || sel->args.size() == 1)) {
+          if (sel->args.size() == 1 && sel->args[0]->kind != parser::Selector::Kind::kColumn) {
+            return Unsupported("count() of an expression");
+          }
+          out.kind = OutputColumn::Kind::kCount;
+          out.spec = Spec(*table, sel->alias.empty() ? "count" : sel->alias,
+                          types::Type(types::Kind::kBigint));
+          stmt->count_only = true;
+          break;
+        }
+        if (fname == "token") {
+          bool matches = sel->args.size() == table->partition_key.size();
+          for (size_t i = 0; matches && i < sel->args.size(); ++i) {
+            matches = sel->args[i]->kind == parser::Selector::Kind::kColumn &&
+                      sel->args[i]->column == table->partition_key_column(i).name;
+          }
+          if (!matches) {
+            return InvalidRequest(
+                "The token() function must be applied to all partition key components or none "
+                "of them");
+          }
+          out.kind = OutputColumn::Kind::kToken;
+          out.spec = Spec(*table, name, types::Type(types::Kind::kBigint));
+          break;
+        }
+        return Unsupported(fmt::format("function {} in a selection", fname));
+      }
+      default:
+        return Unsupported("selector " + sel->text);
+    }
+    stmt->outputs.push_back(std::move(out));
+  }
+  if (stmt->count_only && stmt->outputs.size() > 1) {
+    return Unsupported("mixing count() with other selectors (aggregates come with a later issue)");
+  }
+  if (s.distinct) {
+    std::set<std::string> selected;
+    for (const auto& o : stmt->outputs) {
+      if (o.column == nullptr) continue;
+      if (o.column->kind != ColumnKind::kPartitionKey && o.column->kind != ColumnKind::kStatic) {
+        return InvalidRequest(fmt::format(
+            "SELECT DISTINCT queries must only request partition key columns and/or static "
+            "columns (not {})",
+            o.column->name));
+      }
+      selected.insert(o.column->name);
+    }
+    for (size_t i = 0; i < table->partition_key.size(); ++i) {
+      if (!selected.count(table->partition_key_column(i).name) && !stmt->count_only) {
+        return InvalidRequest(fmt::format(
+            "SELECT DISTINCT queries must request all the partition key columns (missing {})",
+            table->partition_key_column(i).name));
+      }
+    }
+  }
+
+  ASSIGN_OR_RETURN(stmt->where,
+                   AnalyzeWhere(*table, s.where, StatementKind::kSelect, s.allow_filtering, specs));
+  if (s.distinct && stmt->where.HasClusteringRestrictions()) {
+    return InvalidRequest("SELECT DISTINCT with WHERE clause only supports restriction by partition "
+                          "key and/or static columns.");
+  }
+
+  if (!s.order_by.empty()) {
+    if (stmt->where.partition.empty()) {
+      return InvalidRequest(
+          "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.");
+    }
+    std::optional<bool> reverse;
+    for (size_t i = 0; i < s.order_by.size(); ++i) {
+      const ColumnMetadata* c = table->FindColumn(s.order_by[i].column);
+      if (c == nullptr) return InvalidRequest("Undefined column name " + s.order_by[i].column);
+      if (c->kind != ColumnKind::kClustering) {
+        return InvalidRequest(fmt::format(
+            "Order by on unknown column {}", c->name));
+      }
+      if (c->position != static_cast<int>(i)) {
+        return InvalidRequest("Order by currently only supports the ordering of columns following "
+                              "their declared order in the PRIMARY KEY");
+      }
+      bool column_desc = c->order == types::SortOrder::kDesc;
+      bool r = s.order_by[i].descending != column_desc;
+      if (reverse && *reverse != r) {
+        return InvalidRequest("Unsupported order by relation");
+      }
+      reverse = r;
+    }
+    stmt->reversed = reverse.value_or(false);
+    stmt->has_order_by = true;
+  }
+  if (s.limit) {
+    ASSIGN_OR_RETURN(stmt->limit, PrepareTerm(s.limit, types::Type(types::Kind::kInt), "[limit]", specs));
+  }
+  if (s.per_partition_limit) {
+    if (s.distinct) {
+      return InvalidRequest("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries");
+    }
+    ASSIGN_OR_RETURN(stmt->per_partition_limit,
+                     PrepareTerm(s.per_partition_limit, types::Type(types::Kind::kInt),
+                                 "[per_partition_limit]", specs));
+  }
+  stmt->bind_specs = specs.specs;
+  for (size_t i = 0; i < table->partition_key.size(); ++i) {
+    for (size_t m = 0; m < specs.specs.size(); ++m) {
+      if (specs.filled[m] && specs.specs[m].name == table->partition_key_column(i).name) {
+        stmt->partition_key_indexes.push_back(static_cast<uint16_t>(m));
+        break;
+      }
+    }
+  }
+  if (stmt->partition_key_indexes.size() != table->partition_key.size()) {
+    stmt->partition_key_indexes.clear();
+  }
+  stmt->result_metadata.no_metadata = false;
+  for (const auto& o : stmt->outputs) stmt->result_metadata.columns.push_back(o.spec);
+  return std::shared_ptr<const CqlStatement>(std::move(stmt));
+}
+
+}  // namespace sibyl::query

@@ -1,0 +1,43 @@
+#pragma once
+// Sibyl's system tables, served from memory: system.local, system.peers(_v2),
+// system.size_estimates, system_schema.* (describing every keyspace, the system ones included)
+// and Amazon Keyspaces' system_schema_mcs.*. Drivers and cqlsh read these to learn the cluster
+// and the schema. Their rows are built from the current schema snapshot on each read.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "query/processor.h"
+#include "query/row_source.h"
+#include "schema/metadata.h"
+
+#include "query/namespaces.h"
+
+namespace sibyl::query {
+
+// What system.local reports for protocol and version identity.
+inline constexpr const char* kReleaseVersion = "3.11.2";  // see docs/dev/protocol-notes.md
+inline constexpr const char* kCqlVersion = "3.4.4";
+
+class SystemTables {
+ public:
+  SystemTables(NodeInfo node, std::string host_id) : node_(std::move(node)), host_id_(std::move(host_id)) {}
+
+  // The definitions of the system keyspaces and their tables (all virtual).
+  static std::vector<std::shared_ptr<const schema::KeyspaceMetadata>> Keyspaces();
+
+  // The rows of `table` (a virtual table) for `snapshot`.
+  Result<std::unique_ptr<RowSource>> Open(const schema::TableMetadata& table,
+                                          const schema::SchemaSnapshot& snapshot) const;
+
+  const NodeInfo& node() const { return node_; }
+  const std::string& host_id() const { return host_id_; }
+
+ private:
+  NodeInfo node_;
+  std::string host_id_;  // UUID text, stable across restarts
+};
+
+}  // namespace sibyl::query

@@ -1,0 +1,76 @@
+#pragma once
+// Terms after preparation. A raw AST term (a literal, a bind marker, now()...) is checked against
+// the type of what receives it (a column, a TTL, a LIMIT) once, at prepare time; constants are
+// serialized then. At execution a term is evaluated against the request's bound values.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "cql/parser/ast.h"
+#include "cql/protocol/messages.h"
+#include "cql/types/type.h"
+#include "cql/types/value.h"
+
+#include "query/namespaces.h"
+
+namespace sibyl::query {
+
+// The bind markers of a statement: what each one receives (for PREPARED metadata and for
+// validating bound values).
+struct BindSpecs {
+  std::string keyspace;
+  std::string table;
+  std::vector<protocol::ColumnSpec> specs;  // indexed by BindMarker::index
+  std::vector<bool> filled;
+
+  explicit BindSpecs(size_t count = 0) : specs(count), filled(count, false) {}
+  void Set(int index, std::string name, types::Type type);
+};
+
+class PreparedTerm {
+ public:
+  enum class Kind : uint8_t { kConstant, kMarker, kNowTimeuuid, kRandomUuid, kCurrentTimestamp,
+                              kCurrentDate, kCurrentTime };
+
+  static PreparedTerm Constant(types::Value v) {
+    PreparedTerm t;
+    t.kind_ = Kind::kConstant;
+    t.constant_ = std::move(v);
+    return t;
+  }
+
+  Kind kind() const { return kind_; }
+  bool is_marker() const { return kind_ == Kind::kMarker; }
+  int marker() const { return marker_; }
+  const types::Type& type() const { return type_; }
+
+  // The term's value for this request. `unset` is set (and nullopt returned) when the bound value
+  // is UNSET. kInvalid if the bound bytes do not validate against the receiver type.
+  Result<types::Value> Evaluate(const std::vector<protocol::BoundValue>& values,
+                                bool* unset) const;
+
+ private:
+  friend Result<PreparedTerm> PrepareTerm(const parser::TermPtr& term, const types::Type& receiver,
+                                          const std::string& receiver_name, BindSpecs& specs);
+  Kind kind_ = Kind::kConstant;
+  types::Value constant_;
+  int marker_ = -1;
+  types::Type type_;
+  std::string receiver_name_;
+};
+
+// Prepares `term` for a receiver of type `receiver` named `receiver_name` (a column name, or
+// "[ttl]", "[timestamp]", "[limit]"...). Records bind markers in `specs`.
+// kInvalid with Cassandra's wording when the term cannot be of that type.
+Result<PreparedTerm> PrepareTerm(const parser::TermPtr& term, const types::Type& receiver,
+                                 const std::string& receiver_name, BindSpecs& specs);
+
+// Evaluates a term that must be a non-null value (keys, TTL, LIMIT...). kInvalid
+// "Invalid null value for <what>" / "Invalid unset value for <what>" otherwise.
+Result<std::string> EvaluateRequired(const PreparedTerm& term,
+                                     const std::vector<protocol::BoundValue>& values,
+                                     const std::string& what);
+
+}  // namespace sibyl::query
