@@ -1,0 +1,375 @@
+#include "cql/protocol/codec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "unit/cql_protocol/test_util.h"
+
+namespace sibyl::cql::protocol {
+namespace {
+
+using ::sibyl::testing::Hex;
+using ::sibyl::testing::StatusIs;
+using ::sibyl::testing::ToHex;
+using ::testing::HasSubstr;
+using types::Kind;
+using types::Type;
+
+// ---- Requests -------------------------------------------------------------------------------
+
+TEST(DecodeRequest, StartupIsAStringMap) {
+  auto request = DecodeRequest(Opcode::kStartup, 4,
+                               Hex("00 01 00 0b") + "CQL_VERSION" + Hex("00 05") + "3.0.0");
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(std::get<StartupRequest>(*request).options.at("CQL_VERSION"), "3.0.0");
+}
+
+TEST(DecodeRequest, OptionsHasNoBody) {
+  auto request = DecodeRequest(Opcode::kOptions, 4, "");
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(std::holds_alternative<OptionsRequest>(*request));
+}
+
+TEST(DecodeRequest, QueryWithoutFlags) {
+  auto request = DecodeRequest(Opcode::kQuery, 4, Hex("00 00 00 03") + "USE" + Hex("00 04 00"));
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  const auto& query = std::get<QueryRequest>(*request);
+  EXPECT_EQ(query.query, "USE");
+  EXPECT_EQ(query.params.consistency, Consistency::kQuorum);
+  EXPECT_TRUE(query.params.values.empty());
+  EXPECT_FALSE(query.params.skip_metadata);
+  EXPECT_EQ(query.params.page_size, -1);
+  EXPECT_EQ(query.params.paging_state, std::nullopt);
+  EXPECT_EQ(query.params.serial_consistency, std::nullopt);
+  EXPECT_EQ(query.params.default_timestamp, std::nullopt);
+}
+
+TEST(DecodeRequest, QueryWithEveryFlagButNames) {
+  const std::string body = Hex("00 00 00 01") + "Q" +
+                           Hex("00 01"          // ONE
+                               "3f"             // values|skip|page|paging|serial|timestamp
+                               "00 03"          // 3 values
+                               "00 00 00 01 07" // 0x07
+                               "ff ff ff ff"    // null
+                               "ff ff ff fe"    // unset
+                               "00 00 13 88"    // page size 5000
+                               "00 00 00 02 ab cd"  // paging state
+                               "00 09"          // LOCAL_SERIAL
+                               "00 00 00 00 00 00 00 2a");  // timestamp 42
+  auto request = DecodeRequest(Opcode::kQuery, 4, body);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  const auto& params = std::get<QueryRequest>(*request).params;
+  ASSERT_EQ(params.values.size(), 3u);
+  EXPECT_EQ(params.values[0].bytes, Hex("07"));
+  EXPECT_EQ(params.values[1].kind, BoundValue::Kind::kNull);
+  EXPECT_EQ(params.values[2].kind, BoundValue::Kind::kUnset);
+  EXPECT_TRUE(params.value_names.empty());
+  EXPECT_TRUE(params.skip_metadata);
+  EXPECT_EQ(params.page_size, 5000);
+  EXPECT_EQ(params.paging_state, Hex("ab cd"));
+  EXPECT_EQ(params.serial_consistency, Consistency::kLocalSerial);
+  EXPECT_EQ(params.default_timestamp, 42);
+  // The encoder writes the same bytes back.
+  EXPECT_EQ(ToHex(EncodeRequest(*request, 4)), ToHex(body));
+}
+
+TEST(DecodeRequest, QueryWithNamedValues) {
+  const std::string body = Hex("00 00 00 01") + "Q" + Hex("00 01 41 00 02") + Hex("00 01") + "a" +
+                           Hex("00 00 00 01 01") + Hex("00 01") + "b" + Hex("ff ff ff ff");
+  auto request = DecodeRequest(Opcode::kQuery, 4, body);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  const auto& params = std::get<QueryRequest>(*request).params;
+  EXPECT_EQ(params.value_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(params.values[1].kind, BoundValue::Kind::kNull);
+  EXPECT_EQ(ToHex(EncodeRequest(*request, 4)), ToHex(body));
+}
+
+TEST(DecodeRequest, EveryTruncationOfAQueryIsAProtocolError) {
+  const std::string body = Hex("00 00 00 01") + "Q" +
+                           Hex("00 01 3d 00 01 00 00 00 01 07 00 00 13 88 00 00 00 01 ab 00 08 "
+                               "00 00 00 00 00 00 00 2a");
+  ASSERT_TRUE(DecodeRequest(Opcode::kQuery, 4, body).ok());
+  for (size_t n = 0; n < body.size(); ++n) {
+    EXPECT_THAT(DecodeRequest(Opcode::kQuery, 4, body.substr(0, n)),
+                StatusIs(ErrorCode::kProtocolError, HasSubstr("Not enough bytes")))
+        << "prefix " << n;
+  }
+}
+
+TEST(DecodeRequest, UnknownConsistencyIsAProtocolError) {
+  EXPECT_THAT(DecodeRequest(Opcode::kQuery, 4, Hex("00 00 00 01") + "Q" + Hex("00 42 00")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("Unknown code 66")));
+}
+
+TEST(DecodeRequest, PrepareAndExecute) {
+  auto prepare = DecodeRequest(Opcode::kPrepare, 4, Hex("00 00 00 01") + "Q");
+  ASSERT_TRUE(prepare.ok());
+  EXPECT_EQ(std::get<PrepareRequest>(*prepare).query, "Q");
+  auto execute =
+      DecodeRequest(Opcode::kExecute, 4, Hex("00 02 ab cd 00 0a 01 00 01 00 00 00 01 05"));
+  ASSERT_TRUE(execute.ok()) << execute.status().ToString();
+  const auto& e = std::get<ExecuteRequest>(*execute);
+  EXPECT_EQ(e.id, Hex("ab cd"));
+  EXPECT_EQ(e.params.consistency, Consistency::kLocalOne);
+  EXPECT_EQ(e.params.values.at(0).bytes, Hex("05"));
+}
+
+TEST(DecodeRequest, BatchOfQueriesAndPreparedStatements) {
+  const std::string body = Hex("01 00 02") +                                   // UNLOGGED, 2
+                           Hex("00 00 00 00 01") + "Q" + Hex("00 00") +        // query, 0 values
+                           Hex("01 00 02 ab cd 00 01 00 00 00 01 09") +       // prepared, 1 value
+                           Hex("00 04 30 00 08 00 00 00 00 00 00 00 07");      // QUORUM, serial, ts
+  auto request = DecodeRequest(Opcode::kBatch, 4, body);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  const auto& batch = std::get<BatchRequest>(*request);
+  EXPECT_EQ(batch.type, BatchRequest::Type::kUnlogged);
+  ASSERT_EQ(batch.entries.size(), 2u);
+  EXPECT_FALSE(batch.entries[0].prepared);
+  EXPECT_EQ(batch.entries[0].query_or_id, "Q");
+  EXPECT_TRUE(batch.entries[1].prepared);
+  EXPECT_EQ(batch.entries[1].query_or_id, Hex("ab cd"));
+  EXPECT_EQ(batch.entries[1].values.at(0).bytes, Hex("09"));
+  EXPECT_EQ(batch.consistency, Consistency::kQuorum);
+  EXPECT_EQ(batch.serial_consistency, Consistency::kSerial);
+  EXPECT_EQ(batch.default_timestamp, 7);
+  EXPECT_EQ(ToHex(EncodeRequest(*request, 4)), ToHex(body));
+}
+
+TEST(DecodeRequest, BatchRejectsBadKindTypeAndNames) {
+  EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4, Hex("00 00 01 02")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("Must be 0 or 1 but got 2")));
+  EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4, Hex("03 00 00")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("Unknown BATCH type 3")));
+  EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4, Hex("00 00 00 00 01 40")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("Names for values")));
+}
+
+TEST(DecodeRequest, RegisterAndAuthResponse) {
+  auto reg = DecodeRequest(Opcode::kRegister, 4, Hex("00 01 00 0d") + "SCHEMA_CHANGE");
+  ASSERT_TRUE(reg.ok());
+  EXPECT_EQ(std::get<RegisterRequest>(*reg).event_types,
+            (std::vector<std::string>{"SCHEMA_CHANGE"}));
+  auto auth = DecodeRequest(Opcode::kAuthResponse, 4, Hex("00 00 00 02 00 61"));
+  ASSERT_TRUE(auth.ok());
+  EXPECT_EQ(std::get<AuthResponseRequest>(*auth).token, std::string("\0a", 2));
+  auto empty = DecodeRequest(Opcode::kAuthResponse, 4, Hex("ff ff ff ff"));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(std::get<AuthResponseRequest>(*empty).token, std::nullopt);
+}
+
+TEST(DecodeRequest, SkipsACustomPayload) {
+  const std::string body = Hex("00 01 00 01") + "k" + Hex("00 00 00 01") + "v" + Hex("00 00");
+  auto request = DecodeRequest(Opcode::kStartup, 4, body,
+                               static_cast<uint8_t>(FrameFlag::kCustomPayload));
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_TRUE(std::get<StartupRequest>(*request).options.empty());
+}
+
+TEST(DecodeRequest, RejectsResponseAndUnknownOpcodes) {
+  EXPECT_THAT(DecodeRequest(Opcode::kResult, 4, ""),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("opcode RESULT")));
+  EXPECT_THAT(DecodeRequest(static_cast<Opcode>(0x42), 4, ""),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("opcode 0x42")));
+}
+
+// ---- ERROR ----------------------------------------------------------------------------------
+
+std::string ErrorHex(const Status& status, uint8_t version = 4) {
+  return ToHex(EncodeError(status, version));
+}
+
+TEST(EncodeError, PlainCodesAreCodeAndMessage) {
+  EXPECT_EQ(ErrorHex(SyntaxError("x")), "00 00 20 00 00 01 78");
+  EXPECT_EQ(ErrorHex(ProtocolError("x")), "00 00 00 0a 00 01 78");
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kOverloaded, "x")), "00 00 10 01 00 01 78");
+}
+
+TEST(EncodeError, InternalCodesAreServerError) {
+  EXPECT_EQ(ErrorHex(InternalError("x")), "00 00 00 00 00 01 78");
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kIOError, "x")), "00 00 00 00 00 01 78");
+}
+
+TEST(EncodeError, UnavailableCarriesConsistencyRequiredAlive) {
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kUnavailable, "x", UnavailableDetail{4, 2, 1})),
+            "00 00 10 00 00 01 78 00 04 00 00 00 02 00 00 00 01");
+}
+
+TEST(EncodeError, TimeoutsCarryTheirFields) {
+  TimeoutDetail detail{1, 0, 1, "BATCH_LOG", true};
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kWriteTimeout, "x", detail)),
+            "00 00 11 00 00 01 78 00 01 00 00 00 00 00 00 00 01 00 09 42 41 54 43 48 5f 4c 4f 47");
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kReadTimeout, "x", detail)),
+            "00 00 12 00 00 01 78 00 01 00 00 00 00 00 00 00 01 01");
+}
+
+TEST(EncodeError, FailuresCarryAFailureCountInV4) {
+  TimeoutDetail detail{1, 0, 1, "SIMPLE", false};
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kReadFailure, "x", detail)),
+            "00 00 13 00 00 01 78 00 01 00 00 00 00 00 00 00 01 00 00 00 01 00");
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kWriteFailure, "x", detail)),
+            "00 00 15 00 00 01 78 00 01 00 00 00 00 00 00 00 01 00 00 00 01 00 06 53 49 4d 50 4c "
+            "45");
+}
+
+TEST(EncodeError, V3SendsFailuresAsTimeouts) {
+  TimeoutDetail detail{1, 0, 1, "SIMPLE", false};
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kReadFailure, "x", detail), 3),
+            "00 00 12 00 00 01 78 00 01 00 00 00 00 00 00 00 01 00");
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kFunctionFailure, "x"), 3), "00 00 22 00 00 01 78");
+}
+
+TEST(EncodeError, FunctionFailureListsArgumentTypes) {
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kFunctionFailure, "x",
+                            FunctionFailureDetail{"k", "f", "int, map<int, text>"})),
+            "00 00 14 00 00 01 78 00 01 6b 00 01 66 00 02 00 03 69 6e 74 00 0e 6d 61 70 3c 69 6e "
+            "74 2c 20 74 65 78 74 3e");
+}
+
+TEST(EncodeError, AlreadyExistsCarriesKeyspaceAndTable) {
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kAlreadyExists, "x", AlreadyExistsDetail{"ks", "t"})),
+            "00 00 24 00 00 01 78 00 02 6b 73 00 01 74");
+  // Without detail the fields are still there (empty), so drivers can parse the body.
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kAlreadyExists, "x")),
+            "00 00 24 00 00 01 78 00 00 00 00");
+}
+
+TEST(EncodeError, UnpreparedCarriesTheIdAsShortBytes) {
+  EXPECT_EQ(ErrorHex(Status(ErrorCode::kUnprepared, "x", UnpreparedDetail{Hex("ab cd")})),
+            "00 00 25 00 00 01 78 00 02 ab cd");
+}
+
+TEST(EncodeErrorFrame, IsAResponseOnTheRequestStream) {
+  EXPECT_EQ(ToHex(EncodeErrorFrame(4, 7, ProtocolError("x"))),
+            "84 00 00 07 00 00 00 00 07 00 00 00 0a 00 01 78");
+}
+
+// ---- Other responses ------------------------------------------------------------------------
+
+TEST(EncodeSupported, ListsVersionsCompressionsAndCql) {
+  StringMultimap options;
+  ASSERT_TRUE(Reader(EncodeSupported()).ReadStringMultimap(&options).ok());
+  EXPECT_EQ(options.at("CQL_VERSION"), (std::vector<std::string>{"3.4.4"}));
+  EXPECT_EQ(options.at("COMPRESSION"), (std::vector<std::string>{"lz4", "snappy"}));
+  EXPECT_EQ(options.at("PROTOCOL_VERSIONS"), (std::vector<std::string>{"3/v3", "4/v4"}));
+}
+
+TEST(EncodeSimpleResponses, ReadyAuthenticateAndAuth) {
+  EXPECT_EQ(EncodeReady(), "");
+  EXPECT_EQ(ToHex(EncodeAuthenticate("A")), "00 01 41");
+  EXPECT_EQ(ToHex(EncodeAuthChallenge(std::string_view("c"))), "00 00 00 01 63");
+  EXPECT_EQ(ToHex(EncodeAuthSuccess(std::nullopt)), "ff ff ff ff");
+}
+
+TEST(EncodeResult, VoidAndSetKeyspace) {
+  EXPECT_EQ(ToHex(EncodeResult(VoidResult{}, 4)), "00 00 00 01");
+  EXPECT_EQ(ToHex(EncodeResult(SetKeyspaceResult{"ks"}, 4)), "00 00 00 03 00 02 6b 73");
+}
+
+TEST(EncodeResult, RowsOfOneTableUseTheGlobalTableSpec) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "t", "b", Type(Kind::kVarchar)}};
+  rows.rows = {{std::string(Hex("00 00 00 01")), std::nullopt}};
+  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+            "00 00 00 02 "                 // Rows
+            "00 00 00 01 00 00 00 02 "     // Global_tables_spec, 2 columns
+            "00 01 6b 00 01 74 "           // k.t
+            "00 01 61 00 09 00 01 62 00 0d "  // a int, b text
+            "00 00 00 01 "                 // 1 row
+            "00 00 00 04 00 00 00 01 ff ff ff ff");
+}
+
+TEST(EncodeResult, RowsOfSeveralTablesNameEachColumnsTable) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "u", "b", Type(Kind::kInt)}};
+  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+            "00 00 00 02 00 00 00 00 00 00 00 02 "
+            "00 01 6b 00 01 74 00 01 61 00 09 00 01 6b 00 01 75 00 01 62 00 09 "
+            "00 00 00 00");
+}
+
+TEST(EncodeResult, RowsWithMorePagesCarryThePagingState) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
+  rows.metadata.paging_state = Hex("ee");
+  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+            "00 00 00 02 00 00 00 03 00 00 00 01 00 00 00 01 ee "
+            "00 01 6b 00 01 74 00 01 61 00 09 00 00 00 00");
+}
+
+TEST(EncodeResult, RowsWithoutMetadataSendOnlyTheColumnCount) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
+  rows.metadata.no_metadata = true;
+  rows.rows = {{std::string(Hex("00 00 00 07"))}};
+  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+            "00 00 00 02 00 00 00 04 00 00 00 01 00 00 00 01 00 00 00 04 00 00 00 07");
+}
+
+TEST(EncodeResult, PreparedV4HasPartitionKeyIndexes) {
+  PreparedResult prepared;
+  prepared.id = Hex("ab");
+  prepared.bind_metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
+  prepared.partition_key_indexes = {0};
+  prepared.result_metadata.no_metadata = true;
+  EXPECT_EQ(ToHex(EncodeResult(prepared, 4)),
+            "00 00 00 04 00 01 ab "
+            "00 00 00 01 00 00 00 01 00 00 00 01 00 00 "  // flags, 1 column, 1 pk: index 0
+            "00 01 6b 00 01 74 00 01 61 00 09 "
+            "00 00 00 04 00 00 00 00");                    // result metadata: No_metadata
+  EXPECT_EQ(ToHex(EncodeResult(prepared, 3)),
+            "00 00 00 04 00 01 ab "
+            "00 00 00 01 00 00 00 01 "
+            "00 01 6b 00 01 74 00 01 61 00 09 "
+            "00 00 00 04 00 00 00 00");
+}
+
+TEST(EncodeResult, SchemaChangeLayoutsByTarget) {
+  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"CREATED", "KEYSPACE", "k", "", {}}, 4)),
+            "00 00 00 05 00 07 43 52 45 41 54 45 44 00 08 4b 45 59 53 50 41 43 45 00 01 6b");
+  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"DROPPED", "TABLE", "k", "t", {}}, 4)),
+            "00 00 00 05 00 07 44 52 4f 50 50 45 44 00 05 54 41 42 4c 45 00 01 6b 00 01 74");
+  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"UPDATED", "FUNCTION", "k", "f", {"int"}}, 4)),
+            "00 00 00 05 00 07 55 50 44 41 54 45 44 00 08 46 55 4e 43 54 49 4f 4e 00 01 6b "
+            "00 01 66 00 01 00 03 69 6e 74");
+}
+
+TEST(EncodeSchemaChangeEvent, StartsWithTheEventType) {
+  EXPECT_EQ(ToHex(EncodeSchemaChangeEvent(SchemaChangeResult{"CREATED", "TYPE", "k", "u", {}})),
+            "00 0d 53 43 48 45 4d 41 5f 43 48 41 4e 47 45 "
+            "00 07 43 52 45 41 54 45 44 00 04 54 59 50 45 00 01 6b 00 01 75");
+}
+
+TEST(EncodeResponseFrame, CompressesTheBodyAndSetsTheFlag) {
+  const std::string body(1000, 'x');
+  for (auto compression : {Compression::kLz4, Compression::kSnappy}) {
+    const std::string frame = EncodeResponseFrame(4, 3, Opcode::kResult, body, compression);
+    FrameHeader header;
+    ASSERT_TRUE(DecodeHeader(frame, &header, kDefaultMaxBodyLength, false).ok());
+    EXPECT_TRUE(header.is_response);
+    EXPECT_EQ(header.flags, 0x01);
+    EXPECT_EQ(header.stream, 3);
+    EXPECT_EQ(static_cast<size_t>(header.length), frame.size() - 9);
+    auto decompressed = Decompress(compression, std::string_view(frame).substr(9));
+    ASSERT_TRUE(decompressed.ok());
+    EXPECT_EQ(*decompressed, body);
+  }
+}
+
+TEST(EncodeRequestFrame, RoundTripsThroughTheDecoders) {
+  QueryRequest query;
+  query.query = "SELECT 1";
+  query.params.consistency = Consistency::kAll;
+  const std::string frame = EncodeRequestFrame(4, 9, query, Compression::kLz4);
+  FrameHeader header;
+  ASSERT_TRUE(DecodeHeader(frame, &header).ok());
+  EXPECT_EQ(header.opcode, static_cast<uint8_t>(Opcode::kQuery));
+  auto body = Decompress(Compression::kLz4, std::string_view(frame).substr(9));
+  ASSERT_TRUE(body.ok());
+  auto decoded = DecodeRequest(Opcode::kQuery, 4, *body);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(std::get<QueryRequest>(*decoded).query, "SELECT 1");
+  EXPECT_EQ(std::get<QueryRequest>(*decoded).params.consistency, Consistency::kAll);
+}
+
+}  // namespace
+}  // namespace sibyl::cql::protocol
