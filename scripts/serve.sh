@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine to a running server: installs what Sibyl needs,
+# builds it, and starts `sibyl serve` with embedded storage in ./data (override with
+# --data-dir). Any other flags are passed to `sibyl serve` (see `build/sibyl serve --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh sibyl
+cat <<TXT
+
+Sibyl is starting. Connect with any Cassandra driver or cqlsh at 127.0.0.1:9042, e.g.
+  python3 -c "from cassandra.cluster import Cluster; s = Cluster(['127.0.0.1']).connect(); print(s.execute('SELECT release_version FROM system.local').one())"
+Stop it with Ctrl-C (SIGINT) or SIGTERM.
+
+TXT
+has_data_dir=0
+for arg in "$@"; do
+  case "$arg" in --data-dir|--data-dir=*|--config|--config=*) has_data_dir=1 ;; esac
+done
+if [ "$has_data_dir" -eq 0 ]; then
+  exec build/sibyl serve --data-dir ./data "$@"
+fi
+exec build/sibyl serve "$@"

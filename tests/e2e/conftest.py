@@ -1,0 +1,103 @@
+"""Fixtures for end-to-end tests: the real `sibyl serve` binary on loopback ports with a fresh
+data directory, driven by Debian's python3-cassandra driver."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+from cassandra.cluster import Cluster
+
+SIBYL_BIN = os.environ.get(
+    "SIBYL_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "sibyl"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One sibyl process. start()/stop()/kill() keep the same data dir and ports."""
+
+    def __init__(self, data_dir, extra_args=()):
+        self.data_dir = data_dir
+        self.cql_port = free_port()
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.log_path = os.path.join(data_dir, "server.log")
+
+    def start(self, timeout=20):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [SIBYL_BIN, "serve", "--data-dir", self.data_dir, "--listen-address", "127.0.0.1",
+             "--cql-port", str(self.cql_port), "--cql-tls-port", str(free_port()),
+             "--http-port", str(free_port())] + self.extra_args,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("sibyl exited early:\n" + open(self.log_path).read())
+            try:
+                with socket.create_connection(("127.0.0.1", self.cql_port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("sibyl did not start listening:\n" + open(self.log_path).read())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def cluster(self, **kwargs):
+        return Cluster(["127.0.0.1"], port=self.cql_port, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def server():
+    with tempfile.TemporaryDirectory(prefix="sibyl-e2e-") as data_dir:
+        srv = Server(data_dir).start()
+        yield srv
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(server):
+    c = server.cluster()
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture(scope="session")
+def session(cluster):
+    return cluster.connect()
+
+
+@pytest.fixture(scope="module")
+def keyspace(session):
+    """A fresh keyspace per test module."""
+    name = "ks_" + uuid.uuid4().hex[:12]
+    session.execute(
+        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', "
+        f"'replication_factor': 1}}")
+    yield name
+
+
+@pytest.fixture
+def fresh_server():
+    """A private server for tests that restart or kill it."""
+    with tempfile.TemporaryDirectory(prefix="sibyl-e2e-") as data_dir:
+        srv = Server(data_dir)
+        yield srv
+        srv.kill()
