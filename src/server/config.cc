@@ -2,12 +2,42 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <map>
 #include <sstream>
 
 namespace sibyl::server {
 
 const char* SibylVersion() { return "0.1.0"; }
+
+namespace {
+
+// CLI11 reads a config file only for the top-level app, so `serve --config` is applied here:
+// every key must name a long flag of `serve` ("cql-port" or "cql_port"; a [serve] section is
+// accepted too), and flags given on the command line win over the file.
+void ApplyConfigFile(CLI::App& serve, const std::string& path) {
+  for (const CLI::ConfigItem& item : CLI::ConfigTOML().from_file(path)) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "serve")) {
+      throw CLI::ConversionError(
+          fmt::format("Unknown setting '{}' in {}", item.fullname(), path));
+    }
+    std::string name = item.name;
+    std::replace(name.begin(), name.end(), '_', '-');
+    CLI::Option* option = serve.get_option_no_throw("--" + name);
+    if (option == nullptr || name == "config" || name == "help") {
+      throw CLI::ConversionError(fmt::format("Unknown setting '{}' in {}", item.name, path));
+    }
+    if (option->count() > 0) continue;  // the command line wins
+    option->add_result(item.inputs);
+    option->run_callback();
+  }
+}
+
+}  // namespace
 
 CommandLine ParseCommandLine(int argc, const char* const* argv) {
   CommandLine result;
@@ -18,8 +48,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   app.require_subcommand(1);
 
   CLI::App* serve = app.add_subcommand("serve", "Run the server");
-  serve->set_config("--config", "", "Read settings from a TOML/INI file (key = value)");
-  serve->allow_config_extras(CLI::config_extras_mode::error);
+  std::string config_file;
+  serve->add_option("--config", config_file,
+                    "Read settings from a TOML/INI file (key = value, keys as the long flags)")
+      ->check(CLI::ExistingFile);
   serve->add_option("--data-dir", config.data_dir, "Directory of all data")
       ->capture_default_str();
   serve->add_option("--listen-address", config.listen_address, "Address the listeners bind")
@@ -52,16 +84,24 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::ostringstream err;
   try {
     app.parse(argc, argv);
+    if (!config_file.empty()) ApplyConfigFile(*serve, config_file);
   } catch (const CLI::ParseError& e) {
     result.action = CommandLine::Action::kExit;
     result.exit_code = app.exit(e, out, err);
     if (result.exit_code == 0) {
       result.output = out.str();
     } else {
-      result.output = err.str();
+      // CLI11 reports a missing subcommand before unexpected arguments: name them first.
+      const std::vector<std::string> unexpected = app.remaining();
+      if (!unexpected.empty() && err.str().find("not expected") == std::string::npos) {
+        result.output = fmt::format("The following arguments were not expected: {}\n",
+                                    fmt::join(unexpected, " "));
+      }
+      result.output += err.str();
       if (result.output.find("--help") == std::string::npos) {
         result.output += "Run with --help for more information.\n";
       }
+      result.output += "Usage: sibyl [--help] [--version] serve [OPTIONS]\n";
     }
     return result;
   }

@@ -1,0 +1,289 @@
+// The real listener on an ephemeral 127.0.0.1 port, driven with raw bytes over POSIX sockets.
+#include "server/cql_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+
+#include "unit/cql_protocol/test_util.h"
+#include "unit/server/fake_processor.h"
+
+namespace sibyl::server {
+namespace {
+
+namespace protocol = cql::protocol;
+using ::sibyl::testing::FakeProcessor;
+using ::sibyl::testing::Hex;
+using ::sibyl::testing::ToHex;
+using ::testing::StartsWith;
+
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval timeout{10, 0};  // a hung server fails the test instead of hanging it
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawClient() { close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  // One whole frame (header and body); nullopt on EOF, error or timeout.
+  std::optional<std::string> ReadFrame() {
+    std::string header;
+    if (!ReadExactly(9, &header)) return std::nullopt;
+    const uint32_t length = (uint32_t{static_cast<uint8_t>(header[5])} << 24) |
+                            (uint32_t{static_cast<uint8_t>(header[6])} << 16) |
+                            (uint32_t{static_cast<uint8_t>(header[7])} << 8) |
+                            uint32_t{static_cast<uint8_t>(header[8])};
+    std::string body;
+    if (!ReadExactly(length, &body)) return std::nullopt;
+    return header + body;
+  }
+
+  // True when the server closed the connection (EOF or reset).
+  bool ReadsEof() {
+    char c;
+    const ssize_t n = recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  bool ReadExactly(size_t n, std::string* out) {
+    out->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = recv(fd_, out->data() + got, n - got, 0);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
+
+  int fd_;
+  bool connected_ = false;
+};
+
+std::string Startup(std::string compression = "") {
+  protocol::StartupRequest startup;
+  startup.options["CQL_VERSION"] = "3.0.0";
+  if (!compression.empty()) startup.options["COMPRESSION"] = compression;
+  return protocol::EncodeRequestFrame(4, 1, startup);
+}
+
+std::string QueryFrame(std::string text, int16_t stream,
+                       protocol::Compression compression = protocol::Compression::kNone) {
+  protocol::QueryRequest query;
+  query.query = std::move(text);
+  return protocol::EncodeRequestFrame(4, stream, query, compression);
+}
+
+class CqlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer({}); }
+
+  void StartServer(ConnectionLimits limits) {
+    CqlServerOptions options;
+    options.port = 0;
+    options.io_threads = 2;
+    options.worker_threads = 4;
+    options.limits = limits;
+    server_ = std::make_unique<CqlServer>(processor_, options);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  // Connects and completes STARTUP.
+  std::unique_ptr<RawClient> ReadyClient(std::string compression = "") {
+    auto client = std::make_unique<RawClient>(server_->port());
+    EXPECT_TRUE(client->connected());
+    client->Send(Startup(compression));
+    auto ready = client->ReadFrame();
+    EXPECT_TRUE(ready.has_value());
+    if (ready) EXPECT_EQ(ToHex(*ready), "84 00 00 01 02 00 00 00 00");
+    return client;
+  }
+
+  FakeProcessor processor_;
+  std::unique_ptr<CqlServer> server_;
+};
+
+TEST_F(CqlServerTest, OptionsStartupAndQuery) {
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send(protocol::EncodeRequestFrame(4, 0, protocol::OptionsRequest{}));
+  auto supported = client.ReadFrame();
+  ASSERT_TRUE(supported.has_value());
+  EXPECT_THAT(ToHex(*supported), StartsWith("84 00 00 00 06"));
+  EXPECT_EQ(supported->substr(9), protocol::EncodeSupported());
+
+  client.Send(Startup());
+  auto ready = client.ReadFrame();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ToHex(*ready), "84 00 00 01 02 00 00 00 00");
+
+  client.Send(QueryFrame("INSERT", 2));
+  auto result = client.ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(ToHex(*result), "84 00 00 02 08 00 00 00 04 00 00 00 01");
+}
+
+TEST_F(CqlServerTest, V5GetsTheVersionErrorOnItsStreamInV4ThenTheConnectionCloses) {
+  RawClient client(server_->port());
+  client.Send(Hex("05 00 00 07 05 00 00 00 00"));
+  auto error = client.ReadFrame();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_THAT(ToHex(*error), StartsWith("84 00 00 07 00"));
+  EXPECT_EQ(error->substr(9, 4), Hex("00 00 00 0a"));
+  EXPECT_TRUE(client.ReadsEof());
+}
+
+TEST_F(CqlServerTest, GarbageClosesThatConnectionWhileAnotherKeepsWorking) {
+  auto good = ReadyClient();
+  RawClient bad(server_->port());
+  bad.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  auto error = bad.ReadFrame();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(static_cast<uint8_t>((*error)[0]), 0x84);
+  EXPECT_EQ(error->substr(9, 4), Hex("00 00 00 0a"));
+  EXPECT_TRUE(bad.ReadsEof());
+
+  good->Send(QueryFrame("SELECT 1", 5));
+  auto result = good->ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(ToHex(*result), StartsWith("84 00 00 05 08"));
+}
+
+TEST_F(CqlServerTest, ManyRequestsInOneWriteAreAllAnsweredOnTheirStreams) {
+  auto client = ReadyClient();
+  std::string batch;
+  for (int16_t stream = 10; stream < 110; ++stream) batch += QueryFrame("SELECT 1", stream);
+  client->Send(batch);
+  std::set<int16_t> streams;
+  for (int i = 0; i < 100; ++i) {
+    auto frame = client->ReadFrame();
+    ASSERT_TRUE(frame.has_value()) << i;
+    streams.insert(static_cast<int16_t>((static_cast<uint8_t>((*frame)[2]) << 8) |
+                                        static_cast<uint8_t>((*frame)[3])));
+  }
+  EXPECT_EQ(streams.size(), 100u);
+  EXPECT_EQ(*streams.begin(), 10);
+  EXPECT_EQ(*streams.rbegin(), 109);
+}
+
+TEST_F(CqlServerTest, UseChangesTheSessionOfThatConnectionOnly) {
+  auto a = ReadyClient();
+  auto b = ReadyClient();
+  a->Send(QueryFrame("USE ks1", 2));
+  ASSERT_TRUE(a->ReadFrame().has_value());
+  a->Send(QueryFrame("SELECT keyspace", 3));
+  auto rows = a->ReadFrame();
+  ASSERT_TRUE(rows.has_value());
+  EXPECT_THAT(ToHex(*rows), ::testing::EndsWith("00 00 00 03 6b 73 31"));  // "ks1"
+  b->Send(QueryFrame("SELECT keyspace", 3));
+  rows = b->ReadFrame();
+  ASSERT_TRUE(rows.has_value());
+  EXPECT_THAT(ToHex(*rows), ::testing::EndsWith("00 00 00 00"));  // ""
+}
+
+TEST_F(CqlServerTest, Lz4ConnectionsCompressBothWays) {
+  auto client = ReadyClient("lz4");
+  client->Send(QueryFrame("SELECT 1", 4, protocol::Compression::kLz4));
+  auto result = client->ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(ToHex(*result), StartsWith("84 01 00 04 08"));
+  auto body = protocol::Decompress(protocol::Compression::kLz4, std::string_view(*result).substr(9));
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(ToHex(*body), "00 00 00 01");
+}
+
+TEST_F(CqlServerTest, SchemaChangesArePushedToRegisteredConnections) {
+  auto listener = ReadyClient();
+  listener->Send(protocol::EncodeRequestFrame(4, 2, protocol::RegisterRequest{{"SCHEMA_CHANGE"}}));
+  auto ready = listener->ReadFrame();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_THAT(ToHex(*ready), StartsWith("84 00 00 02 02"));
+
+  auto writer = ReadyClient();
+  writer->Send(QueryFrame("CREATE", 3));
+  ASSERT_TRUE(writer->ReadFrame().has_value());
+  auto event = listener->ReadFrame();
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(ToHex(*event), StartsWith("84 00 ff ff 0c"));
+  EXPECT_EQ(event->substr(9), protocol::EncodeSchemaChangeEvent(
+                                  protocol::SchemaChangeResult{"CREATED", "KEYSPACE", "k", "", {}}));
+}
+
+TEST_F(CqlServerTest, ExceptionsBecomeServerErrorAndTheConnectionGoesOn) {
+  auto client = ReadyClient();
+  client->Send(QueryFrame("THROW", 6));
+  auto error = client->ReadFrame();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_THAT(ToHex(*error), StartsWith("84 00 00 06 00"));
+  EXPECT_EQ(error->substr(9, 4), Hex("00 00 00 00"));
+  client->Send(QueryFrame("SELECT 1", 7));
+  auto result = client->ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(ToHex(*result), StartsWith("84 00 00 07 08"));
+}
+
+TEST_F(CqlServerTest, TooManyRequestsInFlightAreOverloaded) {
+  server_.reset();
+  StartServer(ConnectionLimits{.max_body_length = protocol::kDefaultMaxBodyLength,
+                               .max_in_flight = 2});
+  auto client = ReadyClient();
+  client->Send(QueryFrame("BLOCK", 1) + QueryFrame("BLOCK", 2));
+  processor_.WaitForBlocked(2);
+  client->Send(QueryFrame("SELECT 1", 3));
+  auto overloaded = client->ReadFrame();
+  ASSERT_TRUE(overloaded.has_value());
+  EXPECT_THAT(ToHex(*overloaded), StartsWith("84 00 00 03 00"));
+  EXPECT_EQ(overloaded->substr(9, 4), Hex("00 00 10 01"));
+  processor_.Release();
+  EXPECT_TRUE(client->ReadFrame().has_value());
+  EXPECT_TRUE(client->ReadFrame().has_value());
+}
+
+TEST_F(CqlServerTest, StopClosesOpenConnections) {
+  auto client = ReadyClient();
+  EXPECT_EQ(server_->connection_count(), 1u);
+  server_->Stop();
+  EXPECT_TRUE(client->ReadsEof());
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST(CqlServer, StartFailsOnABusyPort) {
+  FakeProcessor processor;
+  CqlServerOptions options;
+  options.port = 0;
+  CqlServer first(processor, options);
+  ASSERT_TRUE(first.Start().ok());
+  options.port = first.port();
+  CqlServer second(processor, options);
+  Status status = second.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kIOError);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("Cannot listen on 127.0.0.1"));
+}
+
+}  // namespace
+}  // namespace sibyl::server

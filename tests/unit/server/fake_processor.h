@@ -1,0 +1,98 @@
+#pragma once
+// A QueryProcessor for server tests: answers a few fixed statements.
+//   "USE <ks>"        -> SetKeyspace, changes the session
+//   "SELECT keyspace" -> one text row: the session's keyspace
+//   "CREATE"          -> SchemaChange CREATED KEYSPACE k, and calls the schema listener
+//   "FAIL"            -> Invalid "bad"
+//   "THROW"           -> throws std::runtime_error
+//   "BLOCK"           -> waits until Release() is called, then Void
+//   anything else     -> Void
+
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+
+#include "cql/types/value.h"
+#include "server/query_processor.h"
+
+namespace sibyl::testing {
+
+namespace protocol = cql::protocol;
+
+class FakeProcessor : public query::QueryProcessor {
+ public:
+  Result<protocol::ResultMessage> Query(query::Session& session, std::string_view cql,
+                                        const protocol::QueryParameters& params) override {
+    if (cql.starts_with("USE ")) {
+      session.keyspace = std::string(cql.substr(4));
+      return protocol::ResultMessage(protocol::SetKeyspaceResult{session.keyspace});
+    }
+    if (cql == "SELECT keyspace") {
+      protocol::RowsResult rows;
+      rows.metadata.columns = {{"system", "local", "keyspace",
+                                cql::types::Type(cql::types::Kind::kVarchar)}};
+      rows.rows = {{cql::types::Value(session.keyspace)}};
+      return protocol::ResultMessage(std::move(rows));
+    }
+    if (cql == "CREATE") {
+      protocol::SchemaChangeResult change{"CREATED", "KEYSPACE", "k", "", {}};
+      SchemaListener listener;
+      {
+        std::lock_guard lock(mu_);
+        listener = listener_;
+      }
+      if (listener) listener(change);
+      return protocol::ResultMessage(change);
+    }
+    if (cql == "FAIL") return InvalidRequest("bad");
+    if (cql == "THROW") throw std::runtime_error("boom");
+    if (cql == "BLOCK") {
+      std::unique_lock lock(mu_);
+      ++blocked_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+    }
+    return protocol::ResultMessage(protocol::VoidResult{});
+  }
+  Result<protocol::ResultMessage> Prepare(query::Session&, std::string_view) override {
+    protocol::PreparedResult prepared;
+    prepared.id = "id1";
+    prepared.result_metadata.no_metadata = true;
+    return protocol::ResultMessage(prepared);
+  }
+  Result<protocol::ResultMessage> Execute(query::Session&, std::string_view id,
+                                          const protocol::QueryParameters&) override {
+    if (id != "id1") {
+      return Status(ErrorCode::kUnprepared, "Prepared query not found",
+                    UnpreparedDetail{std::string(id)});
+    }
+    return protocol::ResultMessage(protocol::VoidResult{});
+  }
+  Result<protocol::ResultMessage> Batch(query::Session&, const protocol::BatchRequest&) override {
+    return protocol::ResultMessage(protocol::VoidResult{});
+  }
+  void SetSchemaListener(SchemaListener listener) override {
+    std::lock_guard lock(mu_);
+    listener_ = std::move(listener);
+  }
+
+  // Waits until `n` BLOCK queries are waiting.
+  void WaitForBlocked(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return blocked_ >= n; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  SchemaListener listener_;
+  int blocked_ = 0;
+  bool released_ = false;
+};
+
+}  // namespace sibyl::testing
