@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/query_processor.h"
+#include "query/processor.h"
 #include "server/connection_state.h"
 
 namespace sibyl::server {

@@ -6,7 +6,7 @@
 #include <exception>
 #include <type_traits>
 
-#include "server/query_processor.h"
+#include "query/processor.h"
 
 namespace sibyl::server {
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "server/query_processor.h"
+#include "query/processor.h"
 #include "server/connection.h"
 
 namespace sibyl::server {

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "server/query_processor.h"
+#include "query/processor.h"
 #include "server/config.h"
 #include "server/cql_server.h"
 #include "server/defer.h"

@@ -13,7 +13,7 @@
 #include <stdexcept>
 
 #include "cql/types/value.h"
-#include "server/query_processor.h"
+#include "query/processor.h"
 
 namespace sibyl::testing {
 
