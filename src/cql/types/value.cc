@@ -1,0 +1,831 @@
+#include "cql/types/value.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <regex>
+
+#include "cql/types/numbers.h"
+
+namespace sibyl::cql::types {
+
+// ---- fixed-width serializations ---------------------------------------------------------------
+
+namespace {
+
+template <typename T>
+std::string BigEndian(T v) {
+  using U = std::make_unsigned_t<T>;
+  U u = static_cast<U>(v);
+  std::string out(sizeof(T), '\0');
+  for (size_t i = 0; i < sizeof(T); ++i) out[sizeof(T) - 1 - i] = static_cast<char>(u >> (8 * i));
+  return out;
+}
+
+template <typename T>
+T FromBigEndian(std::string_view b) {
+  using U = std::make_unsigned_t<T>;
+  U u = 0;
+  for (size_t i = 0; i < sizeof(T) && i < b.size(); ++i) u = (u << 8) | static_cast<uint8_t>(b[i]);
+  return static_cast<T>(u);
+}
+
+}  // namespace
+
+std::string SerializeBigint(int64_t v) { return BigEndian<int64_t>(v); }
+std::string SerializeInt(int32_t v) { return BigEndian<int32_t>(v); }
+std::string SerializeBoolean(bool v) { return std::string(1, v ? '\x01' : '\x00'); }
+std::string SerializeText(std::string_view v) { return std::string(v); }
+std::string SerializeDouble(double v) {
+  uint64_t u;
+  std::memcpy(&u, &v, 8);
+  return BigEndian<uint64_t>(u);
+}
+std::string SerializeUuid(const uint8_t bytes[16]) {
+  return std::string(reinterpret_cast<const char*>(bytes), 16);
+}
+int64_t DeserializeBigint(std::string_view bytes) { return FromBigEndian<int64_t>(bytes); }
+int32_t DeserializeInt(std::string_view bytes) { return FromBigEndian<int32_t>(bytes); }
+
+namespace {
+
+double DeserializeDouble(std::string_view b) {
+  uint64_t u = FromBigEndian<uint64_t>(b);
+  double d;
+  std::memcpy(&d, &u, 8);
+  return d;
+}
+
+float DeserializeFloat(std::string_view b) {
+  uint32_t u = FromBigEndian<uint32_t>(b);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+std::string SerializeFloat(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return BigEndian<uint32_t>(u);
+}
+
+// ---- UUIDs ------------------------------------------------------------------------------------
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int UuidVersion(std::string_view b) { return (static_cast<uint8_t>(b[6]) >> 4) & 0x0f; }
+
+// 100ns intervals since 1582-10-15 of a version 1 UUID.
+int64_t UuidTimestamp(std::string_view b) {
+  uint64_t time_low = FromBigEndian<uint32_t>(b.substr(0, 4));
+  uint64_t time_mid = FromBigEndian<uint16_t>(b.substr(4, 2));
+  uint64_t time_hi = FromBigEndian<uint16_t>(b.substr(6, 2)) & 0x0fff;
+  return static_cast<int64_t>((time_hi << 48) | (time_mid << 32) | time_low);
+}
+
+constexpr int64_t kUuidEpochOffset = 0x01b21dd213814000LL;  // 100ns from 1582-10-15 to 1970
+
+}  // namespace
+
+std::string RandomUuid() {
+  uint8_t b[16];
+  RAND_bytes(b, sizeof(b));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return SerializeUuid(b);
+}
+
+std::string TimeUuidNow() {
+  static std::mutex mu;
+  static int64_t last = 0;
+  static uint8_t node[8];
+  static bool init = false;
+  int64_t ts;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!init) {
+      RAND_bytes(node, sizeof(node));
+      node[2] |= 0x01;  // multicast bit: not a real MAC address
+      init = true;
+    }
+    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count() / 100 + kUuidEpochOffset;
+    ts = std::max(now, last + 1);
+    last = ts;
+  }
+  uint8_t b[16];
+  uint32_t time_low = static_cast<uint32_t>(ts);
+  uint16_t time_mid = static_cast<uint16_t>(ts >> 32);
+  uint16_t time_hi = static_cast<uint16_t>((ts >> 48) & 0x0fff) | 0x1000;
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<uint8_t>(time_low >> (24 - 8 * i));
+  b[4] = time_mid >> 8;
+  b[5] = time_mid & 0xff;
+  b[6] = time_hi >> 8;
+  b[7] = time_hi & 0xff;
+  b[8] = (node[0] & 0x3f) | 0x80;
+  b[9] = node[1];
+  std::memcpy(b + 10, node + 2, 6);
+  return SerializeUuid(b);
+}
+
+std::string UuidToString(std::string_view bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes.size() && i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    uint8_t c = static_cast<uint8_t>(bytes[i]);
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+Result<std::string> UuidFromString(std::string_view text) {
+  static const std::regex kUuid(
+      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  if (!std::regex_match(std::string(text), kUuid)) {
+    return InvalidRequest(fmt::format("Unable to make UUID from '{}'", std::string(text)));
+  }
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '-') {
+      ++i;
+      continue;
+    }
+    out.push_back(static_cast<char>(HexDigit(text[i]) * 16 + HexDigit(text[i + 1])));
+    i += 2;
+  }
+  return out;
+}
+
+// ---- dates and times ---------------------------------------------------------------------------
+
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp + (mp < 10 ? 3 : -9);
+  *y = yy + (*m <= 2);
+}
+
+bool ValidDate(int64_t y, unsigned m, unsigned d) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  unsigned max = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return d <= max;
+}
+
+// Parses Cassandra's timestamp string forms into milliseconds since the epoch.
+std::optional<int64_t> ParseTimestampText(std::string_view text) {
+  static const std::regex kRe(
+      R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$)");
+  std::cmatch m;
+  std::string s(text);
+  if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
+  int64_t year = std::stoll(m[1].str());
+  unsigned month = std::stoul(m[2].str()), day = std::stoul(m[3].str());
+  if (!ValidDate(year, month, day)) return std::nullopt;
+  int64_t hour = m[4].matched ? std::stoll(m[4].str()) : 0;
+  int64_t minute = m[5].matched ? std::stoll(m[5].str()) : 0;
+  int64_t second = m[6].matched ? std::stoll(m[6].str()) : 0;
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  int64_t millis = 0;
+  if (m[7].matched) {
+    std::string frac = m[7].str();
+    frac.resize(3, '0');
+    millis = std::stoll(frac.substr(0, 3));
+  }
+  int64_t offset_minutes = 0;
+  if (m[8].matched && m[8].str() != "Z") {
+    std::string z = m[8].str();
+    int sign = z[0] == '-' ? -1 : 1;
+    z.erase(std::remove(z.begin(), z.end(), ':'), z.end());
+    int hh = std::stoi(z.substr(1, 2));
+    int mm = z.size() >= 5 ? std::stoi(z.substr(3, 2)) : 0;
+    offset_minutes = sign * (hh * 60 + mm);
+  }
+  int64_t days = DaysFromCivil(year, month, day);
+  return ((days * 86400 + hour * 3600 + minute * 60 + second) - offset_minutes * 60) * 1000 +
+         millis;
+}
+
+std::optional<uint32_t> ParseDateText(std::string_view text) {
+  static const std::regex kRe(R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})\s*$)");
+  std::cmatch m;
+  std::string s(text);
+  if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
+  int64_t year = std::stoll(m[1].str());
+  unsigned month = std::stoul(m[2].str()), day = std::stoul(m[3].str());
+  if (!ValidDate(year, month, day)) return std::nullopt;
+  int64_t days = DaysFromCivil(year, month, day) + (int64_t{1} << 31);
+  if (days < 0 || days > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(days);
+}
+
+std::optional<int64_t> ParseTimeText(std::string_view text) {
+  static const std::regex kRe(R"(^\s*(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*$)");
+  std::cmatch m;
+  std::string s(text);
+  if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
+  int64_t h = std::stoll(m[1].str()), mi = std::stoll(m[2].str()), se = std::stoll(m[3].str());
+  if (h > 23 || mi > 59 || se > 59) return std::nullopt;
+  int64_t nanos = 0;
+  if (m[4].matched) {
+    std::string frac = m[4].str();
+    frac.resize(9, '0');
+    nanos = std::stoll(frac);
+  }
+  return ((h * 60 + mi) * 60 + se) * 1000000000LL + nanos;
+}
+
+std::string FormatTimestamp(int64_t millis) {
+  int64_t secs = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;
+  int64_t ms = millis - secs * 1000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", y, m, d, rem / 3600,
+                     (rem / 60) % 60, rem % 60, ms);
+}
+
+// ---- durations --------------------------------------------------------------------------------
+
+void AppendVint(std::string* out, int64_t v) {
+  uint64_t zz = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  // Cassandra's unsigned vint: the count of leading 1 bits in the first byte gives extra bytes.
+  int bytes = 1;
+  while (bytes < 9 && zz >= (uint64_t{1} << (7 * bytes))) ++bytes;
+  if (bytes == 9) {
+    out->push_back(static_cast<char>(0xff));
+    for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(zz >> (8 * i)));
+    return;
+  }
+  int extra = bytes - 1;
+  uint8_t first = static_cast<uint8_t>(zz >> (8 * extra));
+  first |= static_cast<uint8_t>(~(0xff >> extra));
+  out->push_back(static_cast<char>(first));
+  for (int i = extra - 1; i >= 0; --i) out->push_back(static_cast<char>(zz >> (8 * i)));
+}
+
+bool ReadVint(std::string_view b, size_t* pos, int64_t* value) {
+  if (*pos >= b.size()) return false;
+  uint8_t first = static_cast<uint8_t>(b[(*pos)++]);
+  int extra = 0;
+  while (extra < 8 && (first & (0x80 >> extra))) ++extra;
+  if (*pos + extra > b.size()) return false;
+  uint64_t v = extra == 8 ? 0 : (first & (0xff >> (extra + 1)));
+  for (int i = 0; i < extra; ++i) v = (v << 8) | static_cast<uint8_t>(b[(*pos)++]);
+  *value = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  return true;
+}
+
+struct Duration {
+  int64_t months = 0, days = 0, nanos = 0;
+};
+
+std::optional<Duration> ParseDurationText(std::string_view text) {
+  std::string s(text);
+  bool negative = false;
+  if (!s.empty() && s[0] == '-') {
+    negative = true;
+    s = s.substr(1);
+  }
+  if (s.empty()) return std::nullopt;
+  Duration d;
+  static const std::regex kIso(
+      R"(^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$)");
+  static const std::regex kWeek(R"(^P(\d+)W$)");
+  static const std::regex kAlt(R"(^P(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$)");
+  std::smatch m;
+  auto num = [&](int i) -> int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
+  std::string upper = s;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  if (upper[0] == 'P') {
+    if (std::regex_match(upper, m, kWeek)) {
+      d.days = num(1) * 7;
+    } else if (std::regex_match(upper, m, kAlt)) {
+      d.months = num(1) * 12 + num(2);
+      d.days = num(3);
+      d.nanos = ((num(4) * 60 + num(5)) * 60 + num(6)) * 1000000000LL;
+    } else if (std::regex_match(upper, m, kIso) && upper != "P" && upper.back() != 'T') {
+      d.months = num(1) * 12 + num(2);
+      d.days = num(3);
+      d.nanos = ((num(4) * 60 + num(5)) * 60 + num(6)) * 1000000000LL;
+    } else {
+      return std::nullopt;
+    }
+  } else {
+    static const std::regex kUnit(R"((\d+)(y|mo|w|d|h|us|µs|ms|m|s|ns))", std::regex::icase);
+    size_t pos = 0;
+    auto begin = std::sregex_iterator(s.begin(), s.end(), kUnit);
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      if (static_cast<size_t>(it->position()) != pos) return std::nullopt;
+      pos += it->length();
+      int64_t n = std::stoll((*it)[1].str());
+      std::string unit = (*it)[2].str();
+      std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
+      if (unit == "y") d.months += n * 12;
+      else if (unit == "mo") d.months += n;
+      else if (unit == "w") d.days += n * 7;
+      else if (unit == "d") d.days += n;
+      else if (unit == "h") d.nanos += n * 3600000000000LL;
+      else if (unit == "m") d.nanos += n * 60000000000LL;
+      else if (unit == "s") d.nanos += n * 1000000000LL;
+      else if (unit == "ms") d.nanos += n * 1000000LL;
+      else if (unit == "us" || unit == "µs") d.nanos += n * 1000LL;
+      else if (unit == "ns") d.nanos += n;
+    }
+    if (pos != s.size() || pos == 0) return std::nullopt;
+  }
+  if (negative) {
+    d.months = -d.months;
+    d.days = -d.days;
+    d.nanos = -d.nanos;
+  }
+  return d;
+}
+
+std::optional<Duration> DecodeDuration(std::string_view b) {
+  Duration d;
+  size_t pos = 0;
+  if (!ReadVint(b, &pos, &d.months) || !ReadVint(b, &pos, &d.days) ||
+      !ReadVint(b, &pos, &d.nanos) || pos != b.size()) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::string FormatDuration(const Duration& d) {
+  if (d.months == 0 && d.days == 0 && d.nanos == 0) return "0s";
+  std::string out = (d.months < 0 || d.days < 0 || d.nanos < 0) ? "-" : "";
+  int64_t months = std::llabs(d.months), days = std::llabs(d.days), nanos = std::llabs(d.nanos);
+  if (months / 12) out += fmt::format("{}y", months / 12);
+  if (months % 12) out += fmt::format("{}mo", months % 12);
+  if (days) out += fmt::format("{}d", days);
+  const std::pair<int64_t, const char*> kUnits[] = {{3600000000000LL, "h"}, {60000000000LL, "m"},
+                                                    {1000000000LL, "s"},    {1000000LL, "ms"},
+                                                    {1000LL, "us"},         {1, "ns"}};
+  for (const auto& [size, unit] : kUnits) {
+    if (nanos >= size) {
+      out += fmt::format("{}{}", nanos / size, unit);
+      nanos %= size;
+    }
+  }
+  return out;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    uint8_t c = static_cast<uint8_t>(s[i]);
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<uint8_t>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+  return out;
+}
+
+const char* KindWord(LiteralKind kind) {
+  switch (kind) {
+    case LiteralKind::kString: return "STRING";
+    case LiteralKind::kInteger: return "INTEGER";
+    case LiteralKind::kFloat: return "FLOAT";
+    case LiteralKind::kBoolean: return "BOOLEAN";
+    case LiteralKind::kUuid: return "UUID";
+    case LiteralKind::kHex: return "HEX";
+    case LiteralKind::kDuration: return "DURATION";
+  }
+  return "CONSTANT";
+}
+
+}  // namespace
+
+// ---- literals ---------------------------------------------------------------------------------
+
+Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string_view text,
+                                 std::string_view column) {
+  auto invalid = [&]() {
+    return InvalidRequest(fmt::format("Invalid {} constant ({}) for \"{}\" of type {}",
+                                      KindWord(kind), std::string(text), std::string(column),
+                                      type.ToCql()));
+  };
+  auto integer = [&](int64_t min, int64_t max) -> Result<int64_t> {
+    if (kind != LiteralKind::kInteger) return invalid();
+    auto v = ParseInt64(text);
+    if (!v || *v < min || *v > max) {
+      if (v || BigIntFromDecimal(text)) {
+        return InvalidRequest(fmt::format("Invalid INTEGER constant ({}) for \"{}\" of type {}",
+                                          std::string(text), std::string(column), type.ToCql()));
+      }
+      return invalid();
+    }
+    return *v;
+  };
+  switch (type.kind()) {
+    case Kind::kAscii:
+      if (kind != LiteralKind::kString) return invalid();
+      for (unsigned char c : text) {
+        if (c > 127) return InvalidRequest(fmt::format("Invalid ASCII character in string literal for \"{}\"", std::string(column)));
+      }
+      return std::string(text);
+    case Kind::kVarchar:
+      if (kind != LiteralKind::kString) return invalid();
+      if (!ValidUtf8(text)) return InvalidRequest("Invalid UTF-8 string literal");
+      return std::string(text);
+    case Kind::kBlob: {
+      if (kind != LiteralKind::kHex) return invalid();
+      std::string_view hex = text.substr(2);
+      if (hex.size() % 2) return invalid();
+      std::string out;
+      for (size_t i = 0; i < hex.size(); i += 2) {
+        int hi = HexDigit(hex[i]), lo = HexDigit(hex[i + 1]);
+        if (hi < 0 || lo < 0) return invalid();
+        out.push_back(static_cast<char>(hi * 16 + lo));
+      }
+      return out;
+    }
+    case Kind::kBoolean: {
+      std::string t = ToLower(text);
+      if ((kind == LiteralKind::kBoolean || kind == LiteralKind::kString) && (t == "true" || t == "false")) {
+        return SerializeBoolean(t == "true");
+      }
+      return invalid();
+    }
+    case Kind::kTinyint: {
+      ASSIGN_OR_RETURN(int64_t v, integer(-128, 127));
+      return std::string(1, static_cast<char>(static_cast<int8_t>(v)));
+    }
+    case Kind::kSmallint: {
+      ASSIGN_OR_RETURN(int64_t v, integer(-32768, 32767));
+      return BigEndian<int16_t>(static_cast<int16_t>(v));
+    }
+    case Kind::kInt: {
+      ASSIGN_OR_RETURN(int64_t v, integer(INT32_MIN, INT32_MAX));
+      return SerializeInt(static_cast<int32_t>(v));
+    }
+    case Kind::kBigint:
+    case Kind::kCounter: {
+      ASSIGN_OR_RETURN(int64_t v, integer(INT64_MIN, INT64_MAX));
+      return SerializeBigint(v);
+    }
+    case Kind::kVarint: {
+      if (kind != LiteralKind::kInteger) return invalid();
+      auto v = BigIntFromDecimal(text);
+      if (!v) return invalid();
+      return *v;
+    }
+    case Kind::kDecimal: {
+      if (kind != LiteralKind::kInteger && kind != LiteralKind::kFloat) return invalid();
+      auto v = DecimalFromText(text);
+      if (!v) return invalid();
+      return *v;
+    }
+    case Kind::kDouble:
+    case Kind::kFloat: {
+      if (kind != LiteralKind::kInteger && kind != LiteralKind::kFloat) return invalid();
+      std::string t(text);
+      double d;
+      if (t == "NaN") {
+        d = std::nan("");
+      } else if (t == "Infinity" || t == "+Infinity") {
+        d = INFINITY;
+      } else if (t == "-Infinity") {
+        d = -INFINITY;
+      } else {
+        char* end = nullptr;
+        d = std::strtod(t.c_str(), &end);
+        if (t.empty() || *end != '\0') return invalid();
+      }
+      if (type.kind() == Kind::kFloat) return SerializeFloat(static_cast<float>(d));
+      return SerializeDouble(d);
+    }
+    case Kind::kTimestamp: {
+      if (kind == LiteralKind::kInteger) {
+        ASSIGN_OR_RETURN(int64_t v, integer(INT64_MIN, INT64_MAX));
+        return SerializeBigint(v);
+      }
+      if (kind != LiteralKind::kString) return invalid();
+      auto ms = ParseTimestampText(text);
+      if (!ms) {
+        return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",
+                                          std::string(text)));
+      }
+      return SerializeBigint(*ms);
+    }
+    case Kind::kDate: {
+      if (kind == LiteralKind::kInteger) {
+        ASSIGN_OR_RETURN(int64_t v, integer(0, UINT32_MAX));
+        return SerializeInt(static_cast<int32_t>(static_cast<uint32_t>(v)));
+      }
+      if (kind != LiteralKind::kString) return invalid();
+      auto days = ParseDateText(text);
+      if (!days) {
+        return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",
+                                          std::string(text)));
+      }
+      return SerializeInt(static_cast<int32_t>(*days));
+    }
+    case Kind::kTime: {
+      if (kind == LiteralKind::kInteger) {
+        ASSIGN_OR_RETURN(int64_t v, integer(0, 86399999999999LL));
+        return SerializeBigint(v);
+      }
+      if (kind != LiteralKind::kString) return invalid();
+      auto nanos = ParseTimeText(text);
+      if (!nanos) {
+        return InvalidRequest(fmt::format(
+            "Timestamp format must be hh:mm:ss[.fffffffff] (got '{}')", std::string(text)));
+      }
+      return SerializeBigint(*nanos);
+    }
+    case Kind::kUuid:
+    case Kind::kTimeuuid: {
+      if (kind != LiteralKind::kUuid && kind != LiteralKind::kString) return invalid();
+      auto bytes = UuidFromString(text);
+      if (!bytes.ok()) return invalid();
+      if (type.kind() == Kind::kTimeuuid && UuidVersion(*bytes) != 1) {
+        return InvalidRequest(fmt::format("Unsupported UUID for timeuuid: {} is not a version 1 UUID",
+                                          std::string(text)));
+      }
+      return *bytes;
+    }
+    case Kind::kInet: {
+      if (kind != LiteralKind::kString) return invalid();
+      unsigned char buf[16];
+      std::string t(text);
+      if (inet_pton(AF_INET, t.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
+      if (inet_pton(AF_INET6, t.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 16);
+      return InvalidRequest(fmt::format("Unable to make inet address from '{}'", t));
+    }
+    case Kind::kDuration: {
+      if (kind != LiteralKind::kDuration && kind != LiteralKind::kString) return invalid();
+      auto d = ParseDurationText(text);
+      if (!d) {
+        return InvalidRequest(fmt::format("Unable to convert '{}' to a duration", std::string(text)));
+      }
+      std::string out;
+      AppendVint(&out, d->months);
+      AppendVint(&out, d->days);
+      AppendVint(&out, d->nanos);
+      return out;
+    }
+    default:
+      return invalid();
+  }
+}
+
+// ---- validation -------------------------------------------------------------------------------
+
+Status Validate(const Type& type, std::string_view b, std::string_view column) {
+  auto fixed = [&](size_t size, const char* name) -> Status {
+    if (b.size() != size && !b.empty()) {
+      return InvalidRequest(fmt::format("Expected {} or 0 byte {} ({})", size, name, b.size()));
+    }
+    return Status::OK();
+  };
+  switch (type.kind()) {
+    case Kind::kInt: return fixed(4, "int");
+    case Kind::kFloat: return fixed(4, "float");
+    case Kind::kDate: return fixed(4, "int");
+    case Kind::kBigint:
+    case Kind::kCounter:
+    case Kind::kTimestamp: return fixed(8, "long");
+    case Kind::kTime: {
+      RETURN_IF_ERROR(fixed(8, "long"));
+      if (!b.empty()) {
+        int64_t v = DeserializeBigint(b);
+        if (v < 0 || v >= 86400000000000LL) return InvalidRequest("Time value out of range");
+      }
+      return Status::OK();
+    }
+    case Kind::kDouble: return fixed(8, "double");
+    case Kind::kSmallint:
+      if (b.size() != 2 && !b.empty()) return InvalidRequest(fmt::format("Expected 2 bytes for a smallint ({})", b.size()));
+      return Status::OK();
+    case Kind::kTinyint:
+      if (b.size() != 1 && !b.empty()) return InvalidRequest(fmt::format("Expected 1 byte for a tinyint ({})", b.size()));
+      return Status::OK();
+    case Kind::kBoolean:
+      if (b.size() > 1) return InvalidRequest(fmt::format("Expected 1 or 0 byte value ({})", b.size()));
+      return Status::OK();
+    case Kind::kUuid:
+      return fixed(16, "UUID");
+    case Kind::kTimeuuid:
+      RETURN_IF_ERROR(fixed(16, "UUID"));
+      if (b.size() == 16 && UuidVersion(b) != 1) {
+        return InvalidRequest("Unsupported UUID for timeuuid: not a version 1 UUID");
+      }
+      return Status::OK();
+    case Kind::kInet:
+      if (!b.empty() && b.size() != 4 && b.size() != 16) {
+        return InvalidRequest(fmt::format("Invalid inet address length {} for \"{}\"", b.size(), std::string(column)));
+      }
+      return Status::OK();
+    case Kind::kAscii:
+      for (unsigned char c : b) {
+        if (c > 127) return InvalidRequest("Invalid byte for ascii: " + std::to_string(c));
+      }
+      return Status::OK();
+    case Kind::kVarchar:
+      if (!ValidUtf8(b)) return InvalidRequest("Invalid UTF-8 bytes for \"" + std::string(column) + "\"");
+      return Status::OK();
+    case Kind::kDecimal:
+      if (!b.empty() && b.size() < 5) return InvalidRequest("Invalid decimal value: too short");
+      return Status::OK();
+    case Kind::kDuration:
+      if (!b.empty() && !DecodeDuration(b)) return InvalidRequest("Invalid duration value");
+      return Status::OK();
+    default:
+      return Status::OK();
+  }
+}
+
+// ---- comparison -------------------------------------------------------------------------------
+
+namespace {
+
+template <typename T>
+int Cmp(T a, T b) {
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+int CompareBytes(std::string_view a, std::string_view b) {
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+int CompareDouble(double a, double b) {
+  // Java's Double.compare: -0.0 < 0.0, NaN greatest.
+  if (a < b) return -1;
+  if (a > b) return 1;
+  bool an = std::isnan(a), bn = std::isnan(b);
+  if (an || bn) return an == bn ? 0 : (an ? 1 : -1);
+  bool as = std::signbit(a), bs = std::signbit(b);
+  return as == bs ? 0 : (as ? -1 : 1);
+}
+
+}  // namespace
+
+int Compare(const Type& type, std::string_view a, std::string_view b) {
+  // Empty values sort first in Cassandra.
+  if (a.empty() || b.empty()) return Cmp(a.size(), b.size()) * (a.empty() && b.empty() ? 0 : 1);
+  switch (type.kind()) {
+    case Kind::kTinyint: return Cmp(static_cast<int8_t>(a[0]), static_cast<int8_t>(b[0]));
+    case Kind::kSmallint: return Cmp(FromBigEndian<int16_t>(a), FromBigEndian<int16_t>(b));
+    case Kind::kInt: return Cmp(DeserializeInt(a), DeserializeInt(b));
+    case Kind::kBigint:
+    case Kind::kCounter:
+    case Kind::kTimestamp:
+    case Kind::kTime: return Cmp(DeserializeBigint(a), DeserializeBigint(b));
+    case Kind::kDate: return Cmp(FromBigEndian<uint32_t>(a), FromBigEndian<uint32_t>(b));
+    case Kind::kDouble: return CompareDouble(DeserializeDouble(a), DeserializeDouble(b));
+    case Kind::kFloat: return CompareDouble(DeserializeFloat(a), DeserializeFloat(b));
+    case Kind::kBoolean: return Cmp(a[0] != 0, b[0] != 0);
+    case Kind::kVarint: return CompareBigInt(a, b);
+    case Kind::kDecimal: return CompareDecimal(a, b);
+    case Kind::kInet:
+      if (a.size() != b.size()) return Cmp(a.size(), b.size());
+      return CompareBytes(a, b);
+    case Kind::kTimeuuid:
+    case Kind::kUuid: {
+      if (a.size() != 16 || b.size() != 16) return CompareBytes(a, b);
+      int va = UuidVersion(a), vb = UuidVersion(b);
+      if (type.kind() == Kind::kUuid && va != vb) return Cmp(va, vb);
+      if (va == 1 && vb == 1) {
+        int c = Cmp(UuidTimestamp(a), UuidTimestamp(b));
+        if (c != 0) return c;
+        // Then the remaining bytes as signed, like TimeUUIDType.
+        for (size_t i = 8; i < 16; ++i) {
+          int d = Cmp(static_cast<int8_t>(a[i]), static_cast<int8_t>(b[i]));
+          if (d != 0) return d;
+        }
+        return 0;
+      }
+      return CompareBytes(a, b);
+    }
+    default:
+      return CompareBytes(a, b);
+  }
+}
+
+// ---- rendering --------------------------------------------------------------------------------
+
+std::string ToCqlLiteral(const Type& type, std::string_view b) {
+  auto quote = [](std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    return out + "'";
+  };
+  auto hex = [](std::string_view s) {
+    static const char* kHex = "0123456789abcdef";
+    std::string out = "0x";
+    for (unsigned char c : s) {
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+    return out;
+  };
+  if (b.empty() && type.kind() != Kind::kVarchar && type.kind() != Kind::kAscii &&
+      type.kind() != Kind::kBlob) {
+    return "''";
+  }
+  switch (type.kind()) {
+    case Kind::kAscii:
+    case Kind::kVarchar: return quote(b);
+    case Kind::kBlob: return hex(b);
+    case Kind::kBoolean: return b[0] ? "true" : "false";
+    case Kind::kTinyint: return std::to_string(static_cast<int8_t>(b[0]));
+    case Kind::kSmallint: return std::to_string(FromBigEndian<int16_t>(b));
+    case Kind::kInt: return std::to_string(DeserializeInt(b));
+    case Kind::kBigint:
+    case Kind::kCounter: return std::to_string(DeserializeBigint(b));
+    case Kind::kVarint: return BigIntToDecimal(b);
+    case Kind::kDecimal: return DecimalToText(b);
+    case Kind::kDouble: {
+      double d = DeserializeDouble(b);
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      return fmt::format("{}", d);
+    }
+    case Kind::kFloat: {
+      float f = DeserializeFloat(b);
+      if (std::isnan(f)) return "NaN";
+      if (std::isinf(f)) return f > 0 ? "Infinity" : "-Infinity";
+      return fmt::format("{}", f);
+    }
+    case Kind::kTimestamp: return quote(FormatTimestamp(DeserializeBigint(b)));
+    case Kind::kDate: {
+      int64_t days = static_cast<int64_t>(FromBigEndian<uint32_t>(b)) - (int64_t{1} << 31);
+      int64_t y;
+      unsigned m, d;
+      CivilFromDays(days, &y, &m, &d);
+      return quote(fmt::format("{:04d}-{:02d}-{:02d}", y, m, d));
+    }
+    case Kind::kTime: {
+      int64_t n = DeserializeBigint(b);
+      return quote(fmt::format("{:02d}:{:02d}:{:02d}.{:09d}", n / 3600000000000LL,
+                               (n / 60000000000LL) % 60, (n / 1000000000LL) % 60, n % 1000000000LL));
+    }
+    case Kind::kUuid:
+    case Kind::kTimeuuid: return UuidToString(b);
+    case Kind::kInet: {
+      char buf[INET6_ADDRSTRLEN];
+      inet_ntop(b.size() == 4 ? AF_INET : AF_INET6, b.data(), buf, sizeof(buf));
+      return quote(buf);
+    }
+    case Kind::kDuration: {
+      auto d = DecodeDuration(b);
+      return d ? FormatDuration(*d) : hex(b);
+    }
+    default:
+      return hex(b);
+  }
+}
+
+}  // namespace sibyl::cql::types

@@ -1,0 +1,107 @@
+// Literal parsing, validation and rendering of scalar values, with Cassandra's error texts.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cql/types/value.h"
+
+namespace sibyl::cql::types {
+namespace {
+
+using testing::HasSubstr;
+
+std::string Lit(Kind kind, LiteralKind lk, const std::string& text) {
+  auto v = ParseLiteral(Type(kind), lk, text, "c");
+  EXPECT_TRUE(v.ok()) << text << ": " << v.status().ToString();
+  return v.ok() ? ToCqlLiteral(Type(kind), *v) : "<error>";
+}
+
+Status LitError(Kind kind, LiteralKind lk, const std::string& text) {
+  auto v = ParseLiteral(Type(kind), lk, text, "c");
+  return v.ok() ? Status::OK() : v.status();
+}
+
+TEST(ParseLiteral, IntegersWithRangeChecks) {
+  EXPECT_EQ(Lit(Kind::kInt, LiteralKind::kInteger, "-42"), "-42");
+  EXPECT_EQ(Lit(Kind::kBigint, LiteralKind::kInteger, "-9223372036854775808"), "-9223372036854775808");
+  EXPECT_EQ(Lit(Kind::kTinyint, LiteralKind::kInteger, "127"), "127");
+  Status s = LitError(Kind::kInt, LiteralKind::kInteger, "3000000000");
+  EXPECT_EQ(s.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(s.message(), HasSubstr("Invalid INTEGER constant (3000000000) for \"c\" of type int"));
+  EXPECT_EQ(LitError(Kind::kSmallint, LiteralKind::kInteger, "32768").code(), ErrorCode::kInvalid);
+  s = LitError(Kind::kInt, LiteralKind::kString, "abc");
+  EXPECT_THAT(s.message(), HasSubstr("Invalid STRING constant (abc) for \"c\" of type int"));
+}
+
+TEST(ParseLiteral, VarintAndDecimalKeepEveryDigit) {
+  EXPECT_EQ(Lit(Kind::kVarint, LiteralKind::kInteger, "123456789012345678901234567890"),
+            "123456789012345678901234567890");
+  EXPECT_EQ(Lit(Kind::kVarint, LiteralKind::kInteger, "-128"), "-128");
+  EXPECT_EQ(Lit(Kind::kDecimal, LiteralKind::kFloat, "123.456"), "123.456");
+  EXPECT_EQ(Lit(Kind::kDecimal, LiteralKind::kFloat, "-0.001"), "-0.001");
+  EXPECT_EQ(Lit(Kind::kDecimal, LiteralKind::kInteger, "42"), "42");
+}
+
+TEST(ParseLiteral, FloatingPointSpecials) {
+  EXPECT_EQ(Lit(Kind::kDouble, LiteralKind::kFloat, "NaN"), "NaN");
+  EXPECT_EQ(Lit(Kind::kDouble, LiteralKind::kFloat, "-Infinity"), "-Infinity");
+  EXPECT_EQ(Lit(Kind::kFloat, LiteralKind::kFloat, "1.5"), "1.5");
+  EXPECT_EQ(Lit(Kind::kDouble, LiteralKind::kInteger, "3"), "3");
+}
+
+TEST(ParseLiteral, TimestampsDatesAndTimes) {
+  EXPECT_EQ(Lit(Kind::kTimestamp, LiteralKind::kString, "2020-01-02 03:04:05.678+0000"),
+            "'2020-01-02T03:04:05.678Z'");
+  EXPECT_EQ(Lit(Kind::kTimestamp, LiteralKind::kString, "2020-01-02T03:04:05+01:00"),
+            "'2020-01-02T02:04:05.000Z'");
+  EXPECT_EQ(Lit(Kind::kTimestamp, LiteralKind::kString, "2011-02-03"), "'2011-02-03T00:00:00.000Z'");
+  EXPECT_EQ(Lit(Kind::kTimestamp, LiteralKind::kInteger, "0"), "'1970-01-01T00:00:00.000Z'");
+  EXPECT_EQ(Lit(Kind::kDate, LiteralKind::kString, "2020-02-29"), "'2020-02-29'");
+  EXPECT_EQ(Lit(Kind::kDate, LiteralKind::kString, "1969-12-31"), "'1969-12-31'");
+  EXPECT_EQ(Lit(Kind::kTime, LiteralKind::kString, "13:45:59.123456789"), "'13:45:59.123456789'");
+  Status s = LitError(Kind::kTimestamp, LiteralKind::kString, "yesterday");
+  EXPECT_THAT(s.message(), HasSubstr("Unable to coerce 'yesterday' to a formatted date (long)"));
+  EXPECT_EQ(LitError(Kind::kDate, LiteralKind::kString, "2021-02-29").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(LitError(Kind::kTime, LiteralKind::kString, "25:00:00").code(), ErrorCode::kInvalid);
+}
+
+TEST(ParseLiteral, UuidsInetsBlobsBooleansDurations) {
+  EXPECT_EQ(Lit(Kind::kUuid, LiteralKind::kUuid, "123e4567-e89b-12d3-a456-426655440000"),
+            "123e4567-e89b-12d3-a456-426655440000");
+  EXPECT_EQ(LitError(Kind::kTimeuuid, LiteralKind::kUuid, "123e4567-e89b-42d3-a456-426655440000").code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(Lit(Kind::kInet, LiteralKind::kString, "::1"), "'::1'");
+  EXPECT_EQ(Lit(Kind::kInet, LiteralKind::kString, "10.1.2.3"), "'10.1.2.3'");
+  EXPECT_EQ(LitError(Kind::kInet, LiteralKind::kString, "300.1.1.1").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(Lit(Kind::kBlob, LiteralKind::kHex, "0xCAFE"), "0xcafe");
+  EXPECT_EQ(Lit(Kind::kBoolean, LiteralKind::kBoolean, "TRUE"), "true");
+  EXPECT_EQ(Lit(Kind::kDuration, LiteralKind::kDuration, "1h30m"), "1h30m");
+  EXPECT_EQ(Lit(Kind::kDuration, LiteralKind::kDuration, "P1Y2M3DT4H"), "1y2mo3d4h");
+  EXPECT_EQ(Lit(Kind::kDuration, LiteralKind::kDuration, "-2w"), "-14d");
+  EXPECT_EQ(LitError(Kind::kAscii, LiteralKind::kString, "é").code(), ErrorCode::kInvalid);
+}
+
+TEST(Validate, ChecksFixedSizesAndEncodings) {
+  EXPECT_TRUE(Validate(Type(Kind::kInt), SerializeInt(5), "c").ok());
+  EXPECT_TRUE(Validate(Type(Kind::kInt), "", "c").ok());  // empty values are legal
+  Status s = Validate(Type(Kind::kInt), "abc", "c");
+  EXPECT_EQ(s.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(s.message(), HasSubstr("Expected 4 or 0 byte int (3)"));
+  EXPECT_FALSE(Validate(Type(Kind::kVarchar), "\xff\xfe", "c").ok());
+  EXPECT_FALSE(Validate(Type(Kind::kAscii), "\x80", "c").ok());
+  EXPECT_FALSE(Validate(Type(Kind::kTimeuuid), RandomUuid(), "c").ok());
+  EXPECT_TRUE(Validate(Type(Kind::kTimeuuid), TimeUuidNow(), "c").ok());
+}
+
+TEST(Type, ParsesAndPrintsCqlNames) {
+  auto t = ParseTypeName("frozen<map<text, list<int>>>");
+  EXPECT_FALSE(t.ok());  // a non-frozen collection inside a collection
+  t = ParseTypeName("frozen<map<varchar, frozen<list<int>>>>");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->ToCql(), "frozen<map<text, frozen<list<int>>>>");
+  EXPECT_EQ(ParseTypeName("tuple<int, text>")->ToCql(), "tuple<int, text>");
+  EXPECT_EQ(ParseTypeName("nonsense").status().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(CheckKeyType(*ParseTypeName("list<int>"), "c").code(), ErrorCode::kInvalid);
+}
+
+}  // namespace
+}  // namespace sibyl::cql::types
