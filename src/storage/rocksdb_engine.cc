@@ -1,0 +1,534 @@
+#include "storage/rocksdb_engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "common/clock.h"
+#include "storage/row_codec.h"
+
+namespace sibyl::storage {
+namespace {
+
+// ---- the one conversion of rocksdb::Status -----------------------------------------------------
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  ErrorCode code = s.IsNotFound()     ? ErrorCode::kNotFound
+                   : s.IsCorruption() ? ErrorCode::kCorruption
+                   : s.IsIOError()    ? ErrorCode::kIOError
+                                      : ErrorCode::kInternal;
+  return Status(code, fmt::format("{}: {}", context, s.ToString()));
+}
+
+// ---- key layout (docs/dev/key-encoding.md) ----------------------------------------------------
+
+constexpr char kHeaderKind = 0x00;
+constexpr char kRowKind = 0x01;
+constexpr char kPastRowsKind = 0x02;
+
+void AppendToken(std::string* out, int64_t token) {
+  uint64_t u = static_cast<uint64_t>(token) ^ (uint64_t{1} << 63);
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(u >> (8 * i)));
+}
+
+int64_t ReadToken(std::string_view key) {
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<uint8_t>(key[i]);
+  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+}
+
+std::string PartitionPrefix(int64_t token, std::string_view partition_key) {
+  std::string out;
+  out.reserve(10 + partition_key.size() + 1);
+  AppendToken(&out, token);
+  out.push_back(static_cast<char>(partition_key.size() >> 8));
+  out.push_back(static_cast<char>(partition_key.size()));
+  out.append(partition_key);
+  return out;
+}
+
+// Splits a key into (token, partition key, kind). False when malformed.
+bool ParseKey(std::string_view key, int64_t* token, std::string_view* partition_key,
+              size_t* prefix_size) {
+  if (key.size() < 11) return false;
+  *token = ReadToken(key);
+  size_t len = (static_cast<uint8_t>(key[8]) << 8) | static_cast<uint8_t>(key[9]);
+  if (10 + len + 1 > key.size()) return false;
+  *partition_key = key.substr(10, len);
+  *prefix_size = 10 + len;
+  return true;
+}
+
+// The smallest key greater than every key starting with `prefix`; empty if none exists.
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return prefix;
+  prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+// ---- merge operator and compaction filter -----------------------------------------------------
+
+// Stored values of one key are merged cell by cell with Cassandra's rules: the merge is
+// associative and commutative, so partial merges are full merges of the operands.
+class CellMergeOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* logger) const override {
+    if (existing == nullptr) {
+      new_value->assign(value.data(), value.size());
+      return true;
+    }
+    std::string_view old_bytes(existing->data(), existing->size());
+    std::string_view new_bytes(value.data(), value.size());
+    if (new_bytes.size() < 2 || old_bytes.size() < 2) return false;
+    if (new_bytes[1] == 'H') {
+      auto a = DecodeHeader(old_bytes);
+      auto b = DecodeHeader(new_bytes);
+      if (!a.ok() || !b.ok()) return false;
+      MergeHeader(*a, *b);
+      *new_value = EncodeHeader(*a);
+      return true;
+    }
+    auto a = DecodeRow(old_bytes);
+    auto b = DecodeRow(new_bytes);
+    if (!a.ok() || !b.ok()) return false;
+    MergeRow(*a, *b);
+    *new_value = EncodeRow(*a);
+    return true;
+  }
+  const char* Name() const override { return "SibylCellMerge"; }
+};
+
+// Expires TTLs into tombstones; purges tombstones past gc_grace only in full compactions, where
+// no older version of the key can remain in files outside the compaction.
+class ExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  ExpiryFilter(int64_t gc_grace_seconds, bool full) : gc_grace_(gc_grace_seconds), full_(full) {}
+
+  Decision FilterV2(int level, const rocksdb::Slice& key, ValueType type,
+                    const rocksdb::Slice& existing_value, std::string* new_value,
+                    std::string* skip_until) const override {
+    if (type != ValueType::kValue) return Decision::kKeep;
+    std::string_view bytes(existing_value.data(), existing_value.size());
+    if (bytes.size() < 2) return Decision::kKeep;
+    int64_t now = NowSeconds();
+    int64_t purge_before = full_ ? now - gc_grace_ : INT64_MIN;
+    if (bytes[1] == 'R') {
+      auto row = DecodeRow(bytes);
+      if (!row.ok()) return Decision::kKeep;
+      if (!CompactRow(*row, now, purge_before)) return Decision::kRemove;
+      *new_value = EncodeRow(*row);
+      return Decision::kChangeValue;
+    }
+    auto header = DecodeHeader(bytes);
+    if (!header.ok()) return Decision::kKeep;
+    if (full_) {
+      auto& rts = header->range_tombstones;
+      rts.erase(std::remove_if(rts.begin(), rts.end(),
+                               [&](const RangeTombstone& rt) {
+                                 return rt.deletion.local_deletion_time < purge_before;
+                               }),
+                rts.end());
+      if (header->deletion.local_deletion_time < purge_before) header->deletion = Deletion{};
+    }
+    if (header->static_row && !CompactRow(*header->static_row, now, purge_before)) {
+      header->static_row.reset();
+    }
+    if (header->deletion.timestamp == kNoTimestamp && header->range_tombstones.empty() &&
+        !header->static_row) {
+      return full_ ? Decision::kRemove : Decision::kKeep;
+    }
+    *new_value = EncodeHeader(*header);
+    return Decision::kChangeValue;
+  }
+  const char* Name() const override { return "SibylExpiryFilter"; }
+
+ private:
+  int64_t gc_grace_;
+  bool full_;
+};
+
+class ExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit ExpiryFilterFactory(int64_t gc_grace_seconds) : gc_grace_(gc_grace_seconds) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context& context) override {
+    return std::make_unique<ExpiryFilter>(gc_grace_, context.is_full_compaction);
+  }
+  const char* Name() const override { return "SibylExpiryFilterFactory"; }
+
+ private:
+  int64_t gc_grace_;
+};
+
+// ---- the engine -------------------------------------------------------------------------------
+
+class RocksDbEngine final : public Engine {
+ public:
+  explicit RocksDbEngine(RocksDbOptions options) : options_(std::move(options)) {}
+
+  ~RocksDbEngine() override {
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    if (sync_thread_.joinable()) sync_thread_.join();
+    if (db_) {
+      db_->SyncWAL().PermitUncheckedError();  // best effort at close; errors logged by RocksDB
+      std::unique_lock lock(tables_mu_);
+      tables_.clear();
+      if (default_cf_) db_->DestroyColumnFamilyHandle(default_cf_);
+      db_->Close().PermitUncheckedError();
+    }
+  }
+
+  Status Open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.path, ec);
+    if (ec) return Status(ErrorCode::kIOError, "cannot create " + options_.path + ": " + ec.message());
+    db_options_.create_if_missing = true;
+    db_options_.create_missing_column_families = true;
+    db_options_.manual_wal_flush = false;
+    db_options_.max_background_jobs = 2;
+    db_options_.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db_options_.keep_log_file_num = 2;
+    cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+    cf_options_ = MakeCfOptions();
+
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options_, options_.path, &names);
+    if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names) descriptors.emplace_back(n, cf_options_);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options_, options_.path, descriptors, &handles, &db),
+                              "opening RocksDB at " + options_.path));
+    db_.reset(db);
+    for (auto* h : handles) {
+      if (h->GetName() == rocksdb::kDefaultColumnFamilyName) {
+        default_cf_ = h;
+      } else {
+        tables_[h->GetName()] = Wrap(h);
+      }
+    }
+    write_options_.sync = options_.durability == Durability::kSync;
+    if (options_.durability == Durability::kPeriodic) {
+      sync_thread_ = std::thread([this] { PeriodicSync(); });
+    }
+    return Status::OK();
+  }
+
+  Status CreateTable(const std::string& table_id) override {
+    std::unique_lock lock(tables_mu_);
+    if (tables_.count(table_id)) return Status::OK();
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(cf_options_, table_id, &handle),
+                              "creating table storage " + table_id));
+    tables_[table_id] = Wrap(handle);
+    return Status::OK();
+  }
+
+  Status DropTable(const std::string& table_id) override {
+    std::shared_ptr<rocksdb::ColumnFamilyHandle> handle;
+    {
+      std::unique_lock lock(tables_mu_);
+      auto it = tables_.find(table_id);
+      if (it == tables_.end()) return Status::OK();
+      handle = std::move(it->second);
+      tables_.erase(it);
+    }
+    return FromRocks(db_->DropColumnFamily(handle.get()), "dropping table storage " + table_id);
+  }
+
+  Status TruncateTable(const std::string& table_id) override {
+    std::unique_lock lock(tables_mu_);
+    auto it = tables_.find(table_id);
+    if (it == tables_.end()) return NotFound("table storage " + table_id);
+    RETURN_IF_ERROR(FromRocks(db_->DropColumnFamily(it->second.get()), "truncating " + table_id));
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(cf_options_, table_id, &handle),
+                              "recreating table storage " + table_id));
+    it->second = Wrap(handle);
+    return Status::OK();
+  }
+
+  Status Apply(const std::vector<TableMutation>& mutations) override {
+    rocksdb::WriteBatch batch;
+    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    for (const auto& tm : mutations) {
+      auto cf = Find(tm.table_id);
+      if (!cf) return NotFound("table storage " + tm.table_id);
+      const PartitionMutation& m = tm.mutation;
+      if (m.partition_key.size() > 0xffff) {
+        return Status(ErrorCode::kInvalid, "Key length of " + std::to_string(m.partition_key.size()) +
+                                               " is longer than maximum of 65535");
+      }
+      std::string prefix = PartitionPrefix(m.token, m.partition_key);
+      if (m.partition_deletion.timestamp != kNoTimestamp || !m.range_tombstones.empty() ||
+          m.static_row) {
+        PartitionHeader header;
+        header.deletion = m.partition_deletion;
+        header.range_tombstones = m.range_tombstones;
+        header.static_row = m.static_row;
+        RETURN_IF_ERROR(FromRocks(batch.Merge(cf.get(), prefix + kHeaderKind, EncodeHeader(header)),
+                                  "batching"));
+      }
+      for (const auto& row : m.rows) {
+        RETURN_IF_ERROR(FromRocks(
+            batch.Merge(cf.get(), prefix + kRowKind + row.clustering, EncodeRow(row)), "batching"));
+      }
+      held.push_back(std::move(cf));
+    }
+    return FromRocks(db_->Write(write_options_, &batch), "writing");
+  }
+
+  Result<ResolvedPartition> ReadPartition(const std::string& table_id,
+                                          const std::string& partition_key, int64_t token,
+                                          const SliceQuery& query) override {
+    auto cf = Find(table_id);
+    if (!cf) return NotFound("table storage " + table_id);
+    ResolvedPartition out;
+    out.partition_key = partition_key;
+    out.token = token;
+    const std::string prefix = PartitionPrefix(token, partition_key);
+    const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+    struct Release {
+      rocksdb::DB* db;
+      const rocksdb::Snapshot* s;
+      ~Release() { db->ReleaseSnapshot(s); }
+    } release{db_.get(), snapshot};
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+
+    PartitionHeader header;
+    std::string header_bytes;
+    rocksdb::Status s = db_->Get(ro, cf.get(), prefix + kHeaderKind, &header_bytes);
+    if (s.ok()) {
+      ASSIGN_OR_RETURN(header, DecodeHeader(header_bytes));
+    } else if (!s.IsNotFound()) {
+      return FromRocks(s, "reading partition header");
+    }
+    if (query.want_static && header.static_row) {
+      Row stat = *header.static_row;
+      auto live = ResolveRow(stat, header.deletion.timestamp, query.now_seconds);
+      if (live && !live->cells.empty()) {
+        live->marker = Liveness{};
+        out.static_row = std::move(*live);
+      }
+    }
+
+    const std::string rows_begin = prefix + kRowKind;
+    const std::string rows_end = prefix + kPastRowsKind;
+    rocksdb::Slice lower(rows_begin), upper(rows_end);
+    ro.iterate_lower_bound = &lower;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf.get()));
+
+    std::vector<ClusteringRange> ranges = query.ranges;
+    if (ranges.empty()) ranges.push_back(ClusteringRange{});
+    if (query.reversed) std::reverse(ranges.begin(), ranges.end());
+
+    auto covering = [&](const std::string& clustering) {
+      int64_t ts = header.deletion.timestamp;
+      for (const auto& rt : header.range_tombstones) {
+        if (rt.range.Contains(clustering) &&
+            (ts == kNoTimestamp || rt.deletion.timestamp > ts)) {
+          ts = rt.deletion.timestamp;
+        }
+      }
+      return ts;
+    };
+
+    for (const auto& range : ranges) {
+      // Position at the first candidate of the range in the read direction.
+      if (!query.reversed) {
+        std::string target = rows_begin + range.start.prefix;
+        if (query.resume_after && rows_begin + *query.resume_after > target) {
+          target = rows_begin + *query.resume_after;
+        }
+        it->Seek(target);
+      } else {
+        std::string target;
+        if (range.end.unbounded()) {
+          target = rows_end;
+        } else {
+          target = range.end.inclusive ? PrefixSuccessor(rows_begin + range.end.prefix)
+                                       : rows_begin + range.end.prefix;
+          if (target.empty()) target = rows_end;
+        }
+        if (query.resume_after && rows_begin + *query.resume_after < target) {
+          target = rows_begin + *query.resume_after;
+        }
+        it->SeekForPrev(target);
+      }
+      for (; it->Valid(); query.reversed ? it->Prev() : it->Next()) {
+        rocksdb::Slice key = it->key();
+        std::string clustering(key.data() + rows_begin.size(), key.size() - rows_begin.size());
+        if (query.resume_after) {
+          if (!query.reversed && clustering <= *query.resume_after) continue;
+          if (query.reversed && clustering >= *query.resume_after) continue;
+        }
+        if (!range.Contains(clustering)) {
+          // Past the range in the read direction ends it; before it (SeekForPrev landing on an
+          // excluded end) is skipped.
+          bool past = query.reversed
+                          ? (!range.start.unbounded() &&
+                             clustering.compare(0, range.start.prefix.size(), range.start.prefix) < 0) ||
+                                (!range.start.unbounded() && !range.start.inclusive &&
+                                 clustering.compare(0, range.start.prefix.size(), range.start.prefix) == 0)
+                          : (!range.end.unbounded() &&
+                             clustering.compare(0, range.end.prefix.size(), range.end.prefix) > 0) ||
+                                (!range.end.unbounded() && !range.end.inclusive &&
+                                 clustering.compare(0, range.end.prefix.size(), range.end.prefix) == 0);
+          if (past) break;
+          continue;
+        }
+        ASSIGN_OR_RETURN(Row stored, DecodeRow(std::string_view(it->value().data(), it->value().size())));
+        stored.clustering = clustering;
+        auto live = ResolveRow(stored, covering(clustering), query.now_seconds);
+        if (!live) continue;
+        if (out.rows.size() >= query.row_limit) {
+          out.more = true;
+          return out;
+        }
+        out.rows.push_back(std::move(*live));
+      }
+      RETURN_IF_ERROR(FromRocks(it->status(), "reading rows"));
+    }
+    return out;
+  }
+
+  Result<std::vector<PartitionPosition>> ScanPartitions(const std::string& table_id,
+                                                        const ScanQuery& query) override {
+    auto cf = Find(table_id);
+    if (!cf) return NotFound("table storage " + table_id);
+    std::vector<PartitionPosition> out;
+    if (query.start_token > query.end_token) return out;
+    rocksdb::ReadOptions ro;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf.get()));
+    std::string target;
+    if (query.resume_after) {
+      target = PartitionPrefix(query.resume_after->token, query.resume_after->partition_key) +
+               kPastRowsKind;
+    }
+    std::string start;
+    if (query.start_inclusive) {
+      AppendToken(&start, query.start_token);
+    } else if (query.start_token == INT64_MAX) {
+      return out;
+    } else {
+      AppendToken(&start, query.start_token + 1);
+    }
+    it->Seek(std::max(target, start));
+    while (it->Valid() && out.size() < query.max_partitions) {
+      int64_t token;
+      std::string_view pk;
+      size_t prefix_size;
+      std::string_view key(it->key().data(), it->key().size());
+      if (!ParseKey(key, &token, &pk, &prefix_size)) {
+        return Status(ErrorCode::kCorruption, "malformed key in table storage " + table_id);
+      }
+      if (token > query.end_token) break;
+      out.push_back({token, std::string(pk)});
+      it->Seek(std::string(key.substr(0, prefix_size)) + kPastRowsKind);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scanning partitions"));
+    return out;
+  }
+
+  Status Flush() override {
+    RETURN_IF_ERROR(FromRocks(db_->SyncWAL(), "syncing the WAL"));
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    {
+      std::shared_lock lock(tables_mu_);
+      for (auto& [name, h] : tables_) {
+        handles.push_back(h.get());
+        held.push_back(h);
+      }
+    }
+    if (handles.empty()) return Status::OK();
+    return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles), "flushing");
+  }
+
+ private:
+  rocksdb::ColumnFamilyOptions MakeCfOptions() {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.merge_operator = std::make_shared<CellMergeOperator>();
+    cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options_.gc_grace_seconds);
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.write_buffer_size = 32 << 20;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache_;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return cf;
+  }
+
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> Wrap(rocksdb::ColumnFamilyHandle* handle) {
+    rocksdb::DB* db = db_.get();
+    return std::shared_ptr<rocksdb::ColumnFamilyHandle>(
+        handle, [db](rocksdb::ColumnFamilyHandle* h) { db->DestroyColumnFamilyHandle(h); });
+  }
+
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> Find(const std::string& table_id) {
+    std::shared_lock lock(tables_mu_);
+    auto it = tables_.find(table_id);
+    return it == tables_.end() ? nullptr : it->second;
+  }
+
+  void PeriodicSync() {
+    std::unique_lock<std::mutex> lock(sync_mu_);
+    while (!stopping_) {
+      sync_cv_.wait_for(lock, std::chrono::milliseconds(options_.periodic_sync_ms));
+      if (stopping_) break;
+      rocksdb::Status s = db_->SyncWAL();
+      if (!s.ok()) spdlog::error("periodic WAL sync failed: {}", s.ToString());
+    }
+  }
+
+  const RocksDbOptions options_;
+  rocksdb::DBOptions db_options_;
+  rocksdb::ColumnFamilyOptions cf_options_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  rocksdb::WriteOptions write_options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+
+  std::shared_mutex tables_mu_;
+  std::map<std::string, std::shared_ptr<rocksdb::ColumnFamilyHandle>> tables_;  // GUARDED_BY(tables_mu_)
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool stopping_ = false;  // GUARDED_BY(sync_mu_)
+  std::thread sync_thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options) {
+  auto engine = std::make_unique<RocksDbEngine>(options);
+  RETURN_IF_ERROR(engine->Open());
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+}  // namespace sibyl::storage

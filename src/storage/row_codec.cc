@@ -1,0 +1,289 @@
+#include "storage/row_codec.h"
+
+#include <algorithm>
+
+namespace sibyl::storage {
+namespace {
+
+void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutI64(std::string* out, int64_t v) {
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(u >> (8 * i)));
+}
+void PutBytes(std::string* out, std::string_view b) {
+  PutU32(out, static_cast<uint32_t>(b.size()));
+  out->append(b);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view b) : b_(b) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == b_.size(); }
+  uint8_t U8() { return static_cast<uint8_t>(Take(1)[0]); }
+  uint32_t U32() {
+    auto s = Take(4);
+    uint32_t v = 0;
+    for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+    return v;
+  }
+  int64_t I64() {
+    auto s = Take(8);
+    uint64_t v = 0;
+    for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+    return static_cast<int64_t>(v);
+  }
+  std::string Bytes() {
+    uint32_t n = U32();
+    return std::string(Take(n));
+  }
+
+ private:
+  std::string_view Take(size_t n) {
+    static const char kZeros[8] = {};
+    if (!ok_ || pos_ + n > b_.size()) {
+      ok_ = false;
+      return n <= 8 ? std::string_view(kZeros, n) : std::string_view();
+    }
+    auto s = b_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::string_view b_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void AppendRowBody(const Row& row, std::string* out) {
+  PutI64(out, row.marker.timestamp);
+  PutU32(out, static_cast<uint32_t>(row.marker.ttl));
+  PutI64(out, row.marker.expires_at);
+  PutI64(out, row.deletion.timestamp);
+  PutI64(out, row.deletion.local_deletion_time);
+  PutU32(out, static_cast<uint32_t>(row.cells.size()));
+  for (const auto& [name, cell] : row.cells) {
+    PutBytes(out, name);
+    PutI64(out, cell.timestamp);
+    PutU32(out, static_cast<uint32_t>(cell.ttl));
+    PutI64(out, cell.local_deletion_time);
+    PutU8(out, cell.tombstone ? 1 : 0);
+    PutBytes(out, cell.value);
+  }
+}
+
+Row ReadRowBody(Reader& r) {
+  Row row;
+  row.marker.timestamp = r.I64();
+  row.marker.ttl = static_cast<int32_t>(r.U32());
+  row.marker.expires_at = r.I64();
+  row.deletion.timestamp = r.I64();
+  row.deletion.local_deletion_time = r.I64();
+  uint32_t n = r.U32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    std::string name = r.Bytes();
+    Cell cell;
+    cell.timestamp = r.I64();
+    cell.ttl = static_cast<int32_t>(r.U32());
+    cell.local_deletion_time = r.I64();
+    cell.tombstone = r.U8() != 0;
+    cell.value = r.Bytes();
+    row.cells.emplace(std::move(name), std::move(cell));
+  }
+  return row;
+}
+
+Status Corrupt(const char* what) {
+  return Status(ErrorCode::kCorruption, std::string("malformed stored ") + what);
+}
+
+bool Expired(const Cell& c, int64_t now) {
+  return !c.tombstone && c.ttl > 0 && c.local_deletion_time <= now;
+}
+
+void DropShadowed(Row& row, const Deletion& deletion) {
+  if (deletion.timestamp == kNoTimestamp) return;
+  if (row.marker.timestamp != kNoTimestamp && deletion.deletes(row.marker.timestamp)) {
+    row.marker = Liveness{};
+  }
+  for (auto it = row.cells.begin(); it != row.cells.end();) {
+    it = deletion.deletes(it->second.timestamp) ? row.cells.erase(it) : std::next(it);
+  }
+}
+
+void MergeDeletion(Deletion& into, const Deletion& other) {
+  if (other.timestamp != kNoTimestamp &&
+      (into.timestamp == kNoTimestamp || other.timestamp > into.timestamp)) {
+    into = other;
+  }
+}
+
+}  // namespace
+
+std::string EncodeRow(const Row& row) {
+  std::string out;
+  PutU8(&out, kFormatVersion);
+  PutU8(&out, 'R');
+  AppendRowBody(row, &out);
+  return out;
+}
+
+Result<Row> DecodeRow(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.U8() != kFormatVersion || r.U8() != 'R') return Corrupt("row");
+  Row row = ReadRowBody(r);
+  if (!r.ok() || !r.done()) return Corrupt("row");
+  return row;
+}
+
+std::string EncodeHeader(const PartitionHeader& header) {
+  std::string out;
+  PutU8(&out, kFormatVersion);
+  PutU8(&out, 'H');
+  PutI64(&out, header.deletion.timestamp);
+  PutI64(&out, header.deletion.local_deletion_time);
+  PutU32(&out, static_cast<uint32_t>(header.range_tombstones.size()));
+  for (const auto& rt : header.range_tombstones) {
+    PutBytes(&out, rt.range.start.prefix);
+    PutU8(&out, rt.range.start.inclusive ? 1 : 0);
+    PutBytes(&out, rt.range.end.prefix);
+    PutU8(&out, rt.range.end.inclusive ? 1 : 0);
+    PutI64(&out, rt.deletion.timestamp);
+    PutI64(&out, rt.deletion.local_deletion_time);
+  }
+  PutU8(&out, header.static_row ? 1 : 0);
+  if (header.static_row) AppendRowBody(*header.static_row, &out);
+  return out;
+}
+
+Result<PartitionHeader> DecodeHeader(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.U8() != kFormatVersion || r.U8() != 'H') return Corrupt("partition header");
+  PartitionHeader h;
+  h.deletion.timestamp = r.I64();
+  h.deletion.local_deletion_time = r.I64();
+  uint32_t n = r.U32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    RangeTombstone rt;
+    rt.range.start.prefix = r.Bytes();
+    rt.range.start.inclusive = r.U8() != 0;
+    rt.range.end.prefix = r.Bytes();
+    rt.range.end.inclusive = r.U8() != 0;
+    rt.deletion.timestamp = r.I64();
+    rt.deletion.local_deletion_time = r.I64();
+    h.range_tombstones.push_back(std::move(rt));
+  }
+  if (r.U8()) h.static_row = ReadRowBody(r);
+  if (!r.ok() || !r.done()) return Corrupt("partition header");
+  return h;
+}
+
+bool CellWins(const Cell& a, const Cell& b) {
+  if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
+  if (a.tombstone != b.tombstone) return a.tombstone;
+  if (a.tombstone) return a.local_deletion_time > b.local_deletion_time;
+  if (a.value != b.value) return a.value > b.value;
+  // Same value and timestamp: the one that lives longer (no TTL, or later expiry) wins.
+  int64_t ea = a.ttl == 0 ? INT64_MAX : a.local_deletion_time;
+  int64_t eb = b.ttl == 0 ? INT64_MAX : b.local_deletion_time;
+  return ea > eb;
+}
+
+void MergeRow(Row& into, const Row& newer) {
+  MergeDeletion(into.deletion, newer.deletion);
+  const Liveness& m = newer.marker;
+  if (m.timestamp != kNoTimestamp) {
+    bool wins = into.marker.timestamp == kNoTimestamp || m.timestamp > into.marker.timestamp;
+    if (!wins && m.timestamp == into.marker.timestamp) {
+      int64_t e_new = m.ttl == 0 ? INT64_MAX : m.expires_at;
+      int64_t e_old = into.marker.ttl == 0 ? INT64_MAX : into.marker.expires_at;
+      wins = e_new > e_old;
+    }
+    if (wins) into.marker = m;
+  }
+  for (const auto& [name, cell] : newer.cells) {
+    auto it = into.cells.find(name);
+    if (it == into.cells.end()) {
+      into.cells.emplace(name, cell);
+    } else if (CellWins(cell, it->second)) {
+      it->second = cell;
+    }
+  }
+  DropShadowed(into, into.deletion);
+}
+
+void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
+  MergeDeletion(into.deletion, newer.deletion);
+  for (const auto& rt : newer.range_tombstones) {
+    if (std::find(into.range_tombstones.begin(), into.range_tombstones.end(), rt) ==
+        into.range_tombstones.end()) {
+      into.range_tombstones.push_back(rt);
+    }
+  }
+  auto& rts = into.range_tombstones;
+  rts.erase(std::remove_if(rts.begin(), rts.end(),
+                           [&](const RangeTombstone& rt) {
+                             return into.deletion.deletes(rt.deletion.timestamp);
+                           }),
+            rts.end());
+  if (newer.static_row) {
+    if (into.static_row) {
+      MergeRow(*into.static_row, *newer.static_row);
+    } else {
+      into.static_row = newer.static_row;
+    }
+  }
+  if (into.static_row) DropShadowed(*into.static_row, into.deletion);
+}
+
+std::optional<Row> ResolveRow(const Row& stored, int64_t covering, int64_t now_seconds) {
+  int64_t deleted_at = stored.deletion.timestamp;
+  if (covering != kNoTimestamp && (deleted_at == kNoTimestamp || covering > deleted_at)) {
+    deleted_at = covering;
+  }
+  auto shadowed = [&](int64_t ts) { return deleted_at != kNoTimestamp && ts <= deleted_at; };
+  Row out;
+  out.clustering = stored.clustering;
+  const Liveness& m = stored.marker;
+  if (m.timestamp != kNoTimestamp && !shadowed(m.timestamp) &&
+      !(m.ttl > 0 && m.expires_at <= now_seconds)) {
+    out.marker = m;
+  }
+  for (const auto& [name, cell] : stored.cells) {
+    if (cell.tombstone || Expired(cell, now_seconds) || shadowed(cell.timestamp)) continue;
+    out.cells.emplace(name, cell);
+  }
+  if (out.marker.timestamp == kNoTimestamp && out.cells.empty()) return std::nullopt;
+  return out;
+}
+
+bool CompactRow(Row& row, int64_t now_seconds, int64_t purge_before) {
+  for (auto it = row.cells.begin(); it != row.cells.end();) {
+    Cell& c = it->second;
+    if (Expired(c, now_seconds)) {
+      // An expired cell shadows older data like a tombstone written at its timestamp.
+      c.tombstone = true;
+      c.value.clear();
+      c.ttl = 0;
+    }
+    if (c.tombstone && c.local_deletion_time < purge_before) {
+      it = row.cells.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (row.marker.timestamp != kNoTimestamp && row.marker.ttl > 0 &&
+      row.marker.expires_at <= now_seconds && row.marker.expires_at < purge_before) {
+    row.marker = Liveness{};
+  }
+  if (row.deletion.timestamp != kNoTimestamp &&
+      row.deletion.local_deletion_time < purge_before) {
+    row.deletion = Deletion{};
+  }
+  return row.marker.timestamp != kNoTimestamp || row.deletion.timestamp != kNoTimestamp ||
+         !row.cells.empty();
+}
+
+}  // namespace sibyl::storage

@@ -1,0 +1,49 @@
+#pragma once
+// The values stored under row keys and partition-header keys, and Cassandra's reconciliation
+// rules that merge them (docs/dev/key-encoding.md). Pure functions: no RocksDB here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/partition.h"
+
+namespace sibyl::storage {
+
+// Partition-level state: partition deletion, range tombstones and the static row.
+struct PartitionHeader {
+  Deletion deletion;
+  std::vector<RangeTombstone> range_tombstones;
+  std::optional<Row> static_row;
+
+  bool operator==(const PartitionHeader&) const = default;
+};
+
+// DO NOT CHANGE: persisted. First byte of every stored value.
+inline constexpr char kFormatVersion = 1;
+
+std::string EncodeRow(const Row& row);
+Result<Row> DecodeRow(std::string_view bytes);  // clustering is not stored: left empty
+std::string EncodeHeader(const PartitionHeader& header);
+Result<PartitionHeader> DecodeHeader(std::string_view bytes);
+
+// Whether cell `a` wins over cell `b` (Cassandra's reconciliation).
+bool CellWins(const Cell& a, const Cell& b);
+// Merges `newer` into `into` (order does not matter: the merge is commutative) and drops what
+// the row deletion shadows.
+void MergeRow(Row& into, const Row& newer);
+void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
+
+// The live content of a stored row at `now_seconds`, given the partition-level deletions that
+// cover it (`covering` is the highest deletion timestamp among the partition deletion and the
+// range tombstones containing the row). nullopt when nothing of the row is live.
+std::optional<Row> ResolveRow(const Row& stored, int64_t covering, int64_t now_seconds);
+
+// Compaction: turns expired cells into tombstones and drops tombstones whose local deletion
+// time is older than `purge_before` (pass INT64_MIN to keep them all). Returns false when
+// nothing is left of the row.
+bool CompactRow(Row& row, int64_t now_seconds, int64_t purge_before);
+
+}  // namespace sibyl::storage
