@@ -1,0 +1,279 @@
+#include "cql/parser/lexer.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace sibyl::cql::parser {
+namespace {
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)); }
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)); }
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view text) : s_(text) {}
+
+  Result<std::vector<Token>> Run() {
+    std::vector<Token> out;
+    while (true) {
+      RETURN_IF_ERROR(SkipSpaceAndComments());
+      Token t;
+      t.line = line_;
+      t.column = column_;
+      if (pos_ >= s_.size()) {
+        t.kind = TokenKind::kEof;
+        t.raw = "<EOF>";
+        out.push_back(std::move(t));
+        return out;
+      }
+      RETURN_IF_ERROR(Next(t));
+      out.push_back(std::move(t));
+    }
+  }
+
+ private:
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
+
+  void Advance(size_t n = 1) {
+    for (size_t i = 0; i < n && pos_ < s_.size(); ++i) {
+      if (s_[pos_] == '\n') {
+        ++line_;
+        column_ = 0;
+      } else {
+        ++column_;
+      }
+      ++pos_;
+    }
+  }
+
+  Status Error(int line, int column, const std::string& message) const {
+    return SyntaxError(fmt::format("line {}:{} {}", line, column, message));
+  }
+
+  Status SkipSpaceAndComments() {
+    while (pos_ < s_.size()) {
+      char c = Peek();
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        Advance();
+      } else if ((c == '-' && Peek(1) == '-') || (c == '/' && Peek(1) == '/')) {
+        while (pos_ < s_.size() && Peek() != '\n') Advance();
+      } else if (c == '/' && Peek(1) == '*') {
+        int line = line_, column = column_;
+        Advance(2);
+        while (pos_ < s_.size() && !(Peek() == '*' && Peek(1) == '/')) Advance();
+        if (pos_ >= s_.size()) return Error(line, column, "unterminated comment");
+        Advance(2);
+      } else {
+        break;
+      }
+    }
+    return Status::OK();
+  }
+
+  // A UUID literal at the current position (8-4-4-4-12 hex digits not followed by an ident char).
+  bool AtUuid() const {
+    static const int kGroups[] = {8, 4, 4, 4, 12};
+    size_t p = pos_;
+    for (int g = 0; g < 5; ++g) {
+      for (int i = 0; i < kGroups[g]; ++i, ++p) {
+        if (p >= s_.size() || !IsHex(s_[p])) return false;
+      }
+      if (g < 4) {
+        if (p >= s_.size() || s_[p] != '-') return false;
+        ++p;
+      }
+    }
+    return p >= s_.size() || !IsIdentChar(s_[p]);
+  }
+
+  Status Next(Token& t) {
+    const size_t start = pos_;
+    char c = Peek();
+    auto finish = [&](TokenKind kind) {
+      t.kind = kind;
+      t.raw = std::string(s_.substr(start, pos_ - start));
+      if (t.text.empty() && kind != TokenKind::kString && kind != TokenKind::kQuotedIdent) {
+        t.text = t.raw;
+      }
+      return Status::OK();
+    };
+    if (c == '\'') {
+      Advance();
+      std::string value;
+      while (true) {
+        if (pos_ >= s_.size()) return Error(t.line, t.column, "unterminated string literal");
+        if (Peek() == '\'') {
+          if (Peek(1) == '\'') {
+            value.push_back('\'');
+            Advance(2);
+            continue;
+          }
+          Advance();
+          break;
+        }
+        value.push_back(Peek());
+        Advance();
+      }
+      t.text = std::move(value);
+      return finish(TokenKind::kString);
+    }
+    if (c == '$' && Peek(1) == '$') {
+      Advance(2);
+      size_t end = s_.find("$$", pos_);
+      if (end == std::string_view::npos) return Error(t.line, t.column, "unterminated string literal");
+      t.text = std::string(s_.substr(pos_, end - pos_));
+      Advance(end - pos_ + 2);
+      return finish(TokenKind::kString);
+    }
+    if (c == '"') {
+      Advance();
+      std::string value;
+      while (true) {
+        if (pos_ >= s_.size()) return Error(t.line, t.column, "unterminated quoted identifier");
+        if (Peek() == '"') {
+          if (Peek(1) == '"') {
+            value.push_back('"');
+            Advance(2);
+            continue;
+          }
+          Advance();
+          break;
+        }
+        value.push_back(Peek());
+        Advance();
+      }
+      if (value.empty()) return Error(t.line, t.column, "empty quoted identifier");
+      t.text = std::move(value);
+      return finish(TokenKind::kQuotedIdent);
+    }
+    if (IsHex(c) && AtUuid()) {
+      Advance(36);
+      return finish(TokenKind::kUuid);
+    }
+    if (c == '0' && (Peek(1) == 'x' || Peek(1) == 'X')) {
+      Advance(2);
+      while (IsHex(Peek())) Advance();
+      if (IsIdentChar(Peek())) {
+        return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
+                                                   std::string(s_.substr(start, pos_ - start + 1))));
+      }
+      return finish(TokenKind::kHex);
+    }
+    if (IsDigit(c) || (c == '-' && IsDigit(Peek(1))) || (c == '.' && IsDigit(Peek(1)))) {
+      if (c == '-') Advance();
+      while (IsDigit(Peek())) Advance();
+      // Duration: digits followed by a unit (1h30m, 12mo, 3us).
+      if (std::isalpha(static_cast<unsigned char>(Peek())) && Peek() != 'e' && Peek() != 'E') {
+        return LexDurationRest(t, start);
+      }
+      if ((Peek() == 'e' || Peek() == 'E') && !(IsDigit(Peek(1)) || ((Peek(1) == '-' || Peek(1) == '+') && IsDigit(Peek(2))))) {
+        return LexDurationRest(t, start);
+      }
+      bool is_float = false;
+      if (Peek() == '.' && IsDigit(Peek(1))) {
+        is_float = true;
+        Advance();
+        while (IsDigit(Peek())) Advance();
+      } else if (Peek() == '.' && !IsIdentStart(Peek(1))) {
+        is_float = true;
+        Advance();
+      }
+      if (Peek() == 'e' || Peek() == 'E') {
+        size_t save = pos_;
+        int save_col = column_;
+        Advance();
+        if (Peek() == '-' || Peek() == '+') Advance();
+        if (IsDigit(Peek())) {
+          is_float = true;
+          while (IsDigit(Peek())) Advance();
+        } else {
+          pos_ = save;
+          column_ = save_col;
+        }
+      }
+      if (IsIdentChar(Peek())) {
+        while (IsIdentChar(Peek())) Advance();
+        return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
+                                                   std::string(s_.substr(start, pos_ - start))));
+      }
+      return finish(is_float ? TokenKind::kFloat : TokenKind::kInteger);
+    }
+    if (IsIdentStart(c)) {
+      while (IsIdentChar(Peek())) Advance();
+      t.raw = std::string(s_.substr(start, pos_ - start));
+      t.text = t.raw;
+      for (auto& ch : t.text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      t.kind = TokenKind::kIdent;
+      return Status::OK();
+    }
+    if (c == '?') {
+      Advance();
+      return finish(TokenKind::kMarker);
+    }
+    if (c == ':' && IsIdentStart(Peek(1))) {
+      Advance();
+      size_t name_start = pos_;
+      while (IsIdentChar(Peek())) Advance();
+      t.text = std::string(s_.substr(name_start, pos_ - name_start));
+      for (auto& ch : t.text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      return finish(TokenKind::kNamedMarker);
+    }
+    if (c == ':' && Peek(1) == '"') {
+      Advance(2);
+      std::string value;
+      while (pos_ < s_.size() && Peek() != '"') {
+        value.push_back(Peek());
+        Advance();
+      }
+      if (pos_ >= s_.size()) return Error(t.line, t.column, "unterminated quoted identifier");
+      Advance();
+      t.text = value;
+      return finish(TokenKind::kNamedMarker);
+    }
+    static const char* kTwo[] = {"<=", ">=", "!=", "+=", "-="};
+    for (const char* two : kTwo) {
+      if (c == two[0] && Peek(1) == two[1]) {
+        Advance(2);
+        return finish(TokenKind::kSymbol);
+      }
+    }
+    if (std::string_view("(),;.*=<>[]{}:+-").find(c) != std::string_view::npos) {
+      Advance();
+      return finish(TokenKind::kSymbol);
+    }
+    return Error(t.line, t.column, fmt::format("token recognition error at: '{}'", c));
+  }
+
+  // Continues a duration literal after its first digits: (digits unit)+.
+  Status LexDurationRest(Token& t, size_t start) {
+    while (true) {
+      size_t unit_start = pos_;
+      while (std::isalpha(static_cast<unsigned char>(Peek())) || Peek() == '\xc2' || Peek() == '\xb5') Advance();
+      if (pos_ == unit_start) break;
+      if (!IsDigit(Peek())) break;
+      while (IsDigit(Peek())) Advance();
+    }
+    if (IsIdentChar(Peek())) {
+      return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
+                                                 std::string(s_.substr(start, pos_ - start + 1))));
+    }
+    t.kind = TokenKind::kDuration;
+    t.raw = std::string(s_.substr(start, pos_ - start));
+    t.text = t.raw;
+    return Status::OK();
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  int column_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<Token>> Tokenize(std::string_view text) { return Lexer(text).Run(); }
+
+}  // namespace sibyl::cql::parser
