@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "cql/types/key_encoding.h"
 
 namespace sibyl::query {
 
@@ -132,6 +133,16 @@ Result<types::Value> PreparedTerm::Evaluate(const std::vector<protocol::BoundVal
     case Kind::kCurrentDate: {
       uint32_t days = static_cast<uint32_t>(NowSeconds() / 86400) + (1u << 31);
       return types::Value(types::SerializeInt(static_cast<int32_t>(days)));
+    }
+    case Kind::kToken: {
+      std::vector<std::string> parts;
+      for (const auto& arg : args_) {
+        ASSIGN_OR_RETURN(std::string v, EvaluateRequired(arg, values, "token() argument"));
+        parts.push_back(std::move(v));
+      }
+      std::vector<std::string_view> views(parts.begin(), parts.end());
+      return types::Value(types::SerializeBigint(
+          types::Murmur3Token(types::SerializePartitionKey(views))));
     }
     case Kind::kCurrentTime: {
       int64_t nanos = (NowMicros() % (86400LL * 1000000)) * 1000;

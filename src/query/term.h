@@ -32,12 +32,21 @@ struct BindSpecs {
 class PreparedTerm {
  public:
   enum class Kind : uint8_t { kConstant, kMarker, kNowTimeuuid, kRandomUuid, kCurrentTimestamp,
-                              kCurrentDate, kCurrentTime };
+                              kCurrentDate, kCurrentTime, kToken };
 
   static PreparedTerm Constant(types::Value v) {
     PreparedTerm t;
     t.kind_ = Kind::kConstant;
     t.constant_ = std::move(v);
+    return t;
+  }
+
+  // token(a, b): the Murmur3 token of the partition key made of the argument values.
+  static PreparedTerm Token(std::vector<PreparedTerm> args) {
+    PreparedTerm t;
+    t.kind_ = Kind::kToken;
+    t.args_ = std::move(args);
+    t.type_ = types::Type(types::Kind::kBigint);
     return t;
   }
 
@@ -59,6 +68,7 @@ class PreparedTerm {
   int marker_ = -1;
   types::Type type_;
   std::string receiver_name_;
+  std::vector<PreparedTerm> args_;  // kToken
 };
 
 // Prepares `term` for a receiver of type `receiver` named `receiver_name` (a column name, or

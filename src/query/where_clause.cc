@@ -237,8 +237,26 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
       if (rel.op == Operator::kIn || !(rel.op == Operator::kEq || IsSlice(rel.op))) {
         return InvalidRequest(fmt::format("{} cannot be used with the token function", OpText(rel.op)));
       }
-      ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, types::Type(types::Kind::kBigint),
-                                           "partition key token", specs));
+      PreparedTerm t;
+      const auto* call = std::get_if<parser::FunctionCall>(&rel.right->value);
+      if (call != nullptr && call->name.name == "token") {
+        // token(k) > token(1): the token of literal key values.
+        if (call->args.size() != table.partition_key.size()) {
+          return InvalidRequest(fmt::format("Invalid number of arguments in call to function token: "
+                                            "{} required but {} provided",
+                                            table.partition_key.size(), call->args.size()));
+        }
+        std::vector<PreparedTerm> args;
+        for (size_t i = 0; i < call->args.size(); ++i) {
+          const auto& column = table.partition_key_column(i);
+          ASSIGN_OR_RETURN(auto arg, PrepareTerm(call->args[i], column.type, column.name, specs));
+          args.push_back(std::move(arg));
+        }
+        t = PreparedTerm::Token(std::move(args));
+      } else {
+        ASSIGN_OR_RETURN(t, PrepareTerm(rel.right, types::Type(types::Kind::kBigint),
+                                        "partition key token", specs));
+      }
       has_token = true;
       bool inclusive = rel.op == Operator::kEq || rel.op == Operator::kGte || rel.op == Operator::kLte;
       if (rel.op == Operator::kEq || rel.op == Operator::kGt || rel.op == Operator::kGte) {
@@ -570,11 +588,11 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
     bool desc = m.columns[0]->order == types::SortOrder::kDesc;
     if (!m.lower.empty()) {
       ASSIGN_OR_RETURN(std::string p, encode_bound(m.lower));
-      (desc ? range.end : range.start) = {p, m.lower_inclusive};
+      (desc ? range.end : range.start) = storage::ClusteringBound{p, m.lower_inclusive};
     }
     if (!m.upper.empty()) {
       ASSIGN_OR_RETURN(std::string p, encode_bound(m.upper));
-      (desc ? range.start : range.end) = {p, m.upper_inclusive};
+      (desc ? range.start : range.end) = storage::ClusteringBound{p, m.upper_inclusive};
     }
     out.all = false;
     out.ranges.push_back(std::move(range));
@@ -587,15 +605,24 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
     if (r.kind == ColumnRestriction::Kind::kSlice) {
       std::vector<storage::ClusteringRange> ranges;
       bool desc = r.column->order == types::SortOrder::kDesc;
-      for (const auto& p : prefixes) {
-        storage::ClusteringRange range{{p, true}, {p, true}};
-        if (r.lower) {
-          ASSIGN_OR_RETURN(std::string v, EvaluateRequired(r.lower->term, values, "column " + r.column->name));
-          (desc ? range.end : range.start) = {Encode(*r.column, v, p), r.lower->inclusive};
+      std::optional<std::string> lower, upper;
+      if (r.lower) {
+        ASSIGN_OR_RETURN(lower, EvaluateRequired(r.lower->term, values, "column " + r.column->name));
+      }
+      if (r.upper) {
+        ASSIGN_OR_RETURN(upper, EvaluateRequired(r.upper->term, values, "column " + r.column->name));
+      }
+      for (const std::string& prefix : prefixes) {
+        storage::ClusteringRange range;
+        range.start = storage::ClusteringBound{prefix, true};
+        range.end = storage::ClusteringBound{prefix, true};
+        if (lower) {
+          storage::ClusteringBound bound{Encode(*r.column, *lower, prefix), r.lower->inclusive};
+          (desc ? range.end : range.start) = std::move(bound);
         }
-        if (r.upper) {
-          ASSIGN_OR_RETURN(std::string v, EvaluateRequired(r.upper->term, values, "column " + r.column->name));
-          (desc ? range.start : range.end) = {Encode(*r.column, v, p), r.upper->inclusive};
+        if (upper) {
+          storage::ClusteringBound bound{Encode(*r.column, *upper, prefix), r.upper->inclusive};
+          (desc ? range.start : range.end) = std::move(bound);
         }
         ranges.push_back(std::move(range));
       }

@@ -4,6 +4,7 @@
 //
 // Script format: statements end with ';' at the end of a line; lines starting with "--" are
 // comments and are copied to the output.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
