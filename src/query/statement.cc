@@ -58,6 +58,9 @@ Result<std::shared_ptr<const CqlStatement>> PrepareStatement(const parser::State
   if (const auto* s = std::get_if<parser::BatchStatement>(&body)) {
     return PrepareBatch(*s, binds, session, context);
   }
+  if (const auto* s = std::get_if<parser::DescribeStatement>(&body)) {
+    return PrepareDescribe(*s);
+  }
   if (const auto* s = std::get_if<parser::UnsupportedStatement>(&body)) {
     return Unsupported(s->what);
   }

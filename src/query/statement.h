@@ -108,6 +108,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
 Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStatement& s,
                                                          size_t bind_count, const Session& session,
                                                          QueryContext& context);
+Result<std::shared_ptr<const CqlStatement>> PrepareDescribe(const parser::DescribeStatement& s);
 Result<std::shared_ptr<const CqlStatement>> PrepareSchemaStatement(
     const parser::Statement& statement, const Session& session, QueryContext& context);
 

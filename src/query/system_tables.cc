@@ -82,7 +82,8 @@ std::shared_ptr<const KeyspaceMetadata> MakeKeyspace(
 
 // Columns every table-like row of system_schema has (tables and views).
 std::vector<ColumnDef> TableOptionColumns() {
-  return {{"bloom_filter_fp_chance", "double", kReg, -1},
+  return {{"additional_write_policy", "text", kReg, -1},
+          {"bloom_filter_fp_chance", "double", kReg, -1},
           {"caching", "frozen<map<text, text>>", kReg, -1},
           {"cdc", "boolean", kReg, -1},
           {"comment", "text", kReg, -1},
@@ -97,6 +98,7 @@ std::vector<ColumnDef> TableOptionColumns() {
           {"max_index_interval", "int", kReg, -1},
           {"memtable_flush_period_in_ms", "int", kReg, -1},
           {"min_index_interval", "int", kReg, -1},
+          {"read_repair", "text", kReg, -1},
           {"read_repair_chance", "double", kReg, -1},
           {"speculative_retry", "text", kReg, -1}};
 }
@@ -162,7 +164,8 @@ Value Uuid(const std::string& text) {
 
 std::map<std::string, Value> TableOptionValues(const TableMetadata& t) {
   const auto& o = t.options;
-  return {{"bloom_filter_fp_chance", Double(o.bloom_filter_fp_chance)},
+  return {{"additional_write_policy", Text("99p")},
+          {"bloom_filter_fp_chance", Double(o.bloom_filter_fp_chance)},
           {"caching", SerializeTextMap(o.caching)},
           {"cdc", Bool(o.cdc)},
           {"comment", Text(o.comment)},
@@ -177,6 +180,7 @@ std::map<std::string, Value> TableOptionValues(const TableMetadata& t) {
           {"max_index_interval", Int(o.max_index_interval)},
           {"memtable_flush_period_in_ms", Int(o.memtable_flush_period_in_ms)},
           {"min_index_interval", Int(o.min_index_interval)},
+          {"read_repair", Text("BLOCKING")},
           {"read_repair_chance", Double(o.read_repair_chance)},
           {"speculative_retry", Text(o.speculative_retry)}};
 }
@@ -336,6 +340,26 @@ std::vector<std::shared_ptr<const KeyspaceMetadata>> SystemTables::Keyspaces() {
                   {"kind", "text", kReg, -1},
                   {"options", "frozen<map<text, text>>", kReg, -1}},
                  "secondary index definitions")}));
+  // Cassandra 4 drivers read these; Sibyl has no virtual tables of that kind, so they are empty.
+  out.push_back(MakeKeyspace(
+      "system_virtual_schema",
+      {MakeTable("system_virtual_schema", "keyspaces", {{"keyspace_name", "text", kPk, 0}},
+                 "virtual keyspace definitions"),
+       MakeTable("system_virtual_schema", "tables",
+                 {{"keyspace_name", "text", kPk, 0},
+                  {"table_name", "text", kCk, 0},
+                  {"comment", "text", kReg, -1}},
+                 "virtual table definitions"),
+       MakeTable("system_virtual_schema", "columns",
+                 {{"keyspace_name", "text", kPk, 0},
+                  {"table_name", "text", kCk, 0},
+                  {"column_name", "text", kCk, 1},
+                  {"clustering_order", "text", kReg, -1},
+                  {"column_name_bytes", "blob", kReg, -1},
+                  {"kind", "text", kReg, -1},
+                  {"position", "int", kReg, -1},
+                  {"type", "text", kReg, -1}},
+                 "virtual column definitions")}));
   out.push_back(MakeKeyspace(
       "system_schema_mcs",
       {MakeTable("system_schema_mcs", "keyspaces",

@@ -18,8 +18,9 @@
 namespace sibyl::query {
 
 // What system.local reports for protocol and version identity.
-inline constexpr const char* kReleaseVersion = "3.11.2";  // see docs/dev/protocol-notes.md
-inline constexpr const char* kCqlVersion = "3.4.4";
+// Cassandra 4.0: cqlsh 6 then runs DESCRIBE on the server (docs/dev/decisions/0001).
+inline constexpr const char* kReleaseVersion = "4.0.11";
+inline constexpr const char* kCqlVersion = "3.4.5";
 
 class SystemTables {
  public:

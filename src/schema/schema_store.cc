@@ -64,11 +64,16 @@ Result<std::unique_ptr<SchemaStore>> SchemaStore::Open(
       if (table_cell == row.cells.end()) continue;
       ASSIGN_OR_RETURN(TableMetadata table, TableFromJson(table_cell->second.value));
       RETURN_IF_ERROR(engine.CreateTable(table.id));
-      ks.tables[table.name] = std::make_shared<const TableMetadata>(std::move(table));
+      std::string table_name = table.name;  // the right side is evaluated first (C++17)
+      ks.tables[table_name] = std::make_shared<const TableMetadata>(std::move(table));
     }
-    snapshot->keyspaces[ks.name] = std::make_shared<const KeyspaceMetadata>(std::move(ks));
+    std::string ks_name = ks.name;
+    snapshot->keyspaces[ks_name] = std::make_shared<const KeyspaceMetadata>(std::move(ks));
   }
-  for (auto& ks : system_keyspaces) snapshot->keyspaces[ks->name] = std::move(ks);
+  for (auto& ks : system_keyspaces) {
+    std::string name = ks->name;
+    snapshot->keyspaces[name] = std::move(ks);
+  }
   snapshot->version = types::UuidToString(types::RandomUuid());
   store->snapshot_ = std::move(snapshot);
   return store;

@@ -17,7 +17,7 @@ namespace protocol = cql::protocol;
 
 namespace {
 
-// Cassandra StartupMessage: any CQL 3.x is accepted (the server speaks 3.4.4).
+// Cassandra StartupMessage: any CQL 3.x is accepted (the server speaks 3.4.5).
 Status CheckCqlVersion(const std::map<std::string, std::string>& options) {
   auto it = options.find("CQL_VERSION");
   if (it == options.end()) return ProtocolError("Missing value CQL_VERSION in STARTUP message");
@@ -26,7 +26,7 @@ Status CheckCqlVersion(const std::map<std::string, std::string>& options) {
   const std::string major = version.substr(0, dot);
   if (major != "3") {
     return ProtocolError(fmt::format(
-        "CQL version {} is not supported by the binary protocol (supported version is 3.4.4)",
+        "CQL version {} is not supported by the binary protocol (supported version is 3.4.5)",
         version));
   }
   return Status::OK();

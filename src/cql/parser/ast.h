@@ -311,6 +311,26 @@ struct BatchStatement {
   std::vector<std::shared_ptr<const Statement>> statements;
 };
 
+// DESCRIBE ... (server-side, as Cassandra 4 answers it to cqlsh).
+struct DescribeStatement {
+  enum class Kind : uint8_t {
+    kKeyspaces,   // DESCRIBE KEYSPACES
+    kKeyspace,    // DESCRIBE KEYSPACE [ks]
+    kTables,      // DESCRIBE TABLES
+    kTable,       // DESCRIBE TABLE [ks.]t
+    kCluster,     // DESCRIBE CLUSTER
+    kSchema,      // DESCRIBE [FULL] SCHEMA
+    kTypes,       // DESCRIBE TYPES / FUNCTIONS / AGGREGATES (lists)
+    kFunctions,
+    kAggregates,
+    kName,        // DESCRIBE <name>: a keyspace, else a table
+  };
+  Kind kind = Kind::kKeyspaces;
+  QualifiedName name;  // kKeyspace (name.name = keyspace), kTable, kName
+  bool full = false;   // FULL SCHEMA: include system keyspaces
+  bool only = false;   // DESCRIBE ONLY KEYSPACE: without its tables
+};
+
 // Statements Sibyl parses only to refuse clearly: CREATE INDEX, CREATE TYPE, GRANT, ...
 // query/ answers Invalid "unsupported: <what>".
 struct UnsupportedStatement {
@@ -321,7 +341,8 @@ struct Statement {
   std::variant<UseStatement, CreateKeyspaceStatement, AlterKeyspaceStatement,
                DropKeyspaceStatement, CreateTableStatement, AlterTableStatement,
                DropTableStatement, TruncateStatement, InsertStatement, UpdateStatement,
-               DeleteStatement, SelectStatement, BatchStatement, UnsupportedStatement>
+               DeleteStatement, SelectStatement, BatchStatement, DescribeStatement,
+               UnsupportedStatement>
       body;
   // Bind markers of the whole statement in order (for a batch: of all inner statements).
   std::vector<BindMarker> bind_markers;

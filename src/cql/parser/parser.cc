@@ -511,8 +511,9 @@ class Parser {
     if (kw == "create") return ParseCreate();
     if (kw == "alter") return ParseAlter();
     if (kw == "drop") return ParseDrop();
-    static const std::set<std::string> kRefused = {"grant", "revoke", "list", "describe", "desc"};
-    if (kRefused.count(kw)) return Refuse(kw == "desc" ? "DESCRIBE" : Upper(kw));
+    if (kw == "describe" || kw == "desc") return ParseDescribe();
+    static const std::set<std::string> kRefused = {"grant", "revoke", "list"};
+    if (kRefused.count(kw)) return Refuse(Upper(kw));
     return NoViable();
   }
 
@@ -525,6 +526,50 @@ class Parser {
   Result<Body> Refuse(std::string what) {
     while (Cur().kind != TokenKind::kEof && !IsSymbol(";")) Advance();
     return Body(UnsupportedStatement{std::move(what)});
+  }
+
+  Result<Body> ParseDescribe() {
+    Advance();  // DESCRIBE
+    DescribeStatement d;
+    using Kind = DescribeStatement::Kind;
+    if (AcceptKeyword("full")) {
+      RETURN_IF_ERROR(ExpectKeyword("schema"));
+      d.kind = Kind::kSchema;
+      d.full = true;
+      return Body(std::move(d));
+    }
+    if (AcceptKeyword("only")) d.only = true;
+    if (AcceptKeyword("keyspaces")) {
+      d.kind = Kind::kKeyspaces;
+    } else if (AcceptKeyword("keyspace")) {
+      d.kind = Kind::kKeyspace;
+      if (Cur().kind != TokenKind::kEof && !IsSymbol(";")) {
+        ASSIGN_OR_RETURN(d.name.name, Ident());
+      }
+    } else if (AcceptKeyword("tables") || AcceptKeyword("columnfamilies")) {
+      d.kind = Kind::kTables;
+    } else if (AcceptKeyword("table") || AcceptKeyword("columnfamily")) {
+      d.kind = Kind::kTable;
+      ASSIGN_OR_RETURN(d.name, QName());
+    } else if (AcceptKeyword("cluster")) {
+      d.kind = Kind::kCluster;
+    } else if (AcceptKeyword("schema")) {
+      d.kind = Kind::kSchema;
+    } else if (AcceptKeyword("types")) {
+      d.kind = Kind::kTypes;
+    } else if (AcceptKeyword("functions")) {
+      d.kind = Kind::kFunctions;
+    } else if (AcceptKeyword("aggregates")) {
+      d.kind = Kind::kAggregates;
+    } else if (Cur().kind == TokenKind::kIdent &&
+               (Cur().text == "type" || Cur().text == "function" || Cur().text == "aggregate" ||
+                Cur().text == "index" || Cur().text == "materialized")) {
+      return Refuse("DESCRIBE " + Upper(Cur().text));
+    } else {
+      d.kind = Kind::kName;
+      ASSIGN_OR_RETURN(d.name, QName());
+    }
+    return Body(std::move(d));
   }
 
   Result<Body> ParseSelect() {

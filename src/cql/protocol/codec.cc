@@ -425,7 +425,7 @@ std::string EncodeAuthenticate(std::string_view authenticator_class) {
 
 StringMultimap SupportedOptions() {
   return {
-      {"CQL_VERSION", {"3.4.4"}},
+      {"CQL_VERSION", {"3.4.5"}},
       {"COMPRESSION", {"lz4", "snappy"}},
       {"PROTOCOL_VERSIONS", {"3/v3", "4/v4"}},
   };

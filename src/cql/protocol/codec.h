@@ -66,7 +66,7 @@ Opcode RequestOpcode(const Request& request);
 std::string EncodeError(const Status& status, uint8_t version);
 std::string EncodeReady();  // empty body
 std::string EncodeAuthenticate(std::string_view authenticator_class);
-// SUPPORTED: CQL_VERSION ["3.4.4"], COMPRESSION ["lz4","snappy"], PROTOCOL_VERSIONS
+// SUPPORTED: CQL_VERSION ["3.4.5"], COMPRESSION ["lz4","snappy"], PROTOCOL_VERSIONS
 // ["3/v3","4/v4"].
 std::string EncodeSupported();
 StringMultimap SupportedOptions();

@@ -248,7 +248,7 @@ TEST(EncodeErrorFrame, IsAResponseOnTheRequestStream) {
 TEST(EncodeSupported, ListsVersionsCompressionsAndCql) {
   StringMultimap options;
   ASSERT_TRUE(Reader(EncodeSupported()).ReadStringMultimap(&options).ok());
-  EXPECT_EQ(options.at("CQL_VERSION"), (std::vector<std::string>{"3.4.4"}));
+  EXPECT_EQ(options.at("CQL_VERSION"), (std::vector<std::string>{"3.4.5"}));
   EXPECT_EQ(options.at("COMPRESSION"), (std::vector<std::string>{"lz4", "snappy"}));
   EXPECT_EQ(options.at("PROTOCOL_VERSIONS"), (std::vector<std::string>{"3/v3", "4/v4"}));
 }

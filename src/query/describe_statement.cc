@@ -1,0 +1,128 @@
+// DESCRIBE, answered by the server as Cassandra 4 does (cqlsh 6 sends it as a query):
+// listings are rows of (keyspace_name, type, name); elements add create_statement.
+#include <fmt/format.h>
+
+#include "query/schema_cql.h"
+#include "query/statement.h"
+#include "schema/schema_store.h"
+
+namespace sibyl::query {
+namespace {
+
+using Kind = parser::DescribeStatement::Kind;
+
+protocol::ColumnSpec Text(const char* name) {
+  return protocol::ColumnSpec{"system", "describe", name, types::Type(types::Kind::kVarchar)};
+}
+
+class DescribeStatement final : public CqlStatement {
+ public:
+  explicit DescribeStatement(parser::DescribeStatement d) : d_(std::move(d)) {}
+
+  Result<protocol::ResultMessage> Execute(QueryContext& context,
+                                          const ExecutionParams& params) const override {
+    auto snapshot = context.schema.snapshot();
+    protocol::RowsResult out;
+    auto listing = [&]() {
+      out.metadata.columns = {Text("keyspace_name"), Text("type"), Text("name")};
+    };
+    auto element = [&]() {
+      out.metadata.columns = {Text("keyspace_name"), Text("type"), Text("name"),
+                              Text("create_statement")};
+    };
+    auto add = [&](const std::string& ks, const char* type, const std::string& name,
+                   std::optional<std::string> cql) {
+      std::vector<types::Value> row = {ks, std::string(type), name};
+      if (cql) row.push_back(std::move(*cql));
+      out.rows.push_back(std::move(row));
+    };
+    auto describe_keyspace = [&](const schema::KeyspaceMetadata& ks) {
+      add(ks.name, "keyspace", ks.name, KeyspaceCql(ks));
+      if (d_.only) return;
+      for (const auto& [name, table] : ks.tables) {
+        add(ks.name, "table", name, TableCql(*table));
+      }
+    };
+    const std::string& current = params.session.keyspace;
+    switch (d_.kind) {
+      case Kind::kKeyspaces:
+        listing();
+        for (const auto& [name, ks] : snapshot->keyspaces) add(name, "keyspace", name, std::nullopt);
+        break;
+      case Kind::kTables:
+        listing();
+        for (const auto& [ks_name, ks] : snapshot->keyspaces) {
+          if (!current.empty() && ks_name != current) continue;
+          for (const auto& [name, t] : ks->tables) add(ks_name, "table", name, std::nullopt);
+        }
+        break;
+      case Kind::kTypes:
+      case Kind::kFunctions:
+      case Kind::kAggregates:
+        listing();  // no user types, functions or aggregates yet
+        break;
+      case Kind::kCluster:
+        out.metadata.columns = {Text("cluster"), Text("partitioner"), Text("snitch")};
+        out.rows.push_back({context.node.cluster_name,
+                            std::string("org.apache.cassandra.dht.Murmur3Partitioner"),
+                            std::string("org.apache.cassandra.locator.SimpleSnitch")});
+        break;
+      case Kind::kSchema:
+        element();
+        for (const auto& [name, ks] : snapshot->keyspaces) {
+          if (ks->is_system && !d_.full) continue;
+          describe_keyspace(*ks);
+        }
+        break;
+      case Kind::kKeyspace: {
+        element();
+        std::string name = d_.name.name.empty() ? current : d_.name.name;
+        if (name.empty()) {
+          return InvalidRequest("No keyspace specified and no current keyspace");
+        }
+        const auto* ks = snapshot->FindKeyspace(name);
+        if (ks == nullptr) return InvalidRequest(fmt::format("'{}' not found in keyspaces", name));
+        describe_keyspace(*ks);
+        break;
+      }
+      case Kind::kTable:
+      case Kind::kName: {
+        element();
+        if (d_.kind == Kind::kName && d_.name.keyspace.empty()) {
+          if (const auto* ks = snapshot->FindKeyspace(d_.name.name)) {
+            describe_keyspace(*ks);
+            break;
+          }
+        }
+        std::string ks_name = d_.name.keyspace.empty() ? current : d_.name.keyspace;
+        if (ks_name.empty()) {
+          return InvalidRequest("No keyspace specified and no current keyspace");
+        }
+        const auto* ks = snapshot->FindKeyspace(ks_name);
+        if (ks == nullptr) return InvalidRequest(fmt::format("'{}' not found in keyspaces", ks_name));
+        auto table = snapshot->FindTable(ks_name, d_.name.name);
+        if (table == nullptr) {
+          return InvalidRequest(
+              fmt::format("'{}' not found in keyspace '{}'", d_.name.name, ks_name));
+        }
+        add(ks_name, "table", table->name, TableCql(*table));
+        break;
+      }
+    }
+    out.metadata.no_metadata = params.skip_metadata;
+    return protocol::ResultMessage(std::move(out));
+  }
+
+ private:
+  parser::DescribeStatement d_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const CqlStatement>> PrepareDescribe(const parser::DescribeStatement& s) {
+  auto stmt = std::make_shared<DescribeStatement>(s);
+  stmt->result_metadata.no_metadata = false;
+  return std::shared_ptr<const CqlStatement>(std::move(stmt));
+}
+
+}  // namespace sibyl::query
