@@ -9,7 +9,7 @@ def test_driver_connects_with_defaults_and_negotiates_v4(cluster, session):
     # Why: the Python driver offers v5 first; the server must make it downgrade to v4 (#2).
     assert cluster.protocol_version == ProtocolVersion.V4
     row = session.execute("SELECT release_version, cql_version, partitioner FROM system.local").one()
-    assert row.release_version.startswith("3.11")
+    assert row.release_version.startswith("4.0")  # docs/dev/decisions/0001
     assert row.partitioner == "org.apache.cassandra.dht.Murmur3Partitioner"
 
 
