@@ -59,3 +59,28 @@ def test_unsupported_version_gets_protocol_error_on_same_stream(server):
         code = struct.unpack(">i", body[:4])[0]
         assert code == 0x000A
         assert b"Invalid or unsupported protocol version" in body
+
+
+def test_protocol_v3_clients_are_served(server):
+    # Why: older drivers pin protocol v3.
+    from cassandra.cluster import Cluster
+    c = Cluster(["127.0.0.1"], port=server.cql_port, protocol_version=3)
+    try:
+        s = c.connect()
+        assert s.execute("SELECT key FROM system.local").one().key == "local"
+    finally:
+        c.shutdown()
+
+
+def test_schema_change_events_reach_registered_drivers(server, cluster, session, keyspace):
+    # Why: drivers REGISTER for SCHEMA_CHANGE and refresh their metadata from the event alone.
+    import time
+    other = server.cluster()
+    try:
+        other.connect().execute(f"CREATE TABLE {keyspace}.evented (k int PRIMARY KEY)")
+        deadline = time.time() + 10
+        while time.time() < deadline and "evented" not in cluster.metadata.keyspaces[keyspace].tables:
+            time.sleep(0.05)
+        assert "evented" in cluster.metadata.keyspaces[keyspace].tables
+    finally:
+        other.shutdown()
