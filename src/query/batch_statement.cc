@@ -86,7 +86,9 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
           "There were {} markers(?) in CQL but {} bound variables", stmt.bind_specs.size(),
           request.entries[i].values.size()));
     }
-    ExecutionParams params{session, request.entries[i].values, request.consistency};
+    ExecutionParams params{session, request.entries[i].values, request.consistency,
+                           /*page_size=*/-1, std::nullopt, /*skip_metadata=*/false,
+                           request.default_timestamp};
     ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(params, batch_ts));
     for (auto& m : mutations) all.push_back(std::move(m));
   }

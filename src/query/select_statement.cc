@@ -55,6 +55,10 @@ class SelectStatement final : public CqlStatement {
 };
 
 struct SelectStatement::Run {
+  Run(const SelectStatement& s, const TableMetadata& t, const ExecutionParams& p, RowSource& src,
+      FilterEvaluator f)
+      : stmt(s), table(t), params(p), source(src), filters(std::move(f)) {}
+
   const SelectStatement& stmt;
   const TableMetadata& table;
   const ExecutionParams& params;
@@ -175,7 +179,6 @@ struct SelectStatement::Run {
     slice.want_static = table.has_static;
     bool first_read = !resume_after.has_value();
     slice.resume_after = std::move(resume_after);
-    bool emitted_any = false;
     RowView view;
     while (true) {
       int64_t want = std::min({partition_left, limit_left, page_left});
@@ -211,7 +214,6 @@ struct SelectStatement::Run {
         RETURN_IF_ERROR(FillRow(view, components, &row, static_row));
         slice.resume_after = row.clustering;
         if (!Matches(view)) continue;
-        emitted_any = true;
         --partition_left;
         bool go_on = Emit(view, token, row.clustering);
         if (!go_on) {
@@ -222,10 +224,8 @@ struct SelectStatement::Run {
       }
       if (!partition.more) return false;
     }
-    (void)emitted_any;
   }
 
-  const WhereClause& where_clause() const { return stmt.where; }
   const WhereClause& where = stmt.where;
 };
 
@@ -251,7 +251,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     source = std::make_unique<EngineRowSource>(context.engine, table->id);
   }
   ASSIGN_OR_RETURN(auto filters, FilterEvaluator::Make(where.filters, params.values));
-  Run run{*this, *table, params, *source, std::move(filters)};
+  Run run(*this, *table, params, *source, std::move(filters));
   ASSIGN_OR_RETURN(run.ranges, EvaluateClusteringRanges(where, *table, params.values));
   ASSIGN_OR_RETURN(run.limit_left, EvaluateLimit(limit, params.values, "LIMIT"));
   ASSIGN_OR_RETURN(run.per_partition, EvaluateLimit(per_partition_limit, params.values,
