@@ -27,6 +27,11 @@ async function main() {
   if (rs.rows.length !== 7 || all.length !== 20) {
     throw new Error(`unexpected rows: first page ${rs.rows.length}, all ${all.length}`);
   }
+  // Unprepared QUERY with bound values (the driver sends them with the QUERY message).
+  await client.execute(`INSERT INTO ${ks}.t (k, c, v) VALUES (?, ?, ?)`, [2, cassandra.types.TimeUuid.now(), 'q'],
+    { hints: ['int', 'timeuuid', 'text'] });
+  const q = await client.execute(`SELECT v FROM ${ks}.t WHERE k = ?`, [2], { hints: ['int'] });
+  if (q.rows.length !== 1 || q.rows[0].v !== 'q') throw new Error('unprepared query with values failed');
   const version = (await client.execute('SELECT release_version FROM system.local')).first().release_version;
   console.log(`OK dc=${dc} protocol=${client.controlConnection.protocolVersion} release=${version} rows=${all.length}`);
   await client.shutdown();
