@@ -59,4 +59,9 @@ Status Unsupported(std::string_view what) {
   return Status(ErrorCode::kInvalid, fmt::format("unsupported: {}", what));
 }
 
+Status AwsError(std::string code, int http_status, std::string message) {
+  return Status(ErrorCode::kAwsError, std::move(message),
+                AwsErrorDetail{std::move(code), http_status});
+}
+
 }  // namespace sibyl

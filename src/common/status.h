@@ -52,8 +52,14 @@ struct FunctionFailureDetail {
   std::string function;
   std::string arg_types;
 };
+// An AWS API error (IAM Query protocol): the error code clients match on and the HTTP status.
+struct AwsErrorDetail {
+  std::string code;  // e.g. "NoSuchEntity", "LimitExceeded", "ValidationError"
+  int http_status = 400;
+};
 using ErrorDetail = std::variant<std::monostate, AlreadyExistsDetail, UnpreparedDetail,
-                                 UnavailableDetail, TimeoutDetail, FunctionFailureDetail>;
+                                 UnavailableDetail, TimeoutDetail, FunctionFailureDetail,
+                                 AwsErrorDetail>;
 
 class [[nodiscard]] Status {
  public:
@@ -103,6 +109,8 @@ Status InternalError(std::string message);
 Status NotFound(std::string message);
 // Invalid "unsupported: <what>": a clear refusal of something Sibyl does not do yet.
 Status Unsupported(std::string_view what);
+// An AWS API error: kAwsError with AwsErrorDetail{code, http_status}.
+Status AwsError(std::string code, int http_status, std::string message);
 
 template <typename T>
 class [[nodiscard]] Result {
