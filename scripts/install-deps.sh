@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   librocksdb-dev libasio-dev libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libsodium-dev libcli11-dev liblz4-dev libsnappy-dev libzstd-dev libbz2-dev zlib1g-dev
+  libsodium-dev libcli11-dev libboost-dev libpugixml-dev liblz4-dev libsnappy-dev libzstd-dev libbz2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cassandra python3-pytest python3-lz4 python3-snappy
 )
