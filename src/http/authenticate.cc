@@ -1,0 +1,262 @@
+#include "http/authenticate.h"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+#include "common/clock.h"
+
+namespace sibyl::http {
+namespace {
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[data[i] >> 4]);
+    out.push_back(kHex[data[i] & 15]);
+  }
+  return out;
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  return Hex(md, sizeof(md));
+}
+
+std::string Hmac(const std::string& key, const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+// AWS's URI encoding: unreserved characters kept, everything else %XX (upper case).
+std::string UriEncode(const std::string& s, bool keep_slash) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string Trim(const std::string& v) {
+  std::string out;
+  bool space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+Status Incomplete(const std::string& message) {
+  return AwsError("IncompleteSignature", 400, message);
+}
+
+struct Signed {
+  std::string algorithm, access_key, date, region, service, signed_headers, signature, amz_date;
+  bool presigned = false;
+};
+
+Result<Signed> ParseSignature(const Request& request) {
+  Signed s;
+  std::string auth = request.Header("Authorization");
+  if (!auth.empty()) {
+    auto space = auth.find(' ');
+    s.algorithm = auth.substr(0, space);
+    if (s.algorithm != "AWS4-HMAC-SHA256") {
+      return Incomplete(fmt::format("Unsupported AWS 'algorithm': '{}'", s.algorithm));
+    }
+    std::map<std::string, std::string> parts;
+    std::string rest = space == std::string::npos ? "" : auth.substr(space + 1);
+    size_t pos = 0;
+    while (pos < rest.size()) {
+      size_t comma = rest.find(',', pos);
+      if (comma == std::string::npos) comma = rest.size();
+      std::string part = Trim(rest.substr(pos, comma - pos));
+      auto eq = part.find('=');
+      if (eq != std::string::npos) parts[part.substr(0, eq)] = part.substr(eq + 1);
+      pos = comma + 1;
+    }
+    for (const char* required : {"Credential", "SignedHeaders", "Signature"}) {
+      if (!parts.count(required)) {
+        return Incomplete(fmt::format("Authorization header requires '{}' parameter. "
+                                      "Authorization={}",
+                                      required, auth.substr(0, 64)));
+      }
+    }
+    s.signed_headers = parts["SignedHeaders"];
+    s.signature = parts["Signature"];
+    std::string credential = parts["Credential"];
+    std::vector<std::string> scope;
+    size_t p = 0;
+    while (true) {
+      size_t slash = credential.find('/', p);
+      scope.push_back(credential.substr(p, slash - p));
+      if (slash == std::string::npos) break;
+      p = slash + 1;
+    }
+    if (scope.size() != 5 || scope[4] != "aws4_request") {
+      return Incomplete("Credential should be scoped to a valid region, service and "
+                        "aws4_request terminator.");
+    }
+    s.access_key = scope[0];
+    s.date = scope[1];
+    s.region = scope[2];
+    s.service = scope[3];
+    s.amz_date = request.Header("X-Amz-Date");
+    if (s.amz_date.empty()) return Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    return s;
+  }
+  std::map<std::string, std::string> query;
+  for (auto& [k, v] : ParseForm(request.Query())) query[k] = v;
+  if (!query.count("X-Amz-Algorithm")) {
+    return AwsError("MissingAuthenticationToken", 403, "Request is missing Authentication Token");
+  }
+  s.presigned = true;
+  s.algorithm = query["X-Amz-Algorithm"];
+  s.signed_headers = query["X-Amz-SignedHeaders"];
+  s.signature = query["X-Amz-Signature"];
+  s.amz_date = query["X-Amz-Date"];
+  std::string credential = query["X-Amz-Credential"];
+  auto parts = std::count(credential.begin(), credential.end(), '/');
+  if (parts != 4 || s.signature.empty() || s.amz_date.empty()) {
+    return Incomplete("AWS query-string parameters must include 'X-Amz-Algorithm', "
+                      "'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date' and "
+                      "'X-Amz-SignedHeaders'.");
+  }
+  size_t a = credential.find('/'), b = credential.find('/', a + 1), c = credential.find('/', b + 1),
+         d = credential.find('/', c + 1);
+  s.access_key = credential.substr(0, a);
+  s.date = credential.substr(a + 1, b - a - 1);
+  s.region = credential.substr(b + 1, c - b - 1);
+  s.service = credential.substr(c + 1, d - c - 1);
+  return s;
+}
+
+std::string CanonicalRequest(const Request& request, const Signed& s) {
+  // Path: each segment URI-encoded (IAM's is "/").
+  std::string path = request.Path().empty() ? "/" : request.Path();
+  std::string canonical_path;
+  for (size_t i = 0; i < path.size();) {
+    size_t slash = path.find('/', i);
+    if (slash == std::string::npos) slash = path.size();
+    std::string segment = path.substr(i, slash - i);
+    std::string decoded;
+    for (auto& [k, v] : ParseForm(segment)) decoded = k;  // percent-decode the segment
+    canonical_path += UriEncode(decoded, false);
+    if (slash < path.size()) canonical_path += "/";
+    i = slash + 1;
+  }
+  if (canonical_path.empty() || canonical_path[0] != '/') canonical_path = "/" + canonical_path;
+  std::vector<std::pair<std::string, std::string>> query;
+  for (auto& [k, v] : ParseForm(request.Query())) {
+    if (s.presigned && k == "X-Amz-Signature") continue;
+    query.emplace_back(UriEncode(k, false), UriEncode(v, false));
+  }
+  std::sort(query.begin(), query.end());
+  std::string canonical_query;
+  for (const auto& [k, v] : query) canonical_query += (canonical_query.empty() ? "" : "&") + k + "=" + v;
+  std::string headers;
+  size_t pos = 0;
+  while (pos <= s.signed_headers.size()) {
+    size_t semi = s.signed_headers.find(';', pos);
+    if (semi == std::string::npos) semi = s.signed_headers.size();
+    std::string name = s.signed_headers.substr(pos, semi - pos);
+    std::string value;
+    for (const auto& [k, v] : request.headers) {
+      if (Lower(k) == name) value += (value.empty() ? "" : ",") + Trim(v);
+    }
+    headers += name + ":" + value + "\n";
+    pos = semi + 1;
+  }
+  std::string payload = request.Header("X-Amz-Content-Sha256");
+  if (payload.empty()) payload = s.presigned && request.method == "GET" ? Sha256Hex("") : Sha256Hex(request.body);
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_path, canonical_query,
+                     headers, s.signed_headers, payload);
+}
+
+// "20150830T123600Z" to seconds since the epoch; -1 when malformed.
+int64_t ParseAmzDate(const std::string& d) {
+  std::tm tm{};
+  if (d.size() != 16 || strptime(d.c_str(), "%Y%m%dT%H%M%SZ", &tm) == nullptr) return -1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string FormatAmzDate(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[20];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& request,
+                                    const std::string& service) {
+  ASSIGN_OR_RETURN(Signed s, ParseSignature(request));
+  if (s.service != service) {
+    return AwsError("SignatureDoesNotMatch", 403,
+                    fmt::format("Credential should be scoped to correct service: '{}'. ", service));
+  }
+  if (s.region != iam.region() && s.region != "us-east-1") {
+    return AwsError("SignatureDoesNotMatch", 403,
+                    fmt::format("Credential should be scoped to a valid region, not '{}'. ", s.region));
+  }
+  int64_t signed_at = ParseAmzDate(s.amz_date);
+  if (signed_at < 0) return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + s.amz_date + "'.");
+  int64_t now = NowSeconds();
+  if (signed_at < now - 300 || signed_at > now + 300) {
+    bool early = signed_at < now - 300;
+    return AwsError(
+        "RequestExpired", 400,
+        early ? fmt::format("Signature expired: {} is now earlier than {} ({} - 5 min.)",
+                            s.amz_date, FormatAmzDate(now - 300), FormatAmzDate(now))
+              : fmt::format("Signature not yet current: {} is still later than {} ({} + 5 min.)",
+                            s.amz_date, FormatAmzDate(now + 300), FormatAmzDate(now)));
+  }
+  ASSIGN_OR_RETURN(auto resolved, iam.ResolveAccessKey(s.access_key));
+  const auto& [principal, secret] = resolved;
+  std::string scope = fmt::format("{}/{}/{}/aws4_request", s.date, s.region, s.service);
+  std::string to_sign = fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", s.amz_date, scope,
+                                    Sha256Hex(CanonicalRequest(request, s)));
+  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + secret, s.date), s.region), s.service),
+                         "aws4_request");
+  std::string raw = Hmac(key, to_sign);
+  std::string expected = Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  if (expected.size() != s.signature.size() ||
+      CRYPTO_memcmp(expected.data(), s.signature.data(), expected.size()) != 0) {
+    return AwsError("SignatureDoesNotMatch", 403,
+                    "The request signature we calculated does not match the signature you "
+                    "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                    "service documentation for details.");
+  }
+  return principal;
+}
+
+}  // namespace sibyl::http

@@ -1,0 +1,18 @@
+#pragma once
+// SigV4 authentication of an API request (AWS Signature Version 4, header or presigned query):
+// the principal of the Active access key that signed it, or the AWS error a client expects:
+// MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId, SignatureDoesNotMatch,
+// RequestExpired (more than 5 minutes of clock skew).
+
+#include "common/status.h"
+#include "http/request.h"
+#include "iam/iam_service.h"
+
+namespace sibyl::http {
+
+// `service` is the signing name the request must be scoped to ("iam" or "sts"). The scope's
+// region must be the server's or us-east-1 (where global IAM signs).
+Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& request,
+                                    const std::string& service);
+
+}  // namespace sibyl::http

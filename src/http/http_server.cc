@@ -1,0 +1,156 @@
+#include "http/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "http/iam_api.h"
+#include "http/request.h"
+
+namespace sibyl::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// One client connection: read a request, answer it, repeat while keep-alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, iam::IamService& iam, size_t max_body)
+      : stream_(std::move(socket)), iam_(iam), max_body_(max_body) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    stream_.expires_after(std::chrono::seconds(60));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return Close();
+    if (ec) {
+      // Malformed or oversized: answer 400 and close; never take the server down.
+      Respond(Response{400, "text/plain", "Bad Request: " + ec.message() + "\n"}, false);
+      return;
+    }
+    auto req = parser_->release();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    for (const auto& field : req) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    beast::error_code remote_ec;
+    auto endpoint = stream_.socket().remote_endpoint(remote_ec);
+    if (!remote_ec) request.remote_address = endpoint.address().to_string();
+    Response response;
+    if (request.Path() == "/" && (request.method == "POST" || request.method == "GET")) {
+      response = HandleIamRequest(iam_, request);
+    } else {
+      response = Response{404, "text/plain", "Not Found\n"};
+    }
+    Respond(std::move(response), req.keep_alive());
+  }
+
+  void Respond(Response response, bool keep_alive) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->result(static_cast<bhttp::status>(response.status));
+    res->version(11);
+    res->set(bhttp::field::server, "Sibyl");
+    res->set(bhttp::field::content_type, response.content_type);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                         if (ec || !keep_alive) return self->Close();
+                         self->Read();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  iam::IamService& iam_;
+  size_t max_body_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(iam::IamService& iam, HttpServerOptions options)
+      : iam(iam), options(std::move(options)), acceptor(io) {}
+
+  void Accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != net::error::operation_aborted) Accept();
+        return;
+      }
+      std::make_shared<Session>(std::move(socket), iam, options.max_body_bytes)->Start();
+      Accept();
+    });
+  }
+
+  iam::IamService& iam;
+  HttpServerOptions options;
+  net::io_context io;
+  tcp::acceptor acceptor;
+  std::thread thread;
+  int port = 0;
+};
+
+HttpServer::HttpServer(iam::IamService& iam, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(iam, std::move(options))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->options.listen_address, ec);
+  if (ec) return Status(ErrorCode::kIOError, "bad listen address " + impl_->options.listen_address);
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(ErrorCode::kIOError,
+                  fmt::format("cannot listen on {}:{}: {}", impl_->options.listen_address,
+                              impl_->options.port, ec.message()));
+  }
+  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->Accept();
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+  return Status::OK();
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  net::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+}  // namespace sibyl::http

@@ -1,0 +1,33 @@
+#pragma once
+// An HTTP request as the API handlers see it: no Beast types, so handlers are unit-testable.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sibyl::http {
+
+struct Request {
+  std::string method;  // "POST"
+  std::string target;  // "/?a=b" as received (path and query)
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string body;
+  std::string remote_address;
+  bool secure = false;  // arrived over TLS
+
+  // First header with this name (case-insensitive), or empty.
+  std::string Header(const std::string& name) const;
+  std::string Path() const;   // target before '?'
+  std::string Query() const;  // target after '?', raw
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/xml";
+  std::string body;
+};
+
+// Decodes application/x-www-form-urlencoded (also a raw query string) into ordered pairs.
+std::vector<std::pair<std::string, std::string>> ParseForm(const std::string& body);
+
+}  // namespace sibyl::http
