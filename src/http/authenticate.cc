@@ -218,7 +218,7 @@ std::string FormatAmzDate(int64_t t) {
 }  // namespace
 
 Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& request,
-                                    const std::string& service) {
+                                    const std::string& service, int64_t now_seconds) {
   ASSIGN_OR_RETURN(Signed s, ParseSignature(request));
   if (s.service != service) {
     return AwsError("SignatureDoesNotMatch", 403,
@@ -230,7 +230,7 @@ Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& r
   }
   int64_t signed_at = ParseAmzDate(s.amz_date);
   if (signed_at < 0) return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + s.amz_date + "'.");
-  int64_t now = NowSeconds();
+  int64_t now = now_seconds;
   if (signed_at < now - 300 || signed_at > now + 300) {
     bool early = signed_at < now - 300;
     return AwsError(

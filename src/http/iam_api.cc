@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "common/clock.h"
 #include "http/authenticate.h"
 #include "http/xml_writer.h"
 #include "iam/iam_service.h"
@@ -233,7 +234,7 @@ Response HandleIamRequest(iam::IamService& iam, const Request& request) {
   bool sts = action == "GetCallerIdentity";
   const char* ns = sts ? kStsNamespace : kIamNamespace;
 
-  auto principal = Authenticate(iam, request, sts ? "sts" : "iam");
+  auto principal = Authenticate(iam, request, sts ? "sts" : "iam", NowSeconds());
   if (!principal.ok()) return ErrorResponse(ns, principal.status());
 
   if (sts) {
