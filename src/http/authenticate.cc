@@ -2,74 +2,21 @@
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <ctime>
 #include <map>
 
 #include "common/clock.h"
+#include "http/sigv4.h"
 
 namespace sibyl::http {
 namespace {
 
-std::string Hex(const unsigned char* data, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return Hex(md, sizeof(md));
-}
-
-std::string Hmac(const std::string& key, const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
-
-// AWS's URI encoding: unreserved characters kept, everything else %XX (upper case).
-std::string UriEncode(const std::string& s, bool keep_slash) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-std::string Trim(const std::string& v) {
-  std::string out;
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
+std::string Strip(const std::string& v) {
+  size_t a = v.find_first_not_of(" \t");
+  size_t b = v.find_last_not_of(" \t");
+  return a == std::string::npos ? "" : v.substr(a, b - a + 1);
 }
 
 Status Incomplete(const std::string& message) {
@@ -96,7 +43,7 @@ Result<Signed> ParseSignature(const Request& request) {
     while (pos < rest.size()) {
       size_t comma = rest.find(',', pos);
       if (comma == std::string::npos) comma = rest.size();
-      std::string part = Trim(rest.substr(pos, comma - pos));
+      std::string part = Strip(rest.substr(pos, comma - pos));
       auto eq = part.find('=');
       if (eq != std::string::npos) parts[part.substr(0, eq)] = part.substr(eq + 1);
       pos = comma + 1;
@@ -157,48 +104,6 @@ Result<Signed> ParseSignature(const Request& request) {
   return s;
 }
 
-std::string CanonicalRequest(const Request& request, const Signed& s) {
-  // Path: each segment URI-encoded (IAM's is "/").
-  std::string path = request.Path().empty() ? "/" : request.Path();
-  std::string canonical_path;
-  for (size_t i = 0; i < path.size();) {
-    size_t slash = path.find('/', i);
-    if (slash == std::string::npos) slash = path.size();
-    std::string segment = path.substr(i, slash - i);
-    std::string decoded;
-    for (auto& [k, v] : ParseForm(segment)) decoded = k;  // percent-decode the segment
-    canonical_path += UriEncode(decoded, false);
-    if (slash < path.size()) canonical_path += "/";
-    i = slash + 1;
-  }
-  if (canonical_path.empty() || canonical_path[0] != '/') canonical_path = "/" + canonical_path;
-  std::vector<std::pair<std::string, std::string>> query;
-  for (auto& [k, v] : ParseForm(request.Query())) {
-    if (s.presigned && k == "X-Amz-Signature") continue;
-    query.emplace_back(UriEncode(k, false), UriEncode(v, false));
-  }
-  std::sort(query.begin(), query.end());
-  std::string canonical_query;
-  for (const auto& [k, v] : query) canonical_query += (canonical_query.empty() ? "" : "&") + k + "=" + v;
-  std::string headers;
-  size_t pos = 0;
-  while (pos <= s.signed_headers.size()) {
-    size_t semi = s.signed_headers.find(';', pos);
-    if (semi == std::string::npos) semi = s.signed_headers.size();
-    std::string name = s.signed_headers.substr(pos, semi - pos);
-    std::string value;
-    for (const auto& [k, v] : request.headers) {
-      if (Lower(k) == name) value += (value.empty() ? "" : ",") + Trim(v);
-    }
-    headers += name + ":" + value + "\n";
-    pos = semi + 1;
-  }
-  std::string payload = request.Header("X-Amz-Content-Sha256");
-  if (payload.empty()) payload = s.presigned && request.method == "GET" ? Sha256Hex("") : Sha256Hex(request.body);
-  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_path, canonical_query,
-                     headers, s.signed_headers, payload);
-}
-
 // "20150830T123600Z" to seconds since the epoch; -1 when malformed.
 int64_t ParseAmzDate(const std::string& d) {
   std::tm tm{};
@@ -242,13 +147,8 @@ Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& r
   }
   ASSIGN_OR_RETURN(auto resolved, iam.ResolveAccessKey(s.access_key));
   const auto& [principal, secret] = resolved;
-  std::string scope = fmt::format("{}/{}/{}/aws4_request", s.date, s.region, s.service);
-  std::string to_sign = fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", s.amz_date, scope,
-                                    Sha256Hex(CanonicalRequest(request, s)));
-  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + secret, s.date), s.region), s.service),
-                         "aws4_request");
-  std::string raw = Hmac(key, to_sign);
-  std::string expected = Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  std::string expected = ComputeSignature(request, s.signed_headers, s.presigned, secret,
+                                         s.amz_date, s.date, s.region, s.service);
   if (expected.size() != s.signature.size() ||
       CRYPTO_memcmp(expected.data(), s.signature.data(), expected.size()) != 0) {
     return AwsError("SignatureDoesNotMatch", 403,

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "http/authenticate.h"
+#include "http/sigv4.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::http {
@@ -97,6 +98,20 @@ TEST_F(AuthenticateTest, UnknownKeyIsInvalidClientTokenId) {
 
 TEST_F(AuthenticateTest, ScopeMustNameTheService) {
   EXPECT_EQ(Code(Authenticate(*iam_, Example(), "sts", kSignedAt).status()), "SignatureDoesNotMatch");
+}
+
+TEST_F(AuthenticateTest, WhatSignRequestSignsVerifies) {
+  Request r;
+  r.method = "POST";
+  r.target = "/";
+  r.body = "Action=ListUsers&Version=2010-05-08";
+  r.headers = {{"Host", "127.0.0.1:8080"},
+               {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  SignRequest(r, "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1", "iam",
+              kSignedAt);
+  EXPECT_TRUE(Authenticate(*iam_, r, "iam", kSignedAt).ok());
+  r.body += "&UserName=x";
+  EXPECT_EQ(Code(Authenticate(*iam_, r, "iam", kSignedAt).status()), "SignatureDoesNotMatch");
 }
 
 }  // namespace
