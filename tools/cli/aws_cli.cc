@@ -1,0 +1,256 @@
+#include "tools/cli/aws_cli.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <set>
+
+#include "common/clock.h"
+#include "http/request.h"
+#include "http/sigv4.h"
+
+namespace sibyl::cli {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+const std::set<std::string>& IamCommands() {
+  static const std::set<std::string> kCommands = {
+      "create-user", "get-user", "list-users", "update-user", "delete-user",
+      "create-access-key", "list-access-keys", "update-access-key", "delete-access-key",
+      "get-access-key-last-used", "create-service-specific-credential",
+      "list-service-specific-credentials", "reset-service-specific-credential",
+      "update-service-specific-credential", "delete-service-specific-credential"};
+  return kCommands;
+}
+
+std::string Pascal(const std::string& kebab) {
+  std::string out;
+  bool upper = true;
+  for (char c : kebab) {
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
+    out.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    upper = false;
+  }
+  return out;
+}
+
+std::string FormEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Reads `key` of [section] in an INI file such as ~/.aws/credentials.
+std::string IniValue(const std::string& path, const std::string& section, const std::string& key) {
+  std::ifstream in(path);
+  std::string line, current;
+  auto trim = [](std::string s) {
+    size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+  };
+  while (std::getline(in, line)) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      current = trim(line.substr(1, line.size() - 2));
+      if (current.rfind("profile ", 0) == 0) current = trim(current.substr(8));
+      continue;
+    }
+    auto eq = line.find('=');
+    if (current == section && eq != std::string::npos && trim(line.substr(0, eq)) == key) {
+      return trim(line.substr(eq + 1));
+    }
+  }
+  return "";
+}
+
+// XML result to the JSON the aws CLI prints: lists of <member> become arrays, dates get the
+// +00:00 form, IsTruncated becomes a boolean.
+nlohmann::json ToJson(const pugi::xml_node& node) {
+  bool has_children = false;
+  bool all_members = true;
+  for (auto child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    has_children = true;
+    if (std::string(child.name()) != "member") all_members = false;
+  }
+  std::string name = node.name();
+  if (!has_children) {
+    std::string text = node.text().get();
+    if (name == "IsTruncated") return text == "true";
+    if (name.size() > 4 && name.substr(name.size() - 4) == "Date" && !text.empty() &&
+        text.back() == 'Z') {
+      return text.substr(0, text.size() - 1) + "+00:00";
+    }
+    // Lists that came back empty are elements without children; keep them as arrays.
+    static const std::set<std::string> kLists = {"Users", "AccessKeyMetadata",
+                                                 "ServiceSpecificCredentials"};
+    if (kLists.count(name)) return nlohmann::json::array();
+    return text;
+  }
+  if (all_members) {
+    auto arr = nlohmann::json::array();
+    for (auto child : node.children("member")) arr.push_back(ToJson(child));
+    return arr;
+  }
+  nlohmann::json obj = nlohmann::json::object();
+  for (auto child : node.children()) {
+    if (child.type() == pugi::node_element) obj[child.name()] = ToJson(child);
+  }
+  return obj;
+}
+
+int Usage(const std::string& message) {
+  std::cerr << "usage: sibyl iam <command> [options] | sibyl sts get-caller-identity\n"
+            << "sibyl: error: " << message << "\n";
+  return 252;
+}
+
+}  // namespace
+
+int RunAwsStyleCommand(const std::vector<std::string>& args) {
+  if (args.size() < 2) return Usage("the following arguments are required: command");
+  const std::string service = args[0];
+  const std::string command = args[1];
+  if (service == "iam" && !IamCommands().count(command)) {
+    return Usage(fmt::format("argument operation: Invalid choice: '{}'", command));
+  }
+  if (service == "sts" && command != "get-caller-identity") {
+    return Usage(fmt::format("argument operation: Invalid choice: '{}'", command));
+  }
+  std::string endpoint = Env("AWS_ENDPOINT_URL");
+  std::string region, profile = Env("AWS_PROFILE");
+  std::vector<std::pair<std::string, std::string>> params;
+  for (size_t i = 2; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) return Usage("unrecognized arguments: " + a);
+    std::string name = a.substr(2), value;
+    auto eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
+      value = args[++i];
+    }
+    if (name == "endpoint-url") {
+      endpoint = value;
+    } else if (name == "region") {
+      region = value;
+    } else if (name == "profile") {
+      profile = value;
+    } else if (name == "output") {
+      if (value != "json") return Usage("only --output json is supported");
+    } else {
+      params.emplace_back(Pascal(name), value);
+    }
+  }
+  if (endpoint.empty()) endpoint = "http://127.0.0.1:8080";
+  if (profile.empty()) profile = "default";
+  std::string home = Env("HOME");
+  std::string key_id = Env("AWS_ACCESS_KEY_ID"), secret = Env("AWS_SECRET_ACCESS_KEY");
+  if (key_id.empty()) {
+    key_id = IniValue(home + "/.aws/credentials", profile, "aws_access_key_id");
+    secret = IniValue(home + "/.aws/credentials", profile, "aws_secret_access_key");
+  }
+  if (region.empty()) region = Env("AWS_REGION");
+  if (region.empty()) region = Env("AWS_DEFAULT_REGION");
+  if (region.empty()) region = IniValue(home + "/.aws/config", profile, "region");
+  if (region.empty()) region = "us-east-1";
+  if (key_id.empty() || secret.empty()) {
+    std::cerr << "\nUnable to locate credentials. You can configure credentials by running "
+                 "\"aws configure\".\n";
+    return 253;
+  }
+
+  // http://host:port only: HTTPS for the API is a later setting of the server.
+  const std::string prefix = "http://";
+  if (endpoint.rfind(prefix, 0) != 0) return Usage("--endpoint-url must be http://host:port");
+  std::string host_port = endpoint.substr(prefix.size());
+  while (!host_port.empty() && host_port.back() == '/') host_port.pop_back();
+  auto colon = host_port.rfind(':');
+  std::string host = colon == std::string::npos ? host_port : host_port.substr(0, colon);
+  std::string port = colon == std::string::npos ? "80" : host_port.substr(colon + 1);
+
+  const std::string action = Pascal(command);
+  std::string body = fmt::format("Action={}&Version={}", action,
+                                 service == "iam" ? "2010-05-08" : "2011-06-15");
+  for (const auto& [k, v] : params) body += "&" + k + "=" + FormEncode(v);
+  http::Request request;
+  request.method = "POST";
+  request.target = "/";
+  request.body = body;
+  request.headers = {{"Host", host_port},
+                     {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  http::SignRequest(request, key_id, secret, region, service, NowSeconds());
+
+  std::string response_body;
+  int status = 0;
+  try {
+    net::io_context io;
+    net::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.connect(resolver.resolve(host, port));
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/", 11};
+    for (const auto& [k, v] : request.headers) req.set(k, v);
+    req.body() = request.body;
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    status = res.result_int();
+    response_body = res.body();
+    beast::error_code ec;
+    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  } catch (const std::exception& e) {
+    std::cerr << "\nCould not connect to the endpoint URL: \"" << endpoint << "/\"\n";
+    return 255;
+  }
+  pugi::xml_document doc;
+  if (!doc.load_string(response_body.c_str())) {
+    std::cerr << fmt::format("\nAn error occurred (HTTP {}) when calling the {} operation: {}\n",
+                             status, action, response_body);
+    return 254;
+  }
+  if (auto error = doc.child("ErrorResponse").child("Error")) {
+    std::cerr << fmt::format("\nAn error occurred ({}) when calling the {} operation: {}\n",
+                             error.child_value("Code"), action, error.child_value("Message"));
+    return 254;
+  }
+  auto result = doc.first_child().child((action + "Result").c_str());
+  if (result) {
+    auto json = ToJson(result);
+    // Like the aws CLI, which pages for the user: no pagination fields on a complete answer.
+    if (json.is_object() && json.value("IsTruncated", true) == false) json.erase("IsTruncated");
+    if (!json.empty()) std::cout << json.dump(4) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace sibyl::cli
