@@ -214,3 +214,30 @@ TEST_F(IamServiceTest, ListUsersPaginatesWithMarker) {
 
 }  // namespace
 }  // namespace sibyl::iam
+
+#include "iam/keyspaces_sigv4.h"
+
+namespace sibyl::iam {
+namespace {
+
+// The test vector of the AWS SigV4 Cassandra plugins (python tests/test_auth.py, crypt_test.go).
+TEST(KeyspacesSigV4, MatchesThePluginsTestVector) {
+  EXPECT_EQ(KeyspacesSigV4Signature("UserID-1", "UserSecretKey-1", "us-west-2",
+                                    "2020-06-09T22:41:51.000Z", "91703fdc2ef562e19fbdab0f58e42fe5"),
+            "7f3691c18a81b8ce7457699effbfae5b09b4e0714ab38c1292dbdf082c9ddd87");
+}
+
+TEST(KeyspacesSigV4, ParsesTheClientResponse) {
+  auto r = ParseKeyspacesSigV4Response(
+      "signature=7f3691c18a81b8ce7457699effbfae5b09b4e0714ab38c1292dbdf082c9ddd87,"
+      "access_key=UserID-1,amzdate=2020-06-09T22:41:51.000Z,session_token=tok");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->access_key_id, "UserID-1");
+  EXPECT_EQ(r->session_token, "tok");
+  EXPECT_EQ(ParseKeyspacesAmzDate(r->amz_date), 1591742511);
+  EXPECT_EQ(ParseKeyspacesSigV4Response("access_key=x").status().code(), ErrorCode::kBadCredentials);
+  EXPECT_EQ(NewSigV4Nonce().size(), 32u);
+}
+
+}  // namespace
+}  // namespace sibyl::iam
