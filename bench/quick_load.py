@@ -40,7 +40,7 @@ def main():
         proc = subprocess.Popen(
             [args.bin, "serve", "--data-dir", data_dir, "--cql-port", str(port),
              "--cql-tls-port", str(free_port()), "--http-port", str(free_port()),
-             "--durability", args.durability],
+             "--durability", args.durability, "--auth", "none"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:
             try:

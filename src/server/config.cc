@@ -62,9 +62,26 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   serve->add_option("--cql-tls-port", config.cql_tls_port, "CQL over TLS port (not opened yet)")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
-  serve->add_option("--http-port", config.http_port, "HTTP API port (not opened yet)")
+  serve->add_option("--http-port", config.http_port, "HTTP port of the IAM API")
       ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+      ->check(CLI::Range(0, 65535));
+  const std::map<std::string, bool> auth_modes = {{"iam", true}, {"none", false}};
+  serve->add_option("--auth", config.auth,
+                    "iam: CQL logins need IAM credentials; none: no authentication")
+      ->transform(CLI::CheckedTransformer(auth_modes, CLI::ignore_case))
+      ->default_str("iam");
+  serve->add_option("--authenticator", config.authenticator,
+                    "Class name sent in AUTHENTICATE")
+      ->capture_default_str();
+  serve->add_option("--region", config.region, "Region of ARNs and SigV4 scopes")
+      ->capture_default_str();
+  serve->add_option("--account-id", config.account_id,
+                    "12-digit account id (default: made at first start)")
+      ->check([](const std::string& v) {
+        return v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("must be 12 digits");
+      });
   const std::map<std::string, storage::Durability> durabilities = {
       {"sync", storage::Durability::kSync}, {"periodic", storage::Durability::kPeriodic}};
   serve->add_option("--durability", config.durability,

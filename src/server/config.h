@@ -21,8 +21,18 @@ struct ServerConfig {
   uint16_t cql_port = 9042;
   // CQL over TLS. Parsed and validated; not opened yet. Default: 9142.
   uint16_t cql_tls_port = 9142;
-  // HTTP (IAM API, console). Parsed and validated; not opened yet. Default: 8080.
+  // HTTP: the IAM API (AWS Query protocol). Default: 8080.
   uint16_t http_port = 8080;
+  // true: CQL logins need IAM credentials (service-specific or SigV4); false: open database.
+  // Default: true.
+  bool auth = true;
+  // The class name sent in AUTHENTICATE.
+  // Default: org.apache.cassandra.auth.PasswordAuthenticator.
+  std::string authenticator = "org.apache.cassandra.auth.PasswordAuthenticator";
+  // The region of ARNs and SigV4 scopes. Default: us-east-1.
+  std::string region = "us-east-1";
+  // The 12-digit account id; default: made at first start and kept.
+  std::string account_id;
   // kSync: every acknowledged write is fsynced; kPeriodic: fsync every periodic_sync_ms.
   // Default: kSync.
   storage::Durability durability = storage::Durability::kSync;

@@ -6,6 +6,7 @@
 #include <exception>
 #include <type_traits>
 
+#include "common/clock.h"
 #include "query/processor.h"
 
 namespace sibyl::server {
@@ -125,8 +126,16 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
       }
       compression = *named;
     }
-    // READY itself goes out uncompressed: the client enables compression when it sees it. This
-    // is where AUTHENTICATE will be answered instead once auth exists (kAuthenticating).
+    // READY (or AUTHENTICATE) itself goes out uncompressed: the client enables compression
+    // when it sees it.
+    if (limits_.authenticator != nullptr) {
+      FrameAction authenticate = Respond(
+          header, Opcode::kAuthenticate,
+          protocol::EncodeAuthenticate(limits_.authenticator->class_name()));
+      compression_ = compression;
+      phase_ = Phase::kAuthenticating;
+      return authenticate;
+    }
     FrameAction ready = Respond(header, Opcode::kReady, protocol::EncodeReady());
     compression_ = compression;
     phase_ = Phase::kReady;
@@ -139,9 +148,23 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
       !std::holds_alternative<protocol::AuthResponseRequest>(request)) {
     return Error(header, ProtocolError(UnexpectedMessage(request, "expecting SASL_RESPONSE")));
   }
-  if (std::holds_alternative<protocol::AuthResponseRequest>(request)) {
-    return Error(header,
-                 ProtocolError(UnexpectedMessage(request, "authentication is not enabled")));
+  if (const auto* auth = std::get_if<protocol::AuthResponseRequest>(&request)) {
+    if (phase_ != Phase::kAuthenticating || limits_.authenticator == nullptr) {
+      return Error(header,
+                   ProtocolError(UnexpectedMessage(request, "authentication is not enabled")));
+    }
+    SaslStep step = limits_.authenticator->Evaluate(sasl_, auth->token, NowSeconds());
+    switch (step.kind) {
+      case SaslStep::Kind::kChallenge:
+        return Respond(header, Opcode::kAuthChallenge,
+                       protocol::EncodeAuthChallenge(std::string_view(step.token)));
+      case SaslStep::Kind::kSuccess:
+        principal_ = std::move(step.principal);
+        phase_ = Phase::kReady;
+        return Respond(header, Opcode::kAuthSuccess, protocol::EncodeAuthSuccess(std::nullopt));
+      case SaslStep::Kind::kFailure:
+        return Error(header, step.error);
+    }
   }
   if (const auto* reg = std::get_if<protocol::RegisterRequest>(&request)) {
     bool schema_change = false;

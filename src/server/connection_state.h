@@ -5,7 +5,8 @@
 //
 //   kUninitialized --OPTIONS--> SUPPORTED (stays)
 //   kUninitialized --STARTUP--> READY, kReady        (auth off)
-//   [later: STARTUP -> AUTHENTICATE, kAuthenticating --AUTH_RESPONSE--> AUTH_SUCCESS, kReady]
+//   kUninitialized --STARTUP--> AUTHENTICATE, kAuthenticating  (auth on)
+//   kAuthenticating --AUTH_RESPONSE--> AUTH_CHALLENGE (SigV4) | AUTH_SUCCESS, kReady | ERROR 0x0100
 //   kReady --QUERY/PREPARE/EXECUTE/BATCH--> run on a worker --> RESULT or ERROR
 //   kReady --REGISTER--> READY
 //
@@ -23,6 +24,7 @@
 #include "cql/protocol/compression.h"
 #include "cql/protocol/frame.h"
 #include "cql/protocol/messages.h"
+#include "server/cql_authenticator.h"
 
 namespace sibyl::query {
 class QueryProcessor;
@@ -31,7 +33,12 @@ struct Session;
 
 namespace sibyl::server {
 
+class CqlAuthenticator;
+
 struct ConnectionLimits {
+  // Authenticates STARTUP when set (IAM auth on); null: no authentication. Not owned; must
+  // outlive the connections. Default: null.
+  const CqlAuthenticator* authenticator = nullptr;
   // Largest accepted frame body (compressed or not). Default: 256 MiB.
   int32_t max_body_length = cql::protocol::kDefaultMaxBodyLength;
   // Requests running at once on one connection; more get OVERLOADED (0x1001). Default: 1024.
@@ -78,6 +85,8 @@ class ConnectionState {
   Phase phase() const { return phase_; }
   bool closed() const { return closed_; }
   cql::protocol::Compression compression() const { return compression_; }
+  // The authenticated principal, when authentication is on and succeeded.
+  const std::optional<iam::Principal>& principal() const { return principal_; }
   // The version of the first valid frame; every later frame must use it.
   std::optional<uint8_t> version() const { return version_; }
   const ConnectionLimits& limits() const { return limits_; }
@@ -96,6 +105,8 @@ class ConnectionState {
   std::optional<uint8_t> version_;
   cql::protocol::Compression compression_ = cql::protocol::Compression::kNone;
   bool schema_change_events_ = false;
+  SaslState sasl_;
+  std::optional<iam::Principal> principal_;  // who authenticated (auth on)
 };
 
 // Runs a QUERY, PREPARE, EXECUTE or BATCH with `processor` in `session` and returns the RESULT or

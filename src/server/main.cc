@@ -1,7 +1,10 @@
 // sibyl: the server binary. Startup and shutdown read top-down, each start with its stop beside it.
 //   storage engine  -> flushed last
+//   IAM service     -> (first start: makes the account and the root key, shown once)
 //   query processor -> destroyed after the listeners stop
+//   HTTP listener   -> the IAM API
 //   CQL listener    -> stopped first (no new requests, running ones finish)
+// `sibyl iam ...` and `sibyl sts ...` are the command-line client of the IAM API instead.
 // SIGINT/SIGTERM end the wait; exit code 0 on a clean stop.
 
 #include <signal.h>
@@ -9,9 +12,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <vector>
 
+#include "http/http_server.h"
+#include "iam/iam_service.h"
 #include "query/processor.h"
+#include "server/cql_authenticator.h"
+#include "tools/cli/aws_cli.h"
 #include "server/config.h"
 #include "server/cql_server.h"
 #include "server/defer.h"
@@ -49,6 +59,35 @@ int Serve(const ServerConfig& config) {
     if (!status.ok()) spdlog::error("Flushing the storage engine failed: {}", status.ToString());
   });
 
+  iam::IamOptions iam_options;
+  iam_options.account_id = config.account_id;
+  iam_options.region = config.region;
+  iam_options.master_key_path =
+      (std::filesystem::path(config.data_dir) / "keys" / "master.key").string();
+  const char* root_id = std::getenv("SIBYL_ROOT_ACCESS_KEY_ID");
+  const char* root_secret = std::getenv("SIBYL_ROOT_SECRET_ACCESS_KEY");
+  if (root_id != nullptr && root_secret != nullptr && *root_id && *root_secret) {
+    iam_options.root_access_key_id = root_id;
+    iam_options.root_secret_access_key = root_secret;
+  }
+  iam::NewAccessKey new_root;
+  auto iam_service = iam::IamService::Open(**engine, iam_options, &new_root);
+  if (!iam_service.ok()) {
+    spdlog::critical("Cannot open the IAM state: {}", iam_service.status().ToString());
+    return 1;
+  }
+  if (!new_root.secret.empty()) {
+    // Shown once, on stdout only (never through the log).
+    std::printf(
+        "\nA root access key was created for account %s. It is shown only now:\n"
+        "  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n"
+        "  export AWS_DEFAULT_REGION=%s\n"
+        "Set SIBYL_ROOT_ACCESS_KEY_ID and SIBYL_ROOT_SECRET_ACCESS_KEY to choose it instead.\n\n",
+        (*iam_service)->account_id().c_str(), new_root.key.id.c_str(), new_root.secret.c_str(),
+        config.region.c_str());
+    std::fflush(stdout);
+  }
+
   query::NodeInfo node;
   node.listen_address = config.listen_address;
   node.cql_port = config.cql_port;
@@ -60,17 +99,31 @@ int Serve(const ServerConfig& config) {
     return 1;
   }
 
+  http::HttpServerOptions http_options;
+  http_options.listen_address = config.listen_address;
+  http_options.port = config.http_port;
+  http::HttpServer http_server(**iam_service, http_options);
+  if (Status status = http_server.Start(); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    return 1;
+  }
+  Defer stop_http([&] { http_server.Stop(); });
+  spdlog::info("IAM API (AWS Query protocol) listening on http://{}:{}", config.listen_address,
+               http_server.port());
+
+  CqlAuthenticator authenticator(**iam_service, config.authenticator);
   CqlServerOptions cql_options;
   cql_options.listen_address = config.listen_address;
   cql_options.port = config.cql_port;
+  if (config.auth) cql_options.limits.authenticator = &authenticator;
   CqlServer cql(**processor, cql_options);
   if (Status status = cql.Start(); !status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;
   }
   Defer stop_cql([&] { cql.Stop(); });
-  spdlog::info("CQL native protocol (v3, v4) listening on {}:{}", config.listen_address,
-               cql.port());
+  spdlog::info("CQL native protocol (v3, v4) listening on {}:{} ({})", config.listen_address,
+               cql.port(), config.auth ? "IAM authentication" : "no authentication");
 
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -86,6 +139,9 @@ int Serve(const ServerConfig& config) {
 }  // namespace sibyl::server
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && (std::string(argv[1]) == "iam" || std::string(argv[1]) == "sts")) {
+    return sibyl::cli::RunAwsStyleCommand(std::vector<std::string>(argv + 1, argv + argc));
+  }
   using sibyl::server::CommandLine;
   const CommandLine command = sibyl::server::ParseCommandLine(argc, argv);
   if (command.action == CommandLine::Action::kExit) {

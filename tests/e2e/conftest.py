@@ -24,10 +24,12 @@ def free_port():
 class Server:
     """One sibyl process. start()/stop()/kill() keep the same data dir and ports."""
 
-    def __init__(self, data_dir, extra_args=()):
+    def __init__(self, data_dir, extra_args=(), auth="none"):
         self.data_dir = data_dir
         self.cql_port = free_port()
-        self.extra_args = list(extra_args)
+        self.http_port = free_port()
+        # The database tests run without logins; IAM tests pass auth="iam".
+        self.extra_args = ["--auth", auth] + list(extra_args)
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
 
@@ -36,7 +38,7 @@ class Server:
         self.proc = subprocess.Popen(
             [SIBYL_BIN, "serve", "--data-dir", self.data_dir, "--listen-address", "127.0.0.1",
              "--cql-port", str(self.cql_port), "--cql-tls-port", str(free_port()),
-             "--http-port", str(free_port())] + self.extra_args,
+             "--http-port", str(self.http_port)] + self.extra_args,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.time() + timeout
         while time.time() < deadline:

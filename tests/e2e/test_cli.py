@@ -26,7 +26,7 @@ def test_help_and_version():
     serve_help = run("serve", "--help")
     assert serve_help.returncode == 0
     for flag in ("--data-dir", "--listen-address", "--cql-port", "--cql-tls-port", "--http-port",
-                 "--config", "--durability"):
+                 "--config", "--durability", "--auth", "--region"):
         assert flag in serve_help.stdout
     assert run("--version").stdout.startswith("sibyl ")
 
@@ -37,7 +37,8 @@ def test_config_file_sets_the_same_settings():
         port = free_port()
         conf = os.path.join(d, "sibyl.conf")
         with open(conf, "w") as f:
-            f.write(f"data-dir = {d}/data\ncql-port = {port}\ndurability = periodic\n")
+            f.write(f"data-dir = {d}/data\ncql-port = {port}\ndurability = periodic\n"
+                    f"auth = none\nhttp-port = {free_port()}\n")
         proc = subprocess.Popen([SIBYL_BIN, "serve", "--config", conf], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:

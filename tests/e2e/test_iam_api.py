@@ -145,18 +145,29 @@ def test_bad_signatures_and_unknown_keys_are_refused(iam_server):
 
 
 def test_expired_requests_are_refused(iam_server):
-    # Why: more than 5 minutes of clock skew is RequestExpired.
-    import boto3
-    from unittest import mock
+    # Why: more than 5 minutes of clock skew is RequestExpired. Signed with botocore's own
+    # SigV4Auth at a time 10 minutes ago.
     import datetime
-    client = boto3.client("iam", endpoint_url=iam_server["endpoint"], region_name="us-east-1",
-                          aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET)
+    import urllib.error
+    import urllib.request
+    from unittest import mock
+    import botocore.auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    body = "Action=ListUsers&Version=2010-05-08"
+    request = AWSRequest(method="POST", url=iam_server["endpoint"] + "/", data=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     past = datetime.datetime.utcnow() - datetime.timedelta(minutes=10)
-    with mock.patch("botocore.auth.datetime") as dt:
+    with mock.patch.object(botocore.auth, "datetime") as dt:
         dt.datetime.utcnow.return_value = past
-        dt.datetime.now.return_value = past
-        with pytest.raises(client.exceptions.ClientError, match="RequestExpired"):
-            client.list_users()
+        botocore.auth.SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), "iam", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    req = urllib.request.Request(prepared.url, data=body.encode(), method="POST",
+                                 headers=dict(prepared.headers))
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    text = err.value.read().decode()
+    assert "<Code>RequestExpired</Code>" in text and "Signature expired" in text
 
 
 def test_boto3_errors_map_to_modelled_exceptions(iam_server):

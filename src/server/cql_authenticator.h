@@ -1,0 +1,50 @@
+#pragma once
+// CqlAuthenticator: the SASL step of a CQL connection when IAM authentication is on
+// (shared/reference/keyspaces-iam.md §4.3): PLAIN with a service-specific credential
+// (`\0user\0password`), or Amazon Keyspaces' SigV4 exchange with an access key
+// (`SigV4\0\0` -> `nonce=...` -> signature). A verification costs microseconds (keyed hash,
+// HMAC), so it runs on the connection's event loop. Thread-safe (stateless; the per-connection
+// state is SaslState).
+
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "iam/iam_service.h"
+
+namespace sibyl::server {
+
+// Where one connection is in the exchange.
+struct SaslState {
+  std::string nonce;  // the SigV4 challenge sent, single use; empty when none is pending
+};
+
+struct SaslStep {
+  enum class Kind : uint8_t { kChallenge, kSuccess, kFailure };
+  Kind kind = Kind::kFailure;
+  std::string token;             // kChallenge: the AUTH_CHALLENGE body
+  Status error;                  // kFailure: ERROR 0x0100 with Keyspaces' message
+  std::optional<iam::Principal> principal;  // kSuccess
+};
+
+class CqlAuthenticator {
+ public:
+  // `iam` must outlive the authenticator. `class_name` is sent in AUTHENTICATE.
+  // `max_skew_seconds`: accepted clock skew of SigV4 amzdates. Default 900 (X-Amz-Expires).
+  CqlAuthenticator(const iam::IamService& iam, std::string class_name,
+                   int64_t max_skew_seconds = 900)
+      : iam_(iam), class_name_(std::move(class_name)), max_skew_seconds_(max_skew_seconds) {}
+
+  const std::string& class_name() const { return class_name_; }
+
+  // One AUTH_RESPONSE. `now_seconds` is the server's clock.
+  SaslStep Evaluate(SaslState& state, const std::optional<std::string>& token,
+                    int64_t now_seconds) const;
+
+ private:
+  const iam::IamService& iam_;
+  const std::string class_name_;
+  const int64_t max_skew_seconds_;
+};
+
+}  // namespace sibyl::server
