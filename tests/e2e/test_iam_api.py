@@ -199,3 +199,102 @@ def test_a_user_without_policies_is_refused_by_the_iam_api(iam_server):
               secret=key["SecretAccessKey"], check=False)
     assert "(AccessDenied)" in out.stderr
     assert "is not authorized to perform: iam:ListUsers" in out.stderr
+
+
+class _SigV4Authenticator:
+    """The client side of Keyspaces' SigV4 SASL exchange, as the aws-sigv4-auth-cassandra
+    plugins implement it (the plugins themselves are on PyPI, which this machine cannot reach)."""
+
+    def __init__(self, key, secret, region):
+        self.key, self.secret, self.region = key, secret, region
+
+    def initial_response(self):
+        return b"SigV4\x00\x00"
+
+    def evaluate_challenge(self, challenge):
+        import datetime
+        import hashlib
+        import hmac
+        import urllib.parse
+        nonce = challenge.decode().split("nonce=")[1][:32]
+        now = datetime.datetime.utcnow()
+        amzdate = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        datestamp = now.strftime("%Y%m%d")
+        scope = f"{datestamp}/{self.region}/cassandra/aws4_request"
+        query = "&".join(sorted([
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            f"X-Amz-Credential={self.key}%2F{urllib.parse.quote(scope, safe='')}",
+            f"X-Amz-Date={urllib.parse.quote(amzdate, safe='')}",
+            "X-Amz-Expires=900"]))
+        canonical = (f"PUT\n/authenticate\n{query}\nhost:cassandra\n\nhost\n"
+                     + hashlib.sha256(nonce.encode()).hexdigest())
+        to_sign = (f"AWS4-HMAC-SHA256\n{amzdate}\n{scope}\n"
+                   + hashlib.sha256(canonical.encode()).hexdigest())
+        k = ("AWS4" + self.secret).encode()
+        for part in (datestamp, self.region, "cassandra", "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        return f"signature={sig},access_key={self.key},amzdate={amzdate}".encode()
+
+    def on_authentication_success(self, token):
+        pass
+
+
+class _SigV4Provider:
+    def __init__(self, key, secret, region="us-east-1"):
+        self.args = (key, secret, region)
+
+    def new_authenticator(self, host):
+        return _SigV4Authenticator(*self.args)
+
+
+def test_sigv4_cql_login_with_an_access_key(iam_server):
+    # Why: Keyspaces' SigV4 exchange (SigV4\0\0 -> nonce -> signature) lets access keys log in.
+    from cassandra.cluster import Cluster, NoHostAvailable
+    cluster = Cluster(["127.0.0.1"], port=iam_server["cql"],
+                      auth_provider=_SigV4Provider(ROOT_KEY, ROOT_SECRET))
+    try:
+        assert cluster.connect().execute("SELECT key FROM system.local").one().key == "local"
+    finally:
+        cluster.shutdown()
+    cluster = Cluster(["127.0.0.1"], port=iam_server["cql"],
+                      auth_provider=_SigV4Provider(ROOT_KEY, "wrong-secret"))
+    try:
+        with pytest.raises(NoHostAvailable, match="Authentication failure: Invalid signature"):
+            cluster.connect()
+    finally:
+        cluster.shutdown()
+
+
+def test_startup_is_answered_with_authenticate(iam_server):
+    # Why: drivers pick their SASL mechanism from the AUTHENTICATE class name.
+    import struct
+    with socket.create_connection(("127.0.0.1", iam_server["cql"]), timeout=5) as s:
+        body = struct.pack(">H", 1) + struct.pack(">H", 11) + b"CQL_VERSION" + struct.pack(">H", 5) + b"3.0.0"
+        s.sendall(struct.pack(">BBhBi", 4, 0, 1, 0x01, len(body)) + body)
+        header = s.recv(9)
+        assert header[4] == 0x03  # AUTHENTICATE
+        length = struct.unpack(">i", header[5:9])[0]
+        payload = s.recv(length)
+        assert b"org.apache.cassandra.auth.PasswordAuthenticator" in payload
+
+
+def test_sibyl_iam_cli_mirrors_aws(iam_server):
+    # Why: `sibyl iam` takes the aws CLI's command and option names and prints the same JSON.
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+               AWS_ENDPOINT_URL=iam_server["endpoint"], HOME=tempfile.gettempdir())
+    run = lambda *a: subprocess.run([SIBYL_BIN, *a], capture_output=True, text=True, env=env,
+                                    timeout=30)
+    out = run("iam", "create-user", "--user-name", "erin")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["User"]["UserName"] == "erin"
+    out = run("iam", "create-service-specific-credential", "--user-name", "erin",
+              "--service-name", "cassandra.amazonaws.com")
+    cred = json.loads(out.stdout)["ServiceSpecificCredential"]
+    assert cql_login(iam_server, cred["ServiceUserName"], cred["ServicePassword"])
+    listed = json.loads(run("iam", "list-service-specific-credentials", "--user-name", "erin").stdout)
+    assert "ServicePassword" not in listed["ServiceSpecificCredentials"][0]
+    out = run("iam", "get-user", "--user-name", "nobody")
+    assert out.returncode == 254
+    assert "An error occurred (NoSuchEntity) when calling the GetUser operation" in out.stderr
+    assert run("iam", "frobnicate").returncode == 252
