@@ -223,6 +223,7 @@ Status IamService::Load() {
     c.create_date = j.value("create_date", int64_t{0});
     c.password_hash = Unhex(j.value("password_hash", ""));
     credentials_[c.id] = c;
+    credential_by_login_[c.service_user_name] = c.id;
   }
   return Status::OK();
 }
@@ -242,6 +243,7 @@ Status IamService::SaveKey(const AccessKey& key) {
 Status IamService::SaveCredential(const ServiceCredential& c) {
   RETURN_IF_ERROR(store_->Put("credential", c.id, ToJson(c, Hex(c.password_hash)).dump()));
   credentials_[c.id] = c;
+  credential_by_login_[c.service_user_name] = c.id;
   return Status::OK();
 }
 
@@ -538,6 +540,7 @@ Status IamService::DeleteServiceSpecificCredential(const std::string& user_name,
     return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
   }
   RETURN_IF_ERROR(store_->Delete("credential", credential_id));
+  credential_by_login_.erase(it->second.service_user_name);
   credentials_.erase(it);
   return Status::OK();
 }
@@ -560,13 +563,13 @@ Result<std::pair<Principal, std::string>> IamService::ResolveAccessKey(
 Result<Principal> IamService::AuthenticateServicePassword(const std::string& service_user_name,
                                                           const std::string& password) const {
   std::lock_guard lock(mu_);
-  for (const auto& [id, c] : credentials_) {
-    if (c.service_user_name != service_user_name) continue;
+  auto login = credential_by_login_.find(service_user_name);
+  if (login != credential_by_login_.end()) {
+    const ServiceCredential& c = credentials_.at(login->second);
     if (c.status == kActive && FindUser(c.user_name) != nullptr &&
         secrets_->VerifyPassword(password, c.password_hash)) {
       return PrincipalOf(c.user_name);
     }
-    break;
   }
   return Status(ErrorCode::kBadCredentials,
                 fmt::format("Provided username {} and/or password are incorrect", service_user_name));

@@ -135,6 +135,7 @@ class IamService {
   std::map<std::string, User> users_;                     // GUARDED_BY(mu_), by name
   std::map<std::string, AccessKey> keys_;                 // GUARDED_BY(mu_), by id
   std::map<std::string, ServiceCredential> credentials_;  // GUARDED_BY(mu_), by id
+  std::map<std::string, std::string> credential_by_login_;  // GUARDED_BY(mu_): service user name -> id
 };
 
 }  // namespace sibyl::iam
