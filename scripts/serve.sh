@@ -8,8 +8,12 @@ bash scripts/install-deps.sh
 bash scripts/build.sh sibyl
 cat <<TXT
 
-Sibyl is starting. Connect with any Cassandra driver or cqlsh at 127.0.0.1:9042, e.g.
-  python3 -c "from cassandra.cluster import Cluster; s = Cluster(['127.0.0.1']).connect(); print(s.execute('SELECT release_version FROM system.local').one())"
+Sibyl is starting: CQL on 127.0.0.1:9042, the IAM API on http://127.0.0.1:8080.
+IAM logins are on: on first start the root access key is printed below (once); then
+  build/sibyl iam create-user --user-name alice
+  build/sibyl iam create-service-specific-credential --user-name alice --service-name cassandra.amazonaws.com
+  cqlsh 127.0.0.1 9042 -u <ServiceUserName> -p <ServicePassword>
+(README.md has the details; scripts/serve.sh --auth none runs without logins.)
 Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 TXT
