@@ -53,10 +53,11 @@ class QueryProcessor {
   virtual Result<protocol::ResultMessage> Batch(Session& session,
                                                 const protocol::BatchRequest& batch) = 0;
 
-  // Called after every successful schema change (on the thread that made it), so the server can
-  // send SCHEMA_CHANGE events to registered connections. Set before serving.
+  // Called after every successful schema change (on the thread that made it), so the servers
+  // (plain and TLS listeners) can send SCHEMA_CHANGE events to registered connections. Add
+  // before serving; every listener added is called.
   using SchemaListener = std::function<void(const protocol::SchemaChangeResult&)>;
-  virtual void SetSchemaListener(SchemaListener listener) = 0;
+  virtual void AddSchemaListener(SchemaListener listener) = 0;
 };
 
 // Opens the processor over `engine`: loads (or creates on first start) the schema, including the

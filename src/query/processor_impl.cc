@@ -123,9 +123,9 @@ class QueryProcessorImpl final : public QueryProcessor {
     return ExecuteBatchMessage(context_, session, batch, statements);
   }
 
-  void SetSchemaListener(SchemaListener listener) override {
+  void AddSchemaListener(SchemaListener listener) override {
     std::lock_guard lock(listener_mu_);
-    listener_ = std::move(listener);
+    listeners_.push_back(std::move(listener));
   }
 
  private:
@@ -139,12 +139,12 @@ class QueryProcessorImpl final : public QueryProcessor {
   };
 
   void Notify(const protocol::SchemaChangeResult& change) {
-    SchemaListener listener;
+    std::vector<SchemaListener> listeners;
     {
       std::lock_guard lock(listener_mu_);
-      listener = listener_;
+      listeners = listeners_;
     }
-    if (listener) listener(change);
+    for (const auto& listener : listeners) listener(change);
   }
 
   // The cached statement for `id`, prepared again if its table changed since.
@@ -216,7 +216,7 @@ class QueryProcessorImpl final : public QueryProcessor {
   QueryContext context_;
 
   std::mutex listener_mu_;
-  SchemaListener listener_;  // GUARDED_BY(listener_mu_)
+  std::vector<SchemaListener> listeners_;  // GUARDED_BY(listener_mu_)
 
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, Entry> prepared_;  // GUARDED_BY(cache_mu_)

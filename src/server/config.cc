@@ -59,9 +59,14 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   serve->add_option("--cql-port", config.cql_port, "CQL native protocol port (0: ephemeral)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  serve->add_option("--cql-tls-port", config.cql_tls_port, "CQL over TLS port (not opened yet)")
+  serve->add_option("--cql-tls-port", config.cql_tls_port, "CQL over TLS port")
       ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--tls-cert", config.tls_cert,
+                    "PEM certificate for the TLS port (default: self-signed, made at first start)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--tls-key", config.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
   serve->add_option("--http-port", config.http_port, "HTTP port of the IAM API")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));

@@ -19,8 +19,12 @@ struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   // CQL native protocol (plain). Default: 9042. 0 picks an ephemeral port.
   uint16_t cql_port = 9042;
-  // CQL over TLS. Parsed and validated; not opened yet. Default: 9142.
+  // CQL over TLS (1.2 and 1.3), same protocol and authentication. Default: 9142.
   uint16_t cql_tls_port = 9142;
+  // PEM certificate (chain) and key for the TLS port; when both are empty a self-signed pair is
+  // made at first start in <data_dir>/tls/. Default: empty.
+  std::string tls_cert;
+  std::string tls_key;
   // HTTP: the IAM API (AWS Query protocol). Default: 8080.
   uint16_t http_port = 8080;
   // true: CQL logins need IAM credentials (service-specific or SigV4); false: open database.

@@ -58,7 +58,7 @@ size_t ConnectionRegistry::size() const {
 
 Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
                        asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
-                       ConnectionLimits limits)
+                       ConnectionLimits limits, asio::ssl::context* tls)
     : processor_(processor),
       workers_(workers),
       registry_(std::move(registry)),
@@ -69,10 +69,24 @@ Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& proc
   asio::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  if (tls != nullptr) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls);
 }
 
 void Connection::Start() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ReadMore(); });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->tls_) return self->ReadMore();
+    // A client that does not speak TLS fails the handshake: OpenSSL answers with an alert and
+    // the connection closes; nobody else is affected.
+    self->tls_->async_handshake(asio::ssl::stream_base::server,
+                                [self](const asio::error_code& error) {
+                                  if (error) {
+                                    spdlog::info("CQL: TLS handshake with {} failed: {}",
+                                                 self->peer_, error.message());
+                                    return self->CloseNow();
+                                  }
+                                  self->ReadMore();
+                                });
+  });
 }
 
 void Connection::Close() {
@@ -88,7 +102,7 @@ void Connection::PushSchemaChange(protocol::SchemaChangeResult change) {
 
 void Connection::ReadMore() {
   if (closed_ || close_after_write_) return;
-  socket_.async_read_some(asio::buffer(read_chunk_),
+  AsyncReadSome(asio::buffer(read_chunk_),
                           [self = shared_from_this()](const asio::error_code& error, size_t n) {
                             self->OnRead(error, n);
                           });
@@ -184,7 +198,7 @@ void Connection::WriteMore() {
   buffers.reserve(writing_.size());
   for (const auto& frame : writing_) buffers.push_back(asio::buffer(frame));
   writing_now_ = true;
-  asio::async_write(socket_, buffers,
+  AsyncWrite(buffers,
                     [self = shared_from_this()](const asio::error_code& error, size_t) {
                       self->OnWritten(error);
                     });
@@ -219,7 +233,7 @@ void Connection::LingerAndClose() {
 
 void Connection::Drain() {
   // Discard whatever the client still sends until it closes its side (or the timer fires).
-  socket_.async_read_some(asio::buffer(read_chunk_),
+  AsyncReadSome(asio::buffer(read_chunk_),
                           [self = shared_from_this()](const asio::error_code& error, size_t) {
                             if (error || self->closed_) {
                               self->CloseNow();

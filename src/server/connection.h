@@ -9,6 +9,7 @@
 // and post their response back. The public methods may be called from any thread.
 
 #include <asio.hpp>  // standalone Asio: ASIO_STANDALONE comes from CMake
+#include <asio/ssl.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -44,9 +45,10 @@ class ConnectionRegistry {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `tls`: when not null, the connection speaks TLS (handshake first). Not owned.
   Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
              asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
-             ConnectionLimits limits);
+             ConnectionLimits limits, asio::ssl::context* tls = nullptr);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -59,6 +61,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadMore();
+  // Reads and writes go through TLS when it is on.
+  template <typename Buffers, typename Handler>
+  void AsyncReadSome(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      socket_.async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+  template <typename Buffers, typename Handler>
+  void AsyncWrite(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    } else {
+      asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+    }
+  }
   void OnRead(const asio::error_code& error, size_t bytes);
   void Dispatch(FrameAction action);
   void RunOnWorker(FrameAction action);
@@ -79,6 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
 
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_, or null
   asio::steady_timer linger_timer_;
   ConnectionState state_;
   std::string input_;               // received bytes not yet consumed by state_

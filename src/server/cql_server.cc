@@ -24,6 +24,7 @@ struct CqlServer::Impl {
   std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
   query::QueryProcessor* processor = nullptr;
   ConnectionLimits limits;
+  asio::ssl::context* tls = nullptr;
   size_t next_context = 0;  // only touched by the acceptor's thread
   bool stopped = false;
 };
@@ -46,7 +47,7 @@ void CqlServer::Impl::Accept() {
     asio::error_code ec;
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     auto connection =
-        std::make_shared<Connection>(std::move(socket), *processor, workers, registry, limits);
+        std::make_shared<Connection>(std::move(socket), *processor, workers, registry, limits, tls);
     if (registry->Add(connection)) {
       connection->Start();
     } else {
@@ -69,6 +70,7 @@ Status CqlServer::Start() {
   impl_ = std::make_unique<Impl>(static_cast<size_t>(worker_threads));
   impl_->processor = &processor_;
   impl_->limits = options_.limits;
+  impl_->tls = options_.tls;
   for (int i = 0; i < io_threads; ++i) {
     impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
     impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));
@@ -97,7 +99,7 @@ Status CqlServer::Start() {
   bound_port_ = acceptor.local_endpoint(ec).port();
 
   // The listener holds the registry, not the server: an event after Stop() finds it closed.
-  processor_.SetSchemaListener(
+  processor_.AddSchemaListener(
       [registry = impl_->registry](const cql::protocol::SchemaChangeResult& change) {
         registry->BroadcastSchemaChange(change);
       });

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <asio/ssl/context.hpp>
+
 #include "common/status.h"
 #include "server/connection_state.h"
 
@@ -35,6 +37,9 @@ struct CqlServerOptions {
   // Worker threads for queries. Default 0: twice the io threads, at least 4.
   int worker_threads = 0;
   ConnectionLimits limits;
+  // When set, every connection speaks TLS (the CQL TLS port). Not owned; must outlive the
+  // server. Default: null (plain text).
+  asio::ssl::context* tls = nullptr;
 };
 
 class CqlServer {

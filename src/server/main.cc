@@ -24,6 +24,7 @@
 #include "tools/cli/aws_cli.h"
 #include "server/config.h"
 #include "server/cql_server.h"
+#include "server/tls_certificate.h"
 #include "server/defer.h"
 #include "storage/rocksdb_engine.h"
 
@@ -124,6 +125,44 @@ int Serve(const ServerConfig& config) {
   Defer stop_cql([&] { cql.Stop(); });
   spdlog::info("CQL native protocol (v3, v4) listening on {}:{} ({})", config.listen_address,
                cql.port(), config.auth ? "IAM authentication" : "no authentication");
+
+  std::string cert = config.tls_cert, key = config.tls_key;
+  if (cert.empty() != key.empty()) {
+    spdlog::critical("--tls-cert and --tls-key go together");
+    return 1;
+  }
+  if (cert.empty()) {
+    cert = (std::filesystem::path(config.data_dir) / "tls" / "cert.pem").string();
+    key = (std::filesystem::path(config.data_dir) / "tls" / "key.pem").string();
+    bool fresh = !std::filesystem::exists(cert);
+    if (Status status = EnsureSelfSignedCertificate(cert, key, config.listen_address);
+        !status.ok()) {
+      spdlog::critical("{}", status.ToString());
+      return 1;
+    }
+    if (fresh) {
+      std::printf("A self-signed TLS certificate was made for the CQL TLS port: %s\n"
+                  "  cqlsh --ssl: export SSL_CERTFILE=%s\n\n",
+                  cert.c_str(), cert.c_str());
+      std::fflush(stdout);
+    }
+  }
+  auto tls_context = MakeServerTlsContext(cert, key);
+  if (!tls_context.ok()) {
+    spdlog::critical("{}", tls_context.status().ToString());
+    return 1;
+  }
+  CqlServerOptions tls_options = cql_options;
+  tls_options.port = config.cql_tls_port;
+  tls_options.tls = tls_context->get();
+  CqlServer cql_tls(**processor, tls_options);
+  if (Status status = cql_tls.Start(); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    return 1;
+  }
+  Defer stop_cql_tls([&] { cql_tls.Stop(); });
+  spdlog::info("CQL native protocol over TLS listening on {}:{} (certificate {})",
+               config.listen_address, cql_tls.port(), cert);
 
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -28,6 +28,7 @@ class Server:
         self.data_dir = data_dir
         self.cql_port = free_port()
         self.http_port = free_port()
+        self.tls_port = free_port()
         # The database tests run without logins; IAM tests pass auth="iam".
         self.extra_args = ["--auth", auth] + list(extra_args)
         self.proc = None
@@ -37,7 +38,7 @@ class Server:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [SIBYL_BIN, "serve", "--data-dir", self.data_dir, "--listen-address", "127.0.0.1",
-             "--cql-port", str(self.cql_port), "--cql-tls-port", str(free_port()),
+             "--cql-port", str(self.cql_port), "--cql-tls-port", str(self.tls_port),
              "--http-port", str(self.http_port)] + self.extra_args,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.time() + timeout

@@ -34,13 +34,13 @@ def wait_port(port, proc, timeout=20):
 @pytest.fixture(scope="module")
 def iam_server():
     with tempfile.TemporaryDirectory(prefix="sibyl-iam-") as data_dir:
-        cql, http = free_port(), free_port()
+        cql, http, tls = free_port(), free_port(), free_port()
         env = dict(os.environ, SIBYL_ROOT_ACCESS_KEY_ID=ROOT_KEY,
                    SIBYL_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET)
         log = open(os.path.join(data_dir, "server.log"), "wb")
         proc = subprocess.Popen(
             [SIBYL_BIN, "serve", "--data-dir", data_dir, "--auth", "iam", "--cql-port", str(cql),
-             "--cql-tls-port", str(free_port()), "--http-port", str(http)],
+             "--cql-tls-port", str(tls), "--http-port", str(http)],
             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             wait_port(cql, proc)
@@ -49,7 +49,8 @@ def iam_server():
             proc.kill()
             pytest.skip("this build does not serve the IAM API yet: "
                         + open(os.path.join(data_dir, "server.log")).read()[-500:])
-        yield {"cql": cql, "http": http, "endpoint": f"http://127.0.0.1:{http}"}
+        yield {"cql": cql, "http": http, "tls": tls, "data_dir": data_dir,
+               "endpoint": f"http://127.0.0.1:{http}"}
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
 
@@ -298,3 +299,22 @@ def test_sibyl_iam_cli_mirrors_aws(iam_server):
     assert out.returncode == 254
     assert "An error occurred (NoSuchEntity) when calling the GetUser operation" in out.stderr
     assert run("iam", "frobnicate").returncode == 252
+
+
+def test_plain_login_over_tls(iam_server):
+    # Why: Keyspaces users connect on 9142 over TLS with their service-specific credentials.
+    import ssl
+    from cassandra.auth import PlainTextAuthProvider
+    from cassandra.cluster import Cluster
+    aws(iam_server, "iam", "create-user", "--user-name", "tls-user")
+    cred = aws(iam_server, "iam", "create-service-specific-credential", "--user-name", "tls-user",
+               "--service-name", "cassandra.amazonaws.com")["ServiceSpecificCredential"]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(os.path.join(iam_server["data_dir"], "tls", "cert.pem"))
+    cluster = Cluster(["127.0.0.1"], port=iam_server["tls"], ssl_context=ctx,
+                      auth_provider=PlainTextAuthProvider(cred["ServiceUserName"],
+                                                          cred["ServicePassword"]))
+    try:
+        assert cluster.connect().execute("SELECT key FROM system.local").one().key == "local"
+    finally:
+        cluster.shutdown()

@@ -80,3 +80,30 @@ def test_compressed_connections(server, compression):
         assert len(rows) > 50
     finally:
         cluster.shutdown()
+
+
+def test_tls_port_serves_cql_over_tls_1_2_and_1_3(server):
+    # Why: drivers and cqlsh --ssl connect on 9142 with the (self-signed) certificate.
+    import os
+    import ssl
+    cert = os.path.join(server.data_dir, "tls", "cert.pem")
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cert)
+        ctx.minimum_version = ctx.maximum_version = version
+        cluster = Cluster(["127.0.0.1"], port=server.tls_port, ssl_context=ctx)
+        try:
+            assert cluster.connect().execute("SELECT key FROM system.local").one().key == "local"
+        finally:
+            cluster.shutdown()
+
+
+def test_plain_text_on_the_tls_port_gets_an_alert_and_others_keep_working(server, session):
+    # Why: a client that forgot --ssl must not stall the TLS listener.
+    with socket.create_connection(("127.0.0.1", server.tls_port), timeout=5) as s:
+        body = struct.pack(">H", 1) + struct.pack(">H", 11) + b"CQL_VERSION" + struct.pack(">H", 5) + b"3.0.0"
+        s.sendall(frame(0x04, 1, 0x01, body))
+        reply = s.recv(100)
+        # A TLS alert record (content type 21) or a plain close; never a CQL frame.
+        assert reply == b"" or reply[0] == 0x15
+    assert session.execute("SELECT key FROM system.local").one().key == "local"

@@ -71,7 +71,7 @@ class FakeProcessor : public query::QueryProcessor {
   Result<protocol::ResultMessage> Batch(query::Session&, const protocol::BatchRequest&) override {
     return protocol::ResultMessage(protocol::VoidResult{});
   }
-  void SetSchemaListener(SchemaListener listener) override {
+  void AddSchemaListener(SchemaListener listener) override {
     std::lock_guard lock(mu_);
     listener_ = std::move(listener);
   }
