@@ -318,3 +318,23 @@ def test_plain_login_over_tls(iam_server):
         assert cluster.connect().execute("SELECT key FROM system.local").one().key == "local"
     finally:
         cluster.shutdown()
+
+
+NODE_DIR = os.path.join(os.path.dirname(__file__), "node")
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(NODE_DIR, "node_modules",
+                                                   "aws-sigv4-auth-cassandra-plugin")),
+                    reason="npm aws-sigv4-auth-cassandra-plugin not installed (scripts/test.sh does)")
+def test_aws_sigv4_plugin_for_node_logs_in(iam_server):
+    # Why: AWS's own SigV4 plugin for the Node.js driver is how Keyspaces users log in with keys;
+    # the wrong secret or region fails with Keyspaces' message.
+    def run(secret, region="us-east-1"):
+        return subprocess.run(["node", os.path.join(NODE_DIR, "sigv4_login.js"),
+                               str(iam_server["cql"]), ROOT_KEY, secret, region],
+                              capture_output=True, text=True, timeout=60)
+    ok = run(ROOT_SECRET)
+    assert ok.returncode == 0 and "OK release=4.0" in ok.stdout, ok.stderr
+    for bad in (run("wrong"), run(ROOT_SECRET, "eu-west-1")):
+        assert bad.returncode != 0
+        assert "Authentication failure: Invalid signature" in bad.stderr
