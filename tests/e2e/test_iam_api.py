@@ -338,3 +338,41 @@ def test_aws_sigv4_plugin_for_node_logs_in(iam_server):
     for bad in (run("wrong"), run(ROOT_SECRET, "eu-west-1")):
         assert bad.returncode != 0
         assert "Authentication failure: Invalid signature" in bad.stderr
+
+
+def test_iam_state_survives_kill_9():
+    # Why: users, keys and credentials are durable in the storage engine (sync WAL), and the
+    # generated root key is made once, not again after a restart.
+    with tempfile.TemporaryDirectory(prefix="sibyl-iam-kill-") as data_dir:
+        cql, http = free_port(), free_port()
+        args = [SIBYL_BIN, "serve", "--data-dir", data_dir, "--cql-port", str(cql),
+                "--cql-tls-port", str(free_port()), "--http-port", str(http)]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_port(http, proc)
+        server = {"endpoint": f"http://127.0.0.1:{http}", "cql": cql}
+        proc.kill()
+        first_output = proc.communicate()[0]
+        key = [l.split("=", 1)[1] for l in first_output.splitlines() if "AWS_ACCESS_KEY_ID=" in l][0]
+        secret = [l.split("=", 1)[1] for l in first_output.splitlines()
+                  if "AWS_SECRET_ACCESS_KEY=" in l][0]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_port(http, proc)
+            aws(server, "iam", "create-user", "--user-name", "durable", key=key, secret=secret)
+            cred = aws(server, "iam", "create-service-specific-credential", "--user-name", "durable",
+                       "--service-name", "cassandra.amazonaws.com", key=key,
+                       secret=secret)["ServiceSpecificCredential"]
+        finally:
+            proc.kill()
+            second_output = proc.communicate()[0]
+        assert "AWS_SECRET_ACCESS_KEY" not in second_output  # shown once only
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(cql, proc)
+            wait_port(http, proc)
+            assert aws(server, "iam", "get-user", "--user-name", "durable", key=key,
+                       secret=secret)["User"]["UserName"] == "durable"
+            assert cql_login(server, cred["ServiceUserName"], cred["ServicePassword"])
+        finally:
+            proc.kill()
+            proc.wait()
