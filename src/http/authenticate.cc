@@ -122,7 +122,7 @@ std::string FormatAmzDate(int64_t t) {
 
 }  // namespace
 
-Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& request,
+Result<iam::Principal> Authenticate(iam::IamService& iam, const Request& request,
                                     const std::string& service, int64_t now_seconds) {
   ASSIGN_OR_RETURN(Signed s, ParseSignature(request));
   if (s.service != service) {
@@ -156,6 +156,7 @@ Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& r
                     "provided. Check your AWS Secret Access Key and signing method. Consult the "
                     "service documentation for details.");
   }
+  iam.RecordAccessKeyUse(s.access_key, s.service, s.region);
   return principal;
 }
 

@@ -13,7 +13,7 @@ namespace sibyl::http {
 // `service` is the signing name the request must be scoped to ("iam" or "sts"). The scope's
 // region must be the server's or us-east-1 (where global IAM signs).
 // `now_seconds` (since the epoch) is the server's clock; tests pass a fixed one.
-Result<iam::Principal> Authenticate(const iam::IamService& iam, const Request& request,
+Result<iam::Principal> Authenticate(iam::IamService& iam, const Request& request,
                                     const std::string& service, int64_t now_seconds);
 
 }  // namespace sibyl::http

@@ -560,6 +560,26 @@ Result<std::pair<Principal, std::string>> IamService::ResolveAccessKey(
   return std::make_pair(PrincipalOf(it->second.user_name), std::move(secret));
 }
 
+void IamService::RecordAccessKeyUse(const std::string& key_id, const std::string& service,
+                                    const std::string& region) {
+  std::lock_guard lock(mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end()) return;
+  int64_t now = NowSeconds();
+  bool persist = now - it->second.last_used >= 60 || it->second.last_used_service != service ||
+                 it->second.last_used_region != region;
+  AccessKey k = it->second;
+  k.last_used = now;
+  k.last_used_service = service;
+  k.last_used_region = region;
+  if (persist) {
+    // Best effort: a failed write only loses the last-used date.
+    SaveKey(k).IgnoreError();
+  } else {
+    it->second = k;
+  }
+}
+
 Result<Principal> IamService::AuthenticateServicePassword(const std::string& service_user_name,
                                                           const std::string& password) const {
   std::lock_guard lock(mu_);

@@ -111,6 +111,11 @@ class IamService {
   // ---- authentication ----
   // The principal and secret of an Active access key; kAwsError InvalidClientTokenId otherwise.
   Result<std::pair<Principal, std::string>> ResolveAccessKey(const std::string& key_id) const;
+  // Notes that an access key was used (GetAccessKeyLastUsed). Kept in memory at once and
+  // persisted at most once a minute per key, so that a busy key costs no write per request.
+  void RecordAccessKeyUse(const std::string& key_id, const std::string& service,
+                          const std::string& region);
+
   // A CQL PLAIN login with a service-specific credential: the principal when the name and
   // password match an Active credential of an existing user; kBadCredentials otherwise.
   Result<Principal> AuthenticateServicePassword(const std::string& service_user_name,

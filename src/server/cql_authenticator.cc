@@ -43,6 +43,7 @@ SaslStep CqlAuthenticator::Evaluate(SaslState& state, const std::optional<std::s
         CRYPTO_memcmp(expected.data(), response->signature.data(), expected.size()) != 0) {
       return Failure(InvalidSignature());
     }
+    iam_.RecordAccessKeyUse(response->access_key_id, "cassandra", iam_.region());
     SaslStep step;
     step.kind = SaslStep::Kind::kSuccess;
     step.principal = resolved->first;

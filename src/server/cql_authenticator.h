@@ -31,7 +31,7 @@ class CqlAuthenticator {
  public:
   // `iam` must outlive the authenticator. `class_name` is sent in AUTHENTICATE.
   // `max_skew_seconds`: accepted clock skew of SigV4 amzdates. Default 900 (X-Amz-Expires).
-  CqlAuthenticator(const iam::IamService& iam, std::string class_name,
+  CqlAuthenticator(iam::IamService& iam, std::string class_name,
                    int64_t max_skew_seconds = 900)
       : iam_(iam), class_name_(std::move(class_name)), max_skew_seconds_(max_skew_seconds) {}
 
@@ -42,7 +42,7 @@ class CqlAuthenticator {
                     int64_t now_seconds) const;
 
  private:
-  const iam::IamService& iam_;
+  iam::IamService& iam_;
   const std::string class_name_;
   const int64_t max_skew_seconds_;
 };
