@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <thread>
 
 #include "http/iam_api.h"
@@ -19,21 +20,41 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// One client connection: read a request, answer it, repeat while keep-alive.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, iam::IamService& iam, size_t max_body)
-      : stream_(std::move(socket)), iam_(iam), max_body_(max_body) {}
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-  void Start() { Read(); }
+beast::tcp_stream& Lowest(beast::tcp_stream& s) { return s; }
+beast::tcp_stream& Lowest(TlsStream& s) { return beast::get_lowest_layer(s); }
+
+// One client connection: read a request, answer it, repeat while keep-alive. `Stream` is a
+// plain TCP stream or a TLS one (HTTPS).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, iam::IamService& iam, size_t max_body)
+      : stream_(std::move(stream)), iam_(iam), max_body_(max_body) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Lowest(stream_).expires_after(std::chrono::seconds(30));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // not TLS, or a failed handshake: drop it
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
 
  private:
   void Read() {
     parser_.emplace();
     parser_->body_limit(max_body_);
-    stream_.expires_after(std::chrono::seconds(60));
+    Lowest(stream_).expires_after(std::chrono::seconds(60));
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnRead(ec);
+                      });
   }
 
   void OnRead(beast::error_code ec) {
@@ -52,8 +73,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     beast::error_code remote_ec;
-    auto endpoint = stream_.socket().remote_endpoint(remote_ec);
+    auto endpoint = Lowest(stream_).socket().remote_endpoint(remote_ec);
     if (!remote_ec) request.remote_address = endpoint.address().to_string();
+    request.secure = std::is_same_v<Stream, TlsStream>;
     Response response;
     if (request.Path() == "/" && (request.method == "POST" || request.method == "GET")) {
       response = HandleIamRequest(iam_, request);
@@ -73,7 +95,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(response.body);
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                       [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                          size_t) {
                          if (ec || !keep_alive) return self->Close();
                          self->Read();
                        });
@@ -81,10 +104,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   iam::IamService& iam_;
@@ -103,13 +126,22 @@ struct HttpServer::Impl {
         if (ec != net::error::operation_aborted) Accept();
         return;
       }
-      std::make_shared<Session>(std::move(socket), iam, options.max_body_bytes)->Start();
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls),
+                                             iam, options.max_body_bytes)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), iam,
+                                                     options.max_body_bytes)
+            ->Start();
+      }
       Accept();
     });
   }
 
   iam::IamService& iam;
   HttpServerOptions options;
+  std::unique_ptr<net::ssl::context> tls;  // HTTPS when set
   net::io_context io;
   tcp::acceptor acceptor;
   std::thread thread;
@@ -123,6 +155,15 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   beast::error_code ec;
+  if (!impl_->options.tls_cert.empty()) {
+    impl_->tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    impl_->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                            net::ssl::context::no_tlsv1_1);
+    impl_->tls->use_certificate_chain_file(impl_->options.tls_cert, ec);
+    if (!ec) impl_->tls->use_private_key_file(impl_->options.tls_key, net::ssl::context::pem, ec);
+    if (ec) return Status(ErrorCode::kIOError, "cannot load the HTTPS certificate: " + ec.message());
+  }
   auto address = net::ip::make_address(impl_->options.listen_address, ec);
   if (ec) return Status(ErrorCode::kIOError, "bad listen address " + impl_->options.listen_address);
   tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));

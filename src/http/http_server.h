@@ -21,6 +21,9 @@ struct HttpServerOptions {
   int port = 8080;
   // Largest accepted request body, in bytes. Default: 1 MiB.
   size_t max_body_bytes = 1 << 20;
+  // HTTPS when both are set (PEM certificate chain and key). Default: empty (plain HTTP).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class HttpServer {

@@ -70,6 +70,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   serve->add_option("--http-port", config.http_port, "HTTP port of the IAM API")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  serve->add_flag("--http-tls", config.http_tls,
+                  "Serve the IAM API over HTTPS (with the TLS port's certificate)");
   const std::map<std::string, bool> auth_modes = {{"iam", true}, {"none", false}};
   serve->add_option("--auth", config.auth,
                     "iam: CQL logins need IAM credentials; none: no authentication")

@@ -27,6 +27,8 @@ struct ServerConfig {
   std::string tls_key;
   // HTTP: the IAM API (AWS Query protocol). Default: 8080.
   uint16_t http_port = 8080;
+  // Serve the API over HTTPS with the TLS certificate of the CQL TLS port. Default: false.
+  bool http_tls = false;
   // true: CQL logins need IAM credentials (service-specific or SigV4); false: open database.
   // Default: true.
   bool auth = true;

@@ -100,32 +100,6 @@ int Serve(const ServerConfig& config) {
     return 1;
   }
 
-  http::HttpServerOptions http_options;
-  http_options.listen_address = config.listen_address;
-  http_options.port = config.http_port;
-  http::HttpServer http_server(**iam_service, http_options);
-  if (Status status = http_server.Start(); !status.ok()) {
-    spdlog::critical("{}", status.ToString());
-    return 1;
-  }
-  Defer stop_http([&] { http_server.Stop(); });
-  spdlog::info("IAM API (AWS Query protocol) listening on http://{}:{}", config.listen_address,
-               http_server.port());
-
-  CqlAuthenticator authenticator(**iam_service, config.authenticator);
-  CqlServerOptions cql_options;
-  cql_options.listen_address = config.listen_address;
-  cql_options.port = config.cql_port;
-  if (config.auth) cql_options.limits.authenticator = &authenticator;
-  CqlServer cql(**processor, cql_options);
-  if (Status status = cql.Start(); !status.ok()) {
-    spdlog::critical("{}", status.ToString());
-    return 1;
-  }
-  Defer stop_cql([&] { cql.Stop(); });
-  spdlog::info("CQL native protocol (v3, v4) listening on {}:{} ({})", config.listen_address,
-               cql.port(), config.auth ? "IAM authentication" : "no authentication");
-
   std::string cert = config.tls_cert, key = config.tls_key;
   if (cert.empty() != key.empty()) {
     spdlog::critical("--tls-cert and --tls-key go together");
@@ -147,6 +121,36 @@ int Serve(const ServerConfig& config) {
       std::fflush(stdout);
     }
   }
+  http::HttpServerOptions http_options;
+  http_options.listen_address = config.listen_address;
+  http_options.port = config.http_port;
+  if (config.http_tls) {
+    http_options.tls_cert = cert;
+    http_options.tls_key = key;
+  }
+  http::HttpServer http_server(**iam_service, http_options);
+  if (Status status = http_server.Start(); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    return 1;
+  }
+  Defer stop_http([&] { http_server.Stop(); });
+  spdlog::info("IAM API (AWS Query protocol) listening on {}://{}:{}",
+               config.http_tls ? "https" : "http", config.listen_address, http_server.port());
+
+  CqlAuthenticator authenticator(**iam_service, config.authenticator);
+  CqlServerOptions cql_options;
+  cql_options.listen_address = config.listen_address;
+  cql_options.port = config.cql_port;
+  if (config.auth) cql_options.limits.authenticator = &authenticator;
+  CqlServer cql(**processor, cql_options);
+  if (Status status = cql.Start(); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    return 1;
+  }
+  Defer stop_cql([&] { cql.Stop(); });
+  spdlog::info("CQL native protocol (v3, v4) listening on {}:{} ({})", config.listen_address,
+               cql.port(), config.auth ? "IAM authentication" : "no authentication");
+
   auto tls_context = MakeServerTlsContext(cert, key);
   if (!tls_context.ok()) {
     spdlog::critical("{}", tls_context.status().ToString());

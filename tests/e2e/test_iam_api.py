@@ -376,3 +376,29 @@ def test_iam_state_survives_kill_9():
         finally:
             proc.kill()
             proc.wait()
+
+
+def test_api_over_https_with_the_generated_certificate():
+    # Why: `--http-tls` serves the IAM API over HTTPS; the aws CLI trusts the CA file it is given.
+    with tempfile.TemporaryDirectory(prefix="sibyl-https-") as data_dir:
+        http = free_port()
+        env = dict(os.environ, SIBYL_ROOT_ACCESS_KEY_ID=ROOT_KEY,
+                   SIBYL_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET)
+        proc = subprocess.Popen([SIBYL_BIN, "serve", "--data-dir", data_dir, "--cql-port",
+                                 str(free_port()), "--cql-tls-port", str(free_port()),
+                                 "--http-port", str(http), "--http-tls"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(http, proc)
+            out = subprocess.run(
+                [AWS, "--endpoint-url", f"https://127.0.0.1:{http}", "--output", "json", "sts",
+                 "get-caller-identity"],
+                capture_output=True, text=True, timeout=60,
+                env=dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+                         AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                         AWS_CA_BUNDLE=os.path.join(data_dir, "tls", "cert.pem")))
+            assert out.returncode == 0, out.stderr
+            assert json.loads(out.stdout)["Arn"].endswith(":root")
+        finally:
+            proc.kill()
+            proc.wait()
