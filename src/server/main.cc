@@ -106,8 +106,9 @@ int Serve(const ServerConfig& config) {
     return 1;
   }
   if (cert.empty()) {
-    cert = (std::filesystem::path(config.data_dir) / "tls" / "cert.pem").string();
-    key = (std::filesystem::path(config.data_dir) / "tls" / "key.pem").string();
+    const auto tls_dir = std::filesystem::absolute(config.data_dir) / "tls";
+    cert = (tls_dir / "cert.pem").lexically_normal().string();
+    key = (tls_dir / "key.pem").lexically_normal().string();
     bool fresh = !std::filesystem::exists(cert);
     if (Status status = EnsureSelfSignedCertificate(cert, key, config.listen_address);
         !status.ok()) {
