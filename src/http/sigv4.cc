@@ -1,9 +1,8 @@
 #include "http/sigv4.h"
 
+#include "iam/crypto.h"
+
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <ctime>
@@ -11,42 +10,9 @@
 namespace sibyl::http {
 namespace {
 
-std::string HexBytes(const unsigned char* data, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return HexBytes(md, sizeof(md));
-}
-
-std::string Hmac(const std::string& key, const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
-
-// AWS's URI encoding: unreserved characters kept, everything else %XX (upper case).
-std::string UriEncode(const std::string& s, bool keep_slash) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
+using iam::HmacSha256;
+using iam::Sha256Hex;
+using iam::UriEncode;
 
 std::string Trim(const std::string& v) {
   std::string out;
@@ -70,8 +36,8 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-std::string CanonicalRequest(const Request& request, const std::string& signed_headers,
-                             bool presigned) {
+static std::string CanonicalRequest(const Request& request, const std::string& signed_headers,
+                                    bool presigned) {
   // Path: each segment URI-encoded (IAM's is "/").
   std::string path = request.Path().empty() ? "/" : request.Path();
   std::string canonical_path;
@@ -120,9 +86,9 @@ std::string ComputeSignature(const Request& request, const std::string& signed_h
   std::string scope = fmt::format("{}/{}/{}/aws4_request", date, region, service);
   std::string to_sign = fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", amz_date, scope,
                                     Sha256Hex(CanonicalRequest(request, signed_headers, presigned)));
-  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + secret, date), region), service), "aws4_request");
-  std::string raw = Hmac(key, to_sign);
-  return HexBytes(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  std::string key = HmacSha256(
+      HmacSha256(HmacSha256(HmacSha256("AWS4" + secret, date), region), service), "aws4_request");
+  return iam::HexEncode(HmacSha256(key, to_sign));
 }
 
 void SignRequest(Request& request, const std::string& access_key_id, const std::string& secret,

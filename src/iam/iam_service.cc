@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "common/clock.h"
+#include "iam/crypto.h"
 
 namespace sibyl::iam {
 
@@ -99,24 +100,6 @@ json ToJson(const ServiceCredential& c, const std::string& hash_hex) {
           {"password_hash", hash_hex}};
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
 template <typename T, typename Key>
 Page<T> Paginate(const std::vector<T>& all, const std::string& marker, int max_items, Key key) {
   Page<T> page;
@@ -204,7 +187,7 @@ Status IamService::Load() {
     k.user_name = j.value("user_name", "");
     k.status = j.value("status", kActive);
     k.create_date = j.value("create_date", int64_t{0});
-    k.sealed_secret = Unhex(j.value("sealed_secret", ""));
+    k.sealed_secret = HexDecode(j.value("sealed_secret", ""));
     k.last_used = j.value("last_used", int64_t{0});
     k.last_used_service = j.value("last_used_service", "");
     k.last_used_region = j.value("last_used_region", "");
@@ -221,7 +204,7 @@ Status IamService::Load() {
     c.service_user_name = j.value("service_user_name", "");
     c.status = j.value("status", kActive);
     c.create_date = j.value("create_date", int64_t{0});
-    c.password_hash = Unhex(j.value("password_hash", ""));
+    c.password_hash = HexDecode(j.value("password_hash", ""));
     credentials_[c.id] = c;
     credential_by_login_[c.service_user_name] = c.id;
   }
@@ -235,13 +218,13 @@ Status IamService::SaveUser(const User& user) {
 }
 
 Status IamService::SaveKey(const AccessKey& key) {
-  RETURN_IF_ERROR(store_->Put("key", key.id, ToJson(key, Hex(key.sealed_secret)).dump()));
+  RETURN_IF_ERROR(store_->Put("key", key.id, ToJson(key, HexEncode(key.sealed_secret)).dump()));
   keys_[key.id] = key;
   return Status::OK();
 }
 
 Status IamService::SaveCredential(const ServiceCredential& c) {
-  RETURN_IF_ERROR(store_->Put("credential", c.id, ToJson(c, Hex(c.password_hash)).dump()));
+  RETURN_IF_ERROR(store_->Put("credential", c.id, ToJson(c, HexEncode(c.password_hash)).dump()));
   credentials_[c.id] = c;
   credential_by_login_[c.service_user_name] = c.id;
   return Status::OK();
@@ -487,10 +470,9 @@ Result<Page<ServiceCredential>> IamService::ListServiceSpecificCredentials(
   return page;
 }
 
-Result<NewServiceCredential> IamService::ResetServiceSpecificCredential(
+Result<std::map<std::string, ServiceCredential>::iterator> IamService::FindCredential(
     const std::string& user_name, const std::string& credential_id) {
-  RETURN_IF_ERROR(CheckCredentialId(credential_id));
-  std::lock_guard lock(mu_);
+  // AWS checks the id first, then the user, then that the credential is the user's.
   auto it = credentials_.find(credential_id);
   if (it == credentials_.end()) {
     return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
@@ -499,6 +481,14 @@ Result<NewServiceCredential> IamService::ResetServiceSpecificCredential(
   if (it->second.user_name != user_name) {
     return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
   }
+  return it;
+}
+
+Result<NewServiceCredential> IamService::ResetServiceSpecificCredential(
+    const std::string& user_name, const std::string& credential_id) {
+  RETURN_IF_ERROR(CheckCredentialId(credential_id));
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto it, FindCredential(user_name, credential_id));
   // Reset keeps id, dates and status; only the password changes, and the old one stops working
   // at once.
   ServiceCredential c = it->second;
@@ -514,14 +504,7 @@ Status IamService::UpdateServiceSpecificCredential(const std::string& user_name,
   RETURN_IF_ERROR(CheckCredentialId(credential_id));
   RETURN_IF_ERROR(CheckStatus(status));
   std::lock_guard lock(mu_);
-  auto it = credentials_.find(credential_id);
-  if (it == credentials_.end()) {
-    return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
-  }
-  if (FindUser(user_name) == nullptr) return NoSuchUser(user_name);
-  if (it->second.user_name != user_name) {
-    return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
-  }
+  ASSIGN_OR_RETURN(auto it, FindCredential(user_name, credential_id));
   ServiceCredential c = it->second;
   c.status = status;
   return SaveCredential(c);
@@ -531,14 +514,7 @@ Status IamService::DeleteServiceSpecificCredential(const std::string& user_name,
                                                    const std::string& credential_id) {
   RETURN_IF_ERROR(CheckCredentialId(credential_id));
   std::lock_guard lock(mu_);
-  auto it = credentials_.find(credential_id);
-  if (it == credentials_.end()) {
-    return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
-  }
-  if (FindUser(user_name) == nullptr) return NoSuchUser(user_name);
-  if (it->second.user_name != user_name) {
-    return AwsError("NoSuchEntity", 404, fmt::format("No such credential {} exists", credential_id));
-  }
+  ASSIGN_OR_RETURN(auto it, FindCredential(user_name, credential_id));
   RETURN_IF_ERROR(store_->Delete("credential", credential_id));
   credential_by_login_.erase(it->second.service_user_name);
   credentials_.erase(it);

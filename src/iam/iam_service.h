@@ -129,6 +129,9 @@ class IamService {
   Status SaveKey(const AccessKey& key);
   Status SaveCredential(const ServiceCredential& credential);
   const User* FindUser(const std::string& name) const;  // REQUIRES: mu_ held
+  // The credential `credential_id` of `user_name`, or NoSuchEntity. REQUIRES: mu_ held.
+  Result<std::map<std::string, ServiceCredential>::iterator> FindCredential(
+      const std::string& user_name, const std::string& credential_id);
   Principal PrincipalOf(const std::string& user_name) const;  // REQUIRES: mu_ held
 
   IamOptions options_;

@@ -1,60 +1,19 @@
 #include "iam/keyspaces_sigv4.h"
 
+#include "iam/crypto.h"
+
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <ctime>
 #include <vector>
 
 namespace sibyl::iam {
-namespace {
-
-std::string Hex(const unsigned char* d, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[d[i] >> 4]);
-    out.push_back(kHex[d[i] & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return Hex(md, sizeof(md));
-}
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
-
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string NewSigV4Nonce() {
   unsigned char raw[16];
   RAND_bytes(raw, sizeof(raw));
-  return Hex(raw, sizeof(raw));
+  return HexEncode(std::string_view(reinterpret_cast<char*>(raw), sizeof(raw)));
 }
 
 std::string KeyspacesSigV4Signature(std::string_view access_key_id, std::string_view secret,
@@ -67,8 +26,8 @@ std::string KeyspacesSigV4Signature(std::string_view access_key_id, std::string_
   std::string scope = fmt::format("{}/{}/cassandra/aws4_request", date_stamp, region);
   std::vector<std::string> query = {
       "X-Amz-Algorithm=AWS4-HMAC-SHA256",
-      fmt::format("X-Amz-Credential={}%2F{}", access_key_id, UrlEncode(scope)),
-      "X-Amz-Date=" + UrlEncode(amz_date), "X-Amz-Expires=900"};
+      fmt::format("X-Amz-Credential={}%2F{}", access_key_id, UriEncode(scope)),
+      "X-Amz-Date=" + UriEncode(amz_date), "X-Amz-Expires=900"};
   std::sort(query.begin(), query.end());
   std::string joined;
   for (const auto& q : query) joined += (joined.empty() ? "" : "&") + q;
@@ -76,11 +35,10 @@ std::string KeyspacesSigV4Signature(std::string_view access_key_id, std::string_
                                       Sha256Hex(nonce));
   std::string to_sign =
       fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", amz_date, scope, Sha256Hex(canonical));
-  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + std::string(secret), date_stamp), region),
-                              "cassandra"),
-                         "aws4_request");
-  std::string raw = Hmac(key, to_sign);
-  return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  std::string key = HmacSha256(HmacSha256(HmacSha256(HmacSha256("AWS4" + std::string(secret), date_stamp), region),
+                                               "cassandra"),
+                                    "aws4_request");
+  return HexEncode(HmacSha256(key, to_sign));
 }
 
 Result<KeyspacesSigV4Response> ParseKeyspacesSigV4Response(std::string_view token) {

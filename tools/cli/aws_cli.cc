@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "http/request.h"
 #include "http/sigv4.h"
+#include "iam/crypto.h"
 
 namespace sibyl::cli {
 namespace {
@@ -45,18 +46,6 @@ std::string Pascal(const std::string& kebab) {
     }
     out.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
     upper = false;
-  }
-  return out;
-}
-
-std::string FormEncode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
   }
   return out;
 }
@@ -200,7 +189,7 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
   const std::string action = Pascal(command);
   std::string body = fmt::format("Action={}&Version={}", action,
                                  service == "iam" ? "2010-05-08" : "2011-06-15");
-  for (const auto& [k, v] : params) body += "&" + k + "=" + FormEncode(v);
+  for (const auto& [k, v] : params) body += "&" + k + "=" + iam::UriEncode(v);
   http::Request request;
   request.method = "POST";
   request.target = "/";
