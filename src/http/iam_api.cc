@@ -8,203 +8,134 @@
 
 #include "common/clock.h"
 #include "http/authenticate.h"
+#include "http/iam_operations.h"
 #include "http/xml_writer.h"
 #include "iam/iam_service.h"
+#include "iam/validation.h"
 
 namespace sibyl::http {
 namespace {
 
-using Params = std::map<std::string, std::string>;
-
-struct Call {
-  iam::IamService& iam;
-  const iam::Principal& caller;
-  const Params& params;
-  QueryResponse& out;
-
-  std::optional<std::string> Get(const char* name) const {
-    auto it = params.find(name);
-    if (it == params.end()) return std::nullopt;
-    return it->second;
-  }
-  Result<std::string> Required(const char* name, const char* field) const {
-    auto v = Get(name);
-    if (!v) {
-      return AwsError("ValidationError", 400,
-                      fmt::format("1 validation error detected: Value null at '{}' failed to "
-                                  "satisfy constraint: Member must not be null",
-                                  field));
-    }
-    return *v;
-  }
-  // The UserName parameter, defaulting to the caller (AWS: "defaults to the caller").
-  std::string UserOrCaller() const { return Get("UserName").value_or(caller.user_name); }
-  int MaxItems() const {
-    auto v = Get("MaxItems");
-    return v ? std::atoi(v->c_str()) : 100;
-  }
-};
-
-void AddUser(pugi::xml_node parent, const iam::IamService& iam, const iam::User& u) {
-  AddText(parent, "Path", u.path);
-  AddText(parent, "UserName", u.name);
-  AddText(parent, "UserId", u.id);
-  AddText(parent, "Arn", iam.UserArn(u));
-  AddText(parent, "CreateDate", IsoDate(u.create_date));
+const OperationTable& Operations() {
+  static const OperationTable kTable = [] {
+    OperationTable table;
+    AddUserOperations(table);
+    AddPolicyOperations(table);
+    AddGroupOperations(table);
+    return table;
+  }();
+  return kTable;
 }
 
-void AddCredential(pugi::xml_node node, const iam::ServiceCredential& c) {
-  AddText(node, "CreateDate", IsoDate(c.create_date));
-  AddText(node, "ServiceName", c.service_name);
-  AddText(node, "ServiceUserName", c.service_user_name);
-  AddText(node, "ServiceSpecificCredentialId", c.id);
-  AddText(node, "UserName", c.user_name);
-  AddText(node, "Status", c.status);
-}
-
-void AddTruncation(pugi::xml_node result, bool truncated, const std::string& marker) {
-  AddText(result, "IsTruncated", truncated ? "true" : "false");
-  if (truncated) AddText(result, "Marker", marker);
-}
-
-using Handler = std::function<Status(Call&)>;
-
-const std::map<std::string, Handler>& Handlers() {
-  static const std::map<std::string, Handler> kHandlers = {
-      {"CreateUser",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
-         ASSIGN_OR_RETURN(iam::User u, c.iam.CreateUser(name, c.Get("Path").value_or("/")));
-         AddUser(c.out.result().append_child("User"), c.iam, u);
-         return Status::OK();
-       }},
-      {"GetUser",
-       [](Call& c) -> Status {
-         if (!c.Get("UserName") && c.caller.is_root()) {
-           auto user = c.out.result().append_child("User");
-           AddText(user, "UserId", c.iam.account_id());
-           AddText(user, "Arn", c.iam.RootArn());
-           AddText(user, "CreateDate", IsoDate(0));
-           return Status::OK();
-         }
-         ASSIGN_OR_RETURN(iam::User u, c.iam.GetUser(c.UserOrCaller()));
-         AddUser(c.out.result().append_child("User"), c.iam, u);
-         return Status::OK();
-       }},
-      {"ListUsers",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(auto page, c.iam.ListUsers(c.Get("PathPrefix").value_or(""),
-                                                     c.Get("Marker").value_or(""), c.MaxItems()));
-         auto users = c.out.result().append_child("Users");
-         for (const auto& u : page.items) AddUser(users.append_child("member"), c.iam, u);
-         AddTruncation(c.out.result(), page.is_truncated, page.marker);
-         return Status::OK();
-       }},
-      {"UpdateUser",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
-         return c.iam.UpdateUser(name, c.Get("NewUserName"), c.Get("NewPath"));
-       }},
-      {"DeleteUser",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
-         return c.iam.DeleteUser(name);
-       }},
-      {"CreateAccessKey",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(iam::NewAccessKey k, c.iam.CreateAccessKey(c.UserOrCaller()));
-         auto key = c.out.result().append_child("AccessKey");
-         AddText(key, "UserName", k.key.user_name);
-         AddText(key, "AccessKeyId", k.key.id);
-         AddText(key, "Status", k.key.status);
-         AddText(key, "SecretAccessKey", k.secret);
-         AddText(key, "CreateDate", IsoDate(k.key.create_date));
-         return Status::OK();
-       }},
-      {"ListAccessKeys",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(auto page, c.iam.ListAccessKeys(c.UserOrCaller(),
-                                                          c.Get("Marker").value_or(""),
-                                                          c.MaxItems()));
-         auto list = c.out.result().append_child("AccessKeyMetadata");
-         for (const auto& k : page.items) {
-           auto m = list.append_child("member");
-           AddText(m, "UserName", k.user_name);
-           AddText(m, "AccessKeyId", k.id);
-           AddText(m, "Status", k.status);
-           AddText(m, "CreateDate", IsoDate(k.create_date));
-         }
-         AddTruncation(c.out.result(), page.is_truncated, page.marker);
-         if (!c.caller.is_root() || c.Get("UserName")) AddText(c.out.result(), "UserName", c.UserOrCaller());
-         return Status::OK();
-       }},
-      {"UpdateAccessKey",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id, c.Required("AccessKeyId", "accessKeyId"));
-         ASSIGN_OR_RETURN(std::string status, c.Required("Status", "status"));
-         return c.iam.UpdateAccessKey(c.UserOrCaller(), id, status);
-       }},
-      {"DeleteAccessKey",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id, c.Required("AccessKeyId", "accessKeyId"));
-         return c.iam.DeleteAccessKey(c.UserOrCaller(), id);
-       }},
-      {"GetAccessKeyLastUsed",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id, c.Required("AccessKeyId", "accessKeyId"));
-         ASSIGN_OR_RETURN(iam::AccessKey k, c.iam.GetAccessKey(id));
-         if (!k.user_name.empty()) AddText(c.out.result(), "UserName", k.user_name);
-         auto used = c.out.result().append_child("AccessKeyLastUsed");
-         if (k.last_used > 0) AddText(used, "LastUsedDate", IsoDate(k.last_used));
-         AddText(used, "ServiceName", k.last_used_service.empty() ? "N/A" : k.last_used_service);
-         AddText(used, "Region", k.last_used_region.empty() ? "N/A" : k.last_used_region);
-         return Status::OK();
-       }},
-      {"CreateServiceSpecificCredential",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string user, c.Required("UserName", "userName"));
-         ASSIGN_OR_RETURN(std::string service, c.Required("ServiceName", "serviceName"));
-         ASSIGN_OR_RETURN(auto created, c.iam.CreateServiceSpecificCredential(user, service));
-         auto node = c.out.result().append_child("ServiceSpecificCredential");
-         AddCredential(node, created.credential);
-         AddText(node, "ServicePassword", created.password);
-         return Status::OK();
-       }},
-      {"ListServiceSpecificCredentials",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(auto page, c.iam.ListServiceSpecificCredentials(
-                                         c.UserOrCaller(), c.Get("ServiceName").value_or("")));
-         auto list = c.out.result().append_child("ServiceSpecificCredentials");
-         for (const auto& cred : page.items) AddCredential(list.append_child("member"), cred);
-         AddText(c.out.result(), "IsTruncated", "false");
-         return Status::OK();
-       }},
-      {"ResetServiceSpecificCredential",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id,
-                          c.Required("ServiceSpecificCredentialId", "serviceSpecificCredentialId"));
-         ASSIGN_OR_RETURN(auto reset, c.iam.ResetServiceSpecificCredential(c.UserOrCaller(), id));
-         auto node = c.out.result().append_child("ServiceSpecificCredential");
-         AddCredential(node, reset.credential);
-         AddText(node, "ServicePassword", reset.password);
-         return Status::OK();
-       }},
-      {"UpdateServiceSpecificCredential",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id,
-                          c.Required("ServiceSpecificCredentialId", "serviceSpecificCredentialId"));
-         ASSIGN_OR_RETURN(std::string status, c.Required("Status", "status"));
-         return c.iam.UpdateServiceSpecificCredential(c.UserOrCaller(), id, status);
-       }},
-      {"DeleteServiceSpecificCredential",
-       [](Call& c) -> Status {
-         ASSIGN_OR_RETURN(std::string id,
-                          c.Required("ServiceSpecificCredentialId", "serviceSpecificCredentialId"));
-         return c.iam.DeleteServiceSpecificCredential(c.UserOrCaller(), id);
-       }},
+// The ARN an operation acts on, for the authorization check.
+std::string ResourceArn(const iam::IamService& iam, ResourceKind kind, const Call& c) {
+  const std::string prefix = fmt::format("arn:aws:iam::{}:", iam.account_id());
+  auto user_arn = [&](const std::string& name) {
+    if (name.empty()) return iam.RootArn();
+    auto user = iam.GetUser(name);
+    return user.ok() ? iam.UserArn(*user)
+                     : prefix + "user" + c.Get("Path").value_or("/") + name;
   };
-  return kHandlers;
+  switch (kind) {
+    case ResourceKind::kNone:
+      return "*";
+    case ResourceKind::kUser:
+      return user_arn(c.UserOrCaller());
+    case ResourceKind::kAllUsers:
+      return prefix + "user/";
+    case ResourceKind::kGroup: {
+      std::string name = c.Get("GroupName").value_or("");
+      auto group = iam.GetGroup(name);
+      return group.ok() ? iam.GroupArn(group->group)
+                        : prefix + "group" + c.Get("Path").value_or("/") + name;
+    }
+    case ResourceKind::kAllGroups:
+      return prefix + "group/";
+    case ResourceKind::kPolicy:
+      return c.Get("PolicyArn").value_or("*");
+    case ResourceKind::kNewPolicy:
+      return prefix + "policy" + c.Get("Path").value_or("/") + c.Get("PolicyName").value_or("");
+    case ResourceKind::kAllPolicies:
+      return prefix + "policy/";
+    case ResourceKind::kPolicySource:
+      return c.Get("PolicySourceArn").value_or("*");
+    case ResourceKind::kAccessKeyOwner: {
+      auto key = iam.GetAccessKey(c.Get("AccessKeyId").value_or(""));
+      return key.ok() ? user_arn(key->user_name) : user_arn(c.caller.user_name);
+    }
+  }
+  return "*";
 }
+
+// The global condition keys of an HTTP request, and the request's tags (TagUser).
+iam::RequestContext RequestKeys(const Request& request, const Call& c) {
+  iam::RequestContext context;
+  int64_t now = NowSeconds();
+  std::string ip = request.remote_address;
+  if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
+  context.keys["aws:sourceip"] = {ip};
+  context.keys["aws:securetransport"] = {request.secure ? "true" : "false"};
+  context.keys["aws:currenttime"] = {IsoDate(now)};
+  context.keys["aws:epochtime"] = {std::to_string(now)};
+  std::vector<std::string> tag_keys;
+  for (int i = 1;; ++i) {
+    auto key = c.Get(fmt::format("Tags.member.{}.Key", i).c_str());
+    if (!key) break;
+    tag_keys.push_back(*key);
+    context.keys["aws:requesttag/" + iam::Lower(*key)] = {
+        c.Get(fmt::format("Tags.member.{}.Value", i).c_str()).value_or("")};
+  }
+  for (const auto& key : c.List("TagKeys")) tag_keys.push_back(key);
+  if (!tag_keys.empty()) context.keys["aws:tagkeys"] = tag_keys;
+  return context;
+}
+
+}  // namespace
+
+Result<std::string> Call::Required(const char* name, const char* field) const {
+  auto v = Get(name);
+  if (!v) {
+    return AwsError("ValidationError", 400,
+                    fmt::format("1 validation error detected: Value null at '{}' failed to "
+                                "satisfy constraint: Member must not be null",
+                                field));
+  }
+  return *v;
+}
+
+int Call::MaxItems() const {
+  auto v = Get("MaxItems");
+  return v ? std::atoi(v->c_str()) : 100;
+}
+
+std::vector<std::string> Call::List(const std::string& name) const {
+  std::vector<std::string> out;
+  for (int i = 1;; ++i) {
+    auto it = params.find(fmt::format("{}.member.{}", name, i));
+    if (it == params.end()) break;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Status AuthorizeIamCall(const iam::IamService& iam, const iam::Principal& caller,
+                        const std::string& action, const std::string& resource,
+                        iam::RequestContext context) {
+  context.action = "iam:" + action;
+  context.resource = resource;
+  iam::Decision decision = iam.Authorize(caller, context);
+  if (decision == iam::Decision::kAllow) return Status::OK();
+  return AwsError(
+      "AccessDenied", 403,
+      fmt::format("User: {} is not authorized to perform: iam:{} on resource: {} {}", caller.arn,
+                  action, resource,
+                  decision == iam::Decision::kExplicitDeny
+                      ? "with an explicit deny in an identity-based policy"
+                      : fmt::format("because no identity-based policy allows the iam:{} action",
+                                    action)));
+}
+
+namespace {
 
 Response ErrorResponse(const char* ns, const Status& s) {
   Response r;
@@ -245,29 +176,21 @@ Response HandleIamRequest(iam::IamService& iam, const Request& request) {
     AddText(result, "Account", iam.account_id());
     return Response{200, "text/xml", out.Finish()};
   }
-  auto handler = Handlers().find(action);
+  auto operation = Operations().find(action);
   std::string version = params.count("Version") ? params["Version"] : "";
-  if (handler == Handlers().end() || version != "2010-05-08") {
+  if (operation == Operations().end() || version != "2010-05-08") {
     return ErrorResponse(ns, AwsError("InvalidAction", 400,
                                       fmt::format("Could not find operation {} for version {}",
                                                   action, version.empty() ? "NO_VERSION_SPECIFIED"
                                                                           : version)));
   }
-  // Until identity policies exist (issue #4), only the account root may call the IAM API.
-  if (!principal->is_root()) {
-    std::string resource = params.count("UserName")
-                               ? fmt::format("arn:aws:iam::{}:user/{}", iam.account_id(),
-                                             params["UserName"])
-                               : principal->arn;
-    return ErrorResponse(
-        ns, AwsError("AccessDenied", 403,
-                     fmt::format("User: {} is not authorized to perform: iam:{} on resource: {} "
-                                 "because no identity-based policy allows the iam:{} action",
-                                 principal->arn, action, resource, action)));
-  }
   QueryResponse out(action, ns);
   Call call{iam, *principal, params, out};
-  Status s = handler->second(call);
+  Status allowed = AuthorizeIamCall(iam, *principal, action,
+                                    ResourceArn(iam, operation->second.resource, call),
+                                    RequestKeys(request, call));
+  if (!allowed.ok()) return ErrorResponse(ns, allowed);
+  Status s = operation->second.handler(call);
   if (!s.ok()) return ErrorResponse(ns, s);
   return Response{200, "text/xml", out.Finish()};
 }

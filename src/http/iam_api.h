@@ -4,15 +4,22 @@
 // SigV4-verified against an Active access key; errors are AWS's ErrorResponse documents with
 // AWS's codes and HTTP statuses (shared/reference/keyspaces-iam.md §1).
 
-#include "http/request.h"
+#include <string>
 
-namespace sibyl::iam {
-class IamService;
-}
+#include "common/status.h"
+#include "http/request.h"
+#include "iam/iam_service.h"
 
 namespace sibyl::http {
 
 // Handles one API request. Never throws; any failure is an AWS error document.
 Response HandleIamRequest(iam::IamService& iam, const Request& request);
+
+// Whether `caller` may perform iam:<action> on `resource` (root may do everything). Errors:
+// AccessDenied (403) worded as AWS words it, naming the principal, action and resource.
+// `context` carries the request's condition keys (aws:SourceIp, ...).
+Status AuthorizeIamCall(const iam::IamService& iam, const iam::Principal& caller,
+                        const std::string& action, const std::string& resource,
+                        iam::RequestContext context);
 
 }  // namespace sibyl::http

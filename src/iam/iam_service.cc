@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "iam/crypto.h"
+#include "iam/validation.h"
 
 namespace sibyl::iam {
 
@@ -15,32 +16,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr int kMaxAccessKeysPerUser = 2;
 constexpr int kMaxCredentialsPerService = 2;
 
-Status NoSuchUser(const std::string& name) {
-  return AwsError("NoSuchEntity", 404, fmt::format("The user with name {} cannot be found.", name));
-}
-
-Status Validation(const std::string& what) {
-  return AwsError("ValidationError", 400, "1 validation error detected: " + what);
-}
-
 Status CheckUserName(const std::string& name, const char* field = "userName") {
-  static const std::regex kPattern(R"([\w+=,.@-]+)");
-  if (name.empty() || name.size() > 64) {
-    return Validation(fmt::format(
-        "Value '{}' at '{}' failed to satisfy constraint: Member must have length {}", name,
-        field, name.empty() ? "greater than or equal to 1" : "less than or equal to 64"));
-  }
-  if (!std::regex_match(name, kPattern)) {
-    return Validation(fmt::format(
-        "Value '{}' at '{}' failed to satisfy constraint: Member must satisfy regular "
-        "expression pattern: [\\w+=,.@-]+",
-        name, field));
-  }
-  return Status::OK();
+  return CheckName(name, field);
 }
 
 Status CheckCredentialId(const std::string& id) {
@@ -53,23 +33,15 @@ Status CheckCredentialId(const std::string& id) {
   return Status::OK();
 }
 
-Status CheckStatus(const std::string& status) {
-  if (status != kActive && status != kInactive) {
-    return Validation(
-        "Value at 'status' failed to satisfy constraint: Member must satisfy enum value set: "
-        "[Active, Inactive]");
-  }
-  return Status::OK();
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
-}
-
 json ToJson(const User& u) {
-  return {{"name", u.name}, {"id", u.id}, {"path", u.path}, {"create_date", u.create_date},
-          {"tags", u.tags}};
+  return {{"name", u.name},
+          {"id", u.id},
+          {"path", u.path},
+          {"create_date", u.create_date},
+          {"tags", u.tags},
+          {"inline_policies", u.inline_policies},
+          {"attached_policies", u.attached_policies},
+          {"groups", u.groups}};
 }
 User UserFromJson(const json& j) {
   User u;
@@ -78,7 +50,62 @@ User UserFromJson(const json& j) {
   u.path = j.value("path", "/");
   u.create_date = j.value("create_date", int64_t{0});
   u.tags = j.value("tags", std::map<std::string, std::string>{});
+  u.inline_policies = j.value("inline_policies", std::map<std::string, std::string>{});
+  u.attached_policies = j.value("attached_policies", std::set<std::string>{});
+  u.groups = j.value("groups", std::set<std::string>{});
   return u;
+}
+json ToJson(const Group& g) {
+  return {{"name", g.name},
+          {"id", g.id},
+          {"path", g.path},
+          {"create_date", g.create_date},
+          {"inline_policies", g.inline_policies},
+          {"attached_policies", g.attached_policies}};
+}
+Group GroupFromJson(const json& j) {
+  Group g;
+  g.name = j.value("name", "");
+  g.id = j.value("id", "");
+  g.path = j.value("path", "/");
+  g.create_date = j.value("create_date", int64_t{0});
+  g.inline_policies = j.value("inline_policies", std::map<std::string, std::string>{});
+  g.attached_policies = j.value("attached_policies", std::set<std::string>{});
+  return g;
+}
+json ToJson(const ManagedPolicy& p) {
+  json versions = json::array();
+  for (const auto& [id, v] : p.versions) {
+    versions.push_back({{"id", v.id}, {"document", v.document}, {"create_date", v.create_date}});
+  }
+  return {{"name", p.name},
+          {"id", p.id},
+          {"arn", p.arn},
+          {"path", p.path},
+          {"description", p.description},
+          {"default_version", p.default_version},
+          {"next_version", p.next_version},
+          {"create_date", p.create_date},
+          {"update_date", p.update_date},
+          {"versions", versions}};
+}
+ManagedPolicy PolicyFromJson(const json& j) {
+  ManagedPolicy p;
+  p.name = j.value("name", "");
+  p.id = j.value("id", "");
+  p.arn = j.value("arn", "");
+  p.path = j.value("path", "/");
+  p.description = j.value("description", "");
+  p.default_version = j.value("default_version", "v1");
+  p.next_version = j.value("next_version", 2);
+  p.create_date = j.value("create_date", int64_t{0});
+  p.update_date = j.value("update_date", int64_t{0});
+  for (const auto& v : j.value("versions", json::array())) {
+    PolicyVersion version{v.value("id", ""), v.value("document", ""),
+                          v.value("create_date", int64_t{0})};
+    p.versions[version.id] = version;
+  }
+  return p;
 }
 json ToJson(const AccessKey& k, const std::string& sealed_hex) {
   return {{"id", k.id},
@@ -98,25 +125,6 @@ json ToJson(const ServiceCredential& c, const std::string& hash_hex) {
           {"status", c.status},
           {"create_date", c.create_date},
           {"password_hash", hash_hex}};
-}
-
-template <typename T, typename Key>
-Page<T> Paginate(const std::vector<T>& all, const std::string& marker, int max_items, Key key) {
-  Page<T> page;
-  if (max_items <= 0) max_items = 100;
-  size_t start = 0;
-  if (!marker.empty()) {
-    while (start < all.size() && key(all[start]) < marker) ++start;
-  }
-  for (size_t i = start; i < all.size(); ++i) {
-    if (static_cast<int>(page.items.size()) == max_items) {
-      page.is_truncated = true;
-      page.marker = key(all[i]);
-      break;
-    }
-    page.items.push_back(all[i]);
-  }
-  return page;
 }
 
 }  // namespace
@@ -208,12 +216,41 @@ Status IamService::Load() {
     credentials_[c.id] = c;
     credential_by_login_[c.service_user_name] = c.id;
   }
+  ASSIGN_OR_RETURN(auto groups, store_->LoadAll("group"));
+  for (const auto& [id, doc] : groups) {
+    auto j = json::parse(doc, nullptr, false);
+    if (j.is_discarded()) return Status(ErrorCode::kCorruption, "bad IAM group document");
+    Group g = GroupFromJson(j);
+    groups_[g.name] = g;
+  }
+  ASSIGN_OR_RETURN(auto policies, store_->LoadAll("policy"));
+  for (const auto& [id, doc] : policies) {
+    auto j = json::parse(doc, nullptr, false);
+    if (j.is_discarded()) return Status(ErrorCode::kCorruption, "bad IAM policy document");
+    ManagedPolicy p = PolicyFromJson(j);
+    policies_[p.arn] = p;
+  }
   return Status::OK();
 }
 
 Status IamService::SaveUser(const User& user) {
   RETURN_IF_ERROR(store_->Put("user", user.name, ToJson(user).dump()));
   users_[user.name] = user;
+  PoliciesChanged();
+  return Status::OK();
+}
+
+Status IamService::SaveGroup(const Group& group) {
+  RETURN_IF_ERROR(store_->Put("group", group.name, ToJson(group).dump()));
+  groups_[group.name] = group;
+  PoliciesChanged();
+  return Status::OK();
+}
+
+Status IamService::SavePolicy(const ManagedPolicy& policy) {
+  RETURN_IF_ERROR(store_->Put("policy", policy.arn, ToJson(policy).dump()));
+  policies_[policy.arn] = policy;
+  PoliciesChanged();
   return Status::OK();
 }
 
@@ -251,6 +288,7 @@ Principal IamService::PrincipalOf(const std::string& user_name) const {
 
 Result<User> IamService::CreateUser(const std::string& name, const std::string& path) {
   RETURN_IF_ERROR(CheckUserName(name));
+  if (!path.empty()) RETURN_IF_ERROR(CheckPath(path));
   std::lock_guard lock(mu_);
   for (const auto& [existing, u] : users_) {
     if (Lower(existing) == Lower(name)) {
@@ -318,6 +356,7 @@ Status IamService::UpdateUser(const std::string& name, const std::optional<std::
     }
     RETURN_IF_ERROR(store_->Delete("user", name));
     users_.erase(name);
+    PoliciesChanged();
     return Status::OK();
   }
   return SaveUser(u);
@@ -337,9 +376,51 @@ Status IamService::DeleteUser(const std::string& name) {
                       "Cannot delete entity, must remove referenced objects first.");
     }
   }
+  const User& user = *FindUser(name);
+  if (!user.inline_policies.empty()) {
+    return AwsError("DeleteConflict", 409, "Cannot delete entity, must delete policies first.");
+  }
+  if (!user.attached_policies.empty()) {
+    return AwsError("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.");
+  }
+  if (!user.groups.empty()) {
+    return AwsError("DeleteConflict", 409,
+                    "Cannot delete entity, must remove users from group first.");
+  }
   RETURN_IF_ERROR(store_->Delete("user", name));
   users_.erase(name);
+  PoliciesChanged();
   return Status::OK();
+}
+
+Status IamService::TagUser(const std::string& name,
+                           const std::map<std::string, std::string>& tags) {
+  for (const auto& [key, value] : tags) {
+    if (key.empty() || key.size() > 128 || value.size() > 256) {
+      return Validation(fmt::format(
+          "Value '{}' at 'tags' failed to satisfy constraint: keys must have length 1..128 and "
+          "values 0..256",
+          key));
+    }
+  }
+  std::lock_guard lock(mu_);
+  const User* found = FindUser(name);
+  if (found == nullptr) return NoSuchUser(name);
+  User u = *found;
+  for (const auto& [key, value] : tags) u.tags[key] = value;
+  if (u.tags.size() > 50) {
+    return AwsError("LimitExceeded", 409, "Cannot exceed quota for TagsPerUser: 50");
+  }
+  return SaveUser(u);
+}
+
+Status IamService::UntagUser(const std::string& name, const std::vector<std::string>& keys) {
+  std::lock_guard lock(mu_);
+  const User* found = FindUser(name);
+  if (found == nullptr) return NoSuchUser(name);
+  User u = *found;
+  for (const auto& key : keys) u.tags.erase(key);
+  return SaveUser(u);
 }
 
 // ---- access keys ----

@@ -8,7 +8,9 @@
 // (NoSuchEntity 404, EntityAlreadyExists 409, LimitExceeded 409, DeleteConflict 409,
 // ValidationError 400), with AWS's message texts.
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 #include "common/status.h"
 #include "iam/iam_store.h"
 #include "iam/model.h"
+#include "iam/policy.h"
 #include "iam/secrets.h"
 
 namespace sibyl::storage {
@@ -65,6 +68,45 @@ struct Principal {
   bool is_root() const { return user_name.empty(); }
 };
 
+// Who holds an inline policy or an attachment.
+enum class EntityKind : uint8_t { kUser, kGroup };
+
+// A group and its members (GetGroup).
+struct GroupWithUsers {
+  Group group;
+  std::vector<User> users;
+};
+
+// Who a managed policy is attached to (ListEntitiesForPolicy).
+struct PolicyEntities {
+  std::vector<User> users;
+  std::vector<Group> groups;
+};
+
+// One policy that takes part in a principal's decisions, and where it comes from.
+struct SourcedPolicy {
+  std::string source_id;    // the inline policy's name or the managed policy's ARN
+  std::string source_type;  // SimulatePrincipalPolicy's PolicySourceType: user, group,
+                            // aws-managed, user-managed
+  std::shared_ptr<const Policy> policy;
+};
+
+// Every policy that applies to one user: its inline and attached policies and its groups'.
+struct PolicySet {
+  std::vector<SourcedPolicy> policies;
+  bool time_dependent = false;  // a condition reads aws:CurrentTime/aws:EpochTime
+  Decision Evaluate(const RequestContext& request) const;
+};
+
+// SimulatePrincipalPolicy: the decision for one action on one resource, and the policies
+// whose statements decided it.
+struct SimulationResult {
+  std::string action;
+  std::string resource;
+  Decision decision = Decision::kImplicitDeny;
+  std::vector<SourcedPolicy> matched;
+};
+
 class IamService {
  public:
   // Loads the IAM state, making the account and the root key on first start. When a root key
@@ -85,6 +127,9 @@ class IamService {
   Status UpdateUser(const std::string& name, const std::optional<std::string>& new_name,
                     const std::optional<std::string>& new_path);
   Status DeleteUser(const std::string& name);
+  // User tags (aws:PrincipalTag/<key> in policies): at most 50; keys 1..128, values 0..256.
+  Status TagUser(const std::string& name, const std::map<std::string, std::string>& tags);
+  Status UntagUser(const std::string& name, const std::vector<std::string>& keys);
 
   // ---- access keys (user_name empty: the caller's own, decided by the API layer) ----
   Result<NewAccessKey> CreateAccessKey(const std::string& user_name);
@@ -107,6 +152,71 @@ class IamService {
                                          const std::string& status);
   Status DeleteServiceSpecificCredential(const std::string& user_name,
                                          const std::string& credential_id);
+
+  // ---- identity policies (policy_store.cc) ----
+  // Inline policies of a user or a group. Errors: NoSuchEntity, MalformedPolicyDocument,
+  // LimitExceeded (2,048 / 5,120 characters without whitespace per user / group).
+  Status PutInlinePolicy(EntityKind kind, const std::string& entity, const std::string& name,
+                         const std::string& document);
+  Result<std::string> GetInlinePolicy(EntityKind kind, const std::string& entity,
+                                      const std::string& name) const;
+  Result<Page<std::string>> ListInlinePolicies(EntityKind kind, const std::string& entity,
+                                               const std::string& marker, int max_items) const;
+  Status DeleteInlinePolicy(EntityKind kind, const std::string& entity, const std::string& name);
+
+  // Managed policies (the account's own and AWS's built-in ones).
+  Result<ManagedPolicy> CreatePolicy(const std::string& name, const std::string& path,
+                                     const std::string& document, const std::string& description);
+  Result<ManagedPolicy> GetPolicy(const std::string& arn) const;
+  // `scope`: All, AWS or Local; `only_attached`: attached to some user or group.
+  Result<Page<ManagedPolicy>> ListPolicies(const std::string& scope, bool only_attached,
+                                           const std::string& path_prefix,
+                                           const std::string& marker, int max_items) const;
+  Status DeletePolicy(const std::string& arn);
+  Result<PolicyVersion> CreatePolicyVersion(const std::string& arn, const std::string& document,
+                                            bool set_as_default);
+  Result<PolicyVersion> GetPolicyVersion(const std::string& arn, const std::string& version) const;
+  Result<std::vector<PolicyVersion>> ListPolicyVersions(const std::string& arn) const;
+  Status DeletePolicyVersion(const std::string& arn, const std::string& version);
+  Status SetDefaultPolicyVersion(const std::string& arn, const std::string& version);
+  // How many users and groups a managed policy is attached to.
+  int AttachmentCount(const std::string& arn) const;
+
+  Status AttachPolicy(EntityKind kind, const std::string& entity, const std::string& arn);
+  Status DetachPolicy(EntityKind kind, const std::string& entity, const std::string& arn);
+  Result<Page<ManagedPolicy>> ListAttachedPolicies(EntityKind kind, const std::string& entity,
+                                                   const std::string& path_prefix,
+                                                   const std::string& marker,
+                                                   int max_items) const;
+  Result<PolicyEntities> ListEntitiesForPolicy(const std::string& arn) const;
+
+  // ---- groups (group_store.cc) ----
+  Result<Group> CreateGroup(const std::string& name, const std::string& path);
+  Result<GroupWithUsers> GetGroup(const std::string& name) const;
+  Result<Page<Group>> ListGroups(const std::string& path_prefix, const std::string& marker,
+                                 int max_items) const;
+  Status DeleteGroup(const std::string& name);
+  Status AddUserToGroup(const std::string& group, const std::string& user);
+  Status RemoveUserFromGroup(const std::string& group, const std::string& user);
+  Result<Page<Group>> ListGroupsForUser(const std::string& user, const std::string& marker,
+                                        int max_items) const;
+  std::string GroupArn(const Group& group) const;
+
+  // ---- authorization (authorization.cc) ----
+  // Changes with every change that can alter a decision (policies, attachments, groups,
+  // memberships, users, tags), so that callers can cache decisions per version.
+  uint64_t authorization_version() const { return authorization_version_.load(); }
+  // The decision for `principal` on `request`: root may do everything; a user is decided by
+  // its policy set. Adds the principal's condition keys (aws:username, aws:userid,
+  // aws:PrincipalArn, aws:PrincipalTag/...) to `request`.
+  Decision Authorize(const Principal& principal, RequestContext& request) const;
+  // The policies that apply to a user (empty for an unknown user).
+  std::shared_ptr<const PolicySet> PoliciesOf(const std::string& user_name) const;
+  // SimulatePrincipalPolicy for a user or group ARN. Errors: NoSuchEntity, InvalidInput.
+  Result<std::vector<SimulationResult>> Simulate(
+      const std::string& source_arn, const std::vector<std::string>& actions,
+      const std::vector<std::string>& resources,
+      const std::map<std::string, std::vector<std::string>>& context) const;
 
   // ---- authentication ----
   // The principal and secret of an Active access key; kAwsError InvalidClientTokenId otherwise.
@@ -133,6 +243,24 @@ class IamService {
   Result<std::map<std::string, ServiceCredential>::iterator> FindCredential(
       const std::string& user_name, const std::string& credential_id);
   Principal PrincipalOf(const std::string& user_name) const;  // REQUIRES: mu_ held
+  Status SaveGroup(const Group& group);                         // REQUIRES: mu_ held
+  Status SavePolicy(const ManagedPolicy& policy);               // REQUIRES: mu_ held
+  const Group* FindGroup(const std::string& name) const;        // REQUIRES: mu_ held
+  // A managed policy by ARN (the account's or AWS's), or null. REQUIRES: mu_ held.
+  const ManagedPolicy* FindPolicy(const std::string& arn) const;
+  int AttachmentCountLocked(const std::string& arn) const;  // REQUIRES: mu_ held
+  // The inline policies and attachments of a user or group, or NoSuchEntity.
+  // REQUIRES: mu_ held.
+  Status WithEntity(EntityKind kind, const std::string& entity,
+                    const std::function<Status(std::map<std::string, std::string>& inline_policies,
+                                               std::set<std::string>& attached)>& change);
+  Status EntityPolicies(EntityKind kind, const std::string& entity,
+                        const std::map<std::string, std::string>** inline_policies,
+                        const std::set<std::string>** attached) const;
+  std::shared_ptr<const Policy> Parsed(const std::string& document) const;  // REQUIRES: mu_ held
+  std::shared_ptr<const PolicySet> PoliciesOfLocked(const std::string& user_name) const;
+  // Something that can change a decision changed. REQUIRES: mu_ held.
+  void PoliciesChanged();
 
   IamOptions options_;
   std::string account_id_;
@@ -144,6 +272,12 @@ class IamService {
   std::map<std::string, AccessKey> keys_;                 // GUARDED_BY(mu_), by id
   std::map<std::string, ServiceCredential> credentials_;  // GUARDED_BY(mu_), by id
   std::map<std::string, std::string> credential_by_login_;  // GUARDED_BY(mu_): service user name -> id
+  std::map<std::string, Group> groups_;                     // GUARDED_BY(mu_), by name
+  std::map<std::string, ManagedPolicy> policies_;           // GUARDED_BY(mu_), the account's, by ARN
+  // Caches, dropped on every change: parsed documents and each user's policy set.
+  mutable std::map<std::string, std::shared_ptr<const Policy>> parsed_;       // GUARDED_BY(mu_)
+  mutable std::map<std::string, std::shared_ptr<const PolicySet>> effective_;  // GUARDED_BY(mu_)
+  std::atomic<uint64_t> authorization_version_{1};
 };
 
 }  // namespace sibyl::iam

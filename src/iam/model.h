@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 namespace sibyl::iam {
@@ -21,6 +22,40 @@ struct User {
   std::string path = "/";
   int64_t create_date = 0;  // seconds since the epoch
   std::map<std::string, std::string> tags;
+  std::map<std::string, std::string> inline_policies;  // name -> document (as given)
+  std::set<std::string> attached_policies;             // managed policy ARNs
+  std::set<std::string> groups;                        // group names
+};
+
+struct Group {
+  std::string name;
+  std::string id;  // "AGPA..." (21 characters)
+  std::string path = "/";
+  int64_t create_date = 0;
+  std::map<std::string, std::string> inline_policies;
+  std::set<std::string> attached_policies;
+};
+
+struct PolicyVersion {
+  std::string id;  // "v1", "v2", ...
+  std::string document;
+  int64_t create_date = 0;
+};
+
+// A managed policy: the customer's own (arn:aws:iam::<account>:policy/...) or one of AWS's
+// (arn:aws:iam::aws:policy/..., built in, attachable and not editable).
+struct ManagedPolicy {
+  std::string name;
+  std::string id;  // "ANPA..." (21 characters)
+  std::string arn;
+  std::string path = "/";
+  std::string description;
+  std::string default_version = "v1";
+  int next_version = 2;
+  int64_t create_date = 0;
+  int64_t update_date = 0;
+  std::map<std::string, PolicyVersion> versions;  // by id
+  bool aws_managed = false;
 };
 
 struct AccessKey {

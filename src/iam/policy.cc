@@ -335,6 +335,9 @@ Result<Policy> Policy::Parse(std::string_view document) {
             Condition cond = c;
             cond.op = op;
             cond.key = Lower(k);
+            if (cond.key == "aws:currenttime" || cond.key == "aws:epochtime") {
+              policy.time_dependent_ = true;
+            }
             ASSIGN_OR_RETURN(cond.values, Strings(v, fmt::format("{} {} {}", where, op_text, k)));
             s.conditions.push_back(std::move(cond));
           }

@@ -37,6 +37,10 @@ class Policy {
   // This policy's decision for `request` (kAllow if an Allow statement matches and no Deny does).
   Decision Evaluate(const RequestContext& request) const;
 
+  // Whether a condition reads the clock (aws:CurrentTime, aws:EpochTime), so that a decision
+  // may change with time alone and must not be cached.
+  bool time_dependent() const { return time_dependent_; }
+
   struct Condition {
     std::string op;         // base operator, e.g. "StringLike"
     bool if_exists = false;
@@ -55,6 +59,7 @@ class Policy {
 
  private:
   bool variables_ = false;  // Version 2012-10-17
+  bool time_dependent_ = false;
   std::vector<Statement> statements_;
 };
 
