@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "cql/protocol/messages.h"
 
+#include "query/authorizer.h"
 #include "query/namespaces.h"
 
 namespace sibyl::storage {
@@ -26,11 +27,17 @@ struct NodeInfo {
   std::string cluster_name = "Sibyl Cluster";
   std::string data_center = "datacenter1";
   std::string rack = "rack1";
+  // For Amazon Keyspaces' ARNs (system_schema_mcs.tags): arn:aws:cassandra:<region>:<account>:.
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
 };
 
 // Per-connection state a statement may read or change.
 struct Session {
   std::string keyspace;  // set by USE; empty when none
+  // Decides whether the connection's principal may run each statement; null: everything is
+  // allowed (authentication off).
+  std::shared_ptr<Authorizer> authorizer;
 };
 
 class QueryProcessor {

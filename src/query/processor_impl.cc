@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "cql/parser/parser.h"
 #include "cql/types/key_encoding.h"
+#include "query/permissions.h"
 #include "query/processor.h"
 #include "query/statement.h"
 #include "query/system_tables.h"
@@ -75,6 +76,7 @@ class QueryProcessorImpl final : public QueryProcessor {
                                         const protocol::QueryParameters& params) override {
     ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
+    RETURN_IF_ERROR(AuthorizeStatement(*ast, session, *schema_->snapshot()));
     return Run(*stmt, *ast, session, params);
   }
 
@@ -104,6 +106,7 @@ class QueryProcessorImpl final : public QueryProcessor {
   Result<protocol::ResultMessage> Execute(Session& session, std::string_view id,
                                           const protocol::QueryParameters& params) override {
     ASSIGN_OR_RETURN(Entry entry, Lookup(id));
+    RETURN_IF_ERROR(AuthorizePrepared(entry, session));
     return Run(*entry.statement, *entry.ast, session, params);
   }
 
@@ -113,10 +116,12 @@ class QueryProcessorImpl final : public QueryProcessor {
     for (const auto& entry : batch.entries) {
       if (entry.prepared) {
         ASSIGN_OR_RETURN(Entry e, Lookup(entry.query_or_id));
+        RETURN_IF_ERROR(AuthorizePrepared(e, session));
         statements.push_back(e.statement);
       } else {
         ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(entry.query_or_id));
         ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
+        RETURN_IF_ERROR(AuthorizeStatement(*ast, session, *schema_->snapshot()));
         statements.push_back(std::move(stmt));
       }
     }
@@ -145,6 +150,13 @@ class QueryProcessorImpl final : public QueryProcessor {
       listeners = listeners_;
     }
     for (const auto& listener : listeners) listener(change);
+  }
+
+  // A prepared statement's names resolve in the keyspace it was prepared in.
+  Status AuthorizePrepared(const Entry& entry, const Session& session) {
+    if (session.authorizer == nullptr) return Status::OK();
+    Session prepared_in{entry.keyspace, session.authorizer};
+    return AuthorizeStatement(*entry.ast, prepared_in, *schema_->snapshot());
   }
 
   // The cached statement for `id`, prepared again if its table changed since.

@@ -382,7 +382,14 @@ std::vector<std::shared_ptr<const KeyspaceMetadata>> SystemTables::Keyspaces() {
                   {"kind", "text", kReg, -1},
                   {"position", "int", kReg, -1},
                   {"type", "text", kReg, -1}},
-                 "column definitions (Amazon Keyspaces)")}));
+                 "column definitions (Amazon Keyspaces)"),
+       MakeTable("system_schema_mcs", "tags",
+                 {{"keyspace_name", "text", kPk, 0},
+                  {"resource_name", "text", kCk, 0},
+                  {"resource_type", "text", kCk, 1},
+                  {"resource_id", "text", kReg, -1},
+                  {"tags", "map<text, text>", kReg, -1}},
+                 "tags of keyspaces and tables (Amazon Keyspaces)")}));
   return out;
 }
 
@@ -459,6 +466,26 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
                 {"status", Text("ACTIVE")},
                 {"custom_properties", CustomPropertiesValue(t.options.custom_properties_json)}});
     });
+  } else if (id == "system_schema_mcs.tags") {
+    const std::string prefix =
+        fmt::format("arn:aws:cassandra:{}:{}:/keyspace/", node_.region, node_.account_id);
+    for (const auto& [name, ks] : snapshot.keyspaces) {
+      if (!ks->tags.empty()) {
+        rows.Add({{"keyspace_name", Text(name)},
+                  {"resource_name", Text(name)},
+                  {"resource_type", Text("keyspace")},
+                  {"resource_id", Text(prefix + name + "/")},
+                  {"tags", SerializeTextMap(ks->tags)}});
+      }
+      for (const auto& [t_name, t] : ks->tables) {
+        if (t->tags.empty()) continue;
+        rows.Add({{"keyspace_name", Text(name)},
+                  {"resource_name", Text(t_name)},
+                  {"resource_type", Text("table")},
+                  {"resource_id", Text(prefix + name + "/table/" + t_name)},
+                  {"tags", SerializeTextMap(t->tags)}});
+      }
+    }
   } else if (id == "system_schema.columns" || id == "system_schema_mcs.columns") {
     column_rows();
   } else if (id == "system_schema.dropped_columns") {

@@ -70,6 +70,7 @@ Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& proc
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
   if (tls != nullptr) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls);
+  state_.SetOrigin(ConnectionOrigin{ec ? "" : endpoint.address().to_string(), tls != nullptr});
 }
 
 void Connection::Start() {
@@ -121,6 +122,14 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
   std::vector<FrameAction> actions;
   const size_t consumed = state_.ProcessInput(input_, &actions);
   input_.erase(0, consumed);
+  if (state_.principal() && !authorizer_set_ && state_.limits().authenticator != nullptr) {
+    // Logged in: from now on every statement is checked against the principal's policies.
+    // Set before the requests that came with the login are run.
+    std::lock_guard lock(session_mu_);
+    session_.authorizer =
+        state_.limits().authenticator->MakeAuthorizer(*state_.principal(), state_.origin());
+    authorizer_set_ = true;
+  }
   for (auto& action : actions) Dispatch(std::move(action));
   if (state_.closed()) {
     close_after_write_ = true;

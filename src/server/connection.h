@@ -112,6 +112,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::mutex session_mu_;
   query::Session session_;  // GUARDED_BY(session_mu_)
+  bool authorizer_set_ = false;
 };
 
 }  // namespace sibyl::server

@@ -82,6 +82,10 @@ class ConnectionState {
   std::optional<std::string> SchemaChangeEventFrame(
       const cql::protocol::SchemaChangeResult& change) const;
 
+  // Where the connection comes from (aws:SourceIp, aws:SecureTransport at login).
+  void SetOrigin(ConnectionOrigin origin) { sasl_.origin = std::move(origin); }
+  const ConnectionOrigin& origin() const { return sasl_.origin; }
+
   Phase phase() const { return phase_; }
   bool closed() const { return closed_; }
   cql::protocol::Compression compression() const { return compression_; }

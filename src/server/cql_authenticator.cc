@@ -44,10 +44,7 @@ SaslStep CqlAuthenticator::Evaluate(SaslState& state, const std::optional<std::s
       return Failure(InvalidSignature());
     }
     iam_.RecordAccessKeyUse(response->access_key_id, "cassandra", iam_.region());
-    SaslStep step;
-    step.kind = SaslStep::Kind::kSuccess;
-    step.principal = resolved->first;
-    return step;
+    return Success(state, resolved->first);
   }
   if (*token == kSigV4Start) {
     state.nonce = iam::NewSigV4Nonce();
@@ -67,9 +64,15 @@ SaslStep CqlAuthenticator::Evaluate(SaslState& state, const std::optional<std::s
   std::string password = t.substr(second + 1);
   auto principal = iam_.AuthenticateServicePassword(user, password);
   if (!principal.ok()) return Failure(principal.status());
+  return Success(state, *principal);
+}
+
+SaslStep CqlAuthenticator::Success(const SaslState& state, iam::Principal principal) const {
+  Status allowed = CqlAuthorizer::AuthorizeLogin(iam_, principal, state.origin);
+  if (!allowed.ok()) return Failure(allowed);
   SaslStep step;
   step.kind = SaslStep::Kind::kSuccess;
-  step.principal = *principal;
+  step.principal = std::move(principal);
   return step;
 }
 

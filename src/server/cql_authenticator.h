@@ -11,12 +11,14 @@
 
 #include "common/status.h"
 #include "iam/iam_service.h"
+#include "server/cql_authorizer.h"
 
 namespace sibyl::server {
 
 // Where one connection is in the exchange.
 struct SaslState {
   std::string nonce;  // the SigV4 challenge sent, single use; empty when none is pending
+  ConnectionOrigin origin;  // for the login's authorization check
 };
 
 struct SaslStep {
@@ -37,11 +39,20 @@ class CqlAuthenticator {
 
   const std::string& class_name() const { return class_name_; }
 
-  // One AUTH_RESPONSE. `now_seconds` is the server's clock.
+  // One AUTH_RESPONSE. `now_seconds` is the server's clock. A principal whose credentials are
+  // right but who may not read the system tables is refused with Unauthorized (0x2100).
   SaslStep Evaluate(SaslState& state, const std::optional<std::string>& token,
                     int64_t now_seconds) const;
 
+ // The per-connection authorizer of statements for an authenticated principal.
+  std::shared_ptr<query::Authorizer> MakeAuthorizer(const iam::Principal& principal,
+                                                    const ConnectionOrigin& origin) const {
+    return std::make_shared<CqlAuthorizer>(iam_, principal, origin);
+  }
+
  private:
+  SaslStep Success(const SaslState& state, iam::Principal principal) const;
+
   iam::IamService& iam_;
   const std::string class_name_;
   const int64_t max_skew_seconds_;

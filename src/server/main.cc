@@ -94,6 +94,8 @@ int Serve(const ServerConfig& config) {
   node.cql_port = config.cql_port;
   node.cluster_name = config.cluster_name;
   node.data_center = config.data_center;
+  node.region = (*iam_service)->region();
+  node.account_id = (*iam_service)->account_id();
   auto processor = query::OpenQueryProcessor(**engine, node);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());

@@ -16,6 +16,7 @@ from conftest import SIBYL_BIN, free_port
 ROOT_KEY = "AKIAE2ETESTROOT00001"
 ROOT_SECRET = "e2e-root-secret-not-for-production"
 AWS = "/usr/bin/aws"
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonKeyspacesReadOnlyAccess"
 
 
 def wait_port(port, proc, timeout=20):
@@ -91,6 +92,7 @@ def test_the_life_of_a_keyspaces_credential(iam_server):
     # reset (old refused, new works) -> Inactive (refused) -> Active -> delete (refused).
     from cassandra.cluster import NoHostAvailable
     aws(iam_server, "iam", "create-user", "--user-name", "alice")
+    aws(iam_server, "iam", "attach-user-policy", "--user-name", "alice", "--policy-arn", READ_ONLY)
     created = aws(iam_server, "iam", "create-service-specific-credential", "--user-name", "alice",
                   "--service-name", "cassandra.amazonaws.com")["ServiceSpecificCredential"]
     account = aws(iam_server, "sts", "get-caller-identity")["Account"]
@@ -189,8 +191,8 @@ def test_boto3_errors_map_to_modelled_exceptions(iam_server):
 
 
 def test_a_user_without_policies_is_refused_by_the_iam_api(iam_server):
-    # Why: until identity policies exist (#4) only the root may manage IAM; GetCallerIdentity
-    # works for anyone with a valid key.
+    # Why: a user with no identity policy may do nothing in IAM (implicit deny), worded as AWS
+    # words it; GetCallerIdentity works for anyone with a valid key.
     aws(iam_server, "iam", "create-user", "--user-name", "dave")
     key = aws(iam_server, "iam", "create-access-key", "--user-name", "dave")["AccessKey"]
     ident = aws(iam_server, "sts", "get-caller-identity", key=key["AccessKeyId"],
@@ -289,6 +291,8 @@ def test_sibyl_iam_cli_mirrors_aws(iam_server):
     out = run("iam", "create-user", "--user-name", "erin")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["User"]["UserName"] == "erin"
+    assert run("iam", "attach-user-policy", "--user-name", "erin", "--policy-arn",
+               READ_ONLY).returncode == 0
     out = run("iam", "create-service-specific-credential", "--user-name", "erin",
               "--service-name", "cassandra.amazonaws.com")
     cred = json.loads(out.stdout)["ServiceSpecificCredential"]
@@ -307,6 +311,8 @@ def test_plain_login_over_tls(iam_server):
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import Cluster
     aws(iam_server, "iam", "create-user", "--user-name", "tls-user")
+    aws(iam_server, "iam", "attach-user-policy", "--user-name", "tls-user", "--policy-arn",
+        READ_ONLY)
     cred = aws(iam_server, "iam", "create-service-specific-credential", "--user-name", "tls-user",
                "--service-name", "cassandra.amazonaws.com")["ServiceSpecificCredential"]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -341,7 +347,7 @@ def test_aws_sigv4_plugin_for_node_logs_in(iam_server):
 
 
 def test_iam_state_survives_kill_9():
-    # Why: users, keys and credentials are durable in the storage engine (sync WAL), and the
+    # Why: users, keys, credentials and policies are durable in the storage engine (sync WAL), and the
     # generated root key is made once, not again after a restart.
     with tempfile.TemporaryDirectory(prefix="sibyl-iam-kill-") as data_dir:
         cql, http = free_port(), free_port()
@@ -359,6 +365,10 @@ def test_iam_state_survives_kill_9():
         try:
             wait_port(http, proc)
             aws(server, "iam", "create-user", "--user-name", "durable", key=key, secret=secret)
+            aws(server, "iam", "put-user-policy", "--user-name", "durable", "--policy-name",
+                "read", "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "cassandra:Select", "Resource": "*"}]}),
+                key=key, secret=secret)
             cred = aws(server, "iam", "create-service-specific-credential", "--user-name", "durable",
                        "--service-name", "cassandra.amazonaws.com", key=key,
                        secret=secret)["ServiceSpecificCredential"]

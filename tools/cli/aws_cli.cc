@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <set>
@@ -32,8 +33,38 @@ const std::set<std::string>& IamCommands() {
       "create-access-key", "list-access-keys", "update-access-key", "delete-access-key",
       "get-access-key-last-used", "create-service-specific-credential",
       "list-service-specific-credentials", "reset-service-specific-credential",
-      "update-service-specific-credential", "delete-service-specific-credential"};
+      "update-service-specific-credential", "delete-service-specific-credential",
+      "tag-user", "untag-user", "list-user-tags",
+      "put-user-policy", "get-user-policy", "list-user-policies", "delete-user-policy",
+      "create-policy", "get-policy", "get-policy-version", "create-policy-version",
+      "list-policy-versions", "delete-policy-version", "set-default-policy-version",
+      "list-policies", "delete-policy", "attach-user-policy", "detach-user-policy",
+      "list-attached-user-policies", "list-entities-for-policy", "create-group", "get-group",
+      "list-groups", "delete-group", "add-user-to-group", "remove-user-from-group",
+      "list-groups-for-user", "put-group-policy", "get-group-policy", "list-group-policies",
+      "delete-group-policy", "attach-group-policy", "detach-group-policy",
+      "list-attached-group-policies", "simulate-principal-policy"};
   return kCommands;
+}
+
+// Parameters the aws CLI takes as lists (--action-names a b c -> ActionNames.member.N).
+bool IsListParameter(const std::string& name) {
+  static const std::set<std::string> kLists = {"ActionNames", "ResourceArns", "TagKeys"};
+  return kLists.count(name) > 0;
+}
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
 }
 
 std::string Pascal(const std::string& kebab) {
@@ -93,13 +124,21 @@ nlohmann::json ToJson(const pugi::xml_node& node) {
   if (!has_children) {
     std::string text = node.text().get();
     if (name == "IsTruncated") return text == "true";
+    if (name == "PolicyDocument" || name == "Document") {
+      // IAM sends documents URL-encoded; the aws CLI prints them as JSON.
+      auto doc = nlohmann::json::parse(PercentDecode(text), nullptr, false);
+      if (!doc.is_discarded()) return doc;
+    }
     if (name.size() > 4 && name.substr(name.size() - 4) == "Date" && !text.empty() &&
         text.back() == 'Z') {
       return text.substr(0, text.size() - 1) + "+00:00";
     }
     // Lists that came back empty are elements without children; keep them as arrays.
-    static const std::set<std::string> kLists = {"Users", "AccessKeyMetadata",
-                                                 "ServiceSpecificCredentials"};
+    static const std::set<std::string> kLists = {
+        "Users", "AccessKeyMetadata", "ServiceSpecificCredentials", "PolicyNames",
+        "AttachedPolicies", "Policies", "Groups", "Versions", "EvaluationResults", "Tags",
+        "PolicyGroups", "PolicyUsers", "PolicyRoles", "MatchedStatements",
+        "MissingContextValues"};
     if (kLists.count(name)) return nlohmann::json::array();
     return text;
   }
@@ -140,12 +179,21 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) return Usage("unrecognized arguments: " + a);
     std::string name = a.substr(2), value;
+    std::vector<std::string> values;
     auto eq = name.find('=');
     if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
-    } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
-      value = args[++i];
+      values.push_back(value);
+    } else {
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) values.push_back(args[++i]);
+      if (!values.empty()) value = values[0];
+    }
+    if (value.rfind("file://", 0) == 0) {
+      // As the aws CLI: the parameter's value is the file's content.
+      std::ifstream in(value.substr(7));
+      if (!in) return Usage("Error parsing parameter '--" + name + "': Unable to load paramfile " + value);
+      value.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     if (name == "endpoint-url") {
       endpoint = value;
@@ -155,6 +203,25 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
       profile = value;
     } else if (name == "output") {
       if (value != "json") return Usage("only --output json is supported");
+    } else if (name == "tags") {
+      // The aws CLI's shorthand: --tags Key=k1,Value=v1 Key=k2,Value=v2
+      for (size_t n = 0; n < values.size(); ++n) {
+        std::string key, val;
+        std::stringstream parts(values[n]);
+        for (std::string part; std::getline(parts, part, ',');) {
+          if (part.rfind("Key=", 0) == 0) key = part.substr(4);
+          if (part.rfind("Value=", 0) == 0) val = part.substr(6);
+        }
+        if (key.empty()) return Usage("Error parsing parameter '--tags': expected Key=k,Value=v");
+        params.emplace_back(fmt::format("Tags.member.{}.Key", n + 1), key);
+        params.emplace_back(fmt::format("Tags.member.{}.Value", n + 1), val);
+      }
+    } else if (IsListParameter(Pascal(name))) {
+      for (size_t n = 0; n < values.size(); ++n) {
+        params.emplace_back(fmt::format("{}.member.{}", Pascal(name), n + 1), values[n]);
+      }
+    } else if (values.size() > 1) {
+      return Usage("unrecognized arguments: " + values[1]);
     } else {
       params.emplace_back(Pascal(name), value);
     }
