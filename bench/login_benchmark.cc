@@ -30,6 +30,9 @@ struct Fixture {
     io.root_secret_access_key = "bench-secret";
     svc = std::move(*iam::IamService::Open(*engine, io, nullptr));
     (void)svc->CreateUser("bench", "/");
+    // A login needs cassandra:Select on the system keyspace.
+    (void)svc->AttachPolicy(iam::EntityKind::kUser, "bench",
+                            "arn:aws:iam::aws:policy/AmazonKeyspacesReadOnlyAccess");
     auto created = *svc->CreateServiceSpecificCredential("bench", iam::kCassandraService);
     user = created.credential.service_user_name;
     password = created.password;

@@ -1,0 +1,101 @@
+// What authorising a CQL statement costs: the permissions of a parsed statement, then the
+// principal's decision through CqlAuthorizer, cached (the steady state of a connection) and
+// uncached (the first statement after a policy change), with a policy set of realistic size
+// (inline policies with conditions, a managed policy and a group). Run:
+// build/bench/authorization_benchmark
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "cql/parser/parser.h"
+#include "iam/iam_service.h"
+#include "query/permissions.h"
+#include "server/cql_authorizer.h"
+#include "storage/rocksdb_engine.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sibyl;
+
+struct Fixture {
+  Fixture() {
+    dir = fs::temp_directory_path() / ("sibyl-authz-bench-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    storage::RocksDbOptions o;
+    o.path = (dir / "db").string();
+    o.durability = storage::Durability::kPeriodic;
+    engine = std::move(*storage::OpenRocksDbEngine(o));
+    iam::IamOptions io;
+    io.master_key_path = (dir / "master.key").string();
+    io.root_access_key_id = "AKIABENCHROOT0000001";
+    io.root_secret_access_key = "bench-secret";
+    svc = std::move(*iam::IamService::Open(*engine, io, nullptr));
+    (void)svc->CreateUser("bench", "/");
+    (void)svc->PutInlinePolicy(iam::EntityKind::kUser, "bench", "tables", R"({
+      "Version": "2012-10-17",
+      "Statement": [
+        {"Effect": "Allow", "Action": ["cassandra:Select", "cassandra:Modify"],
+         "Resource": "arn:aws:cassandra:*:*:/keyspace/bench/table/*"},
+        {"Effect": "Allow", "Action": "cassandra:Select",
+         "Resource": "arn:aws:cassandra:*:*:/keyspace/system*"},
+        {"Effect": "Deny", "Action": "cassandra:Drop", "Resource": "*"},
+        {"Effect": "Deny", "Action": "cassandra:Modify", "Resource": "*",
+         "Condition": {"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8", "10.0.0.0/8"]}}}
+      ]})");
+    (void)svc->CreateGroup("team", "/");
+    (void)svc->AddUserToGroup("team", "bench");
+    (void)svc->AttachPolicy(iam::EntityKind::kGroup, "team",
+                            "arn:aws:iam::aws:policy/IAMReadOnlyAccess");
+    iam::User user = *svc->GetUser("bench");
+    principal = iam::Principal{user.name, user.id, svc->UserArn(user)};
+    authorizer = std::make_shared<server::CqlAuthorizer>(*svc, principal,
+                                                         server::ConnectionOrigin{"127.0.0.1", false});
+    statement = *cql::parser::ParseStatement("SELECT v FROM bench.kv WHERE k = ?");
+  }
+  ~Fixture() {
+    authorizer.reset();
+    svc.reset();
+    engine.reset();
+    fs::remove_all(dir);
+  }
+  fs::path dir;
+  std::unique_ptr<storage::Engine> engine;
+  std::unique_ptr<iam::IamService> svc;
+  iam::Principal principal;
+  std::shared_ptr<server::CqlAuthorizer> authorizer;
+  std::shared_ptr<const cql::parser::Statement> statement;
+  schema::SchemaSnapshot snapshot;
+};
+
+Fixture& Get() {
+  static Fixture f;
+  return f;
+}
+
+// A statement on a connection whose decision is cached: what nearly every statement pays.
+void BM_AuthorizeStatementCached(benchmark::State& state) {
+  Fixture& f = Get();
+  query::Session session{"", f.authorizer};
+  for (auto _ : state) {
+    Status s = query::AuthorizeStatement(*f.statement, session, f.snapshot);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_AuthorizeStatementCached);
+
+// The full policy evaluation (user, group and managed policies) with no cache.
+void BM_EvaluatePolicies(benchmark::State& state) {
+  Fixture& f = Get();
+  query::Permission p{"cassandra:Modify", "bench", "kv", {}, {}, {}};
+  for (auto _ : state) {
+    iam::RequestContext context =
+        server::CqlAuthorizer::Context(*f.svc, p, server::ConnectionOrigin{"127.0.0.1", false});
+    benchmark::DoNotOptimize(f.svc->Authorize(f.principal, context));
+  }
+}
+BENCHMARK(BM_EvaluatePolicies);
+
+}  // namespace
+
+BENCHMARK_MAIN();
