@@ -14,6 +14,10 @@ namespace {
 
 using nlohmann::json;
 
+// What ${*} and ${?} become inside a pattern: characters that match a literal * or ?.
+constexpr char kLiteralStar = '\x02';
+constexpr char kLiteralQuestion = '\x03';
+
 Status Malformed(const std::string& message) {
   return AwsError("MalformedPolicyDocument", 400, message);
 }
@@ -156,7 +160,10 @@ std::string Substitute(const std::string& text, const RequestContext& request) {
       size_t end = text.find('}', i);
       if (end != std::string::npos) {
         std::string name = text.substr(i + 2, end - i - 2);
-        if (name == "*" || name == "?" || name == "$") {
+        if (name == "*" || name == "?") {
+          // A literal * or ?, which GlobMatch must not take as a wildcard.
+          out.push_back(name == "*" ? kLiteralStar : kLiteralQuestion);
+        } else if (name == "$") {
           out += name;
         } else {
           auto it = request.keys.find(Lower(name));
@@ -219,6 +226,8 @@ bool StatementMatches(const Policy::Statement& s, const RequestContext& request,
 
 bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
   auto eq = [&](char a, char b) {
+    if (a == kLiteralStar) return b == '*';
+    if (a == kLiteralQuestion) return b == '?';
     return ignore_case ? std::tolower(static_cast<unsigned char>(a)) ==
                              std::tolower(static_cast<unsigned char>(b))
                        : a == b;

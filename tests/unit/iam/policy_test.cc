@@ -159,6 +159,71 @@ std::vector<Case> Cases() {
   add("AmazonKeyspacesReadOnlyAccess-like: Select allowed", Allow(R"(["cassandra:Select"])", any), "cassandra:Select", kSystem, {}, A);
   add("AmazonKeyspacesReadOnlyAccess-like: Modify refused", Allow(R"(["cassandra:Select"])", any), "cassandra:Modify", kTable, {}, I);
   add("AdministratorAccess-like: everything", Allow(any, any), "cassandra:Drop", kKeyspace, {}, A);
+  // --- Keyspaces' resource shapes (statement -> ARN, §3.2-3.3) ---
+  const std::string shop_tables = R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/shop/table/*")";
+  const std::string shop_ks = R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/shop/")";
+  add("table/* covers a table", Allow(R"("cassandra:Modify")", shop_tables), "cassandra:Modify", kTable, {}, A);
+  add("table/* does not cover the keyspace ARN", Allow(R"("cassandra:Alter")", shop_tables), "cassandra:Alter", kKeyspace, {}, I);
+  add("the keyspace ARN (trailing /) does not cover its tables", Allow(R"("cassandra:Select")", shop_ks), "cassandra:Select", kTable, {}, I);
+  add("keyspace ARN without the trailing / does not match it", Allow(R"("cassandra:Drop")", R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/shop")"), "cassandra:Drop", kKeyspace, {}, I);
+  add("/keyspace/* covers every keyspace", Allow(R"("cassandra:Create")", R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/*")"), "cassandra:Create", kKeyspace, {}, A);
+  add("/keyspace/* covers every table", Allow(R"("cassandra:Create")", R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/*")"), "cassandra:Create", kTable, {}, A);
+  add("system* covers system_schema", Allow(sel, R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/system*")"), "cassandra:Select", "arn:aws:cassandra:us-east-1:111122223333:/keyspace/system_schema/table/tables", {}, A);
+  add("system* covers system_schema_mcs", Allow(sel, R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/system*")"), "cassandra:Select", "arn:aws:cassandra:us-east-1:111122223333:/keyspace/system_schema_mcs/table/tags", {}, A);
+  add("system* also covers a keyspace named systematic (AWS's pattern is a prefix)", Allow(sel, R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/system*")"), "cassandra:Select", "arn:aws:cassandra:us-east-1:111122223333:/keyspace/systematic/table/t", {}, A);
+  add("a wildcard in the partition segment", Allow(sel, R"("arn:*:cassandra:us-east-1:111122223333:/keyspace/shop/*")"), "cassandra:Select", kTable, {}, A);
+  add("the service segment must match", Allow(sel, R"("arn:aws:dynamodb:us-east-1:111122223333:/keyspace/shop/*")"), "cassandra:Select", kTable, {}, I);
+  add("a resource pattern that is not an ARN matches only by glob", Allow(sel, R"("arn:aws:cassandra:*")"), "cassandra:Select", kTable, {}, A);
+  add("Select on the table does not allow Modify", Allow(sel, std::string("\"") + kTable + "\""), "cassandra:Modify", kTable, {}, I);
+  add("Modify on the table does not allow Select", Allow(R"("cassandra:Modify")", std::string("\"") + kTable + "\""), "cassandra:Select", kTable, {}, I);
+  add("read-only except one table", Allow(sel, any) + "," + Deny(sel, std::string("\"") + kTable + "\""), "cassandra:Select", kSystem, {}, A);
+  add("deny Drop everywhere, allow everything else", Allow(R"("cassandra:*")", any) + "," + Deny(R"("cassandra:Drop")", any), "cassandra:Drop", kKeyspace, {}, D);
+  add("deny Drop everywhere still allows Alter", Allow(R"("cassandra:*")", any) + "," + Deny(R"("cassandra:Drop")", any), "cassandra:Alter", kKeyspace, {}, A);
+  add("deny the whole keyspace with a prefix", Allow(any, any) + "," + Deny(R"("cassandra:*")", R"("arn:aws:cassandra:*:*:/keyspace/secret*")"), "cassandra:Select", "arn:aws:cassandra:us-east-1:111122223333:/keyspace/secret/table/t", {}, D);
+  add("UntagResource is its own action", Allow(R"("cassandra:TagResource")", any), "cassandra:UntagResource", kTable, {}, I);
+  add("*Resource covers Tag and Untag", Allow(R"("cassandra:*Resource")", any), "cassandra:UntagResource", kTable, {}, A);
+  add("IAM actions on the user ARN", Allow(R"("iam:CreateServiceSpecificCredential")", R"("arn:aws:iam::111122223333:user/alice")"), "iam:CreateServiceSpecificCredential", "arn:aws:iam::111122223333:user/alice", {}, A);
+  add("IAM user ARNs with a path", Allow(R"("iam:GetUser")", R"("arn:aws:iam::111122223333:user/dev/*")"), "iam:GetUser", "arn:aws:iam::111122223333:user/dev/alice", {}, A);
+  add("IAM user ARNs outside the path", Allow(R"("iam:GetUser")", R"("arn:aws:iam::111122223333:user/dev/*")"), "iam:GetUser", "arn:aws:iam::111122223333:user/ops/alice", {}, I);
+  add("iam:List* and iam:Get* (IAMReadOnlyAccess)", Allow(R"(["iam:Get*","iam:List*"])", any), "iam:ListServiceSpecificCredentials", "arn:aws:iam::111122223333:user/alice", {}, A);
+  add("IAMReadOnlyAccess does not allow Create", Allow(R"(["iam:Get*","iam:List*"])", any), "iam:CreateServiceSpecificCredential", "arn:aws:iam::111122223333:user/alice", {}, I);
+  // --- more variables ---
+  add("${aws:userid} resolves", Allow(R"("iam:*")", R"("arn:aws:iam::111122223333:user/${aws:userid}")"), "iam:GetUser", "arn:aws:iam::111122223333:user/AIDAEXAMPLE", {{"aws:userid", {"AIDAEXAMPLE"}}}, A);
+  add("${aws:PrincipalTag/team} in a resource", Allow(sel, R"("arn:aws:cassandra:*:*:/keyspace/${aws:PrincipalTag/team}/*")"), "cassandra:Select", kTable, {{"aws:principaltag/team", {"shop"}}}, A);
+  add("${aws:PrincipalTag/team} for another team", Allow(sel, R"("arn:aws:cassandra:*:*:/keyspace/${aws:PrincipalTag/team}/*")"), "cassandra:Select", kTable, {{"aws:principaltag/team", {"web"}}}, I);
+  add("a variable whose key is missing matches nothing", Allow(sel, R"("arn:aws:cassandra:*:*:/keyspace/${aws:PrincipalTag/team}/*")"), "cassandra:Select", kTable, {}, I);
+  add("ResourceTag equals PrincipalTag", Allow(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}})")), "cassandra:Select", kTable, {{"aws:principaltag/team", {"db"}}, {"aws:resourcetag/team", {"db"}}}, A);
+  add("ResourceTag differs from PrincipalTag", Allow(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}})")), "cassandra:Select", kTable, {{"aws:principaltag/team", {"db"}}, {"aws:resourcetag/team", {"web"}}}, I);
+  add("two variables in one value", Allow(R"("iam:*")", R"("arn:aws:iam::111122223333:user/${aws:PrincipalTag/dept}/${aws:username}")"), "iam:GetUser", "arn:aws:iam::111122223333:user/eng/alice", {{"aws:username", {"alice"}}, {"aws:principaltag/dept", {"eng"}}}, A);
+  add("${?} is a literal ?", Allow(sel, R"("arn:aws:cassandra:us-east-1:111122223333:/keyspace/${?}/*")"), "cassandra:Select", "arn:aws:cassandra:us-east-1:111122223333:/keyspace/x/table/t", {}, I);
+  // --- tags (Keyspaces' tag-based examples) ---
+  add("RequestTag required on Create", Allow(R"("cassandra:Create")", any, Cond(R"({"StringEquals":{"aws:RequestTag/owner":"${aws:username}"}})")), "cassandra:Create", kTable, {{"aws:username", {"alice"}}, {"aws:requesttag/owner", {"alice"}}}, A);
+  add("RequestTag missing on Create", Allow(R"("cassandra:Create")", any, Cond(R"({"StringEquals":{"aws:RequestTag/owner":"${aws:username}"}})")), "cassandra:Create", kTable, {{"aws:username", {"alice"}}}, I);
+  add("Null forbids untagged creates", Allow(R"("cassandra:Create")", any) + "," + Deny(R"("cassandra:Create")", any, Cond(R"({"Null":{"aws:RequestTag/env":"true"}})")), "cassandra:Create", kTable, {}, D);
+  add("Null lets tagged creates through", Allow(R"("cassandra:Create")", any) + "," + Deny(R"("cassandra:Create")", any, Cond(R"({"Null":{"aws:RequestTag/env":"true"}})")), "cassandra:Create", kTable, {{"aws:requesttag/env", {"prod"}}}, A);
+  add("deny access to prod-tagged tables", Allow(sel, any) + "," + Deny(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/env":"prod"}})")), "cassandra:Select", kTable, {{"aws:resourcetag/env", {"prod"}}}, D);
+  add("deny prod spares dev", Allow(sel, any) + "," + Deny(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/env":"prod"}})")), "cassandra:Select", kTable, {{"aws:resourcetag/env", {"dev"}}}, A);
+  add("deny prod spares untagged", Allow(sel, any) + "," + Deny(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/env":"prod"}})")), "cassandra:Select", kTable, {}, A);
+  add("tag key names in conditions are case-insensitive", Allow(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/ENV":"dev"}})")), "cassandra:Select", kTable, {{"aws:resourcetag/env", {"dev"}}}, A);
+  add("tag values are case-sensitive", Allow(sel, any, Cond(R"({"StringEquals":{"aws:ResourceTag/env":"Dev"}})")), "cassandra:Select", kTable, {{"aws:resourcetag/env", {"dev"}}}, I);
+  add("only some tag keys may be removed", Allow(R"("cassandra:UntagResource")", any, Cond(R"({"ForAllValues:StringEquals":{"aws:TagKeys":["temp"]}})")), "cassandra:UntagResource", kTable, {{"aws:tagkeys", {"owner"}}}, I);
+  // --- dates, numbers, IPs at the edges ---
+  add("DateEquals with the same instant in two spellings", Allow(sel, any, Cond(R"({"DateEquals":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}})")), "cassandra:Select", kTable, {{"aws:currenttime", {"1767225600"}}}, A);
+  add("DateNotEquals", Allow(sel, any, Cond(R"({"DateNotEquals":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}})")), "cassandra:Select", kTable, {{"aws:currenttime", {"2026-01-02T00:00:00Z"}}}, A);
+  add("DateLessThanEquals at the edge", Allow(sel, any, Cond(R"({"DateLessThanEquals":{"aws:CurrentTime":"2026-01-01"}})")), "cassandra:Select", kTable, {{"aws:currenttime", {"2026-01-01T00:00:00Z"}}}, A);
+  add("a window of dates (two operators ANDed)", Allow(sel, any, Cond(R"({"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"},"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}})")), "cassandra:Select", kTable, {{"aws:currenttime", {"2026-11-27T00:00:00Z"}}}, A);
+  add("outside the window", Allow(sel, any, Cond(R"({"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"},"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}})")), "cassandra:Select", kTable, {{"aws:currenttime", {"2027-03-01T00:00:00Z"}}}, I);
+  add("NumericGreaterThan false at the edge", Allow(sel, any, Cond(R"({"NumericGreaterThan":{"x:n":"5"}})")), "cassandra:Select", kTable, {{"x:n", {"5"}}}, I);
+  add("NumericLessThanIfExists with the key absent", Allow(sel, any, Cond(R"({"NumericLessThanIfExists":{"x:n":"5"}})")), "cassandra:Select", kTable, {}, A);
+  add("IpAddress /32", Allow(sel, any, Cond(R"({"IpAddress":{"aws:SourceIp":"203.0.113.7/32"}})")), "cassandra:Select", kTable, {{"aws:sourceip", {"203.0.113.8"}}}, I);
+  add("IpAddress /0 is everything", Allow(sel, any, Cond(R"({"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}})")), "cassandra:Select", kTable, {{"aws:sourceip", {"198.51.100.1"}}}, A);
+  add("IpAddress with a list of CIDRs", Allow(sel, any, Cond(R"({"IpAddress":{"aws:SourceIp":["10.0.0.0/8","127.0.0.0/8"]}})")), "cassandra:Select", kTable, {{"aws:sourceip", {"127.0.0.1"}}}, A);
+  add("an IPv4 address never matches an IPv6 range", Allow(sel, any, Cond(R"({"IpAddress":{"aws:SourceIp":"::/0"}})")), "cassandra:Select", kTable, {{"aws:sourceip", {"127.0.0.1"}}}, I);
+  add("BoolIfExists with the key absent", Allow(sel, any, Cond(R"({"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"}})")), "cassandra:Select", kTable, {}, A);
+  add("StringLikeIfExists present and matching", Allow(sel, any, Cond(R"({"StringLikeIfExists":{"aws:username":"a*"}})")), "cassandra:Select", kTable, {{"aws:username", {"alice"}}}, A);
+  add("StringNotEqualsIgnoreCase", Allow(sel, any, Cond(R"({"StringNotEqualsIgnoreCase":{"aws:username":"ALICE"}})")), "cassandra:Select", kTable, {{"aws:username", {"alice"}}}, I);
+  add("ArnNotEquals", Allow(sel, any, Cond(R"({"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/bob"}})")), "cassandra:Select", kTable, {{"aws:principalarn", {"arn:aws:iam::111122223333:user/alice"}}}, A);
+  add("ArnLike with ? in one segment", Allow(sel, any, Cond(R"({"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::11112222333?:user/alice"}})")), "cassandra:Select", kTable, {{"aws:principalarn", {"arn:aws:iam::111122223333:user/alice"}}}, A);
   return c;
 }
 
