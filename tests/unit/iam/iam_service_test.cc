@@ -9,52 +9,12 @@
 
 #include "iam/iam_service.h"
 #include "storage/rocksdb_engine.h"
+#include "iam_fixture.h"
 
 namespace sibyl::iam {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::HasSubstr;
-
-std::string AwsCode(const Status& s) {
-  const auto* d = std::get_if<AwsErrorDetail>(&s.detail());
-  return d ? d->code + "/" + std::to_string(d->http_status) : s.ToString();
-}
-
-class IamServiceTest : public testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-iam-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    Open();
-  }
-  void TearDown() override {
-    svc_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
-  }
-  void Open(IamOptions options = {}) {
-    svc_.reset();
-    engine_.reset();
-    storage::RocksDbOptions o;
-    o.path = (dir_ / "db").string();
-    auto e = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok());
-    engine_ = std::move(*e);
-    options.master_key_path = (dir_ / "keys" / "master.key").string();
-    root_ = NewAccessKey{};
-    auto s = IamService::Open(*engine_, options, &root_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    svc_ = std::move(*s);
-  }
-
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<IamService> svc_;
-  NewAccessKey root_;
-};
 
 TEST_F(IamServiceTest, FirstStartMakesAnAccountAndARootKeyShownOnce) {
   EXPECT_EQ(svc_->account_id().size(), 12u);
