@@ -6,9 +6,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <thread>
 
-#include "http/iam_api.h"
 #include "http/request.h"
 
 namespace sibyl::http {
@@ -30,8 +30,9 @@ beast::tcp_stream& Lowest(TlsStream& s) { return beast::get_lowest_layer(s); }
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, iam::IamService& iam, size_t max_body)
-      : stream_(std::move(stream)), iam_(iam), max_body_(max_body) {}
+  Session(Stream stream, const RequestHandler& handler, net::thread_pool& workers,
+          size_t max_body)
+      : stream_(std::move(stream)), handler_(handler), workers_(workers), max_body_(max_body) {}
 
   void Start() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -76,13 +77,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto endpoint = Lowest(stream_).socket().remote_endpoint(remote_ec);
     if (!remote_ec) request.remote_address = endpoint.address().to_string();
     request.secure = std::is_same_v<Stream, TlsStream>;
-    Response response;
-    if (request.Path() == "/" && (request.method == "POST" || request.method == "GET")) {
-      response = HandleIamRequest(iam_, request);
-    } else {
-      response = Response{404, "text/plain", "Not Found\n"};
-    }
-    Respond(std::move(response), req.keep_alive());
+    const bool keep_alive = req.keep_alive();
+    // The handler runs on a worker; the answer is written from this connection's loop.
+    net::post(workers_, [self = this->shared_from_this(), request = std::move(request),
+                         keep_alive]() mutable {
+      Response response;
+      try {
+        response = self->handler_(request);
+      } catch (const std::exception& e) {
+        spdlog::error("HTTP: {} {} failed: {}", request.method, request.Path(), e.what());
+        response = Response{500, "text/plain", "Internal Server Error\n"};
+      }
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response), keep_alive]() mutable {
+                  self->Respond(std::move(response), keep_alive);
+                });
+    });
   }
 
   void Respond(Response response, bool keep_alive) {
@@ -91,6 +101,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->version(11);
     res->set(bhttp::field::server, "Sibyl");
     res->set(bhttp::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res->insert(name, value);
     res->keep_alive(keep_alive);
     res->body() = std::move(response.body);
     res->prepare_payload();
@@ -110,15 +121,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  iam::IamService& iam_;
+  const RequestHandler& handler_;
+  net::thread_pool& workers_;
   size_t max_body_;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(iam::IamService& iam, HttpServerOptions options)
-      : iam(iam), options(std::move(options)), acceptor(io) {}
+  Impl(RequestHandler handler, HttpServerOptions options)
+      : handler(std::move(handler)),
+        options(std::move(options)),
+        workers(static_cast<size_t>(std::max(1, this->options.worker_threads))),
+        acceptor(io) {}
 
   void Accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -128,19 +143,20 @@ struct HttpServer::Impl {
       }
       if (tls) {
         std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls),
-                                             iam, options.max_body_bytes)
+                                             handler, workers, options.max_body_bytes)
             ->Start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), iam,
-                                                     options.max_body_bytes)
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                     handler, workers, options.max_body_bytes)
             ->Start();
       }
       Accept();
     });
   }
 
-  iam::IamService& iam;
+  RequestHandler handler;
   HttpServerOptions options;
+  net::thread_pool workers;
   std::unique_ptr<net::ssl::context> tls;  // HTTPS when set
   net::io_context io;
   tcp::acceptor acceptor;
@@ -148,8 +164,8 @@ struct HttpServer::Impl {
   int port = 0;
 };
 
-HttpServer::HttpServer(iam::IamService& iam, HttpServerOptions options)
-    : impl_(std::make_unique<Impl>(iam, std::move(options))) {}
+HttpServer::HttpServer(RequestHandler handler, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(handler), std::move(options))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -190,6 +206,7 @@ void HttpServer::Stop() {
   });
   impl_->io.stop();
   impl_->thread.join();
+  impl_->workers.join();
 }
 
 int HttpServer::port() const { return impl_->port; }

@@ -1,16 +1,15 @@
 #pragma once
-// The HTTP listener: the IAM API (AWS Query protocol, `POST /`) today; the console's files and
-// JSON API later. One event-loop thread serves all connections (IAM calls are short).
+// The HTTP listener: every request goes to one RequestHandler (router.h: the IAM API, the
+// console's JSON API and its files). One event-loop thread accepts and parses; handlers run on
+// a small worker pool, so a slow call (a console password hash, a CQL query) does not hold up
+// the others.
 // Start()/Stop() as STYLE.md §5: Stop() refuses new connections and waits for the loop.
 
 #include <memory>
 #include <string>
 
 #include "common/status.h"
-
-namespace sibyl::iam {
-class IamService;
-}
+#include "http/request.h"
 
 namespace sibyl::http {
 
@@ -24,12 +23,14 @@ struct HttpServerOptions {
   // HTTPS when both are set (PEM certificate chain and key). Default: empty (plain HTTP).
   std::string tls_cert;
   std::string tls_key;
+  // Threads that run handlers. Default: 4.
+  int worker_threads = 4;
 };
 
 class HttpServer {
  public:
-  // `iam` must outlive the server.
-  HttpServer(iam::IamService& iam, HttpServerOptions options);
+  // `handler` is called from worker threads, concurrently.
+  HttpServer(RequestHandler handler, HttpServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -176,23 +176,34 @@ Response HandleIamRequest(iam::IamService& iam, const Request& request) {
     AddText(result, "Account", iam.account_id());
     return Response{200, "text/xml", out.Finish()};
   }
-  auto operation = Operations().find(action);
   std::string version = params.count("Version") ? params["Version"] : "";
-  if (operation == Operations().end() || version != "2010-05-08") {
+  if (version != "2010-05-08") {
     return ErrorResponse(ns, AwsError("InvalidAction", 400,
                                       fmt::format("Could not find operation {} for version {}",
                                                   action, version.empty() ? "NO_VERSION_SPECIFIED"
                                                                           : version)));
   }
-  QueryResponse out(action, ns);
-  Call call{iam, *principal, params, out};
-  Status allowed = AuthorizeIamCall(iam, *principal, action,
-                                    ResourceArn(iam, operation->second.resource, call),
-                                    RequestKeys(request, call));
-  if (!allowed.ok()) return ErrorResponse(ns, allowed);
-  Status s = operation->second.handler(call);
-  if (!s.ok()) return ErrorResponse(ns, s);
-  return Response{200, "text/xml", out.Finish()};
+  auto result = CallIamOperation(iam, *principal, action, params, request);
+  if (!result.ok()) return ErrorResponse(ns, result.status());
+  return Response{200, "text/xml", *std::move(result)};
+}
+
+Result<std::string> CallIamOperation(iam::IamService& iam, const iam::Principal& caller,
+                                     const std::string& action,
+                                     const std::map<std::string, std::string>& params,
+                                     const Request& request) {
+  auto operation = Operations().find(action);
+  if (operation == Operations().end()) {
+    return AwsError("InvalidAction", 400,
+                    fmt::format("Could not find operation {} for version 2010-05-08", action));
+  }
+  QueryResponse out(action, kIamNamespace);
+  Call call{iam, caller, params, out};
+  RETURN_IF_ERROR(AuthorizeIamCall(iam, caller, action,
+                                   ResourceArn(iam, operation->second.resource, call),
+                                   RequestKeys(request, call)));
+  RETURN_IF_ERROR(operation->second.handler(call));
+  return out.Finish();
 }
 
 }  // namespace sibyl::http

@@ -4,6 +4,7 @@
 // SigV4-verified against an Active access key; errors are AWS's ErrorResponse documents with
 // AWS's codes and HTTP statuses (shared/reference/keyspaces-iam.md §1).
 
+#include <map>
 #include <string>
 
 #include "common/status.h"
@@ -14,6 +15,15 @@ namespace sibyl::http {
 
 // Handles one API request. Never throws; any failure is an AWS error document.
 Response HandleIamRequest(iam::IamService& iam, const Request& request);
+
+// Runs one IAM operation for an authenticated `caller` (authorised first): the XML response
+// document, or the AWS error. `params` are the operation's Query-protocol parameters
+// (Name.member.N for lists); `request` gives the condition keys (source address, TLS).
+// Used by the IAM API and the console's JSON API alike.
+Result<std::string> CallIamOperation(iam::IamService& iam, const iam::Principal& caller,
+                                     const std::string& action,
+                                     const std::map<std::string, std::string>& params,
+                                     const Request& request);
 
 // Whether `caller` may perform iam:<action> on `resource` (root may do everything). Errors:
 // AccessDenied (403) worded as AWS words it, naming the principal, action and resource.

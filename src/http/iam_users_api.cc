@@ -14,6 +14,12 @@ void AddCredential(pugi::xml_node node, const iam::ServiceCredential& c) {
   AddText(node, "Status", c.status);
 }
 
+void AddLoginProfile(pugi::xml_node node, const iam::User& u) {
+  AddText(node, "UserName", u.name);
+  AddText(node, "CreateDate", IsoDate(u.login_profile_created));
+  AddText(node, "PasswordResetRequired", u.password_reset_required ? "true" : "false");
+}
+
 }  // namespace
 
 void AddUser(pugi::xml_node parent, const iam::IamService& iam, const iam::User& u) {
@@ -22,6 +28,7 @@ void AddUser(pugi::xml_node parent, const iam::IamService& iam, const iam::User&
   AddText(parent, "UserId", u.id);
   AddText(parent, "Arn", iam.UserArn(u));
   AddText(parent, "CreateDate", IsoDate(u.create_date));
+  if (u.password_last_used > 0) AddText(parent, "PasswordLastUsed", IsoDate(u.password_last_used));
 }
 
 void AddTruncation(pugi::xml_node result, bool truncated, const std::string& marker) {
@@ -186,6 +193,35 @@ void AddUserOperations(OperationTable& table) {
                              AddText(c.out.result(), "IsTruncated", "false");
                              return Status::OK();
                            }};
+  table["CreateLoginProfile"] = {ResourceKind::kUser, [](Call& c) -> Status {
+    ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
+    ASSIGN_OR_RETURN(std::string password, c.Required("Password", "password"));
+    RETURN_IF_ERROR(c.iam.CreateLoginProfile(name, password, c.Flag("PasswordResetRequired")));
+    ASSIGN_OR_RETURN(iam::User u, c.iam.GetLoginProfile(name));
+    AddLoginProfile(c.out.result().append_child("LoginProfile"), u);
+    return Status::OK();
+  }};
+  table["GetLoginProfile"] = {ResourceKind::kUser, [](Call& c) -> Status {
+    ASSIGN_OR_RETURN(iam::User u, c.iam.GetLoginProfile(c.UserOrCaller()));
+    AddLoginProfile(c.out.result().append_child("LoginProfile"), u);
+    return Status::OK();
+  }};
+  table["UpdateLoginProfile"] = {ResourceKind::kUser, [](Call& c) -> Status {
+    ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
+    std::optional<bool> reset;
+    if (auto v = c.Get("PasswordResetRequired")) reset = *v == "true";
+    return c.iam.UpdateLoginProfile(name, c.Get("Password"), reset);
+  }};
+  table["DeleteLoginProfile"] = {ResourceKind::kUser, [](Call& c) -> Status {
+    ASSIGN_OR_RETURN(std::string name, c.Required("UserName", "userName"));
+    return c.iam.DeleteLoginProfile(name);
+  }};
+  table["ChangePassword"] = {ResourceKind::kUser, [](Call& c) -> Status {
+    ASSIGN_OR_RETURN(std::string old_password, c.Required("OldPassword", "oldPassword"));
+    ASSIGN_OR_RETURN(std::string new_password, c.Required("NewPassword", "newPassword"));
+    // Always the caller's own password, whatever UserName says.
+    return c.iam.ChangePassword(c.caller.user_name, old_password, new_password);
+  }};
 }
 
 }  // namespace sibyl::http

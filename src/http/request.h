@@ -1,6 +1,7 @@
 #pragma once
 // An HTTP request as the API handlers see it: no Beast types, so handlers are unit-testable.
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,12 @@ struct Response {
   int status = 200;
   std::string content_type = "text/xml";
   std::string body;
+  // Extra headers (Set-Cookie, Cache-Control, Content-Disposition...).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
+
+// What answers requests: the IAM API, the console's JSON API and files (router.h).
+using RequestHandler = std::function<Response(const Request&)>;
 
 // Decodes application/x-www-form-urlencoded (also a raw query string) into ordered pairs.
 std::vector<std::pair<std::string, std::string>> ParseForm(const std::string& body);

@@ -41,7 +41,11 @@ json ToJson(const User& u) {
           {"tags", u.tags},
           {"inline_policies", u.inline_policies},
           {"attached_policies", u.attached_policies},
-          {"groups", u.groups}};
+          {"groups", u.groups},
+          {"console_password_hash", u.console_password_hash},
+          {"login_profile_created", u.login_profile_created},
+          {"password_reset_required", u.password_reset_required},
+          {"password_last_used", u.password_last_used}};
 }
 User UserFromJson(const json& j) {
   User u;
@@ -53,6 +57,10 @@ User UserFromJson(const json& j) {
   u.inline_policies = j.value("inline_policies", std::map<std::string, std::string>{});
   u.attached_policies = j.value("attached_policies", std::set<std::string>{});
   u.groups = j.value("groups", std::set<std::string>{});
+  u.console_password_hash = j.value("console_password_hash", "");
+  u.login_profile_created = j.value("login_profile_created", int64_t{0});
+  u.password_reset_required = j.value("password_reset_required", false);
+  u.password_last_used = j.value("password_last_used", int64_t{0});
   return u;
 }
 json ToJson(const Group& g) {
@@ -377,6 +385,9 @@ Status IamService::DeleteUser(const std::string& name) {
     }
   }
   const User& user = *FindUser(name);
+  if (!user.console_password_hash.empty()) {
+    return AwsError("DeleteConflict", 409, "Cannot delete entity, must delete login profile first.");
+  }
   if (!user.inline_policies.empty()) {
     return AwsError("DeleteConflict", 409, "Cannot delete entity, must delete policies first.");
   }

@@ -131,6 +131,24 @@ class IamService {
   Status TagUser(const std::string& name, const std::map<std::string, std::string>& tags);
   Status UntagUser(const std::string& name, const std::vector<std::string>& keys);
 
+  // ---- console passwords (login_profiles.cc) ----
+  // Errors: NoSuchEntity, EntityAlreadyExists (a profile exists), PasswordPolicyViolation
+  // (fewer than 8 or more than 128 characters), as AWS words them.
+  Status CreateLoginProfile(const std::string& user, const std::string& password,
+                            bool reset_required);
+  Result<User> GetLoginProfile(const std::string& user) const;
+  Status UpdateLoginProfile(const std::string& user, const std::optional<std::string>& password,
+                            std::optional<bool> reset_required);
+  Status DeleteLoginProfile(const std::string& user);
+  // A user changes its own password. A wrong old password is InvalidInput "The old password
+  // was incorrect."; a user without a console password is NoSuchEntity.
+  Status ChangePassword(const std::string& user, const std::string& old_password,
+                        const std::string& new_password);
+  // A console sign-in: the principal when the user has a login profile and the password
+  // matches; kAwsError "AccessDenied" otherwise (one message for every failure).
+  Result<Principal> AuthenticateConsolePassword(const std::string& user,
+                                                const std::string& password);
+
   // ---- access keys (user_name empty: the caller's own, decided by the API layer) ----
   Result<NewAccessKey> CreateAccessKey(const std::string& user_name);
   Result<Page<AccessKey>> ListAccessKeys(const std::string& user_name, const std::string& marker,

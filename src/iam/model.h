@@ -25,6 +25,11 @@ struct User {
   std::map<std::string, std::string> inline_policies;  // name -> document (as given)
   std::set<std::string> attached_policies;             // managed policy ARNs
   std::set<std::string> groups;                        // group names
+  // The console password (login profile), as an Argon2id hash; empty when the user has none.
+  std::string console_password_hash;
+  int64_t login_profile_created = 0;
+  bool password_reset_required = false;
+  int64_t password_last_used = 0;
 };
 
 struct Group {

@@ -109,4 +109,18 @@ std::string Secrets::NewSecretAccessKey() {
   return RandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+");
 }
 
+std::string Secrets::HashConsolePassword(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return "";  // out of memory: an empty hash matches no password
+  }
+  return out;
+}
+
+bool Secrets::VerifyConsolePassword(std::string_view password, const std::string& hash) {
+  if (hash.empty()) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
 }  // namespace sibyl::iam

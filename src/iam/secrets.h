@@ -33,6 +33,12 @@ class Secrets {
   // Constant-time.
   bool VerifyPassword(std::string_view password, std::string_view hash) const;
 
+  // Console passwords are chosen by people, so they get a slow, salted hash: Argon2id
+  // (libsodium crypto_pwhash_str, "interactive" limits: ~64 MiB and tens of milliseconds).
+  // The result is the self-describing $argon2id$... string.
+  static std::string HashConsolePassword(std::string_view password);
+  static bool VerifyConsolePassword(std::string_view password, const std::string& hash);
+
   // `n` random characters from `alphabet`.
   static std::string RandomString(size_t n, std::string_view alphabet);
   // A service password: 32 random bytes, base64 (44 characters ending in '=').

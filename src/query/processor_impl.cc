@@ -180,7 +180,7 @@ class QueryProcessorImpl final : public QueryProcessor {
     if (table) {
       auto current = schema_->snapshot()->FindTable(table->keyspace, table->name);
       if (current != table) {
-        Session session{entry.keyspace};
+        Session session{entry.keyspace, nullptr};
         ASSIGN_OR_RETURN(entry.statement, PrepareStatement(*entry.ast, session, context_));
         std::unique_lock lock(cache_mu_);
         prepared_[std::string(id)] = entry;

@@ -72,6 +72,9 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->check(CLI::Range(0, 65535));
   serve->add_flag("--http-tls", config.http_tls,
                   "Serve the IAM API over HTTPS (with the TLS port's certificate)");
+  serve->add_option("--console-dir", config.console_dir,
+                    "Directory of the built web console (default: console/dist of the source "
+                    "tree the binary was built in)");
   const std::map<std::string, bool> auth_modes = {{"iam", true}, {"none", false}};
   serve->add_option("--auth", config.auth,
                     "iam: CQL logins need IAM credentials; none: no authentication")

@@ -29,6 +29,9 @@ struct ServerConfig {
   uint16_t http_port = 8080;
   // Serve the API over HTTPS with the TLS certificate of the CQL TLS port. Default: false.
   bool http_tls = false;
+  // The built web console (index.html and its files), served under /console/. Default: empty,
+  // which means console/dist next to the build directory of the binary (build/../console/dist).
+  std::string console_dir;
   // true: CQL logins need IAM credentials (service-specific or SigV4); false: open database.
   // Default: true.
   bool auth = true;

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "http/http_server.h"
+#include "http/router.h"
+#include "server/cql_authorizer.h"
 #include "iam/iam_service.h"
 #include "query/processor.h"
 #include "server/cql_authenticator.h"
@@ -131,7 +133,21 @@ int Serve(const ServerConfig& config) {
     http_options.tls_cert = cert;
     http_options.tls_key = key;
   }
-  http::HttpServer http_server(**iam_service, http_options);
+  std::string console_dir = config.console_dir;
+  if (console_dir.empty()) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) console_dir = (exe.parent_path().parent_path() / "console" / "dist").string();
+  }
+  http::StaticFiles console_files(console_dir);
+  http::ConsoleApi console_api(
+      **iam_service, **processor,
+      [&iam = **iam_service](const iam::Principal& principal, const std::string& source_ip,
+                             bool secure) -> std::shared_ptr<query::Authorizer> {
+        return std::make_shared<CqlAuthorizer>(iam, principal, ConnectionOrigin{source_ip, secure});
+      });
+  http::HttpServer http_server(http::MakeRouter(**iam_service, console_api, console_files),
+                               http_options);
   if (Status status = http_server.Start(); !status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;
@@ -139,6 +155,9 @@ int Serve(const ServerConfig& config) {
   Defer stop_http([&] { http_server.Stop(); });
   spdlog::info("IAM API (AWS Query protocol) listening on {}://{}:{}",
                config.http_tls ? "https" : "http", config.listen_address, http_server.port());
+  spdlog::info("Web console: {}://{}:{}/console/ (files from {})",
+               config.http_tls ? "https" : "http", config.listen_address, http_server.port(),
+               console_dir);
 
   CqlAuthenticator authenticator(**iam_service, config.authenticator);
   CqlServerOptions cql_options;

@@ -1,0 +1,293 @@
+#include "http/console_api.h"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+
+#include "common/clock.h"
+#include "cql/types/value.h"
+#include "http/iam_api.h"
+#include "http/xml_to_json.h"
+#include "iam/crypto.h"
+#include "query/processor.h"
+
+namespace sibyl::http {
+
+namespace protocol = ::sibyl::cql::protocol;
+namespace types = ::sibyl::cql::types;
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kCookie = "sibyl_session";
+
+Response Json(int status, const json& body) {
+  Response r{status, "application/json", body.dump()};
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+Response Error(int status, const std::string& code, const std::string& message) {
+  return Json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+Response FromStatus(const Status& s) {
+  if (const auto* d = std::get_if<AwsErrorDetail>(&s.detail())) {
+    return Error(d->http_status, d->code, s.message());
+  }
+  return Error(500, "InternalFailure", "We encountered an internal error. Please try again.");
+}
+
+std::string CookieValue(const Request& request, const std::string& name) {
+  std::string header = request.Header("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    size_t start = part.find_first_not_of(' ');
+    if (start != std::string::npos) part = part.substr(start);
+    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+std::string SessionCookie(const std::string& value, bool secure, int64_t max_age) {
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kCookie, value,
+                     max_age, secure ? "; Secure" : "");
+}
+
+json PrincipalJson(const iam::IamService& iam, const iam::Principal& p) {
+  return {{"arn", p.arn},
+          {"user_name", p.user_name},
+          {"user_id", p.user_id},
+          {"account", iam.account_id()},
+          {"region", iam.region()},
+          {"is_root", p.is_root()}};
+}
+
+// JSON parameters in the Query protocol's flattening: arrays are Name.member.N, objects
+// Name.Key, scalars as text.
+void Flatten(const std::string& name, const json& value, std::map<std::string, std::string>& out) {
+  if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      Flatten(fmt::format("{}.member.{}", name, i + 1), value[i], out);
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) Flatten(name + "." + key, item, out);
+  } else if (value.is_string()) {
+    out[name] = value.get<std::string>();
+  } else if (!value.is_null()) {
+    out[name] = value.dump();
+  }
+}
+
+std::string SourceIp(const Request& request) {
+  std::string ip = request.remote_address;
+  if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
+  return ip;
+}
+
+// A value as the console shows it: text unquoted, everything else as a CQL literal.
+json CellJson(const types::Type& type, const types::Value& value) {
+  if (!value) return nullptr;
+  switch (type.kind()) {
+    case types::Kind::kAscii:
+    case types::Kind::kVarchar:
+      return *value;
+    default:
+      return types::ToCqlLiteral(type, *value);
+  }
+}
+
+// The exception names drivers and cqlsh show for the CQL error codes.
+std::string CqlErrorName(ErrorCode code) {
+  switch (static_cast<int>(code)) {
+    case 0x0000: return "ServerError";
+    case 0x000A: return "ProtocolError";
+    case 0x0100: return "BadCredentials";
+    case 0x1000: return "Unavailable";
+    case 0x1001: return "Overloaded";
+    case 0x1100: return "WriteTimeout";
+    case 0x1200: return "ReadTimeout";
+    case 0x2000: return "SyntaxException";
+    case 0x2100: return "Unauthorized";
+    case 0x2200: return "InvalidRequest";
+    case 0x2300: return "ConfigurationException";
+    case 0x2400: return "AlreadyExists";
+    case 0x2500: return "Unprepared";
+    default: {
+      std::string name(ErrorCodeName(code));
+      return name.size() > 1 && name[0] == 'k' ? name.substr(1) : name;
+    }
+  }
+}
+
+}  // namespace
+
+Response ConsoleApi::Handle(const Request& request) {
+  const std::string path = request.Path();
+  const int64_t now = NowSeconds();
+  if (path == "/api/session" && request.method == "POST") return SignIn(request);
+
+  auto session = sessions_.Find(CookieValue(request, kCookie), now);
+  if (!session) return Error(401, "NotSignedIn", "Sign in first (the session is missing or ended).");
+  if (request.method != "GET") {
+    // CSRF: the token only the page knows, and a JSON body that a cross-site form cannot send.
+    std::string token = request.Header("X-CSRF-Token");
+    if (token.size() != session->csrf_token.size() ||
+        CRYPTO_memcmp(token.data(), session->csrf_token.data(), token.size()) != 0) {
+      return Error(403, "InvalidCsrfToken", "The request's CSRF token is missing or wrong.");
+    }
+    if (request.method == "POST" &&
+        request.Header("Content-Type").rfind("application/json", 0) != 0) {
+      return Error(415, "UnsupportedMediaType", "Send a JSON body (Content-Type: application/json).");
+    }
+  }
+  if (path == "/api/session") {
+    if (request.method == "GET") {
+      return Json(200, {{"principal", PrincipalJson(iam_, session->principal)},
+                        {"csrf_token", session->csrf_token},
+                        {"idle_seconds", sessions_.limits().idle_seconds}});
+    }
+    if (request.method == "DELETE") {
+      sessions_.Delete(session->id);
+      Response r = Json(200, json::object());
+      r.headers.emplace_back("Set-Cookie", SessionCookie("", request.secure, 0));
+      return r;
+    }
+  }
+  if (path.rfind("/api/iam/", 0) == 0 && request.method == "POST") {
+    return Iam(request, *session, path.substr(9));
+  }
+  if (path == "/api/cql" && request.method == "POST") return Cql(request, *session);
+  return Error(404, "NotFound", "No such API: " + request.method + " " + path);
+}
+
+Response ConsoleApi::SignIn(const Request& request) {
+  const int64_t now = NowSeconds();
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return Error(400, "ValidationError", "Send a JSON object.");
+  std::string kind = body.value("kind", "");
+  std::string who = kind == "key" ? body.value("access_key_id", "") : body.value("user_name", "");
+  const std::string ip_key = "ip:" + SourceIp(request);
+  const std::string who_key = "who:" + who;
+  int64_t wait = std::max(sessions_.RetryAfter(ip_key, now), sessions_.RetryAfter(who_key, now));
+  if (wait > 0) {
+    Response r = Error(429, "Throttling",
+                       fmt::format("Too many failed sign-in attempts. Try again in {} seconds.", wait));
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return r;
+  }
+  Result<iam::Principal> principal = AwsError("AccessDenied", 403, "Unknown sign-in kind.");
+  if (kind == "key") {
+    auto resolved = iam_.ResolveAccessKey(who);
+    std::string secret = body.value("secret_access_key", "");
+    if (resolved.ok() && resolved->second.size() == secret.size() &&
+        CRYPTO_memcmp(resolved->second.data(), secret.data(), secret.size()) == 0) {
+      principal = resolved->first;
+    } else {
+      principal = AwsError("AccessDenied", 403, "Your authentication information is incorrect.");
+    }
+  } else if (kind == "password") {
+    principal = iam_.AuthenticateConsolePassword(who, body.value("password", ""));
+  }
+  if (!principal.ok()) {
+    sessions_.RecordFailure(ip_key, now);
+    sessions_.RecordFailure(who_key, now);
+    spdlog::info("console: failed sign-in for '{}' from {}", who, SourceIp(request));
+    return FromStatus(principal.status());
+  }
+  sessions_.RecordSuccess(who_key);
+  ConsoleSession session = sessions_.Create(*principal, now);
+  Response r = Json(200, {{"principal", PrincipalJson(iam_, session.principal)},
+                          {"csrf_token", session.csrf_token},
+                          {"idle_seconds", sessions_.limits().idle_seconds}});
+  r.headers.emplace_back("Set-Cookie", SessionCookie(session.id, request.secure,
+                                                     sessions_.limits().absolute_seconds));
+  return r;
+}
+
+Response ConsoleApi::Iam(const Request& request, const ConsoleSession& session,
+                         const std::string& action) {
+  json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return Error(400, "ValidationError", "Send a JSON object.");
+  std::map<std::string, std::string> params;
+  for (const auto& [name, value] : body.items()) Flatten(name, value, params);
+  auto xml = CallIamOperation(iam_, session.principal, action, params, request);
+  if (!xml.ok()) return FromStatus(xml.status());
+  pugi::xml_document doc;
+  doc.load_string(xml->c_str());
+  json result = json::object();
+  if (auto node = doc.first_child().child((action + "Result").c_str())) {
+    result = QueryResultToJson(node);
+    if (!result.is_object()) result = json::object();
+  }
+  return Json(200, result);
+}
+
+Response ConsoleApi::Cql(const Request& request, const ConsoleSession& session) {
+  json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("query") || !body["query"].is_string()) {
+    return Error(400, "ValidationError", "Send {\"query\": \"<one CQL statement>\"}.");
+  }
+  query::Session cql_session;
+  cql_session.keyspace = body.value("keyspace", "");
+  cql_session.authorizer =
+      make_authorizer_(session.principal, SourceIp(request), request.secure);
+  protocol::QueryParameters params;
+  params.consistency = protocol::Consistency::kLocalQuorum;
+  params.page_size = std::clamp(body.value("page_size", 100), 1, 5000);
+  if (body.contains("paging_state") && body["paging_state"].is_string()) {
+    std::string hex = body["paging_state"].get<std::string>();
+    if (hex.size() % 2 != 0 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return Error(400, "ValidationError", "Bad paging_state.");
+    }
+    params.paging_state = iam::HexDecode(hex);
+  }
+  auto result = processor_.Query(cql_session, body["query"].get<std::string>(), params);
+  if (!result.ok()) {
+    const Status& s = result.status();
+    int status = s.code() == ErrorCode::kUnauthorized ? 403 : 400;
+    return Json(status, {{"error",
+                          {{"code", CqlErrorName(s.code())},
+                           {"cql_code", fmt::format("0x{:04x}", static_cast<int>(s.code()))},
+                           {"message", s.message()}}}});
+  }
+  json out = {{"kind", "void"}, {"keyspace", cql_session.keyspace}};
+  if (const auto* rows = std::get_if<protocol::RowsResult>(&*result)) {
+    out["kind"] = "rows";
+    json columns = json::array();
+    for (const auto& c : rows->metadata.columns) {
+      columns.push_back({{"name", c.name}, {"type", c.type.ToCql()}});
+    }
+    json data = json::array();
+    for (const auto& row : rows->rows) {
+      json cells = json::array();
+      for (size_t i = 0; i < row.size() && i < rows->metadata.columns.size(); ++i) {
+        cells.push_back(CellJson(rows->metadata.columns[i].type, row[i]));
+      }
+      data.push_back(std::move(cells));
+    }
+    out["columns"] = std::move(columns);
+    out["rows"] = std::move(data);
+    out["paging_state"] = rows->metadata.paging_state
+                              ? json(iam::HexEncode(*rows->metadata.paging_state))
+                              : json(nullptr);
+  } else if (const auto* ks = std::get_if<protocol::SetKeyspaceResult>(&*result)) {
+    out["kind"] = "keyspace";
+    out["keyspace"] = ks->keyspace;
+  } else if (const auto* change = std::get_if<protocol::SchemaChangeResult>(&*result)) {
+    out["kind"] = "schema_change";
+    out["change"] = {{"type", change->change_type}, {"target", change->target},
+                     {"keyspace", change->keyspace}, {"name", change->name}};
+  }
+  return Json(200, out);
+}
+
+}  // namespace sibyl::http

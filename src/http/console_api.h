@@ -1,0 +1,58 @@
+#pragma once
+// The console's JSON API under /api, on the same service code as the IAM Query API:
+//   POST   /api/session        sign in: {"kind":"key","access_key_id","secret_access_key"} or
+//                              {"kind":"password","user_name","password"}; sets the session
+//                              cookie, returns {"principal":{...},"csrf_token"}
+//   GET    /api/session        who is signed in (and the CSRF token), or 401
+//   DELETE /api/session        sign out
+//   POST   /api/iam/<Action>   any IAM operation, parameters as a JSON object (lists as arrays,
+//                              Tags as [{"Key","Value"}]); the result as the aws CLI prints it;
+//                              authorised against the principal's policies exactly as the API
+//   POST   /api/cql            {"query","keyspace"?,"page_size"?,"paging_state"?}: one CQL
+//                              statement run as the principal (its IAM policies decide)
+// Errors are {"error":{"code","message"[, "cql_code"]}} with AWS's HTTP status (IAM) or 400/403
+// (CQL). Every call but sign-in needs the session cookie; every state-changing call also needs
+// the X-CSRF-Token header and a JSON body. No secret is logged or put in a URL.
+
+#include <functional>
+#include <memory>
+
+#include "http/console_sessions.h"
+#include "http/request.h"
+#include "iam/iam_service.h"
+
+namespace sibyl::query {
+class QueryProcessor;
+class Authorizer;
+}  // namespace sibyl::query
+
+namespace sibyl::http {
+
+// Makes the statement authorizer for a principal (the server's CqlAuthorizer), given the
+// caller's address and whether it came over TLS.
+using AuthorizerFactory = std::function<std::shared_ptr<query::Authorizer>(
+    const iam::Principal& principal, const std::string& source_ip, bool secure)>;
+
+class ConsoleApi {
+ public:
+  // All must outlive the API.
+  ConsoleApi(iam::IamService& iam, query::QueryProcessor& processor,
+             AuthorizerFactory make_authorizer, ConsoleSessionLimits limits = {})
+      : iam_(iam), processor_(processor), make_authorizer_(std::move(make_authorizer)),
+        sessions_(limits) {}
+
+  // A request whose path starts with /api/.
+  Response Handle(const Request& request);
+
+ private:
+  Response SignIn(const Request& request);
+  Response Iam(const Request& request, const ConsoleSession& session, const std::string& action);
+  Response Cql(const Request& request, const ConsoleSession& session);
+
+  iam::IamService& iam_;
+  query::QueryProcessor& processor_;
+  AuthorizerFactory make_authorizer_;
+  ConsoleSessions sessions_;
+};
+
+}  // namespace sibyl::http
