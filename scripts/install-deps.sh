@@ -8,6 +8,7 @@ PKGS=(
   libsodium-dev libcli11-dev libboost-dev libpugixml-dev liblz4-dev libsnappy-dev libzstd-dev libbz2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cassandra python3-pytest python3-lz4 python3-snappy python3-boto3 awscli
+  chromium fonts-dejavu-core
 )
 # Node.js may come from elsewhere (NodeSource); only ask Debian for it when it is absent.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

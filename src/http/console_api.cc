@@ -166,6 +166,12 @@ Response ConsoleApi::Handle(const Request& request) {
     return Iam(request, *session, path.substr(9));
   }
   if (path == "/api/cql" && request.method == "POST") return Cql(request, *session);
+  if (path == "/api/endpoint" && request.method == "GET") {
+    return Json(200, {{"cql_port", endpoint_.cql_port},
+                      {"cql_tls_port", endpoint_.cql_tls_port},
+                      {"certificate_path", endpoint_.certificate_path},
+                      {"data_center", endpoint_.data_center}});
+  }
   return Error(404, "NotFound", "No such API: " + request.method + " " + path);
 }
 

@@ -8,6 +8,7 @@
 //   POST   /api/iam/<Action>   any IAM operation, parameters as a JSON object (lists as arrays,
 //                              Tags as [{"Key","Value"}]); the result as the aws CLI prints it;
 //                              authorised against the principal's policies exactly as the API
+//   GET    /api/endpoint       CQL ports, certificate path, data center (the Connect page)
 //   POST   /api/cql            {"query","keyspace"?,"page_size"?,"paging_state"?}: one CQL
 //                              statement run as the principal (its IAM policies decide)
 // Errors are {"error":{"code","message"[, "cql_code"]}} with AWS's HTTP status (IAM) or 400/403
@@ -33,13 +34,22 @@ namespace sibyl::http {
 using AuthorizerFactory = std::function<std::shared_ptr<query::Authorizer>(
     const iam::Principal& principal, const std::string& source_ip, bool secure)>;
 
+// Where CQL clients connect, for the console's Connect page (GET /api/endpoint).
+struct ConsoleEndpoint {
+  int cql_port = 9042;
+  int cql_tls_port = 9142;
+  std::string certificate_path;  // the CQL TLS certificate (the CA file for clients)
+  std::string data_center = "datacenter1";
+};
+
 class ConsoleApi {
  public:
   // All must outlive the API.
   ConsoleApi(iam::IamService& iam, query::QueryProcessor& processor,
-             AuthorizerFactory make_authorizer, ConsoleSessionLimits limits = {})
+             AuthorizerFactory make_authorizer, ConsoleEndpoint endpoint = {},
+             ConsoleSessionLimits limits = {})
       : iam_(iam), processor_(processor), make_authorizer_(std::move(make_authorizer)),
-        sessions_(limits) {}
+        endpoint_(std::move(endpoint)), sessions_(limits) {}
 
   // A request whose path starts with /api/.
   Response Handle(const Request& request);
@@ -52,6 +62,7 @@ class ConsoleApi {
   iam::IamService& iam_;
   query::QueryProcessor& processor_;
   AuthorizerFactory make_authorizer_;
+  const ConsoleEndpoint endpoint_;
   ConsoleSessions sessions_;
 };
 

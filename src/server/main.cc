@@ -145,7 +145,8 @@ int Serve(const ServerConfig& config) {
       [&iam = **iam_service](const iam::Principal& principal, const std::string& source_ip,
                              bool secure) -> std::shared_ptr<query::Authorizer> {
         return std::make_shared<CqlAuthorizer>(iam, principal, ConnectionOrigin{source_ip, secure});
-      });
+      },
+      http::ConsoleEndpoint{config.cql_port, config.cql_tls_port, cert, config.data_center});
   http::HttpServer http_server(http::MakeRouter(**iam_service, console_api, console_files),
                                http_options);
   if (Status status = http_server.Start(); !status.ok()) {

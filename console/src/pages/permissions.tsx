@@ -1,0 +1,227 @@
+// A user's permissions: attached managed policies, inline policies in a JSON editor (IAM's
+// MalformedPolicyDocument shown where it happens), groups, and a policy simulation.
+import { useState } from "preact/hooks";
+import { iam } from "../api";
+import { Dialog, ErrorBanner, Loading, useLoad } from "../components";
+
+const EXAMPLE = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: ["cassandra:Select"], Resource: "*" }],
+}, null, 2);
+
+export function Permissions({ user, arn }: { user: string; arn: string }) {
+  return (
+    <>
+      <ManagedPolicies user={user} />
+      <InlinePolicies user={user} />
+      <Groups user={user} />
+      <Simulation arn={arn} />
+    </>
+  );
+}
+
+function ManagedPolicies({ user }: { user: string }) {
+  const [attached, error, reload] = useLoad(
+    () => iam("ListAttachedUserPolicies", { UserName: user }).then((r) => r.AttachedPolicies), [user]);
+  const [picking, setPicking] = useState(false);
+  const [actionError, setActionError] = useState<unknown>();
+  const detach = async (arn: string) => {
+    try {
+      await iam("DetachUserPolicy", { UserName: user, PolicyArn: arn });
+      reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  return (
+    <div class="panel">
+      <div class="panel-head"><h2>Managed policies</h2>
+        <button onClick={() => setPicking(true)}>Attach policies</button></div>
+      <ErrorBanner error={error || actionError} />
+      {!attached && !error ? <Loading /> : (
+        <table class="grid">
+          <thead><tr><th>Policy</th><th>ARN</th><th /></tr></thead>
+          <tbody>
+            {(attached || []).map((p: any) => (
+              <tr key={p.PolicyArn}><td>{p.PolicyName}</td><td class="mono small">{p.PolicyArn}</td>
+                <td><button class="secondary danger" onClick={() => detach(p.PolicyArn)}
+                            aria-label={`Detach ${p.PolicyName}`}>Detach</button></td></tr>
+            ))}
+            {attached && attached.length === 0 ? <tr><td colSpan={3} class="muted">None attached.</td></tr> : null}
+          </tbody>
+        </table>
+      )}
+      {picking ? <AttachDialog user={user} attached={(attached || []).map((p: any) => p.PolicyArn)}
+                               onClose={() => { setPicking(false); reload(); }} /> : null}
+    </div>
+  );
+}
+
+function AttachDialog({ user, attached, onClose }: { user: string; attached: string[]; onClose: () => void }) {
+  const [policies, error] = useLoad(() => iam("ListPolicies", { Scope: "All" }).then((r) => r.Policies));
+  const [filter, setFilter] = useState("");
+  const [actionError, setActionError] = useState<unknown>();
+  const attach = async (arn: string) => {
+    try {
+      await iam("AttachUserPolicy", { UserName: user, PolicyArn: arn });
+      onClose();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  return (
+    <Dialog title="Attach a managed policy" onClose={onClose}>
+      <input type="search" placeholder="Filter policies" aria-label="Filter policies" value={filter}
+             onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+      <ErrorBanner error={error || actionError} />
+      <ul class="pick">
+        {(policies || []).filter((p: any) => p.PolicyName.toLowerCase().includes(filter.toLowerCase()))
+          .map((p: any) => (
+            <li key={p.Arn}>
+              <button class="link" disabled={attached.includes(p.Arn)} onClick={() => attach(p.Arn)}>
+                {p.PolicyName}</button>
+              <span class="muted small"> {p.Description || p.Arn}</span>
+            </li>
+          ))}
+      </ul>
+      <div class="actions"><button class="secondary" onClick={onClose}>Close</button></div>
+    </Dialog>
+  );
+}
+
+function InlinePolicies({ user }: { user: string }) {
+  const [names, error, reload] = useLoad(
+    () => iam("ListUserPolicies", { UserName: user }).then((r) => r.PolicyNames as string[]), [user]);
+  const [editing, setEditing] = useState<{ name: string; document: string; isNew: boolean }>();
+  const [actionError, setActionError] = useState<unknown>();
+  const open = async (name: string) => {
+    try {
+      const r = await iam("GetUserPolicy", { UserName: user, PolicyName: name });
+      setEditing({ name, document: JSON.stringify(r.PolicyDocument, null, 2), isNew: false });
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  const remove = async (name: string) => {
+    try {
+      await iam("DeleteUserPolicy", { UserName: user, PolicyName: name });
+      reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  return (
+    <div class="panel">
+      <div class="panel-head"><h2>Inline policies</h2>
+        <button onClick={() => setEditing({ name: "", document: EXAMPLE, isNew: true })}>Add inline policy</button>
+      </div>
+      <ErrorBanner error={error || actionError} />
+      {!names && !error ? <Loading /> : (
+        <table class="grid">
+          <thead><tr><th>Policy name</th><th /></tr></thead>
+          <tbody>
+            {(names || []).map((n) => (
+              <tr key={n}><td>{n}</td><td class="row-actions">
+                <button class="secondary" onClick={() => open(n)}>Edit</button>
+                <button class="secondary danger" onClick={() => remove(n)}>Delete</button></td></tr>
+            ))}
+            {names && names.length === 0 ? <tr><td colSpan={2} class="muted">No inline policies.</td></tr> : null}
+          </tbody>
+        </table>
+      )}
+      {editing ? <PolicyEditor user={user} initial={editing}
+                               onClose={() => { setEditing(undefined); reload(); }} /> : null}
+    </div>
+  );
+}
+
+function PolicyEditor({ user, initial, onClose }: {
+  user: string; initial: { name: string; document: string; isNew: boolean }; onClose: () => void;
+}) {
+  const [name, setName] = useState(initial.name);
+  const [document, setDocument] = useState(initial.document);
+  const [error, setError] = useState<any>();
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await iam("PutUserPolicy", { UserName: user, PolicyName: name, PolicyDocument: document });
+      onClose();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Dialog title={initial.isNew ? "Add inline policy" : `Edit ${initial.name}`} onClose={onClose}>
+      <form onSubmit={save}>
+        <label>Policy name
+          <input name="policy_name" value={name} disabled={!initial.isNew} required
+                 onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>Policy document (JSON)
+          <textarea name="policy_document" class={`code ${error ? "invalid" : ""}`} rows={14}
+                    spellcheck={false} value={document} aria-invalid={!!error}
+                    aria-describedby="policy-error"
+                    onInput={(e) => setDocument((e.target as HTMLTextAreaElement).value)} />
+        </label>
+        <div id="policy-error"><ErrorBanner error={error} /></div>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={onClose}>Cancel</button>
+          <button type="submit">Save policy</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function Groups({ user }: { user: string }) {
+  const [groups, error] = useLoad(
+    () => iam("ListGroupsForUser", { UserName: user }).then((r) => r.Groups), [user]);
+  return (
+    <div class="panel">
+      <div class="panel-head"><h2>Groups</h2></div>
+      <ErrorBanner error={error} />
+      {groups ? (groups.length ? <ul>{groups.map((g: any) => <li key={g.GroupName}>{g.GroupName}</li>)}</ul>
+                               : <p class="muted">Not in any group.</p>) : null}
+    </div>
+  );
+}
+
+function Simulation({ arn }: { arn: string }) {
+  const [action, setAction] = useState("cassandra:Select");
+  const [resource, setResource] = useState("*");
+  const [result, setResult] = useState<any>();
+  const [error, setError] = useState<unknown>();
+  const run = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const r = await iam("SimulatePrincipalPolicy", {
+        PolicySourceArn: arn, ActionNames: [action], ResourceArns: [resource] });
+      setResult(r.EvaluationResults[0]);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <div class="panel">
+      <div class="panel-head"><h2>Simulate</h2></div>
+      <form onSubmit={run} class="inline-form">
+        <label>Action<input name="sim_action" value={action}
+                            onInput={(e) => setAction((e.target as HTMLInputElement).value)} /></label>
+        <label>Resource ARN<input name="sim_resource" class="wide" value={resource}
+                                  onInput={(e) => setResource((e.target as HTMLInputElement).value)} /></label>
+        <button type="submit">Simulate</button>
+      </form>
+      <ErrorBanner error={error} />
+      {result ? (
+        <p data-testid="simulation-result">
+          <span class={`badge ${result.EvalDecision}`}>{result.EvalDecision}</span>{" "}
+          {result.EvalActionName} on {result.EvalResourceName}
+          {result.MatchedStatements.length ? ` — decided by ${result.MatchedStatements
+            .map((m: any) => `${m.SourcePolicyId} (${m.SourcePolicyType})`).join(", ")}` : ""}
+        </p>
+      ) : null}
+    </div>
+  );
+}
