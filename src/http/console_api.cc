@@ -93,6 +93,60 @@ std::string SourceIp(const Request& request) {
   return ip;
 }
 
+// A CQL literal for any value, collections and tuples included (native-protocol collections:
+// an int32 count, then each element as int32 length + bytes).
+std::string Literal(const types::Type& type, std::string_view bytes) {
+  auto read_int = [&](std::string_view& in, int32_t* out) {
+    if (in.size() < 4) return false;
+    *out = static_cast<int32_t>((static_cast<uint8_t>(in[0]) << 24) |
+                                (static_cast<uint8_t>(in[1]) << 16) |
+                                (static_cast<uint8_t>(in[2]) << 8) | static_cast<uint8_t>(in[3]));
+    in.remove_prefix(4);
+    return true;
+  };
+  auto read_element = [&](std::string_view& in, const types::Type& t, std::string* out) {
+    int32_t len = 0;
+    if (!read_int(in, &len)) return false;
+    if (len < 0) {
+      *out = "null";
+      return true;
+    }
+    if (static_cast<size_t>(len) > in.size()) return false;
+    *out = Literal(t, in.substr(0, len));
+    in.remove_prefix(len);
+    return true;
+  };
+  const auto kind = type.kind();
+  if (kind == types::Kind::kList || kind == types::Kind::kSet || kind == types::Kind::kMap) {
+    std::string_view in = bytes;
+    int32_t n = 0;
+    if (!read_int(in, &n) || n < 0) return types::ToCqlLiteral(type, bytes);
+    const bool map = kind == types::Kind::kMap;
+    std::string out = kind == types::Kind::kList ? "[" : "{";
+    for (int32_t i = 0; i < n; ++i) {
+      std::string key, value;
+      if (!read_element(in, type.params()[0], &key)) return types::ToCqlLiteral(type, bytes);
+      out += (i ? ", " : "") + key;
+      if (map) {
+        if (!read_element(in, type.params()[1], &value)) return types::ToCqlLiteral(type, bytes);
+        out += ": " + value;
+      }
+    }
+    return out + (kind == types::Kind::kList ? "]" : "}");
+  }
+  if (kind == types::Kind::kTuple) {
+    std::string_view in = bytes;
+    std::string out = "(";
+    for (size_t i = 0; i < type.params().size() && !in.empty(); ++i) {
+      std::string element;
+      if (!read_element(in, type.params()[i], &element)) return types::ToCqlLiteral(type, bytes);
+      out += (i ? ", " : "") + element;
+    }
+    return out + ")";
+  }
+  return types::ToCqlLiteral(type, bytes);
+}
+
 // A value as the console shows it: text unquoted, everything else as a CQL literal.
 json CellJson(const types::Type& type, const types::Value& value) {
   if (!value) return nullptr;
@@ -101,7 +155,7 @@ json CellJson(const types::Type& type, const types::Value& value) {
     case types::Kind::kVarchar:
       return *value;
     default:
-      return types::ToCqlLiteral(type, *value);
+      return Literal(type, *value);
   }
 }
 
@@ -183,7 +237,9 @@ Response ConsoleApi::SignIn(const Request& request) {
   std::string who = kind == "key" ? body.value("access_key_id", "") : body.value("user_name", "");
   const std::string ip_key = "ip:" + SourceIp(request);
   const std::string who_key = "who:" + who;
-  int64_t wait = std::max(sessions_.RetryAfter(ip_key, now), sessions_.RetryAfter(who_key, now));
+  const auto& limits = sessions_.limits();
+  int64_t wait = std::max(sessions_.RetryAfter(ip_key, limits.max_failures_per_address, now),
+                          sessions_.RetryAfter(who_key, limits.max_failures_per_name, now));
   if (wait > 0) {
     Response r = Error(429, "Throttling",
                        fmt::format("Too many failed sign-in attempts. Try again in {} seconds.", wait));

@@ -45,7 +45,7 @@ void ConsoleSessions::Delete(const std::string& id) {
   sessions_.erase(id);
 }
 
-int64_t ConsoleSessions::RetryAfter(const std::string& key, int64_t now) {
+int64_t ConsoleSessions::RetryAfter(const std::string& key, int max_failures, int64_t now) {
   std::lock_guard lock(mu_);
   auto it = failures_.find(key);
   if (it == failures_.end()) return 0;
@@ -54,7 +54,7 @@ int64_t ConsoleSessions::RetryAfter(const std::string& key, int64_t now) {
     failures_.erase(it);
     return 0;
   }
-  return it->second.count >= limits_.max_failures ? end - now : 0;
+  return it->second.count >= max_failures ? end - now : 0;
 }
 
 void ConsoleSessions::RecordFailure(const std::string& key, int64_t now) {

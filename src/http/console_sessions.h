@@ -26,9 +26,10 @@ struct ConsoleSession {
 struct ConsoleSessionLimits {
   int64_t idle_seconds = 30 * 60;
   int64_t absolute_seconds = 12 * 60 * 60;
-  // Failed sign-ins allowed per source address or user name in `failure_window_seconds`;
-  // more are refused until the window has passed.
-  int max_failures = 5;
+  // Failed sign-ins allowed per user name, and per source address (several people may share
+  // one), in `failure_window_seconds`; more are refused until the window has passed.
+  int max_failures_per_name = 5;
+  int max_failures_per_address = 20;
   int64_t failure_window_seconds = 300;
 };
 
@@ -41,8 +42,8 @@ class ConsoleSessions {
   std::optional<ConsoleSession> Find(const std::string& id, int64_t now);
   void Delete(const std::string& id);
 
-  // Seconds until `key` (an address or a user name) may try again; 0 when it may now.
-  int64_t RetryAfter(const std::string& key, int64_t now);
+  // Seconds until `key` may try again after `max_failures` failures; 0 when it may now.
+  int64_t RetryAfter(const std::string& key, int max_failures, int64_t now);
   void RecordFailure(const std::string& key, int64_t now);
   void RecordSuccess(const std::string& key);
 
