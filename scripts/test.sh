@@ -19,9 +19,11 @@ unit_total=${unit_total:-0}
 unit_failed=${unit_failed:-0}
 if [ "$ctest_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
 
-if [ -f tests/e2e/node/package.json ] && [ ! -d tests/e2e/node/node_modules ]; then
+if [ -f tests/e2e/node/package.json ]; then
   (cd tests/e2e/node && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed"
 fi
+# Screenshots of the console's main pages (tests/e2e/test_console.py) land here.
+export SIBYL_ARTIFACTS="$PWD/build/artifacts/console"
 
 SIBYL_BIN="$PWD/build/sibyl" /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider \
   2>&1 | tee "$log_dir/pytest.txt"

@@ -73,7 +73,7 @@ def test_console_in_a_browser(srv):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "console test: OK" in out.stdout
     for name in ("01-sign-in", "04-credentials-generated", "05-security-credentials",
-                 "09-cql-editor"):
+                 "09-cql-write-refused"):
         assert os.path.getsize(os.path.join(shots, f"{name}.png")) > 10000
 
 

@@ -43,7 +43,7 @@ export function Users() {
       <ErrorBanner error={error} />
       <input type="search" placeholder="Find users by name" aria-label="Find users by name"
              value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
-      {!users && !error ? <Loading /> : (
+      {error ? null : !users ? <Loading /> : (
         <table class="grid">
           <thead><tr>{header("UserName", "User name")}<th>ARN</th>{header("CreateDate", "Created")}
             <th>Console sign-in</th><th /></tr></thead>

@@ -193,11 +193,12 @@ async function main() {
   const text = await error.innerText();
   check(text.includes("Unauthorized") && text.includes("0x2100") && text.includes("cassandra:Modify") &&
         text.includes(":/keyspace/shop/table/orders"), `write refused in the editor: ${text}`);
+  await shot("09-cql-write-refused");
   await page.getByLabel("CQL statement").fill("SELEC * FROM shop.orders");
   await page.getByRole("button", { name: "Run" }).click();
   await page.getByTestId("cql-error").getByText("SyntaxException").waitFor();
   await page.getByText("line 1:0").waitFor();
-  await shot("09-cql-editor");
+  await shot("10-cql-syntax-error");
 
   await browser.close();
   console.log("console test: OK");

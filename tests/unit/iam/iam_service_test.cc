@@ -201,3 +201,34 @@ TEST(KeyspacesSigV4, ParsesTheClientResponse) {
 
 }  // namespace
 }  // namespace sibyl::iam
+
+namespace sibyl::iam {
+namespace {
+
+TEST_F(IamServiceTest, ConsolePasswordsAreArgon2idHashesWithAwsErrors) {
+  ASSERT_TRUE(svc_->CreateUser("pat", "/").ok());
+  EXPECT_EQ(AwsCode(svc_->CreateLoginProfile("pat", "short", false)), "PasswordPolicyViolation/400");
+  ASSERT_TRUE(svc_->CreateLoginProfile("pat", "first-pass-1", true).ok());
+  EXPECT_EQ(AwsCode(svc_->CreateLoginProfile("pat", "first-pass-1", false)), "EntityAlreadyExists/409");
+  auto profile = svc_->GetLoginProfile("pat");
+  ASSERT_TRUE(profile.ok());
+  EXPECT_TRUE(profile->password_reset_required);
+  EXPECT_EQ(profile->console_password_hash.rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(svc_->AuthenticateConsolePassword("pat", "first-pass-1").ok());
+  Status wrong = svc_->AuthenticateConsolePassword("pat", "wrong-pass").status();
+  Status unknown = svc_->AuthenticateConsolePassword("nobody", "first-pass-1").status();
+  EXPECT_EQ(AwsCode(wrong), "AccessDenied/403");
+  EXPECT_EQ(wrong.message(), unknown.message());  // no hint of which users exist
+  EXPECT_EQ(AwsCode(svc_->ChangePassword("pat", "wrong-pass", "second-pass-2")), "InvalidInput/400");
+  ASSERT_TRUE(svc_->ChangePassword("pat", "first-pass-1", "second-pass-2").ok());
+  EXPECT_FALSE(svc_->AuthenticateConsolePassword("pat", "first-pass-1").ok());
+  EXPECT_FALSE(svc_->GetLoginProfile("pat")->password_reset_required);
+  EXPECT_EQ(AwsCode(svc_->DeleteUser("pat")), "DeleteConflict/409");
+  ASSERT_TRUE(svc_->DeleteLoginProfile("pat").ok());
+  EXPECT_EQ(AwsCode(svc_->GetLoginProfile("pat").status()), "NoSuchEntity/404");
+  EXPECT_FALSE(svc_->AuthenticateConsolePassword("pat", "second-pass-2").ok());
+  EXPECT_TRUE(svc_->DeleteUser("pat").ok());
+}
+
+}  // namespace
+}  // namespace sibyl::iam
