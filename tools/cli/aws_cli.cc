@@ -44,7 +44,8 @@ const std::set<std::string>& IamCommands() {
       "list-groups", "delete-group", "add-user-to-group", "remove-user-from-group",
       "list-groups-for-user", "put-group-policy", "get-group-policy", "list-group-policies",
       "delete-group-policy", "attach-group-policy", "detach-group-policy",
-      "list-attached-group-policies", "simulate-principal-policy"};
+      "list-attached-group-policies", "simulate-principal-policy", "create-login-profile",
+      "get-login-profile", "update-login-profile", "delete-login-profile", "change-password"};
   return kCommands;
 }
 
@@ -165,6 +166,10 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
       }
     } else if (values.size() > 1) {
       return Usage("unrecognized arguments: " + values[1]);
+    } else if (values.empty() && eq == std::string::npos) {
+      // A boolean flag, as the aws CLI spells them: --set-as-default / --no-set-as-default.
+      bool negated = name.rfind("no-", 0) == 0;
+      params.emplace_back(Pascal(negated ? name.substr(3) : name), negated ? "false" : "true");
     } else {
       params.emplace_back(Pascal(name), value);
     }
