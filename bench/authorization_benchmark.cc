@@ -5,32 +5,18 @@
 // build/bench/authorization_benchmark
 #include <benchmark/benchmark.h>
 
-#include <filesystem>
-
+#include "bench_iam.h"
 #include "cql/parser/parser.h"
 #include "iam/iam_service.h"
 #include "query/permissions.h"
 #include "server/cql_authorizer.h"
-#include "storage/rocksdb_engine.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace sibyl;
 
-struct Fixture {
-  Fixture() {
-    dir = fs::temp_directory_path() / ("sibyl-authz-bench-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    storage::RocksDbOptions o;
-    o.path = (dir / "db").string();
-    o.durability = storage::Durability::kPeriodic;
-    engine = std::move(*storage::OpenRocksDbEngine(o));
-    iam::IamOptions io;
-    io.master_key_path = (dir / "master.key").string();
-    io.root_access_key_id = "AKIABENCHROOT0000001";
-    io.root_secret_access_key = "bench-secret";
-    svc = std::move(*iam::IamService::Open(*engine, io, nullptr));
+struct Fixture : bench::BenchIam {
+  Fixture() : BenchIam("sibyl-authz-bench") {
     (void)svc->CreateUser("bench", "/");
     (void)svc->PutInlinePolicy(iam::EntityKind::kUser, "bench", "tables", R"({
       "Version": "2012-10-17",
@@ -53,15 +39,7 @@ struct Fixture {
                                                          server::ConnectionOrigin{"127.0.0.1", false});
     statement = *cql::parser::ParseStatement("SELECT v FROM bench.kv WHERE k = ?");
   }
-  ~Fixture() {
-    authorizer.reset();
-    svc.reset();
-    engine.reset();
-    fs::remove_all(dir);
-  }
-  fs::path dir;
-  std::unique_ptr<storage::Engine> engine;
-  std::unique_ptr<iam::IamService> svc;
+  ~Fixture() { authorizer.reset(); }
   iam::Principal principal;
   std::shared_ptr<server::CqlAuthorizer> authorizer;
   std::shared_ptr<const cql::parser::Statement> statement;

@@ -3,32 +3,18 @@
 // connection runs it. Run: build/bench/login_benchmark
 #include <benchmark/benchmark.h>
 
-#include <filesystem>
-
+#include "bench_iam.h"
 #include "common/clock.h"
 #include "iam/iam_service.h"
 #include "iam/keyspaces_sigv4.h"
 #include "server/cql_authenticator.h"
-#include "storage/rocksdb_engine.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace sibyl;
 
-struct Fixture {
-  Fixture() {
-    dir = fs::temp_directory_path() / ("sibyl-login-bench-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    storage::RocksDbOptions o;
-    o.path = (dir / "db").string();
-    o.durability = storage::Durability::kPeriodic;
-    engine = std::move(*storage::OpenRocksDbEngine(o));
-    iam::IamOptions io;
-    io.master_key_path = (dir / "master.key").string();
-    io.root_access_key_id = "AKIABENCHROOT0000001";
-    io.root_secret_access_key = "bench-secret";
-    svc = std::move(*iam::IamService::Open(*engine, io, nullptr));
+struct Fixture : bench::BenchIam {
+  Fixture() : BenchIam("sibyl-login-bench") {
     (void)svc->CreateUser("bench", "/");
     // A login needs cassandra:Select on the system keyspace.
     (void)svc->AttachPolicy(iam::EntityKind::kUser, "bench",
@@ -36,17 +22,10 @@ struct Fixture {
     auto created = *svc->CreateServiceSpecificCredential("bench", iam::kCassandraService);
     user = created.credential.service_user_name;
     password = created.password;
-    auth = std::make_unique<server::CqlAuthenticator>(*svc, "org.apache.cassandra.auth.PasswordAuthenticator");
+    auth = std::make_unique<server::CqlAuthenticator>(
+        *svc, "org.apache.cassandra.auth.PasswordAuthenticator");
   }
-  ~Fixture() {
-    auth.reset();
-    svc.reset();
-    engine.reset();
-    fs::remove_all(dir);
-  }
-  fs::path dir;
-  std::unique_ptr<storage::Engine> engine;
-  std::unique_ptr<iam::IamService> svc;
+  ~Fixture() { auth.reset(); }
   std::unique_ptr<server::CqlAuthenticator> auth;
   std::string user, password;
 };

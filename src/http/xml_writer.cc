@@ -6,6 +6,8 @@
 #include <ctime>
 #include <sstream>
 
+#include "common/clock.h"
+
 namespace sibyl::http {
 
 std::string NewRequestId() {
@@ -23,14 +25,7 @@ std::string NewRequestId() {
   return out;
 }
 
-std::string IsoDate(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string IsoDate(int64_t seconds) { return IsoTimestamp(seconds); }
 
 QueryResponse::QueryResponse(const std::string& action, const char* xml_namespace)
     : action_(action) {

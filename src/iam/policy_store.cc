@@ -51,6 +51,18 @@ Status NotOwnPolicy(const char* verb) {
                   fmt::format("Cannot {} policies outside your own account.", verb));
 }
 
+// `p` (found for `arn`) is the account's own and has `version`.
+Status CheckOwnVersion(const ManagedPolicy* p, const std::string& arn, const std::string& version,
+                       const char* verb) {
+  if (p == nullptr) return NoSuchPolicy(arn);
+  if (p->aws_managed) return NotOwnPolicy(verb);
+  if (!p->versions.count(version)) {
+    return AwsError("NoSuchEntity", 404,
+                    fmt::format("Policy {} version {} does not exist.", arn, version));
+  }
+  return Status::OK();
+}
+
 const char* EntityWord(EntityKind kind) { return kind == EntityKind::kUser ? "user" : "group"; }
 
 }  // namespace
@@ -326,12 +338,7 @@ Status IamService::DeletePolicyVersion(const std::string& arn, const std::string
   RETURN_IF_ERROR(CheckArn(arn));
   std::lock_guard lock(mu_);
   const ManagedPolicy* found = FindPolicy(arn);
-  if (found == nullptr) return NoSuchPolicy(arn);
-  if (found->aws_managed) return NotOwnPolicy("delete versions of");
-  if (!found->versions.count(version)) {
-    return AwsError("NoSuchEntity", 404,
-                    fmt::format("Policy {} version {} does not exist.", arn, version));
-  }
+  RETURN_IF_ERROR(CheckOwnVersion(found, arn, version, "delete versions of"));
   if (found->default_version == version) {
     return AwsError("DeleteConflict", 409, "Cannot delete the default version of a policy.");
   }
@@ -344,12 +351,7 @@ Status IamService::SetDefaultPolicyVersion(const std::string& arn, const std::st
   RETURN_IF_ERROR(CheckArn(arn));
   std::lock_guard lock(mu_);
   const ManagedPolicy* found = FindPolicy(arn);
-  if (found == nullptr) return NoSuchPolicy(arn);
-  if (found->aws_managed) return NotOwnPolicy("change");
-  if (!found->versions.count(version)) {
-    return AwsError("NoSuchEntity", 404,
-                    fmt::format("Policy {} version {} does not exist.", arn, version));
-  }
+  RETURN_IF_ERROR(CheckOwnVersion(found, arn, version, "change"));
   ManagedPolicy p = *found;
   p.default_version = version;
   p.update_date = NowSeconds();

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
 #include "common/clock.h"
 #include "iam/validation.h"
 
@@ -11,15 +9,6 @@ namespace sibyl::server {
 namespace {
 
 constexpr size_t kMaxCachedDecisions = 4096;
-
-std::string IsoNow(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Everything a decision depends on besides the principal and the clock.
 std::string CacheKey(const query::Permission& p) {
@@ -64,7 +53,7 @@ iam::RequestContext CqlAuthorizer::Context(const iam::IamService& iam,
   int64_t now = NowSeconds();
   context.keys["aws:sourceip"] = {origin.source_ip};
   context.keys["aws:securetransport"] = {origin.secure ? "true" : "false"};
-  context.keys["aws:currenttime"] = {IsoNow(now)};
+  context.keys["aws:currenttime"] = {IsoTimestamp(now)};
   context.keys["aws:epochtime"] = {std::to_string(now)};
   context.keys["aws:requestedregion"] = {iam.region()};
   for (const auto& [k, v] : p.resource_tags) context.keys["aws:resourcetag/" + iam::Lower(k)] = {v};
