@@ -252,8 +252,33 @@ bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case
 }
 
 Result<Policy> Policy::Parse(std::string_view document) {
-  json j = json::parse(document, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Malformed("Syntax errors in policy.");
+  json j;
+  try {
+    j = json::parse(document);
+  } catch (const json::parse_error& e) {
+    // Point at the fault: the start of the token where parsing stopped (e.byte is just past
+    // its last character).
+    size_t pos = std::min(e.byte > 0 ? e.byte - 1 : 0, document.empty() ? 0 : document.size() - 1);
+    if (pos < document.size() && document[pos] == '"' && pos > 0) {
+      size_t open = document.rfind('"', pos - 1);
+      if (open != std::string_view::npos) pos = open;
+    } else {
+      while (pos > 0 && std::isalnum(static_cast<unsigned char>(document[pos - 1])) &&
+             std::isalnum(static_cast<unsigned char>(document[pos]))) {
+        --pos;
+      }
+    }
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < pos; ++i) {
+      if (document[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Malformed(fmt::format("Syntax errors in policy at line {}, column {}.", line, column));
+  }
   if (!j.is_object()) return Malformed("Syntax errors in policy: the document must be a JSON object");
   Policy policy;
   for (const auto& [key, value] : j.items()) {

@@ -1,6 +1,6 @@
 // A user's permissions: attached managed policies, inline policies in a JSON editor (IAM's
 // MalformedPolicyDocument shown where it happens), groups, and a policy simulation.
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { iam } from "../api";
 import { Dialog, ErrorBanner, Loading, useLoad } from "../components";
 
@@ -141,14 +141,42 @@ function PolicyEditor({ user, initial, onClose }: {
   const [name, setName] = useState(initial.name);
   const [document, setDocument] = useState(initial.document);
   const [error, setError] = useState<any>();
+  const editor = useRef<HTMLTextAreaElement>(null);
   const save = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
     try {
       await iam("PutUserPolicy", { UserName: user, PolicyName: name, PolicyDocument: document });
       onClose();
-    } catch (err) {
+    } catch (err: any) {
       setError(err);
+      showFault(err.message || "");
+    }
+  };
+  // Puts the cursor where IAM says the document is wrong ("at line 3, column 5"), or on the
+  // statement it names ("Statement 2: ...").
+  const showFault = (message: string) => {
+    const area = editor.current;
+    if (!area) return;
+    let offset = -1;
+    const at = /line (\d+), column (\d+)/.exec(message);
+    if (at) {
+      const lines = document.split("\n").slice(0, Number(at[1]) - 1);
+      offset = lines.reduce((n, l) => n + l.length + 1, 0) + Number(at[2]) - 1;
+    } else {
+      const statement = /Statement (\d+)/.exec(message);
+      if (statement) {
+        let seen = 0;
+        let depth = 0;
+        for (let i = document.indexOf("[", document.indexOf('"Statement"')); i >= 0 && i < document.length; ++i) {
+          if (document[i] === "{" && depth++ === 0 && ++seen === Number(statement[1])) { offset = i; break; }
+          if (document[i] === "}") depth--;
+        }
+      }
+    }
+    if (offset >= 0) {
+      area.focus();
+      area.setSelectionRange(offset, Math.min(offset + 1, document.length));
     }
   };
   return (
@@ -159,7 +187,7 @@ function PolicyEditor({ user, initial, onClose }: {
                  onInput={(e) => setName((e.target as HTMLInputElement).value)} />
         </label>
         <label>Policy document (JSON)
-          <textarea name="policy_document" class={`code ${error ? "invalid" : ""}`} rows={14}
+          <textarea name="policy_document" ref={editor} class={`code ${error ? "invalid" : ""}`} rows={14}
                     spellcheck={false} value={document} aria-invalid={!!error}
                     aria-describedby="policy-error"
                     onInput={(e) => setDocument((e.target as HTMLTextAreaElement).value)} />

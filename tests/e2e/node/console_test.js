@@ -108,6 +108,19 @@ async function main() {
   await page.getByTestId("simulation-result").getByText("implicitDeny").waitFor();
   await shot("03-permissions");
 
+  // --- an inline policy with a fault: IAM's MalformedPolicyDocument, the cursor on the fault ---
+  await page.getByRole("button", { name: "Add inline policy" }).click();
+  await page.getByLabel("Policy name").fill("broken");
+  const broken = '{\n  "Version": "2012-10-17"\n  "Statement": []\n}';
+  await page.getByLabel("Policy document (JSON)").fill(broken);
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await page.getByRole("alert").getByText("MalformedPolicyDocument").waitFor();
+  await page.getByText("at line 3, column 3").waitFor();
+  const caret = await page.getByLabel("Policy document (JSON)").evaluate((t) => t.selectionStart);
+  check(caret === broken.indexOf('"Statement"'), `cursor on the fault (${caret})`);
+  await shot("03b-policy-error");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
   // --- Keyspaces credentials: generate, read the password once, download the CSV ---
   await page.getByRole("tab", { name: "Security credentials" }).click();
   await page.getByRole("button", { name: "Generate credentials" }).click();

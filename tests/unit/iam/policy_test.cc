@@ -262,6 +262,9 @@ Status ParseError(const std::string& doc) {
 
 TEST(Policy, MalformedDocumentsNameTheFault) {
   EXPECT_THAT(ParseError("{not json").message(), HasSubstr("Syntax errors in policy"));
+  // A missing comma: the fault is where the next key starts.
+  EXPECT_EQ(ParseError("{\n  \"Version\": \"2012-10-17\"\n  \"Statement\": []\n}").message(),
+            "Syntax errors in policy at line 3, column 3.");
   EXPECT_THAT(ParseError(R"({"Version":"2012-10-17"})").message(), HasSubstr("missing Statement"));
   EXPECT_THAT(ParseError(R"({"Statement":{"Action":"*","Resource":"*"}})").message(),
               HasSubstr("Statement 1: Missing required field Effect"));
