@@ -8,6 +8,7 @@ export interface Principal {
   account: string;
   region: string;
   is_root: boolean;
+  password_reset_required: boolean;
 }
 
 export class ApiError extends Error {

@@ -3,7 +3,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Principal, currentSession, setSignedOutHandler, signOut } from "./api";
-import { SignIn } from "./pages/signin";
+import { ChangePassword, SignIn } from "./pages/signin";
 import { Users } from "./pages/users";
 import { UserPage } from "./pages/user";
 import { Keyspaces } from "./pages/keyspaces";
@@ -42,6 +42,11 @@ function App() {
   }, []);
   if (principal === undefined) return <p class="muted center">Loading…</p>;
   if (principal === null) return <SignIn onSignedIn={setPrincipal} />;
+  if (principal.password_reset_required) {
+    return <ChangePassword principal={principal}
+                           onChanged={() => currentSession().then(setPrincipal)}
+                           onSignOut={async () => { await signOut(); setPrincipal(null); }} />;
+  }
   const section = route[0] || "users";
   const link = (href: string, label: string, name: string) => (
     <a href={href} class={section === name ? "active" : ""}

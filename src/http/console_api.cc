@@ -62,13 +62,21 @@ std::string SessionCookie(const std::string& value, bool secure, int64_t max_age
                      max_age, secure ? "; Secure" : "");
 }
 
+// Whether the user must choose a new console password before anything else.
+bool ResetRequired(const iam::IamService& iam, const iam::Principal& p) {
+  if (p.is_root()) return false;
+  auto profile = iam.GetLoginProfile(p.user_name);
+  return profile.ok() && profile->password_reset_required;
+}
+
 json PrincipalJson(const iam::IamService& iam, const iam::Principal& p) {
   return {{"arn", p.arn},
           {"user_name", p.user_name},
           {"user_id", p.user_id},
           {"account", iam.account_id()},
           {"region", iam.region()},
-          {"is_root", p.is_root()}};
+          {"is_root", p.is_root()},
+          {"password_reset_required", ResetRequired(iam, p)}};
 }
 
 // JSON parameters in the Query protocol's flattening: arrays are Name.member.N, objects
@@ -215,6 +223,12 @@ Response ConsoleApi::Handle(const Request& request) {
       r.headers.emplace_back("Set-Cookie", SessionCookie("", request.secure, 0));
       return r;
     }
+  }
+  if (path != "/api/session" && path != "/api/iam/ChangePassword" &&
+      ResetRequired(iam_, session->principal)) {
+    // As the AWS console: a user whose password must be reset does that first.
+    return Error(403, "PasswordResetRequired",
+                 "Choose a new password before using the console (iam:ChangePassword).");
   }
   if (path.rfind("/api/iam/", 0) == 0 && request.method == "POST") {
     return Iam(request, *session, path.substr(9));

@@ -47,6 +47,10 @@ const std::vector<ManagedPolicy>& AwsManagedPolicies() {
           "IAMReadOnlyAccess", "ANPAJKSO7NDY4T57MWDSQ", "v4", 1423159185, 1548806400,
           "Provides read only access to IAM via the AWS Management Console.",
           R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]})"),
+      Make(
+          "IAMUserChangePassword", "ANPAJ4L4MM2A7QIEB56MS", "v2", 1479254400, 1479254400,
+          "Provides the ability for an IAM user to change their own password.",
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]})"),
   };
   return kPolicies;
 }

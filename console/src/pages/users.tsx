@@ -71,12 +71,21 @@ export function Users() {
 function CreateUser({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
+  const [resetRequired, setResetRequired] = useState(true);
   const [error, setError] = useState<unknown>();
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
       await iam("CreateUser", { UserName: name });
-      if (password) await iam("CreateLoginProfile", { UserName: name, Password: password });
+      if (password) {
+        await iam("CreateLoginProfile", { UserName: name, Password: password,
+                                          PasswordResetRequired: resetRequired });
+        // As the AWS console does: a user who must choose a new password may do so.
+        if (resetRequired) {
+          await iam("AttachUserPolicy", { UserName: name,
+                                          PolicyArn: "arn:aws:iam::aws:policy/IAMUserChangePassword" });
+        }
+      }
       location.hash = `#/users/${encodeURIComponent(name)}`;
       onDone();
     } catch (err) {
@@ -95,6 +104,11 @@ function CreateUser({ onDone }: { onDone: () => void }) {
           <input name="console_password" type="password" value={password} autoComplete="new-password"
                  onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
         </label>
+        {password ? (
+          <label class="check"><input type="checkbox" name="reset_required" checked={resetRequired}
+            onChange={(e) => setResetRequired((e.target as HTMLInputElement).checked)} /> User must
+            create a new password at next sign-in (attaches IAMUserChangePassword)</label>
+        ) : null}
         <ErrorBanner error={error} />
         <div class="actions">
           <button type="button" class="secondary" onClick={onDone}>Cancel</button>

@@ -137,16 +137,16 @@ TEST_F(PolicyStoreTest, ListPoliciesByScope) {
   auto aws = svc_->ListPolicies("AWS", false, "", "", 100);
   auto local = svc_->ListPolicies("Local", false, "", "", 100);
   auto all = svc_->ListPolicies("All", false, "", "", 100);
-  EXPECT_EQ(aws->items.size(), 6u);
+  EXPECT_EQ(aws->items.size(), 7u);
   ASSERT_EQ(local->items.size(), 1u);
   EXPECT_EQ(local->items[0].name, "mine");
-  EXPECT_EQ(all->items.size(), 7u);
+  EXPECT_EQ(all->items.size(), 8u);
   EXPECT_TRUE(svc_->ListPolicies("All", true, "", "", 100)->items.empty());
   EXPECT_EQ(AwsCode(svc_->ListPolicies("Mine", false, "", "", 100).status()), "ValidationError/400");
   auto page = svc_->ListPolicies("All", false, "", "", 4);
   EXPECT_TRUE(page->is_truncated);
   auto rest = svc_->ListPolicies("All", false, "", page->marker, 100);
-  EXPECT_EQ(page->items.size() + rest->items.size(), 7u);
+  EXPECT_EQ(page->items.size() + rest->items.size(), 8u);
 }
 
 TEST_F(PolicyStoreTest, GroupsLendTheirPoliciesToMembers) {
