@@ -40,6 +40,8 @@ std::string ResourceArn(const iam::IamService& iam, ResourceKind kind, const Cal
     case ResourceKind::kNone:
       return "*";
     case ResourceKind::kUser:
+      // ListServiceSpecificCredentials --all-users acts on every user.
+      if (c.Flag("AllUsers") && !c.Get("UserName")) return prefix + "user/*";
       return user_arn(c.UserOrCaller());
     case ResourceKind::kAllUsers:
       return prefix + "user/";

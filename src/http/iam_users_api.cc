@@ -136,8 +136,15 @@ void AddUserOperations(OperationTable& table) {
       }};
   table["ListServiceSpecificCredentials"] = {
       ResourceKind::kUser, [](Call& c) -> Status {
+        const bool all_users = c.Flag("AllUsers");
+        if (all_users && c.Get("UserName")) {
+          return AwsError("ValidationError", 400,
+                          "1 validation error detected: AllUsers cannot be combined with UserName");
+        }
         ASSIGN_OR_RETURN(auto page, c.iam.ListServiceSpecificCredentials(
-                                        c.UserOrCaller(), c.Get("ServiceName").value_or("")));
+                                        all_users ? std::nullopt
+                                                  : std::optional<std::string>(c.UserOrCaller()),
+                                        c.Get("ServiceName").value_or("")));
         auto list = c.out.result().append_child("ServiceSpecificCredentials");
         for (const auto& cred : page.items) AddCredential(list.append_child("member"), cred);
         AddText(c.out.result(), "IsTruncated", "false");

@@ -549,13 +549,14 @@ Result<NewServiceCredential> IamService::CreateServiceSpecificCredential(
 }
 
 Result<Page<ServiceCredential>> IamService::ListServiceSpecificCredentials(
-    const std::string& user_name, const std::string& service_name) const {
+    const std::optional<std::string>& user_name, const std::string& service_name) const {
   std::lock_guard lock(mu_);
-  if (FindUser(user_name) == nullptr) return NoSuchUser(user_name);
+  if (user_name && FindUser(*user_name) == nullptr) return NoSuchUser(*user_name);
   if (!service_name.empty()) RETURN_IF_ERROR(CheckService(service_name));
   Page<ServiceCredential> page;
   for (const auto& [id, c] : credentials_) {
-    if (c.user_name == user_name && (service_name.empty() || c.service_name == service_name)) {
+    if ((!user_name || c.user_name == *user_name) &&
+        (service_name.empty() || c.service_name == service_name)) {
       page.items.push_back(c);
     }
   }

@@ -161,8 +161,9 @@ class IamService {
   // ---- service-specific credentials ----
   Result<NewServiceCredential> CreateServiceSpecificCredential(const std::string& user_name,
                                                                const std::string& service_name);
+  // `user_name` nullopt: every user's (AllUsers).
   Result<Page<ServiceCredential>> ListServiceSpecificCredentials(
-      const std::string& user_name, const std::string& service_name) const;
+      const std::optional<std::string>& user_name, const std::string& service_name) const;
   Result<NewServiceCredential> ResetServiceSpecificCredential(const std::string& user_name,
                                                               const std::string& credential_id);
   Status UpdateServiceSpecificCredential(const std::string& user_name,

@@ -237,6 +237,38 @@ def test_iam_calls_are_authorised_by_policies(srv, iam):
         user_client.create_user(UserName="escalation")
 
 
+def test_all_users_credentials_need_a_policy_on_every_user(srv, iam):
+    # Why: ListServiceSpecificCredentials AllUsers (newer SDKs; here through `sibyl iam`, as
+    # Debian's aws CLI predates it) lists everyone's credentials, so it is authorised on
+    # arn:aws:iam::<acct>:user/*, which a self-service policy does not cover.
+    import os
+    import subprocess
+    from conftest import SIBYL_BIN
+    iam.create_user(UserName="lister")
+    iam.create_service_specific_credential(UserName="lister", ServiceName="cassandra.amazonaws.com")
+    iam.put_user_policy(UserName="lister", PolicyName="own", PolicyDocument=doc(
+        allow("iam:ListServiceSpecificCredentials", "arn:aws:iam::*:user/${aws:username}")))
+    key = iam.create_access_key(UserName="lister")["AccessKey"]
+
+    def run(key_id, secret, *args):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
+                   AWS_ENDPOINT_URL=srv["endpoint"])
+        return subprocess.run([SIBYL_BIN, "iam", "list-service-specific-credentials", *args],
+                              capture_output=True, text=True, env=env, timeout=30)
+    everyone = run(ROOT_KEY, ROOT_SECRET, "--all-users")
+    assert everyone.returncode == 0, everyone.stderr
+    users = {c["UserName"] for c in json.loads(everyone.stdout)["ServiceSpecificCredentials"]}
+    assert {"lister", "reader"} <= users
+    own = run(key["AccessKeyId"], key["SecretAccessKey"])
+    assert own.returncode == 0, own.stderr
+    assert [c["UserName"] for c in json.loads(own.stdout)["ServiceSpecificCredentials"]] == ["lister"]
+    refused = run(key["AccessKeyId"], key["SecretAccessKey"], "--all-users")
+    assert refused.returncode == 254
+    assert f"on resource: arn:aws:iam::{srv['account']}:user/*" in refused.stderr
+    both = run(ROOT_KEY, ROOT_SECRET, "--all-users", "--user-name", "lister")
+    assert "(ValidationError)" in both.stderr
+
+
 def test_managed_policies_versions_and_errors(srv, iam):
     # Why: managed policies as AWS keeps them: versions (at most 5), one default, documents
     # URL-encoded on the wire (boto3 hands back JSON), AWS-managed ones attachable but not
