@@ -285,7 +285,8 @@ def test_iam_state_survives_kill_9():
 
 
 def test_api_over_https_with_the_generated_certificate():
-    # Why: `--http-tls` serves the IAM API over HTTPS; the aws CLI trusts the CA file it is given.
+    # Why: `--http-tls` serves the IAM API over HTTPS; the aws CLI and `sibyl iam` trust the CA
+    # file they are given, and `sibyl iam` refuses an unverified certificate.
     with tempfile.TemporaryDirectory(prefix="sibyl-https-") as data_dir:
         http = free_port()
         env = dict(os.environ, SIBYL_ROOT_ACCESS_KEY_ID=ROOT_KEY,
@@ -305,6 +306,18 @@ def test_api_over_https_with_the_generated_certificate():
                          AWS_CA_BUNDLE=os.path.join(data_dir, "tls", "cert.pem")))
             assert out.returncode == 0, out.stderr
             assert json.loads(out.stdout)["Arn"].endswith(":root")
+            # `sibyl iam` too: verified against the same CA file, refused without it.
+            cli_env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+                           AWS_ENDPOINT_URL=f"https://127.0.0.1:{http}")
+            run = lambda *a, **extra: subprocess.run([SIBYL_BIN, *a], capture_output=True,
+                                                     text=True, timeout=30,
+                                                     env=dict(cli_env, **extra))
+            ok = run("iam", "list-users",
+                     AWS_CA_BUNDLE=os.path.join(data_dir, "tls", "cert.pem"))
+            assert ok.returncode == 0, ok.stderr
+            refused = run("iam", "list-users", AWS_CA_BUNDLE="")
+            assert refused.returncode == 255 and "SSL validation failed" in refused.stderr
+            assert run("iam", "list-users", "--no-verify-ssl", AWS_CA_BUNDLE="").returncode == 0
         finally:
             proc.kill()
             proc.wait()

@@ -6,6 +6,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -118,6 +120,8 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
   }
   std::string endpoint = Env("AWS_ENDPOINT_URL");
   std::string region, profile = Env("AWS_PROFILE");
+  std::string ca_bundle = Env("AWS_CA_BUNDLE");
+  bool verify_tls = true;
   std::vector<std::pair<std::string, std::string>> params;
   for (size_t i = 2; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -145,6 +149,10 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
       region = value;
     } else if (name == "profile") {
       profile = value;
+    } else if (name == "ca-bundle") {
+      ca_bundle = value;
+    } else if (name == "no-verify-ssl") {
+      verify_tls = false;
     } else if (name == "output") {
       if (value != "json") return Usage("only --output json is supported");
     } else if (name == "tags") {
@@ -192,14 +200,17 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
     return 253;
   }
 
-  // http://host:port only: HTTPS for the API is a later setting of the server.
-  const std::string prefix = "http://";
-  if (endpoint.rfind(prefix, 0) != 0) return Usage("--endpoint-url must be http://host:port");
-  std::string host_port = endpoint.substr(prefix.size());
+  // http://host:port or https://host:port (HTTPS verified against the system's CAs plus
+  // --ca-bundle / AWS_CA_BUNDLE, such as the server's generated certificate).
+  const bool https = endpoint.rfind("https://", 0) == 0;
+  if (!https && endpoint.rfind("http://", 0) != 0) {
+    return Usage("--endpoint-url must be http://host[:port] or https://host[:port]");
+  }
+  std::string host_port = endpoint.substr(https ? 8 : 7);
   while (!host_port.empty() && host_port.back() == '/') host_port.pop_back();
   auto colon = host_port.rfind(':');
   std::string host = colon == std::string::npos ? host_port : host_port.substr(0, colon);
-  std::string port = colon == std::string::npos ? "80" : host_port.substr(colon + 1);
+  std::string port = colon == std::string::npos ? (https ? "443" : "80") : host_port.substr(colon + 1);
 
   const std::string action = Pascal(command);
   std::string body = fmt::format("Action={}&Version={}", action,
@@ -215,23 +226,48 @@ int RunAwsStyleCommand(const std::vector<std::string>& args) {
 
   std::string response_body;
   int status = 0;
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/", 11};
+  for (const auto& [k, v] : request.headers) req.set(k, v);
+  req.body() = request.body;
+  req.prepare_payload();
   try {
     net::io_context io;
     net::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.connect(resolver.resolve(host, port));
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/", 11};
-    for (const auto& [k, v] : request.headers) req.set(k, v);
-    req.body() = request.body;
-    req.prepare_payload();
-    bhttp::write(stream, req);
     beast::flat_buffer buffer;
     bhttp::response<bhttp::string_body> res;
-    bhttp::read(stream, buffer, res);
+    if (https) {
+      net::ssl::context tls(net::ssl::context::tls_client);
+      tls.set_default_verify_paths();
+      if (!ca_bundle.empty()) tls.load_verify_file(ca_bundle);
+      beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+      if (verify_tls) {
+        stream.set_verify_mode(net::ssl::verify_peer);
+        stream.set_verify_callback(net::ssl::host_name_verification(host));
+      } else {
+        stream.set_verify_mode(net::ssl::verify_none);
+      }
+      SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+      beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
+      try {
+        stream.handshake(net::ssl::stream_base::client);
+      } catch (const std::exception& e) {
+        std::cerr << "\nSSL validation failed for " << endpoint << "/ " << e.what() << "\n";
+        return 255;
+      }
+      bhttp::write(stream, req);
+      bhttp::read(stream, buffer, res);
+      beast::error_code ec;
+      stream.shutdown(ec);
+    } else {
+      beast::tcp_stream stream(io);
+      stream.connect(resolver.resolve(host, port));
+      bhttp::write(stream, req);
+      bhttp::read(stream, buffer, res);
+      beast::error_code ec;
+      stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    }
     status = res.result_int();
     response_body = res.body();
-    beast::error_code ec;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   } catch (const std::exception& e) {
     std::cerr << "\nCould not connect to the endpoint URL: \"" << endpoint << "/\"\n";
     return 255;
