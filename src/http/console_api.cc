@@ -96,9 +96,7 @@ void Flatten(const std::string& name, const json& value, std::map<std::string, s
 }
 
 std::string SourceIp(const Request& request) {
-  std::string ip = request.remote_address;
-  if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
-  return ip;
+  return iam::ConditionSourceIp(request.remote_address);
 }
 
 // A CQL literal for any value, collections and tuples included (native-protocol collections:

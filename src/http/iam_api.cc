@@ -30,11 +30,15 @@ const OperationTable& Operations() {
 // The ARN an operation acts on, for the authorization check.
 std::string ResourceArn(const iam::IamService& iam, ResourceKind kind, const Call& c) {
   const std::string prefix = fmt::format("arn:aws:iam::{}:", iam.account_id());
+  // An existing entity's ARN has its path; a new one's (CreateUser...) takes the Path parameter.
+  auto arn = [&](iam::EntityKind kind, const std::string& name) {
+    auto existing = iam.EntityArn(kind, name);
+    return existing.ok() ? *existing
+                         : prefix + (kind == iam::EntityKind::kUser ? "user" : "group") +
+                               c.Get("Path").value_or("/") + name;
+  };
   auto user_arn = [&](const std::string& name) {
-    if (name.empty()) return iam.RootArn();
-    auto user = iam.GetUser(name);
-    return user.ok() ? iam.UserArn(*user)
-                     : prefix + "user" + c.Get("Path").value_or("/") + name;
+    return name.empty() ? iam.RootArn() : arn(iam::EntityKind::kUser, name);
   };
   switch (kind) {
     case ResourceKind::kNone:
@@ -45,12 +49,8 @@ std::string ResourceArn(const iam::IamService& iam, ResourceKind kind, const Cal
       return user_arn(c.UserOrCaller());
     case ResourceKind::kAllUsers:
       return prefix + "user/";
-    case ResourceKind::kGroup: {
-      std::string name = c.Get("GroupName").value_or("");
-      auto group = iam.GetGroup(name);
-      return group.ok() ? iam.GroupArn(group->group)
-                        : prefix + "group" + c.Get("Path").value_or("/") + name;
-    }
+    case ResourceKind::kGroup:
+      return arn(iam::EntityKind::kGroup, c.Get("GroupName").value_or(""));
     case ResourceKind::kAllGroups:
       return prefix + "group/";
     case ResourceKind::kPolicy:
@@ -72,13 +72,7 @@ std::string ResourceArn(const iam::IamService& iam, ResourceKind kind, const Cal
 // The global condition keys of an HTTP request, and the request's tags (TagUser).
 iam::RequestContext RequestKeys(const Request& request, const Call& c) {
   iam::RequestContext context;
-  int64_t now = NowSeconds();
-  std::string ip = request.remote_address;
-  if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
-  context.keys["aws:sourceip"] = {ip};
-  context.keys["aws:securetransport"] = {request.secure ? "true" : "false"};
-  context.keys["aws:currenttime"] = {IsoDate(now)};
-  context.keys["aws:epochtime"] = {std::to_string(now)};
+  iam::AddOriginKeys(context, request.remote_address, request.secure, NowSeconds());
   std::vector<std::string> tag_keys;
   for (int i = 1;; ++i) {
     auto key = c.Get(fmt::format("Tags.member.{}.Key", i).c_str());

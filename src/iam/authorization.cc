@@ -36,39 +36,52 @@ std::shared_ptr<const Policy> IamService::Parsed(const std::string& document) co
   return policy;
 }
 
+void IamService::AddPolicies(const std::map<std::string, std::string>& inline_policies,
+                             const std::set<std::string>& attached, const char* inline_type,
+                             std::set<std::string>& seen_arns, PolicySet& set) const {
+  auto add = [&](const std::string& id, const char* type, const std::string& document) {
+    if (auto policy = Parsed(document)) {
+      set.time_dependent = set.time_dependent || policy->time_dependent();
+      set.policies.push_back(SourcedPolicy{id, type, std::move(policy)});
+    }
+  };
+  for (const auto& [name, doc] : inline_policies) add(name, inline_type, doc);
+  for (const auto& arn : attached) {
+    if (!seen_arns.insert(arn).second) continue;
+    const ManagedPolicy* p = FindPolicy(arn);
+    if (p == nullptr) continue;
+    auto version = p->versions.find(p->default_version);
+    if (version == p->versions.end()) continue;
+    add(arn, p->aws_managed ? "aws-managed" : "user-managed", version->second.document);
+  }
+}
+
 std::shared_ptr<const PolicySet> IamService::PoliciesOfLocked(const std::string& user_name) const {
   auto cached = effective_.find(user_name);
   if (cached != effective_.end()) return cached->second;
   auto set = std::make_shared<PolicySet>();
   std::set<std::string> seen_arns;
-  auto add = [&](const std::string& id, const char* type, const std::string& document) {
-    if (auto policy = Parsed(document)) {
-      set->time_dependent = set->time_dependent || policy->time_dependent();
-      set->policies.push_back(SourcedPolicy{id, type, std::move(policy)});
-    }
-  };
-  auto add_attached = [&](const std::set<std::string>& arns) {
-    for (const auto& arn : arns) {
-      if (!seen_arns.insert(arn).second) continue;
-      const ManagedPolicy* p = FindPolicy(arn);
-      if (p == nullptr) continue;
-      auto version = p->versions.find(p->default_version);
-      if (version == p->versions.end()) continue;
-      add(arn, p->aws_managed ? "aws-managed" : "user-managed", version->second.document);
-    }
-  };
   if (const User* u = FindUser(user_name)) {
-    for (const auto& [name, doc] : u->inline_policies) add(name, "user", doc);
-    add_attached(u->attached_policies);
+    AddPolicies(u->inline_policies, u->attached_policies, "user", seen_arns, *set);
     for (const auto& group_name : u->groups) {
-      const Group* g = FindGroup(group_name);
-      if (g == nullptr) continue;
-      for (const auto& [name, doc] : g->inline_policies) add(name, "group", doc);
-      add_attached(g->attached_policies);
+      if (const Group* g = FindGroup(group_name)) {
+        AddPolicies(g->inline_policies, g->attached_policies, "group", seen_arns, *set);
+      }
     }
   }
   effective_[user_name] = set;
   return set;
+}
+
+void IamService::AddPrincipalKeys(const User& user, RequestContext& request) const {
+  request.keys.emplace("aws:username", std::vector<std::string>{user.name});
+  request.keys.emplace("aws:userid", std::vector<std::string>{user.id});
+  request.keys.emplace("aws:principalarn", std::vector<std::string>{UserArn(user)});
+  request.keys.emplace("aws:principalaccount", std::vector<std::string>{account_id_});
+  request.keys.emplace("aws:principaltype", std::vector<std::string>{"User"});
+  for (const auto& [key, value] : user.tags) {
+    request.keys.emplace("aws:principaltag/" + Lower(key), std::vector<std::string>{value});
+  }
 }
 
 std::shared_ptr<const PolicySet> IamService::PoliciesOf(const std::string& user_name) const {
@@ -83,13 +96,7 @@ Decision IamService::Authorize(const Principal& principal, RequestContext& reque
     std::lock_guard lock(mu_);
     const User* u = FindUser(principal.user_name);
     if (u == nullptr) return Decision::kImplicitDeny;
-    request.keys["aws:username"] = {u->name};
-    request.keys["aws:userid"] = {u->id};
-    request.keys["aws:principalarn"] = {UserArn(*u)};
-    request.keys["aws:principalaccount"] = {account_id_};
-    request.keys["aws:principaltype"] = {"User"};
-    for (const auto& [key, value] : u->tags)
-      request.keys["aws:principaltag/" + Lower(key)] = {value};
+    AddPrincipalKeys(*u, request);
     set = PoliciesOfLocked(principal.user_name);
   }
   return set->Evaluate(request);
@@ -113,12 +120,7 @@ Result<std::vector<SimulationResult>> IamService::Simulate(
       if (UserArn(u) == source_arn) user = &u;
     }
     if (user != nullptr) {
-      base.keys.emplace("aws:username", std::vector<std::string>{user->name});
-      base.keys.emplace("aws:userid", std::vector<std::string>{user->id});
-      base.keys.emplace("aws:principalarn", std::vector<std::string>{source_arn});
-      for (const auto& [key, value] : user->tags) {
-        base.keys.emplace("aws:principaltag/" + Lower(key), std::vector<std::string>{value});
-      }
+      AddPrincipalKeys(*user, base);
       set = PoliciesOfLocked(user->name);
     } else {
       const Group* group = nullptr;
@@ -136,18 +138,9 @@ Result<std::vector<SimulationResult>> IamService::Simulate(
                         fmt::format("The entity with ARN {} cannot be found.", source_arn));
       }
       auto group_set = std::make_shared<PolicySet>();
-      for (const auto& [name, doc] : group->inline_policies) {
-        if (auto p = Parsed(doc)) group_set->policies.push_back({name, "group", p});
-      }
-      for (const auto& arn : group->attached_policies) {
-        const ManagedPolicy* mp = FindPolicy(arn);
-        if (mp == nullptr) continue;
-        auto version = mp->versions.find(mp->default_version);
-        if (version == mp->versions.end()) continue;
-        if (auto p = Parsed(version->second.document)) {
-          group_set->policies.push_back({arn, mp->aws_managed ? "aws-managed" : "user-managed", p});
-        }
-      }
+      std::set<std::string> seen_arns;
+      AddPolicies(group->inline_policies, group->attached_policies, "group", seen_arns,
+                  *group_set);
       set = group_set;
     }
   }

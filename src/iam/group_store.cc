@@ -19,6 +19,18 @@ std::string IamService::GroupArn(const Group& group) const {
   return fmt::format("arn:aws:iam::{}:group{}{}", account_id_, group.path, group.name);
 }
 
+Result<std::string> IamService::EntityArn(EntityKind kind, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  if (kind == EntityKind::kUser) {
+    const User* u = FindUser(name);
+    if (u == nullptr) return NoSuchUser(name);
+    return UserArn(*u);
+  }
+  const Group* g = FindGroup(name);
+  if (g == nullptr) return NoSuchGroup(name);
+  return GroupArn(*g);
+}
+
 Result<Group> IamService::CreateGroup(const std::string& name, const std::string& path) {
   RETURN_IF_ERROR(CheckName(name, "groupName", 128));
   if (!path.empty()) RETURN_IF_ERROR(CheckPath(path));

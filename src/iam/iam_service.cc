@@ -241,9 +241,14 @@ Status IamService::Load() {
   return Status::OK();
 }
 
-Status IamService::SaveUser(const User& user) {
+Status IamService::StoreUser(const User& user) {
   RETURN_IF_ERROR(store_->Put("user", user.name, ToJson(user).dump()));
   users_[user.name] = user;
+  return Status::OK();
+}
+
+Status IamService::SaveUser(const User& user) {
+  RETURN_IF_ERROR(StoreUser(user));
   PoliciesChanged();
   return Status::OK();
 }

@@ -220,6 +220,8 @@ class IamService {
   Result<Page<Group>> ListGroupsForUser(const std::string& user, const std::string& marker,
                                         int max_items) const;
   std::string GroupArn(const Group& group) const;
+  // The ARN (with its path) of an existing user or group, or NoSuchEntity.
+  Result<std::string> EntityArn(EntityKind kind, const std::string& name) const;
 
   // ---- authorization (authorization.cc) ----
   // Changes with every change that can alter a decision (policies, attachments, groups,
@@ -254,7 +256,10 @@ class IamService {
   IamService(storage::Engine& engine, IamOptions options) : options_(std::move(options)) {}
 
   Status Load();
+  // Persists a user and notes that decisions may change (PoliciesChanged).
   Status SaveUser(const User& user);
+  // Persists a change no decision depends on (password hashes and dates). REQUIRES: mu_ held.
+  Status StoreUser(const User& user);
   Status SaveKey(const AccessKey& key);
   Status SaveCredential(const ServiceCredential& credential);
   const User* FindUser(const std::string& name) const;  // REQUIRES: mu_ held
@@ -273,11 +278,23 @@ class IamService {
   Status WithEntity(EntityKind kind, const std::string& entity,
                     const std::function<Status(std::map<std::string, std::string>& inline_policies,
                                                std::set<std::string>& attached)>& change);
-  Status EntityPolicies(EntityKind kind, const std::string& entity,
-                        const std::map<std::string, std::string>** inline_policies,
-                        const std::set<std::string>** attached) const;
+  // The inline policies and attachments of a user or group, or NoSuchEntity.
+  // REQUIRES: mu_ held; the pointers are valid while it is.
+  struct EntityPolicyRefs {
+    const std::map<std::string, std::string>* inline_policies;
+    const std::set<std::string>* attached;
+  };
+  Result<EntityPolicyRefs> EntityPolicies(EntityKind kind, const std::string& entity) const;
   std::shared_ptr<const Policy> Parsed(const std::string& document) const;  // REQUIRES: mu_ held
   std::shared_ptr<const PolicySet> PoliciesOfLocked(const std::string& user_name) const;
+  // Adds the parsed inline policies (as `inline_type`) and the default versions of the attached
+  // managed policies not in `seen_arns` to `set`. REQUIRES: mu_ held.
+  void AddPolicies(const std::map<std::string, std::string>& inline_policies,
+                   const std::set<std::string>& attached, const char* inline_type,
+                   std::set<std::string>& seen_arns, PolicySet& set) const;
+  // aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalTag/... of `user`, where `request`
+  // does not have them yet. REQUIRES: mu_ held.
+  void AddPrincipalKeys(const User& user, RequestContext& request) const;
   // Something that can change a decision changed. REQUIRES: mu_ held.
   void PoliciesChanged();
 

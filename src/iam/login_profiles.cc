@@ -44,7 +44,7 @@ Status IamService::CreateLoginProfile(const std::string& user, const std::string
   u.console_password_hash = hash;
   u.login_profile_created = NowSeconds();
   u.password_reset_required = reset_required;
-  return SaveUser(u);
+  return StoreUser(u);
 }
 
 Result<User> IamService::GetLoginProfile(const std::string& user) const {
@@ -70,7 +70,7 @@ Status IamService::UpdateLoginProfile(const std::string& user,
   User u = *found;
   if (password) u.console_password_hash = hash;
   if (reset_required) u.password_reset_required = *reset_required;
-  return SaveUser(u);
+  return StoreUser(u);
 }
 
 Status IamService::DeleteLoginProfile(const std::string& user) {
@@ -82,7 +82,7 @@ Status IamService::DeleteLoginProfile(const std::string& user) {
   u.console_password_hash.clear();
   u.login_profile_created = 0;
   u.password_reset_required = false;
-  return SaveUser(u);
+  return StoreUser(u);
 }
 
 Status IamService::ChangePassword(const std::string& user, const std::string& old_password,
@@ -109,7 +109,7 @@ Status IamService::ChangePassword(const std::string& user, const std::string& ol
   User u = *found;
   u.console_password_hash = hash;
   u.password_reset_required = false;
-  return SaveUser(u);
+  return StoreUser(u);
 }
 
 Result<Principal> IamService::AuthenticateConsolePassword(const std::string& user,
@@ -133,7 +133,7 @@ Result<Principal> IamService::AuthenticateConsolePassword(const std::string& use
   User u = *found;
   u.password_last_used = NowSeconds();
   // Best effort: failing to note the date does not refuse the sign-in.
-  SaveUser(u).IgnoreError();
+  StoreUser(u).IgnoreError();
   return PrincipalOf(user);
 }
 

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/clock.h"
+
 namespace sibyl::iam {
 namespace {
 
@@ -408,6 +410,21 @@ Decision EvaluatePolicies(const std::vector<const Policy*>& policies, const Requ
     allowed = allowed || d == Decision::kAllow;
   }
   return allowed ? Decision::kAllow : Decision::kImplicitDeny;
+}
+
+std::string ConditionSourceIp(std::string address) {
+  if (address.rfind("::ffff:", 0) == 0 && address.find('.') != std::string::npos) {
+    address = address.substr(7);
+  }
+  return address;
+}
+
+void AddOriginKeys(RequestContext& request, const std::string& source_address, bool secure,
+                   int64_t now_seconds) {
+  request.keys["aws:sourceip"] = {ConditionSourceIp(source_address)};
+  request.keys["aws:securetransport"] = {secure ? "true" : "false"};
+  request.keys["aws:currenttime"] = {IsoTimestamp(now_seconds)};
+  request.keys["aws:epochtime"] = {std::to_string(now_seconds)};
 }
 
 }  // namespace sibyl::iam

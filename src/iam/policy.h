@@ -66,6 +66,14 @@ class Policy {
 // The decision over several policies (a user's inline and attached ones, and its groups').
 Decision EvaluatePolicies(const std::vector<const Policy*>& policies, const RequestContext& request);
 
+// An address as condition keys compare it: IPv4-mapped IPv6 ("::ffff:10.0.0.1") as IPv4.
+std::string ConditionSourceIp(std::string address);
+
+// The keys every request carries whatever its door (CQL, IAM API, console): aws:SourceIp,
+// aws:SecureTransport, aws:CurrentTime and aws:EpochTime.
+void AddOriginKeys(RequestContext& request, const std::string& source_address, bool secure,
+                   int64_t now_seconds);
+
 // Glob match with * (any run) and ? (one character).
 bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case);
 

@@ -109,21 +109,16 @@ Status IamService::WithEntity(EntityKind kind, const std::string& entity,
   return SaveGroup(g);
 }
 
-Status IamService::EntityPolicies(EntityKind kind, const std::string& entity,
-                                  const std::map<std::string, std::string>** inline_policies,
-                                  const std::set<std::string>** attached) const {
+Result<IamService::EntityPolicyRefs> IamService::EntityPolicies(EntityKind kind,
+                                                               const std::string& entity) const {
   if (kind == EntityKind::kUser) {
     const User* u = FindUser(entity);
     if (u == nullptr) return NoSuchUser(entity);
-    *inline_policies = &u->inline_policies;
-    *attached = &u->attached_policies;
-    return Status::OK();
+    return EntityPolicyRefs{&u->inline_policies, &u->attached_policies};
   }
   const Group* g = FindGroup(entity);
   if (g == nullptr) return NoSuchGroup(entity);
-  *inline_policies = &g->inline_policies;
-  *attached = &g->attached_policies;
-  return Status::OK();
+  return EntityPolicyRefs{&g->inline_policies, &g->attached_policies};
 }
 
 // ---- inline policies ----
@@ -153,11 +148,9 @@ Status IamService::PutInlinePolicy(EntityKind kind, const std::string& entity,
 Result<std::string> IamService::GetInlinePolicy(EntityKind kind, const std::string& entity,
                                                 const std::string& name) const {
   std::lock_guard lock(mu_);
-  const std::map<std::string, std::string>* inline_policies = nullptr;
-  const std::set<std::string>* attached = nullptr;
-  RETURN_IF_ERROR(EntityPolicies(kind, entity, &inline_policies, &attached));
-  auto it = inline_policies->find(name);
-  if (it == inline_policies->end()) {
+  ASSIGN_OR_RETURN(EntityPolicyRefs refs, EntityPolicies(kind, entity));
+  auto it = refs.inline_policies->find(name);
+  if (it == refs.inline_policies->end()) {
     return AwsError(
         "NoSuchEntity", 404,
         fmt::format("The {} policy with name {} cannot be found.", EntityWord(kind), name));
@@ -169,11 +162,9 @@ Result<Page<std::string>> IamService::ListInlinePolicies(EntityKind kind, const 
                                                          const std::string& marker,
                                                          int max_items) const {
   std::lock_guard lock(mu_);
-  const std::map<std::string, std::string>* inline_policies = nullptr;
-  const std::set<std::string>* attached = nullptr;
-  RETURN_IF_ERROR(EntityPolicies(kind, entity, &inline_policies, &attached));
+  ASSIGN_OR_RETURN(EntityPolicyRefs refs, EntityPolicies(kind, entity));
   std::vector<std::string> names;
-  for (const auto& [name, doc] : *inline_policies) names.push_back(name);
+  for (const auto& [name, doc] : *refs.inline_policies) names.push_back(name);
   return Paginate(names, marker, max_items, [](const std::string& n) { return n; });
 }
 
@@ -396,11 +387,9 @@ Result<Page<ManagedPolicy>> IamService::ListAttachedPolicies(EntityKind kind,
                                                              const std::string& marker,
                                                              int max_items) const {
   std::lock_guard lock(mu_);
-  const std::map<std::string, std::string>* inline_policies = nullptr;
-  const std::set<std::string>* attached = nullptr;
-  RETURN_IF_ERROR(EntityPolicies(kind, entity, &inline_policies, &attached));
+  ASSIGN_OR_RETURN(EntityPolicyRefs refs, EntityPolicies(kind, entity));
   std::vector<ManagedPolicy> all;
-  for (const auto& arn : *attached) {
+  for (const auto& arn : *refs.attached) {
     const ManagedPolicy* p = FindPolicy(arn);
     if (p != nullptr && (path_prefix.empty() || p->path.rfind(path_prefix, 0) == 0)) {
       all.push_back(*p);

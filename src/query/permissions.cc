@@ -35,21 +35,13 @@ class Collector {
     Add(std::move(p));
   }
 
-  // TagResource / UntagResource on the resource of the last permission added, for `tags`.
-  void OnTags(const char* action, const std::map<std::string, std::string>& tags,
-              bool with_values) {
+  // A statement that also sets tags (WITH TAGS): its main permission carries them
+  // (aws:RequestTag on cassandra:Create, as Keyspaces' CreateTable), and `action`
+  // (cassandra:TagResource) is needed on the same resource.
+  void OnTags(const char* action, const std::map<std::string, std::string>& tags) {
+    SetTags(tags, /*with_values=*/true);
     Permission p = out_.back();
     p.action = action;
-    for (const auto& [key, value] : tags) {
-      p.tag_keys.push_back(key);
-      if (with_values) p.request_tags[key] = value;
-    }
-    // The statement that sets tags also carries them on its main action (aws:RequestTag on
-    // cassandra:Create, as Keyspaces' CreateTable does).
-    if (with_values && out_.back().request_tags.empty()) {
-      out_.back().request_tags = p.request_tags;
-      out_.back().tag_keys = p.tag_keys;
-    }
     Add(std::move(p));
   }
 
@@ -97,7 +89,7 @@ Status Collect(const parser::Statement& statement, Collector& c) {
         } else if constexpr (std::is_same_v<T, parser::CreateKeyspaceStatement>) {
           c.OnKeyspace("cassandra:Create", s.keyspace);
           ASSIGN_OR_RETURN(auto tags, TagsProperty(s.properties));
-          if (!tags.empty()) c.OnTags("cassandra:TagResource", tags, true);
+          if (!tags.empty()) c.OnTags("cassandra:TagResource", tags);
         } else if constexpr (std::is_same_v<T, parser::AlterKeyspaceStatement>) {
           if (s.add_tags) {
             c.OnKeyspace("cassandra:TagResource", s.keyspace);
@@ -110,14 +102,14 @@ Status Collect(const parser::Statement& statement, Collector& c) {
           } else {
             c.OnKeyspace("cassandra:Alter", s.keyspace);
             ASSIGN_OR_RETURN(auto tags, TagsProperty(s.properties));
-            if (!tags.empty()) c.OnTags("cassandra:TagResource", tags, true);
+            if (!tags.empty()) c.OnTags("cassandra:TagResource", tags);
           }
         } else if constexpr (std::is_same_v<T, parser::DropKeyspaceStatement>) {
           c.OnKeyspace("cassandra:Drop", s.keyspace);
         } else if constexpr (std::is_same_v<T, parser::CreateTableStatement>) {
           c.OnTable("cassandra:Create", s.table);
           ASSIGN_OR_RETURN(auto tags, TagsProperty(s.properties));
-          if (!tags.empty()) c.OnTags("cassandra:TagResource", tags, true);
+          if (!tags.empty()) c.OnTags("cassandra:TagResource", tags);
         } else if constexpr (std::is_same_v<T, parser::AlterTableStatement>) {
           if (s.kind == parser::AlterTableStatement::Kind::kAddTags) {
             c.OnTable("cassandra:TagResource", s.table);
@@ -131,7 +123,7 @@ Status Collect(const parser::Statement& statement, Collector& c) {
             c.OnTable("cassandra:Alter", s.table);
             if (s.kind == parser::AlterTableStatement::Kind::kWith) {
               ASSIGN_OR_RETURN(auto tags, TagsProperty(s.properties));
-              if (!tags.empty()) c.OnTags("cassandra:TagResource", tags, true);
+              if (!tags.empty()) c.OnTags("cassandra:TagResource", tags);
             }
           }
         } else if constexpr (std::is_same_v<T, parser::DropTableStatement>) {

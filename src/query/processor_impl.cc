@@ -76,7 +76,7 @@ class QueryProcessorImpl final : public QueryProcessor {
                                         const protocol::QueryParameters& params) override {
     ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
-    RETURN_IF_ERROR(AuthorizeStatement(*ast, session, *schema_->snapshot()));
+    RETURN_IF_ERROR(Authorize(*ast, session));
     return Run(*stmt, *ast, session, params);
   }
 
@@ -121,7 +121,7 @@ class QueryProcessorImpl final : public QueryProcessor {
       } else {
         ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(entry.query_or_id));
         ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
-        RETURN_IF_ERROR(AuthorizeStatement(*ast, session, *schema_->snapshot()));
+        RETURN_IF_ERROR(Authorize(*ast, session));
         statements.push_back(std::move(stmt));
       }
     }
@@ -152,11 +152,15 @@ class QueryProcessorImpl final : public QueryProcessor {
     for (const auto& listener : listeners) listener(change);
   }
 
+  // Checks `ast` with the session's authorizer; no schema snapshot is taken when auth is off.
+  Status Authorize(const parser::Statement& ast, const Session& session) {
+    if (session.authorizer == nullptr) return Status::OK();
+    return AuthorizeStatement(ast, session, *schema_->snapshot());
+  }
+
   // A prepared statement's names resolve in the keyspace it was prepared in.
   Status AuthorizePrepared(const Entry& entry, const Session& session) {
-    if (session.authorizer == nullptr) return Status::OK();
-    Session prepared_in{entry.keyspace, session.authorizer};
-    return AuthorizeStatement(*entry.ast, prepared_in, *schema_->snapshot());
+    return Authorize(*entry.ast, Session{entry.keyspace, session.authorizer});
   }
 
   // The cached statement for `id`, prepared again if its table changed since.

@@ -50,11 +50,7 @@ iam::RequestContext CqlAuthorizer::Context(const iam::IamService& iam,
   iam::RequestContext context;
   context.action = p.action;
   context.resource = ResourceArn(iam.region(), iam.account_id(), p.keyspace, p.table);
-  int64_t now = NowSeconds();
-  context.keys["aws:sourceip"] = {origin.source_ip};
-  context.keys["aws:securetransport"] = {origin.secure ? "true" : "false"};
-  context.keys["aws:currenttime"] = {IsoTimestamp(now)};
-  context.keys["aws:epochtime"] = {std::to_string(now)};
+  iam::AddOriginKeys(context, origin.source_ip, origin.secure, NowSeconds());
   context.keys["aws:requestedregion"] = {iam.region()};
   for (const auto& [k, v] : p.resource_tags) context.keys["aws:resourcetag/" + iam::Lower(k)] = {v};
   for (const auto& [k, v] : p.request_tags) context.keys["aws:requesttag/" + iam::Lower(k)] = {v};
