@@ -7,6 +7,7 @@ PKGS=(
   librocksdb-dev libasio-dev libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libsodium-dev libcli11-dev libboost-dev libpugixml-dev liblz4-dev libsnappy-dev libzstd-dev libbz2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libgmp-dev
   python3 python3-cassandra python3-pytest python3-lz4 python3-snappy python3-boto3 awscli
   chromium fonts-dejavu-core
 )

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <regex>
+#include <algorithm>
 #include <set>
 
 namespace sibyl::query {
@@ -36,7 +36,13 @@ std::string Double(double d) {
 }  // namespace
 
 std::string QuoteIdentifier(const std::string& name) {
-  static const std::regex kPlain("^[a-z][a-z0-9_]*$");
+  // ^[a-z][a-z0-9_]*$ by hand: names may be 64 KiB long, and libstdc++'s regex executor
+  // recurses once per character (issue 9).
+  const bool plain =
+      !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
   static const std::set<std::string> kReserved = {
       "add", "allow", "alter", "and", "apply", "asc", "authorize", "batch", "begin", "by",
       "columnfamily", "create", "delete", "desc", "describe", "drop", "entries", "execute",
@@ -44,7 +50,7 @@ std::string QuoteIdentifier(const std::string& name) {
       "keyspace", "limit", "modify", "nan", "norecursive", "not", "null", "of", "on", "or",
       "order", "primary", "rename", "replace", "revoke", "schema", "select", "set", "table",
       "to", "token", "truncate", "unlogged", "update", "use", "using", "view", "where", "with"};
-  if (std::regex_match(name, kPlain) && !kReserved.count(name)) return name;
+  if (plain && !kReserved.count(name)) return name;
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out += '"';

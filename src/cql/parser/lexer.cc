@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+
+#include "common/utf8.h"
 
 namespace sibyl::cql::parser {
 namespace {
@@ -37,13 +40,16 @@ class Lexer {
  private:
   char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
 
+  // Columns count UTF-16 code units, as Cassandra's (Java) lexer does: a continuation byte adds
+  // nothing and a 4-byte sequence (a surrogate pair in Java) adds two.
   void Advance(size_t n = 1) {
     for (size_t i = 0; i < n && pos_ < s_.size(); ++i) {
-      if (s_[pos_] == '\n') {
+      const auto byte = static_cast<uint8_t>(s_[pos_]);
+      if (byte == '\n') {
         ++line_;
         column_ = 0;
-      } else {
-        ++column_;
+      } else if ((byte & 0xc0) != 0x80) {
+        column_ += byte >= 0xf0 ? 2 : 1;
       }
       ++pos_;
     }
@@ -51,6 +57,27 @@ class Lexer {
 
   Status Error(int line, int column, const std::string& message) const {
     return SyntaxError(fmt::format("line {}:{} {}", line, column, message));
+  }
+
+  // "token recognition error at: '<text>'", the text quoted safely (valid UTF-8, bounded).
+  Status RecognitionError(const Token& t, std::string_view text) const {
+    return Error(t.line, t.column,
+                 fmt::format("token recognition error at: '{}'", QuoteForMessage(text)));
+  }
+
+  // The source text from `start` up to and including the character at pos_ (if any).
+  std::string_view ThroughCurrentChar(size_t start) const {
+    if (pos_ >= s_.size()) return s_.substr(start);
+    const size_t length = std::max<size_t>(1, Utf8SequenceLength(s_, pos_));
+    return s_.substr(start, pos_ - start + length);
+  }
+
+  // Names become protocol [string]s (result and bind metadata): refuse any that could not be.
+  Status CheckNameLength(const Token& t) const {
+    if (t.text.size() <= kMaxIdentifierBytes) return Status::OK();
+    return Error(t.line, t.column,
+                 fmt::format("identifier too long: {} bytes (the limit is {}) at '{}'",
+                             t.text.size(), kMaxIdentifierBytes, QuoteForMessage(t.text, 32)));
   }
 
   Status SkipSpaceAndComments() {
@@ -147,6 +174,7 @@ class Lexer {
       }
       if (value.empty()) return Error(t.line, t.column, "empty quoted identifier");
       t.text = std::move(value);
+      RETURN_IF_ERROR(CheckNameLength(t));
       return finish(TokenKind::kQuotedIdent);
     }
     if (IsHex(c) && AtUuid()) {
@@ -156,10 +184,7 @@ class Lexer {
     if (c == '0' && (Peek(1) == 'x' || Peek(1) == 'X')) {
       Advance(2);
       while (IsHex(Peek())) Advance();
-      if (IsIdentChar(Peek())) {
-        return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
-                                                   std::string(s_.substr(start, pos_ - start + 1))));
-      }
+      if (IsIdentChar(Peek())) return RecognitionError(t, ThroughCurrentChar(start));
       return finish(TokenKind::kHex);
     }
     if (IsDigit(c) || (c == '-' && IsDigit(Peek(1))) || (c == '.' && IsDigit(Peek(1)))) {
@@ -196,8 +221,7 @@ class Lexer {
       }
       if (IsIdentChar(Peek())) {
         while (IsIdentChar(Peek())) Advance();
-        return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
-                                                   std::string(s_.substr(start, pos_ - start))));
+        return RecognitionError(t, s_.substr(start, pos_ - start));
       }
       return finish(is_float ? TokenKind::kFloat : TokenKind::kInteger);
     }
@@ -207,7 +231,7 @@ class Lexer {
       t.text = t.raw;
       for (auto& ch : t.text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       t.kind = TokenKind::kIdent;
-      return Status::OK();
+      return CheckNameLength(t);
     }
     if (c == '?') {
       Advance();
@@ -219,6 +243,7 @@ class Lexer {
       while (IsIdentChar(Peek())) Advance();
       t.text = std::string(s_.substr(name_start, pos_ - name_start));
       for (auto& ch : t.text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      RETURN_IF_ERROR(CheckNameLength(t));
       return finish(TokenKind::kNamedMarker);
     }
     if (c == ':' && Peek(1) == '"') {
@@ -231,6 +256,7 @@ class Lexer {
       if (pos_ >= s_.size()) return Error(t.line, t.column, "unterminated quoted identifier");
       Advance();
       t.text = value;
+      RETURN_IF_ERROR(CheckNameLength(t));
       return finish(TokenKind::kNamedMarker);
     }
     static const char* kTwo[] = {"<=", ">=", "!=", "+=", "-="};
@@ -244,22 +270,23 @@ class Lexer {
       Advance();
       return finish(TokenKind::kSymbol);
     }
-    return Error(t.line, t.column, fmt::format("token recognition error at: '{}'", c));
+    return RecognitionError(t, ThroughCurrentChar(start));
   }
 
-  // Continues a duration literal after its first digits: (digits unit)+.
+  // Continues a duration literal after its first digits: (digits unit)+. A unit is made of
+  // letters and µ (U+00B5, two bytes), which is taken whole so that no token ends inside it.
   Status LexDurationRest(Token& t, size_t start) {
     while (true) {
       size_t unit_start = pos_;
-      while (std::isalpha(static_cast<unsigned char>(Peek())) || Peek() == '\xc2' || Peek() == '\xb5') Advance();
+      while (std::isalpha(static_cast<unsigned char>(Peek())) ||
+             (Peek() == '\xc2' && Peek(1) == '\xb5')) {
+        Advance(Peek() == '\xc2' ? 2 : 1);
+      }
       if (pos_ == unit_start) break;
       if (!IsDigit(Peek())) break;
       while (IsDigit(Peek())) Advance();
     }
-    if (IsIdentChar(Peek())) {
-      return Error(t.line, t.column, fmt::format("token recognition error at: '{}'",
-                                                 std::string(s_.substr(start, pos_ - start + 1))));
-    }
+    if (IsIdentChar(Peek())) return RecognitionError(t, ThroughCurrentChar(start));
     t.kind = TokenKind::kDuration;
     t.raw = std::string(s_.substr(start, pos_ - start));
     t.text = t.raw;
@@ -274,6 +301,29 @@ class Lexer {
 
 }  // namespace
 
-Result<std::vector<Token>> Tokenize(std::string_view text) { return Lexer(text).Run(); }
+Status CheckQueryText(std::string_view text) {
+  const size_t bad = FindInvalidUtf8(text);
+  if (bad == text.size()) return Status::OK();
+  // Cassandra decodes a [long string] with Java's strict UTF-8 decoder and answers a protocol
+  // error (CBUtil.readString): "Cannot decode string as UTF8: '<hex>'; <exception>". The hex is
+  // bounded here; the offset of the first bad byte is added to help the client.
+  static const char* kHex = "0123456789abcdef";
+  constexpr size_t kMaxHexBytes = 64;
+  std::string hex;
+  for (size_t i = 0; i < text.size() && i < kMaxHexBytes; ++i) {
+    hex += kHex[static_cast<uint8_t>(text[i]) >> 4];
+    hex += kHex[static_cast<uint8_t>(text[i]) & 15];
+  }
+  if (text.size() > kMaxHexBytes) hex += "...";
+  return ProtocolError(fmt::format(
+      "Cannot decode string as UTF8: '{}'; java.nio.charset.MalformedInputException: Input "
+      "length = 1 (at byte {})",
+      hex, bad));
+}
+
+Result<std::vector<Token>> Tokenize(std::string_view text) {
+  RETURN_IF_ERROR(CheckQueryText(text));
+  return Lexer(text).Run();
+}
 
 }  // namespace sibyl::cql::parser

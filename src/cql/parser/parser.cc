@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "common/utf8.h"
 #include "cql/parser/lexer.h"
 
 namespace sibyl::cql::parser {
@@ -51,7 +52,7 @@ class Parser {
     ASSIGN_OR_RETURN(stmt->body, ParseBody());
     AcceptSymbol(";");
     if (Cur().kind != TokenKind::kEof) {
-      return Error(Cur(), fmt::format("missing EOF at '{}'", Cur().raw));
+      return Error(Cur(), fmt::format("missing EOF at '{}'", Quote(Cur())));
     }
     stmt->bind_markers = std::move(markers_);
     return std::shared_ptr<const Statement>(std::move(stmt));
@@ -87,14 +88,43 @@ class Parser {
   static Status Error(const Token& at, const std::string& message) {
     return SyntaxError(fmt::format("line {}:{} {}", at.line, at.column, message));
   }
+  // A token as messages quote it: valid UTF-8, no control characters, bounded (issue 9).
+  static std::string Quote(const Token& t) { return QuoteForMessage(t.raw); }
   Status Mismatch(const std::string& expecting) const {
     if (Cur().kind == TokenKind::kEof) {
       return Error(Cur(), fmt::format("mismatched input '<EOF>' expecting {}", expecting));
     }
-    return Error(Cur(), fmt::format("mismatched input '{}' expecting {}", Cur().raw, expecting));
+    return Error(Cur(), fmt::format("mismatched input '{}' expecting {}", Quote(Cur()), expecting));
   }
   Status NoViable() const {
-    return Error(Cur(), fmt::format("no viable alternative at input '{}'", Cur().raw));
+    return Error(Cur(), fmt::format("no viable alternative at input '{}'", Quote(Cur())));
+  }
+
+  // One level of nesting: every recursive rule (terms, types, selectors) opens one, so the depth
+  // of recursion, and of the AST that later code walks, never exceeds types::kMaxNestingDepth.
+  class Level {
+   public:
+    explicit Level(int& depth) : depth_(++depth) {}
+    ~Level() { --depth_; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+    bool exceeded() const { return depth_ > types::kMaxNestingDepth; }
+
+   private:
+    int& depth_;
+  };
+  Status TooDeep() const {
+    return Error(Cur(), fmt::format("statement nested too deeply: more than {} levels of "
+                                    "parentheses, brackets, braces, type parameters or "
+                                    "function calls",
+                                    types::kMaxNestingDepth));
+  }
+
+  // A selector's text names its result column when it has no alias, so it must fit a [string];
+  // texts are cut just past the limit while building (nested calls copy their arguments' text)
+  // and refused in ParseSelector if no alias replaces them.
+  static void BoundName(std::string& text) {
+    if (text.size() > kMaxIdentifierBytes) text = std::string(Utf8Prefix(text, kMaxIdentifierBytes + 4));
   }
   Status ExpectKeyword(const char* kw) {
     if (AcceptKeyword(kw)) return Status::OK();
@@ -136,6 +166,8 @@ class Parser {
   }
 
   Result<TypeName> Type() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
     TypeName t;
     const Token& tok = Cur();
     if (tok.kind == TokenKind::kString) {
@@ -182,6 +214,8 @@ class Parser {
   }
 
   Result<TermPtr> ParseTerm() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
     const Token& t = Cur();
     auto literal = [&](types::LiteralKind kind, std::string text) {
       Advance();
@@ -647,17 +681,28 @@ class Parser {
     if (copy->text.empty()) copy->text = SourceText(start, pos_);
     if (AcceptKeyword("as")) {
       ASSIGN_OR_RETURN(copy->alias, Ident());
+    } else if (copy->text.size() > kMaxIdentifierBytes) {
+      return Error(tokens_[start],
+                   fmt::format("selector too long to name its result column ({}+ bytes; the "
+                               "limit is {}): give it a shorter alias with AS",
+                               copy->text.size(), kMaxIdentifierBytes));
     }
     return SelectorPtr(std::move(copy));
   }
 
+  // The tokens [from, to) as written, stopping just past kMaxIdentifierBytes (see BoundName).
   std::string SourceText(size_t from, size_t to) const {
     std::string out;
-    for (size_t i = from; i < to; ++i) out += tokens_[i].kind == TokenKind::kIdent ? tokens_[i].text : tokens_[i].raw;
+    for (size_t i = from; i < to && out.size() <= kMaxIdentifierBytes; ++i) {
+      out += tokens_[i].kind == TokenKind::kIdent ? tokens_[i].text : tokens_[i].raw;
+    }
+    BoundName(out);
     return out;
   }
 
   Result<SelectorPtr> ParseUnaliasedSelector() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
     auto sel = std::make_shared<Selector>();
     const Token& t = Cur();
     bool call = (t.kind == TokenKind::kIdent || t.kind == TokenKind::kQuotedIdent) &&
@@ -699,6 +744,7 @@ class Parser {
         ASSIGN_OR_RETURN(sel->cast_type, Type());
         RETURN_IF_ERROR(ExpectSymbol(")"));
         sel->text = fmt::format("cast({} as {})", sel->args[0]->text, sel->cast_type.ToString());
+        BoundName(sel->text);
         return SelectorPtr(sel);
       }
       sel->kind = Selector::Kind::kFunction;
@@ -707,12 +753,15 @@ class Parser {
       if (!IsSymbol(")")) {
         do {
           ASSIGN_OR_RETURN(SelectorPtr arg, ParseUnaliasedSelector());
-          args_text += (args_text.empty() ? "" : ", ") + arg->text;
+          if (args_text.size() <= kMaxIdentifierBytes) {
+            args_text += (args_text.empty() ? "" : ", ") + arg->text;
+          }
           sel->args.push_back(std::move(arg));
         } while (AcceptSymbol(","));
       }
       RETURN_IF_ERROR(ExpectSymbol(")"));
       sel->text = fmt::format("system.{}({})", name, args_text);
+      BoundName(sel->text);
       return SelectorPtr(sel);
     }
     if ((t.kind == TokenKind::kIdent && !Reserved().count(t.text) && t.text != "true" &&
@@ -1132,6 +1181,7 @@ class Parser {
   std::vector<Token> tokens_;
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // open nesting levels (Level)
   std::vector<BindMarker> markers_;
 };
 

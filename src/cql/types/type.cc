@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/utf8.h"
+
 namespace sibyl::cql::types {
 
 struct Type::Params {
@@ -160,7 +162,7 @@ class TypeNameParser {
 
  private:
   Status Error() const {
-    return InvalidRequest(fmt::format("Unknown type {}", std::string(text_)));
+    return InvalidRequest(fmt::format("Unknown type {}", QuoteForMessage(text_)));
   }
 
   void SkipSpace() {
@@ -197,6 +199,16 @@ class TypeNameParser {
   }
 
   Result<Type> Parse(bool frozen) {
+    // Each '<' recurses once; stop before the stack is at risk (kMaxNestingDepth, issue 9).
+    struct Level {
+      int& depth;
+      explicit Level(int& d) : depth(++d) {}
+      ~Level() { --depth; }
+    } level(depth_);
+    if (depth_ > kMaxNestingDepth) {
+      return InvalidRequest(fmt::format("Type nested too deeply (more than {} levels)",
+                                        kMaxNestingDepth));
+    }
     std::string w = Word();
     if (w.empty()) return Error();
     if (w == "frozen") {
@@ -211,7 +223,7 @@ class TypeNameParser {
       if (!Consume('>')) return Error();
       if (e.IsCollection() && !e.frozen()) {
         return InvalidRequest("Non-frozen collections are not allowed inside collections: " +
-                              std::string(text_));
+                              QuoteForMessage(text_));
       }
       return w == "list" ? Type::List(e, frozen) : Type::Set(e, frozen);
     }
@@ -223,7 +235,7 @@ class TypeNameParser {
       if (!Consume('>')) return Error();
       if ((k.IsCollection() && !k.frozen()) || (v.IsCollection() && !v.frozen())) {
         return InvalidRequest("Non-frozen collections are not allowed inside collections: " +
-                              std::string(text_));
+                              QuoteForMessage(text_));
       }
       return Type::Map(k, v, frozen);
     }
@@ -249,11 +261,12 @@ class TypeNameParser {
     for (const auto& [name, kind] : kNames) {
       if (w == name) return Type(kind);
     }
-    return InvalidRequest(fmt::format("Unknown type {}", w));
+    return InvalidRequest(fmt::format("Unknown type {}", QuoteForMessage(w)));
   }
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
