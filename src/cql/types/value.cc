@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <regex>
 
+#include "common/utf8.h"
 #include "cql/types/numbers.h"
 
 namespace sibyl::cql::types {
@@ -155,11 +157,13 @@ std::string UuidToString(std::string_view bytes) {
 }
 
 Result<std::string> UuidFromString(std::string_view text) {
-  static const std::regex kUuid(
-      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  if (!std::regex_match(std::string(text), kUuid)) {
-    return InvalidRequest(fmt::format("Unable to make UUID from '{}'", std::string(text)));
+  // 8-4-4-4-12 hex digits; checked by hand (a regex over client input can recurse per byte).
+  bool ok = text.size() == 36;
+  for (size_t i = 0; ok && i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash ? text[i] == '-' : HexDigit(text[i]) >= 0;
   }
+  if (!ok) return InvalidRequest(fmt::format("Unable to make UUID from '{}'", QuoteForMessage(text)));
   std::string out;
   for (size_t i = 0; i < text.size();) {
     if (text[i] == '-') {
@@ -207,33 +211,51 @@ bool ValidDate(int64_t y, unsigned m, unsigned d) {
   return d <= max;
 }
 
+// The longest date, time or timestamp string tried (the longest valid form is about 40
+// characters; spaces around are allowed): longer ones are refused as malformed, never handed to
+// std::regex (issue 9 item 4).
+constexpr size_t kMaxDateTimeText = 128;
+
+// The value of a run of ASCII digits matched by a bounded regex group; never throws (unlike
+// std::stoll), saturates instead of overflowing.
+int64_t DigitsValue(const std::string& digits) {
+  size_t i = !digits.empty() && (digits[0] == '+' || digits[0] == '-') ? 1 : 0;
+  int64_t v = 0;
+  for (; i < digits.size() && std::isdigit(static_cast<unsigned char>(digits[i])); ++i) {
+    v = v > (INT64_MAX - 9) / 10 ? INT64_MAX : v * 10 + (digits[i] - '0');
+  }
+  return !digits.empty() && digits[0] == '-' ? -v : v;
+}
+
 // Parses Cassandra's timestamp string forms into milliseconds since the epoch.
 std::optional<int64_t> ParseTimestampText(std::string_view text) {
   static const std::regex kRe(
       R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$)");
   std::cmatch m;
+  // libstdc++'s regex executor recurses per input character: never hand it unbounded input.
+  if (text.size() > kMaxDateTimeText) return std::nullopt;
   std::string s(text);
   if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
-  int64_t year = std::stoll(m[1].str());
-  unsigned month = std::stoul(m[2].str()), day = std::stoul(m[3].str());
+  int64_t year = DigitsValue(m[1].str());
+  unsigned month = DigitsValue(m[2].str()), day = DigitsValue(m[3].str());
   if (!ValidDate(year, month, day)) return std::nullopt;
-  int64_t hour = m[4].matched ? std::stoll(m[4].str()) : 0;
-  int64_t minute = m[5].matched ? std::stoll(m[5].str()) : 0;
-  int64_t second = m[6].matched ? std::stoll(m[6].str()) : 0;
+  int64_t hour = m[4].matched ? DigitsValue(m[4].str()) : 0;
+  int64_t minute = m[5].matched ? DigitsValue(m[5].str()) : 0;
+  int64_t second = m[6].matched ? DigitsValue(m[6].str()) : 0;
   if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
   int64_t millis = 0;
   if (m[7].matched) {
     std::string frac = m[7].str();
     frac.resize(3, '0');
-    millis = std::stoll(frac.substr(0, 3));
+    millis = DigitsValue(frac.substr(0, 3));
   }
   int64_t offset_minutes = 0;
   if (m[8].matched && m[8].str() != "Z") {
     std::string z = m[8].str();
     int sign = z[0] == '-' ? -1 : 1;
     z.erase(std::remove(z.begin(), z.end(), ':'), z.end());
-    int hh = std::stoi(z.substr(1, 2));
-    int mm = z.size() >= 5 ? std::stoi(z.substr(3, 2)) : 0;
+    int hh = DigitsValue(z.substr(1, 2));
+    int mm = z.size() >= 5 ? DigitsValue(z.substr(3, 2)) : 0;
     offset_minutes = sign * (hh * 60 + mm);
   }
   int64_t days = DaysFromCivil(year, month, day);
@@ -244,10 +266,11 @@ std::optional<int64_t> ParseTimestampText(std::string_view text) {
 std::optional<uint32_t> ParseDateText(std::string_view text) {
   static const std::regex kRe(R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})\s*$)");
   std::cmatch m;
+  if (text.size() > kMaxDateTimeText) return std::nullopt;
   std::string s(text);
   if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
-  int64_t year = std::stoll(m[1].str());
-  unsigned month = std::stoul(m[2].str()), day = std::stoul(m[3].str());
+  int64_t year = DigitsValue(m[1].str());
+  unsigned month = DigitsValue(m[2].str()), day = DigitsValue(m[3].str());
   if (!ValidDate(year, month, day)) return std::nullopt;
   int64_t days = DaysFromCivil(year, month, day) + (int64_t{1} << 31);
   if (days < 0 || days > UINT32_MAX) return std::nullopt;
@@ -257,15 +280,16 @@ std::optional<uint32_t> ParseDateText(std::string_view text) {
 std::optional<int64_t> ParseTimeText(std::string_view text) {
   static const std::regex kRe(R"(^\s*(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*$)");
   std::cmatch m;
+  if (text.size() > kMaxDateTimeText) return std::nullopt;
   std::string s(text);
   if (!std::regex_match(s.c_str(), m, kRe)) return std::nullopt;
-  int64_t h = std::stoll(m[1].str()), mi = std::stoll(m[2].str()), se = std::stoll(m[3].str());
+  int64_t h = DigitsValue(m[1].str()), mi = DigitsValue(m[2].str()), se = DigitsValue(m[3].str());
   if (h > 23 || mi > 59 || se > 59) return std::nullopt;
   int64_t nanos = 0;
   if (m[4].matched) {
     std::string frac = m[4].str();
     frac.resize(9, '0');
-    nanos = std::stoll(frac);
+    nanos = DigitsValue(frac);
   }
   return ((h * 60 + mi) * 60 + se) * 1000000000LL + nanos;
 }
@@ -317,67 +341,224 @@ struct Duration {
   int64_t months = 0, days = 0, nanos = 0;
 };
 
-std::optional<Duration> ParseDurationText(std::string_view text) {
-  std::string s(text);
-  bool negative = false;
-  if (!s.empty() && s[0] == '-') {
-    negative = true;
-    s = s.substr(1);
-  }
-  if (s.empty()) return std::nullopt;
-  Duration d;
-  static const std::regex kIso(
-      R"(^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$)");
-  static const std::regex kWeek(R"(^P(\d+)W$)");
-  static const std::regex kAlt(R"(^P(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$)");
-  std::smatch m;
-  auto num = [&](int i) -> int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
-  std::string upper = s;
-  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-  if (upper[0] == 'P') {
-    if (std::regex_match(upper, m, kWeek)) {
-      d.days = num(1) * 7;
-    } else if (std::regex_match(upper, m, kAlt)) {
-      d.months = num(1) * 12 + num(2);
-      d.days = num(3);
-      d.nanos = ((num(4) * 60 + num(5)) * 60 + num(6)) * 1000000000LL;
-    } else if (std::regex_match(upper, m, kIso) && upper != "P" && upper.back() != 'T') {
-      d.months = num(1) * 12 + num(2);
-      d.days = num(3);
-      d.nanos = ((num(4) * 60 + num(5)) * 60 + num(6)) * 1000000000LL;
+// Cassandra's Duration.from (cql3/Duration.java), by hand: the same three forms, the same
+// unit order rules, the same limits (months and days fit an int32, nanoseconds an int64) and
+// the same messages. Numbers too long for a long count as over the limit (Cassandra would fail
+// in Long.parseLong), so nothing here can overflow or throw (issue 9 item 4).
+class DurationParser {
+ public:
+  explicit DurationParser(std::string_view text) : text_(text) {}
+
+  Result<Duration> Parse() {
+    negative_ = !text_.empty() && text_[0] == '-';
+    source_ = negative_ ? text_.substr(1) : text_;
+    if (!source_.empty() && (source_[0] == 'P' || source_[0] == 'p')) {
+      if (source_.back() == 'W' || source_.back() == 'w') {
+        RETURN_IF_ERROR(ParseWeekFormat());
+      } else if (source_.find('-') != std::string_view::npos) {
+        RETURN_IF_ERROR(ParseAlternativeFormat());
+      } else {
+        RETURN_IF_ERROR(ParseIsoFormat());
+      }
     } else {
-      return std::nullopt;
+      RETURN_IF_ERROR(ParseStandardFormat());
     }
-  } else {
-    static const std::regex kUnit(R"((\d+)(y|mo|w|d|h|us|µs|ms|m|s|ns))", std::regex::icase);
-    size_t pos = 0;
-    auto begin = std::sregex_iterator(s.begin(), s.end(), kUnit);
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      if (static_cast<size_t>(it->position()) != pos) return std::nullopt;
-      pos += it->length();
-      int64_t n = std::stoll((*it)[1].str());
-      std::string unit = (*it)[2].str();
-      std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
-      if (unit == "y") d.months += n * 12;
-      else if (unit == "mo") d.months += n;
-      else if (unit == "w") d.days += n * 7;
-      else if (unit == "d") d.days += n;
-      else if (unit == "h") d.nanos += n * 3600000000000LL;
-      else if (unit == "m") d.nanos += n * 60000000000LL;
-      else if (unit == "s") d.nanos += n * 1000000000LL;
-      else if (unit == "ms") d.nanos += n * 1000000LL;
-      else if (unit == "us" || unit == "µs") d.nanos += n * 1000LL;
-      else if (unit == "ns") d.nanos += n;
+    if (negative_) {
+      d_.months = -d_.months;
+      d_.days = -d_.days;
+      d_.nanos = -d_.nanos;
     }
-    if (pos != s.size() || pos == 0) return std::nullopt;
+    return d_;
   }
-  if (negative) {
-    d.months = -d.months;
-    d.days = -d.days;
-    d.nanos = -d.nanos;
+
+ private:
+  enum Unit { kYears = 1, kMonths, kWeeks, kDays, kHours, kMinutes, kSeconds, kMillis, kMicros,
+              kNanos };
+
+  Status Unconvertible() const {
+    return InvalidRequest(
+        fmt::format("Unable to convert '{}' to a duration", QuoteForMessage(source_)));
   }
-  return d;
-}
+
+  // Digits at pos_ (at least one; at most `max_digits` when given) as a saturated count.
+  bool Number(uint64_t* out, size_t exact_digits = 0) {
+    size_t start = pos_;
+    uint64_t v = 0;
+    while (pos_ < source_.size() && std::isdigit(static_cast<unsigned char>(source_[pos_]))) {
+      v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX : v * 10 + (source_[pos_] - '0');
+      ++pos_;
+    }
+    *out = v;
+    if (pos_ == start) return false;
+    return exact_digits == 0 || pos_ - start == exact_digits;
+  }
+  bool Take(char c) {  // case-insensitive for letters
+    if (pos_ < source_.size() &&
+        std::toupper(static_cast<unsigned char>(source_[pos_])) == static_cast<unsigned char>(c)) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  static const char* UnitName(int unit) {
+    static const char* kNames[] = {"",        "years",   "months",  "weeks",
+                                   "days",    "hours",   "minutes", "seconds",
+                                   "milliseconds", "microseconds", "nanoseconds"};
+    return kNames[unit];
+  }
+
+  Status Add(int unit, uint64_t n) {
+    if (unit == current_) {
+      return InvalidRequest(
+          fmt::format("Invalid duration. The {} are specified multiple times", UnitName(unit)));
+    }
+    if (unit < current_) {
+      return InvalidRequest(fmt::format("Invalid duration. The {} should be after {}",
+                                        UnitName(current_), UnitName(unit)));
+    }
+    current_ = unit;
+    auto check = [&](uint64_t limit, const char* what) -> Status {
+      if (n > limit) {
+        // Cassandra names Integer.MAX_VALUE for nanoseconds too (Duration.Builder.validate).
+        return InvalidRequest(fmt::format(
+            "Invalid duration. The total number of {} must be less or equal to {}", what,
+            INT32_MAX));
+      }
+      return Status::OK();
+    };
+    auto months = [&](uint64_t per) -> Status {
+      RETURN_IF_ERROR(check((static_cast<uint64_t>(INT32_MAX) - d_.months) / per, "months"));
+      d_.months += static_cast<int64_t>(n * per);
+      return Status::OK();
+    };
+    auto days = [&](uint64_t per) -> Status {
+      RETURN_IF_ERROR(check((static_cast<uint64_t>(INT32_MAX) - d_.days) / per, "days"));
+      d_.days += static_cast<int64_t>(n * per);
+      return Status::OK();
+    };
+    auto nanos = [&](uint64_t per) -> Status {
+      RETURN_IF_ERROR(check((static_cast<uint64_t>(INT64_MAX) - d_.nanos) / per, "nanoseconds"));
+      d_.nanos += static_cast<int64_t>(n * per);
+      return Status::OK();
+    };
+    switch (unit) {
+      case kYears: return months(12);
+      case kMonths: return months(1);
+      case kWeeks: return days(7);
+      case kDays: return days(1);
+      case kHours: return nanos(3600000000000ULL);
+      case kMinutes: return nanos(60000000000ULL);
+      case kSeconds: return nanos(1000000000ULL);
+      case kMillis: return nanos(1000000ULL);
+      case kMicros: return nanos(1000ULL);
+      default: return nanos(1);
+    }
+  }
+
+  // (\d+)(y|mo|w|d|h|s|ms|us|µs|ns|m)+, case-insensitive, nothing else.
+  Status ParseStandardFormat() {
+    if (source_.empty()) return Unconvertible();
+    while (pos_ < source_.size()) {
+      uint64_t n = 0;
+      if (!Number(&n)) return Unconvertible();
+      auto lower = [&](size_t i) {
+        return i < source_.size() ? static_cast<char>(std::tolower(static_cast<unsigned char>(source_[i])))
+                                  : '\0';
+      };
+      const char c0 = lower(pos_), c1 = lower(pos_ + 1);
+      int unit = 0;
+      size_t length = 1;
+      if (c0 == 'y') {
+        unit = kYears;
+      } else if (c0 == 'm' && c1 == 'o') {
+        unit = kMonths, length = 2;
+      } else if (c0 == 'w') {
+        unit = kWeeks;
+      } else if (c0 == 'd') {
+        unit = kDays;
+      } else if (c0 == 'h') {
+        unit = kHours;
+      } else if (c0 == 's') {
+        unit = kSeconds;
+      } else if (c0 == 'm' && c1 == 's') {
+        unit = kMillis, length = 2;
+      } else if (c0 == 'u' && c1 == 's') {
+        unit = kMicros, length = 2;
+      } else if (source_.substr(pos_, 2) == "\xc2\xb5" && lower(pos_ + 2) == 's') {
+        unit = kMicros, length = 3;
+      } else if (c0 == 'n' && c1 == 's') {
+        unit = kNanos, length = 2;
+      } else if (c0 == 'm') {
+        unit = kMinutes;
+      } else {
+        return Unconvertible();
+      }
+      pos_ += length;
+      RETURN_IF_ERROR(Add(unit, n));
+    }
+    return Status::OK();
+  }
+
+  // P[nY][nM][nD][T[nH][nM][nS]] (upper case only, as Cassandra's pattern).
+  Status ParseIsoFormat() {
+    pos_ = 1;
+    uint64_t n = 0;
+    auto part = [&](char designator, int unit) -> Result<bool> {
+      size_t save = pos_;
+      if (Number(&n) && Take(designator)) {
+        RETURN_IF_ERROR(Add(unit, n));
+        return true;
+      }
+      pos_ = save;
+      return false;
+    };
+    ASSIGN_OR_RETURN(bool any, part('Y', kYears));
+    ASSIGN_OR_RETURN(bool month, part('M', kMonths));
+    ASSIGN_OR_RETURN(bool day, part('D', kDays));
+    any = any || month || day;
+    if (Take('T')) {
+      ASSIGN_OR_RETURN(bool h, part('H', kHours));
+      ASSIGN_OR_RETURN(bool m, part('M', kMinutes));
+      ASSIGN_OR_RETURN(bool sec, part('S', kSeconds));
+      if (!(h || m || sec)) return Unconvertible();  // "PT" / "P1DT" name no time
+      any = true;
+    }
+    if (!any || pos_ != source_.size()) return Unconvertible();
+    return Status::OK();
+  }
+
+  // P(\d+)W
+  Status ParseWeekFormat() {
+    pos_ = 1;
+    uint64_t n = 0;
+    if (!Number(&n) || !Take('W') || pos_ != source_.size()) return Unconvertible();
+    return Add(kWeeks, n);
+  }
+
+  // PYYYY-MM-DDThh:mm:ss
+  Status ParseAlternativeFormat() {
+    pos_ = 1;
+    uint64_t f[6];
+    const size_t widths[6] = {4, 2, 2, 2, 2, 2};
+    const char separators[6] = {'-', '-', 'T', ':', ':', '\0'};
+    for (int i = 0; i < 6; ++i) {
+      if (!Number(&f[i], widths[i])) return Unconvertible();
+      if (separators[i] != '\0' && !Take(separators[i])) return Unconvertible();
+    }
+    if (pos_ != source_.size()) return Unconvertible();
+    const int units[6] = {kYears, kMonths, kDays, kHours, kMinutes, kSeconds};
+    for (int i = 0; i < 6; ++i) RETURN_IF_ERROR(Add(units[i], f[i]));
+    return Status::OK();
+  }
+
+  std::string_view text_;
+  std::string_view source_;
+  bool negative_ = false;
+  size_t pos_ = 0;
+  int current_ = 0;
+  Duration d_;
+};
 
 std::optional<Duration> DecodeDuration(std::string_view b) {
   Duration d;
@@ -447,28 +628,23 @@ const char* KindWord(LiteralKind kind) {
 
 Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string_view text,
                                  std::string_view column) {
+  // Messages quote the literal bounded and sanitised (issue 9): it may be megabytes long.
   auto invalid = [&]() {
     return InvalidRequest(fmt::format("Invalid {} constant ({}) for \"{}\" of type {}",
-                                      KindWord(kind), std::string(text), std::string(column),
-                                      type.ToCql()));
+                                      KindWord(kind), QuoteForMessage(text),
+                                      QuoteForMessage(column), type.ToCql()));
   };
   auto integer = [&](int64_t min, int64_t max) -> Result<int64_t> {
     if (kind != LiteralKind::kInteger) return invalid();
     auto v = ParseInt64(text);
-    if (!v || *v < min || *v > max) {
-      if (v || BigIntFromDecimal(text)) {
-        return InvalidRequest(fmt::format("Invalid INTEGER constant ({}) for \"{}\" of type {}",
-                                          std::string(text), std::string(column), type.ToCql()));
-      }
-      return invalid();
-    }
+    if (!v || *v < min || *v > max) return invalid();
     return *v;
   };
   switch (type.kind()) {
     case Kind::kAscii:
       if (kind != LiteralKind::kString) return invalid();
       for (unsigned char c : text) {
-        if (c > 127) return InvalidRequest(fmt::format("Invalid ASCII character in string literal for \"{}\"", std::string(column)));
+        if (c > 127) return InvalidRequest(fmt::format("Invalid ASCII character in string literal for \"{}\"", QuoteForMessage(column)));
       }
       return std::string(text);
     case Kind::kVarchar:
@@ -476,7 +652,7 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       if (!ValidUtf8(text)) return InvalidRequest("Invalid UTF-8 string literal");
       return std::string(text);
     case Kind::kBlob: {
-      if (kind != LiteralKind::kHex) return invalid();
+      if (kind != LiteralKind::kHex || text.size() < 2) return invalid();
       std::string_view hex = text.substr(2);
       if (hex.size() % 2) return invalid();
       std::string out;
@@ -551,7 +727,7 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       auto ms = ParseTimestampText(text);
       if (!ms) {
         return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",
-                                          std::string(text)));
+                                          QuoteForMessage(text)));
       }
       return SerializeBigint(*ms);
     }
@@ -564,7 +740,7 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       auto days = ParseDateText(text);
       if (!days) {
         return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",
-                                          std::string(text)));
+                                          QuoteForMessage(text)));
       }
       return SerializeInt(static_cast<int32_t>(*days));
     }
@@ -577,7 +753,7 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       auto nanos = ParseTimeText(text);
       if (!nanos) {
         return InvalidRequest(fmt::format(
-            "Timestamp format must be hh:mm:ss[.fffffffff] (got '{}')", std::string(text)));
+            "Timestamp format must be hh:mm:ss[.fffffffff] (got '{}')", QuoteForMessage(text)));
       }
       return SerializeBigint(*nanos);
     }
@@ -588,7 +764,7 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       if (!bytes.ok()) return invalid();
       if (type.kind() == Kind::kTimeuuid && UuidVersion(*bytes) != 1) {
         return InvalidRequest(fmt::format("Unsupported UUID for timeuuid: {} is not a version 1 UUID",
-                                          std::string(text)));
+                                          QuoteForMessage(text)));
       }
       return *bytes;
     }
@@ -598,18 +774,15 @@ Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string
       std::string t(text);
       if (inet_pton(AF_INET, t.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
       if (inet_pton(AF_INET6, t.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 16);
-      return InvalidRequest(fmt::format("Unable to make inet address from '{}'", t));
+      return InvalidRequest(fmt::format("Unable to make inet address from '{}'", QuoteForMessage(t)));
     }
     case Kind::kDuration: {
       if (kind != LiteralKind::kDuration && kind != LiteralKind::kString) return invalid();
-      auto d = ParseDurationText(text);
-      if (!d) {
-        return InvalidRequest(fmt::format("Unable to convert '{}' to a duration", std::string(text)));
-      }
+      ASSIGN_OR_RETURN(Duration d, DurationParser(text).Parse());
       std::string out;
-      AppendVint(&out, d->months);
-      AppendVint(&out, d->days);
-      AppendVint(&out, d->nanos);
+      AppendVint(&out, d.months);
+      AppendVint(&out, d.days);
+      AppendVint(&out, d.nanos);
       return out;
     }
     default:
