@@ -222,7 +222,8 @@ TEST(Parser, FunctionCallsInTerms) {
 TEST(Parser, DescribeForms) {
   EXPECT_EQ(As<DescribeStatement>(Parse("DESCRIBE KEYSPACES")).kind,
             DescribeStatement::Kind::kKeyspaces);
-  const auto& t = As<DescribeStatement>(Parse("DESC TABLE ks.t"));
+  auto statement = Parse("DESC TABLE ks.t");  // keeps the AST alive (ASan: use after free)
+  const auto& t = As<DescribeStatement>(statement);
   EXPECT_EQ(t.kind, DescribeStatement::Kind::kTable);
   EXPECT_EQ(t.name.keyspace, "ks");
   EXPECT_TRUE(As<DescribeStatement>(Parse("DESCRIBE FULL SCHEMA")).full);
