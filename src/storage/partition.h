@@ -106,6 +106,11 @@ struct PartitionMutation {
   std::vector<Row> rows;
 };
 
+// The size of `mutation` as stored: its keys, clustering, column names, values and per-cell
+// metadata. What Cassandra's max_mutation_size is compared with (issue 9 item 10). Computed
+// without encoding; defined in row_codec.cc beside the encoding it measures.
+uint64_t SerializedSize(const PartitionMutation& mutation);
+
 // A read of part of one partition, after reconciliation.
 struct ResolvedPartition {
   std::string partition_key;

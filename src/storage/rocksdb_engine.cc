@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
 
 namespace sibyl::storage {
@@ -135,7 +136,9 @@ class ExpiryFilter final : public rocksdb::CompactionFilter {
       if (!row.ok()) return Decision::kKeep;
       if (!CompactRow(*row, now, purge_before)) return Decision::kRemove;
       *new_value = EncodeRow(*row);
-      return Decision::kChangeValue;
+      // Unchanged: keep the stored value, so that a row in a blob file is not rewritten by
+      // every compaction that reaches it (issue 9 item 10).
+      return *new_value == bytes ? Decision::kKeep : Decision::kChangeValue;
     }
     auto header = DecodeHeader(bytes);
     if (!header.ok()) return Decision::kKeep;
@@ -156,7 +159,7 @@ class ExpiryFilter final : public rocksdb::CompactionFilter {
       return full_ ? Decision::kRemove : Decision::kKeep;
     }
     *new_value = EncodeHeader(*header);
-    return Decision::kChangeValue;
+    return *new_value == bytes ? Decision::kKeep : Decision::kChangeValue;
   }
   const char* Name() const override { return "SibylExpiryFilter"; }
 
@@ -470,6 +473,22 @@ class RocksDbEngine final : public Engine {
     return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles), "flushing");
   }
 
+  // CompactForTesting.
+  Status CompactAll() {
+    RETURN_IF_ERROR(Flush());
+    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    {
+      std::shared_lock lock(tables_mu_);
+      for (auto& [name, h] : tables_) held.push_back(h);
+    }
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (auto& h : held) {
+      RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, h.get(), nullptr, nullptr), "compacting"));
+    }
+    return Status::OK();
+  }
+
  private:
   rocksdb::ColumnFamilyOptions MakeCfOptions() {
     rocksdb::ColumnFamilyOptions cf;
@@ -480,6 +499,7 @@ class RocksDbEngine final : public Engine {
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache_;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    ConfigureLargeValues(cache_, &cf, &table);  // BlobDB and large-row blocks (issue 9 item 10)
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cf;
   }
@@ -530,5 +550,7 @@ Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options)
   RETURN_IF_ERROR(engine->Open());
   return std::unique_ptr<Engine>(std::move(engine));
 }
+
+Status CompactForTesting(Engine& engine) { return static_cast<RocksDbEngine&>(engine).CompactAll(); }
 
 }  // namespace sibyl::storage

@@ -27,4 +27,9 @@ struct RocksDbOptions {
 // Opens (creating if needed) the database and every table column family in it.
 Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options);
 
+// Test hook: flushes and fully compacts every table, as background compaction eventually
+// would (merge operands become values; large values move to blob files). REQUIRES: `engine`
+// was made by OpenRocksDbEngine.
+Status CompactForTesting(Engine& engine);
+
 }  // namespace sibyl::storage

@@ -120,7 +120,32 @@ void MergeDeletion(Deletion& into, const Deletion& other) {
   }
 }
 
+// What AppendRowBody appends, without appending it.
+uint64_t RowBodySize(const Row& row) {
+  uint64_t size = 8 + 4 + 8 + 8 + 8 + 4;  // marker, deletion, cell count
+  for (const auto& [name, cell] : row.cells) {
+    size += 4 + name.size() + 8 + 4 + 8 + 1 + 4 + cell.value.size();
+  }
+  return size;
+}
+
 }  // namespace
+
+uint64_t SerializedSize(const PartitionMutation& m) {
+  // Keys as rocksdb_engine.cc lays them out: token, key length, key, kind (, clustering).
+  const uint64_t key_size = 8 + 2 + m.partition_key.size() + 1;
+  uint64_t size = 0;
+  if (m.partition_deletion.timestamp != kNoTimestamp || !m.range_tombstones.empty() ||
+      m.static_row) {
+    size += key_size + 2 + 8 + 8 + 4 + 1;  // EncodeHeader
+    for (const auto& rt : m.range_tombstones) {
+      size += 4 + rt.range.start.prefix.size() + 1 + 4 + rt.range.end.prefix.size() + 1 + 8 + 8;
+    }
+    if (m.static_row) size += RowBodySize(*m.static_row);
+  }
+  for (const auto& row : m.rows) size += key_size + row.clustering.size() + 2 + RowBodySize(row);
+  return size;
+}
 
 std::string EncodeRow(const Row& row) {
   std::string out;
