@@ -26,6 +26,7 @@
 #include "tools/cli/aws_cli.h"
 #include "server/config.h"
 #include "server/cql_server.h"
+#include "server/data_dir.h"
 #include "server/tls_certificate.h"
 #include "server/defer.h"
 #include "storage/rocksdb_engine.h"
@@ -46,6 +47,14 @@ int Serve(const ServerConfig& config) {
 
   spdlog::info("Sibyl {} starting (data dir {}, durability {})", SibylVersion(), config.data_dir,
                config.durability == storage::Durability::kSync ? "sync" : "periodic");
+
+  // Before anything is created in it: the data directory is for this user only (issue 9 item 9).
+  auto data_dir_warnings = PrepareDataDir(config.data_dir);
+  if (!data_dir_warnings.ok()) {
+    spdlog::critical("{}", data_dir_warnings.status().ToString());
+    return 1;
+  }
+  for (const auto& warning : *data_dir_warnings) spdlog::warn("{}", warning);
 
   storage::RocksDbOptions storage_options;
   storage_options.path = (std::filesystem::path(config.data_dir) / "db").string();
