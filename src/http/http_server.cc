@@ -7,8 +7,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
+#include "common/fd_reserve.h"
 #include "http/request.h"
 
 namespace sibyl::http {
@@ -138,7 +140,17 @@ struct HttpServer::Impl {
   void Accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec != net::error::operation_aborted) Accept();
+        if (ec == net::error::operation_aborted) return;
+        // issue 9 item 6: at the descriptor limit accept fails at once, again and again. Close
+        // the connections waiting in the backlog (with the spare descriptor) and retry after a
+        // pause instead of spinning.
+        if (ec == net::error::no_descriptors || ec.value() == ENFILE) {
+          spare_fd.ShedPending(acceptor.native_handle());
+        }
+        accept_retry.expires_after(std::chrono::milliseconds(100));
+        accept_retry.async_wait([this](beast::error_code e) {
+          if (!e && acceptor.is_open()) Accept();
+        });
         return;
       }
       if (tls) {
@@ -160,6 +172,8 @@ struct HttpServer::Impl {
   std::unique_ptr<net::ssl::context> tls;  // HTTPS when set
   net::io_context io;
   tcp::acceptor acceptor;
+  net::steady_timer accept_retry{io};  // Accept() after an accept error
+  FdReserve spare_fd;                  // for ShedPending at the descriptor limit
   std::thread thread;
   int port = 0;
 };

@@ -106,6 +106,34 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")
       ->capture_default_str();
+  // CQL transport limits (issue 9 items 5 and 6).
+  serve->add_option("--native-transport-max-frame-size-in-mb",
+                    config.native_transport_max_frame_size_in_mb,
+                    "Largest CQL frame, header included, in MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2047));
+  const auto connection_cap = [](const std::string& v) {
+    return v == "-1" || (!v.empty() && v[0] != '-' && v != "0") ? std::string()
+                                                               : std::string("must be -1 or >= 1");
+  };
+  serve->add_option("--native-transport-max-concurrent-connections",
+                    config.native_transport_max_concurrent_connections,
+                    "Open CQL connections over both ports (-1: no cap)")
+      ->capture_default_str()
+      ->check(connection_cap);
+  serve->add_option("--native-transport-max-concurrent-connections-per-ip",
+                    config.native_transport_max_concurrent_connections_per_ip,
+                    "Open CQL connections per client address (-1: no cap)")
+      ->capture_default_str()
+      ->check(connection_cap);
+  serve->add_option("--cql-handshake-timeout-ms", config.cql_handshake_timeout_ms,
+                    "Time from connect to a completed login (TLS, STARTUP, auth), in ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
+  serve->add_option("--cql-frame-timeout-ms", config.cql_frame_timeout_ms,
+                    "Time from the first to the last byte of a CQL frame, in ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
 
   std::ostringstream out;
   std::ostringstream err;

@@ -51,6 +51,23 @@ struct ServerConfig {
   std::string cluster_name = "Sibyl Cluster";
   // Reported in system.local. Default: datacenter1.
   std::string data_center = "datacenter1";
+
+  // ---- CQL transport limits (issue 9 items 5 and 6) ----
+  // Largest CQL frame, header included, in MiB (Cassandra's native_transport_max_frame_size); a
+  // larger one gets InvalidRequest "Request is too big..." and its body is skipped. Default: 16.
+  int native_transport_max_frame_size_in_mb = 16;
+  // Open CQL connections over both CQL ports together, and per client address; -1: no cap
+  // (Cassandra's defaults). Whatever is set, CQL connections never take more than 3/4 of the
+  // process's file descriptors, so that storage and the HTTP API always have some (the soft
+  // limit is raised to the hard one at start, as the JVM does for Cassandra). Defaults: -1, -1.
+  int64_t native_transport_max_concurrent_connections = -1;
+  int64_t native_transport_max_concurrent_connections_per_ip = -1;
+  // From accept to READY or AUTH_SUCCESS (TLS handshake, STARTUP, login), in ms; a connection
+  // that takes longer is closed. Default: 10000.
+  int cql_handshake_timeout_ms = 10000;
+  // From the first to the last byte of one frame, in ms; idle authenticated connections have no
+  // deadline (as in Cassandra). Default: 30000.
+  int cql_frame_timeout_ms = 30000;
 };
 
 // What main() must do after parsing its arguments.

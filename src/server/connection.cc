@@ -10,9 +10,28 @@ namespace sibyl::server {
 namespace protocol = cql::protocol;
 
 namespace {
-constexpr size_t kReadChunkSize = 64 * 1024;
 // How long a connection closed for a protocol error drains input before the socket is closed.
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// Plain connections read into one buffer per event-loop thread, so that an idle connection holds
+// none (issue 9: a 64 KiB buffer each made 10,000 idle connections cost 650 MB).
+constexpr size_t kThreadReadBufferSize = 64 * 1024;
+// At most this much is read from one connection per wakeup, so one fast sender cannot starve the
+// other connections of its thread, and a paused connection holds at most this much unprocessed.
+constexpr size_t kMaxReadPerWakeup = 256 * 1024;
+// TLS reads need a buffer of their own while pending: one TLS record's plaintext.
+constexpr size_t kTlsChunkSize = 16 * 1024;
+// An idle connection keeps an input buffer no larger than this.
+constexpr size_t kIdleInputCapacity = 4 * 1024;
+// A fatal TLS alert (unexpected_message) in a TLS 1.0 record, for a client that does not speak
+// TLS on the TLS port: it learns at once instead of waiting for a record that never completes.
+constexpr char kTlsUnexpectedMessageAlert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x0a};
+constexpr uint8_t kTlsHandshakeRecord = 0x16;
+
+char* ThreadReadBuffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kThreadReadBufferSize]);
+  return buffer.get();
+}
+
 }  // namespace
 
 bool ConnectionRegistry::Add(const std::shared_ptr<Connection>& connection) {
@@ -58,36 +77,75 @@ size_t ConnectionRegistry::size() const {
 
 Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
                        asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
-                       ConnectionLimits limits, asio::ssl::context* tls)
+                       ConnectionLimits limits, asio::ssl::context* tls,
+                       ConnectionLimiter::Ticket ticket)
     : processor_(processor),
       workers_(workers),
       registry_(std::move(registry)),
       socket_(std::move(socket)),
+      tls_context_(tls),
+      ticket_(std::move(ticket)),
       linger_timer_(socket_.get_executor()),
-      state_(limits),
-      read_chunk_(kReadChunkSize) {
+      deadline_timer_(socket_.get_executor()),
+      state_(limits) {
   asio::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-  if (tls != nullptr) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls);
   state_.SetOrigin(ConnectionOrigin{ec ? "" : endpoint.address().to_string(), tls != nullptr});
 }
 
 void Connection::Start() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    if (!self->tls_) return self->ReadMore();
-    // A client that does not speak TLS fails the handshake: OpenSSL answers with an alert and
-    // the connection closes; nobody else is affected.
-    self->tls_->async_handshake(asio::ssl::stream_base::server,
-                                [self](const asio::error_code& error) {
-                                  if (error) {
-                                    spdlog::info("CQL: TLS handshake with {} failed: {}",
-                                                 self->peer_, error.message());
-                                    return self->CloseNow();
-                                  }
-                                  self->ReadMore();
-                                });
+    asio::error_code ec;
+    self->socket_.non_blocking(true, ec);  // OnReadable reads until it would block
+    self->handshake_deadline_ =
+        std::chrono::steady_clock::now() + self->state_.limits().handshake_timeout;
+    self->ArmDeadline();
+    if (self->tls_context_ != nullptr) return self->StartTls();
+    self->ReadMore();
   });
+}
+
+void Connection::StartTls() {
+  reading_ = true;
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](
+                                                       const asio::error_code& error) {
+    self->reading_ = false;
+    if (error || self->closed_) return self->CloseNow();
+    uint8_t first = 0;
+    asio::error_code ec;
+    const size_t n =
+        self->socket_.receive(asio::buffer(&first, 1), asio::socket_base::message_peek, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return self->StartTls();
+    if (ec || n == 0) return self->CloseNow();
+    if (first != kTlsHandshakeRecord) {
+      // Not TLS (a plain CQL frame, HTTP...): OpenSSL would wait for the rest of a "record" of
+      // whatever length the bytes spell. Answer with an alert and close (issue 9, item 6).
+      spdlog::debug("CQL: {} does not speak TLS on the TLS port (first byte 0x{:02x})",
+                    self->peer_, first);
+      self->close_after_write_ = true;
+      self->writing_now_ = true;
+      asio::async_write(self->socket_, asio::buffer(kTlsUnexpectedMessageAlert),
+                        [self](const asio::error_code&, size_t) {
+                          self->writing_now_ = false;
+                          self->LingerAndClose();
+                        });
+      return;
+    }
+    self->tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(
+        self->socket_, *self->tls_context_);
+    self->tls_->async_handshake(asio::ssl::stream_base::server,
+                                [self](const asio::error_code& e) { self->OnTlsHandshake(e); });
+  });
+}
+
+void Connection::OnTlsHandshake(const asio::error_code& error) {
+  if (closed_) return;
+  if (error) {
+    spdlog::info("CQL: TLS handshake with {} failed: {}", peer_, error.message());
+    return CloseNow();
+  }
+  ReadMore();
 }
 
 void Connection::Close() {
@@ -102,15 +160,55 @@ void Connection::PushSchemaChange(protocol::SchemaChangeResult change) {
 }
 
 void Connection::ReadMore() {
-  if (closed_ || close_after_write_) return;
-  AsyncReadSome(asio::buffer(read_chunk_),
+  if (closed_ || close_after_write_ || reading_ || Paused()) return;
+  reading_ = true;
+  if (tls_) {
+    tls_chunk_.resize(kTlsChunkSize);
+    tls_->async_read_some(asio::buffer(tls_chunk_),
                           [self = shared_from_this()](const asio::error_code& error, size_t n) {
                             self->OnRead(error, n);
                           });
+    return;
+  }
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const asio::error_code& error) {
+                       self->OnReadable(error);
+                     });
+}
+
+void Connection::OnReadable(const asio::error_code& error) {
+  reading_ = false;
+  if (closed_) return;
+  if (close_after_write_) return Drain();
+  if (error) {
+    if (error != asio::error::operation_aborted) {
+      spdlog::debug("CQL: connection from {} failed: {}", peer_, error.message());
+    }
+    return CloseNow();
+  }
+  char* buffer = ThreadReadBuffer();
+  size_t total = 0;
+  while (total < kMaxReadPerWakeup) {
+    asio::error_code ec;
+    const size_t n = socket_.read_some(asio::buffer(buffer, kThreadReadBufferSize), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      if (ec != asio::error::eof) {
+        spdlog::debug("CQL: connection from {} failed: {}", peer_, ec.message());
+      }
+      return CloseNow();
+    }
+    input_.append(buffer, n);
+    total += n;
+    if (n < kThreadReadBufferSize) break;
+  }
+  ProcessBuffered();
 }
 
 void Connection::OnRead(const asio::error_code& error, size_t bytes) {
+  reading_ = false;
   if (closed_) return;
+  if (close_after_write_) return Drain();
   if (error) {
     if (error != asio::error::eof && error != asio::error::operation_aborted) {
       spdlog::debug("CQL: connection from {} failed: {}", peer_, error.message());
@@ -118,26 +216,109 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
     CloseNow();
     return;
   }
-  input_.append(read_chunk_.data(), bytes);
-  std::vector<FrameAction> actions;
-  const size_t consumed = state_.ProcessInput(input_, &actions);
-  input_.erase(0, consumed);
-  if (state_.principal() && !authorizer_set_ && state_.limits().authenticator != nullptr) {
-    // Logged in: from now on every statement is checked against the principal's policies.
-    // Set before the requests that came with the login are run.
-    std::lock_guard lock(session_mu_);
-    session_.authorizer =
-        state_.limits().authenticator->MakeAuthorizer(*state_.principal(), state_.origin());
-    authorizer_set_ = true;
+  input_.append(tls_chunk_.data(), bytes);
+  ProcessBuffered();
+}
+
+void Connection::ProcessBuffered() {
+  if (closed_ || close_after_write_) return;
+  bool progress = false;
+  // Frames are handled while back-pressure allows: at most as many as may still start running.
+  while (!state_.closed() && !Paused()) {
+    std::vector<FrameAction> actions;
+    const size_t budget = state_.limits().max_in_flight - in_flight_;
+    const size_t consumed = state_.ProcessInput(input_, &actions, budget);
+    input_.erase(0, consumed);
+    progress = progress || consumed > 0;
+    if (state_.principal() && !authorizer_set_ && state_.limits().authenticator != nullptr) {
+      // Logged in: from now on every statement is checked against the principal's policies.
+      // Set before the requests that came with the login are run.
+      std::lock_guard lock(session_mu_);
+      session_.authorizer =
+          state_.limits().authenticator->MakeAuthorizer(*state_.principal(), state_.origin());
+      authorizer_set_ = true;
+    }
+    for (auto& action : actions) Dispatch(std::move(action));
+    if (actions.empty()) break;  // the rest is a partial frame (or a body being dropped)
   }
-  for (auto& action : actions) Dispatch(std::move(action));
   if (state_.closed()) {
     close_after_write_ = true;
     input_.clear();
     if (!writing_now_) LingerAndClose();
     return;
   }
+  // The partial-frame deadline counts from the frame's first byte.
+  const bool partial = !input_.empty() || state_.discarding();
+  if (!partial) {
+    frame_started_.reset();
+  } else if (progress || !frame_started_) {
+    frame_started_ = std::chrono::steady_clock::now();
+  }
+  ArmDeadline();
+  ReleaseIdleBuffers();
   ReadMore();
+}
+
+bool Connection::Paused() {
+  const ConnectionLimits& limits = state_.limits();
+  if (!paused_) {
+    paused_ = in_flight_ >= limits.max_in_flight ||
+              in_flight_bytes_ >= limits.max_in_flight_bytes ||
+              unsent_bytes_ >= limits.max_unsent_bytes;
+  } else {
+    // Resume only once well drained, so that a busy connection is not toggled per response.
+    paused_ = in_flight_ >= limits.max_in_flight ||
+              in_flight_bytes_ > limits.max_in_flight_bytes / 2 ||
+              unsent_bytes_ > limits.max_unsent_bytes / 2;
+  }
+  return paused_;
+}
+
+void Connection::MaybeResume() {
+  if (!paused_ || closed_ || close_after_write_) return;
+  if (Paused()) return;
+  // The frame that waited meanwhile was not late: its deadline counts from now.
+  if (frame_started_) frame_started_ = std::chrono::steady_clock::now();
+  ProcessBuffered();
+}
+
+std::optional<std::chrono::steady_clock::time_point> Connection::NextDeadline() {
+  if (state_.phase() != ConnectionState::Phase::kReady) return handshake_deadline_;
+  if (frame_started_ && !paused_) return *frame_started_ + state_.limits().frame_timeout;
+  return std::nullopt;  // idle and authenticated: may stay, as in Cassandra
+}
+
+void Connection::ArmDeadline() {
+  if (closed_) return;
+  const auto deadline = NextDeadline();
+  if (!deadline) return;  // a pending wait finds nothing to enforce and stops
+  if (deadline_armed_ && armed_for_ <= *deadline) return;  // it fires first and re-arms
+  deadline_armed_ = true;
+  armed_for_ = *deadline;
+  deadline_timer_.expires_at(*deadline);  // cancels a later wait
+  deadline_timer_.async_wait(
+      [self = shared_from_this()](const asio::error_code& error) { self->OnDeadline(error); });
+}
+
+void Connection::OnDeadline(const asio::error_code& error) {
+  if (error || closed_) return;  // operation_aborted: re-armed earlier
+  deadline_armed_ = false;
+  const auto deadline = NextDeadline();
+  if (!deadline) return;
+  if (std::chrono::steady_clock::now() < *deadline) return ArmDeadline();
+  if (state_.phase() != ConnectionState::Phase::kReady) {
+    spdlog::debug("CQL: closing connection from {}: no login within {} ms", peer_,
+                  state_.limits().handshake_timeout.count());
+  } else {
+    spdlog::debug("CQL: closing connection from {}: a frame took over {} ms", peer_,
+                  state_.limits().frame_timeout.count());
+  }
+  CloseNow();
+}
+
+void Connection::ReleaseIdleBuffers() {
+  if (input_.empty() && input_.capacity() > kIdleInputCapacity) std::string().swap(input_);
+  if (queued_.empty() && queued_.capacity() > 16) std::vector<std::string>().swap(queued_);
 }
 
 void Connection::Dispatch(FrameAction action) {
@@ -150,14 +331,8 @@ void Connection::Dispatch(FrameAction action) {
       QueueWrite(std::move(action.frame));
       return;
     case FrameAction::Kind::kExecute:
-      if (in_flight_ >= state_.limits().max_in_flight) {
-        QueueWrite(state_.ErrorFrame(
-            action.version, action.stream,
-            Status(ErrorCode::kOverloaded,
-                   fmt::format("Too many requests in flight on this connection (limit {})",
-                               state_.limits().max_in_flight))));
-        return;
-      }
+      // ProcessBuffered handles no more frames than may run (back-pressure, not OVERLOADED,
+      // as Cassandra does for clients that did not ask THROW_ON_OVERLOAD).
       RunOnWorker(std::move(action));
       return;
   }
@@ -165,6 +340,7 @@ void Connection::Dispatch(FrameAction action) {
 
 void Connection::RunOnWorker(FrameAction action) {
   ++in_flight_;
+  in_flight_bytes_ += action.request_bytes;
   asio::post(workers_, [self = shared_from_this(), action = std::move(action),
                         compression = state_.compression()] {
     // Each request runs on a copy of the session, so that concurrent requests of one connection
@@ -181,20 +357,24 @@ void Connection::RunOnWorker(FrameAction action) {
       std::lock_guard lock(self->session_mu_);
       self->session_ = session;
     }
-    asio::post(self->socket_.get_executor(), [self, frame = std::move(frame)]() mutable {
-      self->OnWorkerDone(std::move(frame));
+    asio::post(self->socket_.get_executor(), [self, frame = std::move(frame),
+                                              bytes = action.request_bytes]() mutable {
+      self->OnWorkerDone(std::move(frame), bytes);
     });
   });
 }
 
-void Connection::OnWorkerDone(std::string frame) {
+void Connection::OnWorkerDone(std::string frame, size_t request_bytes) {
   --in_flight_;
+  in_flight_bytes_ -= request_bytes;
   if (closed_ || close_after_write_) return;
   QueueWrite(std::move(frame));
+  MaybeResume();
 }
 
 void Connection::QueueWrite(std::string frame) {
   if (closed_) return;
+  unsent_bytes_ += frame.size();
   queued_.push_back(std::move(frame));
   if (!writing_now_) WriteMore();
 }
@@ -215,7 +395,9 @@ void Connection::WriteMore() {
 
 void Connection::OnWritten(const asio::error_code& error) {
   writing_now_ = false;
+  for (const auto& frame : writing_) unsent_bytes_ -= frame.size();
   writing_.clear();
+  if (writing_.capacity() > 16) std::vector<std::string>().swap(writing_);
   if (closed_) return;
   if (error) {
     spdlog::debug("CQL: write to {} failed: {}", peer_, error.message());
@@ -224,9 +406,10 @@ void Connection::OnWritten(const asio::error_code& error) {
   }
   if (!queued_.empty()) {
     WriteMore();
-    return;
+  } else if (close_after_write_) {
+    return LingerAndClose();
   }
-  if (close_after_write_) LingerAndClose();
+  MaybeResume();
 }
 
 void Connection::LingerAndClose() {
@@ -237,19 +420,35 @@ void Connection::LingerAndClose() {
   linger_timer_.async_wait([self = shared_from_this()](const asio::error_code& error) {
     if (!error) self->CloseNow();
   });
-  Drain();
+  if (!reading_) Drain();  // else the pending read's handler drains
 }
 
 void Connection::Drain() {
   // Discard whatever the client still sends until it closes its side (or the timer fires).
-  AsyncReadSome(asio::buffer(read_chunk_),
+  if (closed_) return;
+  reading_ = true;
+  if (tls_) {
+    tls_chunk_.resize(kTlsChunkSize);
+    tls_->async_read_some(asio::buffer(tls_chunk_),
                           [self = shared_from_this()](const asio::error_code& error, size_t) {
-                            if (error || self->closed_) {
-                              self->CloseNow();
-                              return;
-                            }
+                            self->reading_ = false;
+                            if (error || self->closed_) return self->CloseNow();
                             self->Drain();
                           });
+    return;
+  }
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const asio::error_code& error) {
+                       self->reading_ = false;
+                       if (error || self->closed_) return self->CloseNow();
+                       asio::error_code ec;
+                       self->socket_.read_some(
+                           asio::buffer(ThreadReadBuffer(), kThreadReadBufferSize), ec);
+                       if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+                         return self->CloseNow();
+                       }
+                       self->Drain();
+                     });
 }
 
 void Connection::CloseNow() {
@@ -257,9 +456,11 @@ void Connection::CloseNow() {
   closed_ = true;
   asio::error_code ec;
   linger_timer_.cancel();
+  deadline_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   queued_.clear();
+  ticket_.Release();  // the socket is closed: its place under the caps is free
   registry_->Remove(this);
 }
 

@@ -4,6 +4,13 @@
 // responses as they complete (any order, each on its request's stream), coalescing queued
 // responses into one write. Internal to server/; CqlServer creates them.
 //
+// Hostile clients (issue 9, items 5 and 6): an idle connection holds no read buffer (a plain
+// connection waits for readability and reads into a per-thread buffer; only a partial frame is
+// kept); reading stops while too many requests run or too many response bytes wait to be sent
+// (ConnectionLimits), and resumes when they drain; the handshake and every frame have deadlines;
+// on the TLS port, a client whose first byte is not a TLS handshake record gets a TLS alert and
+// is closed at once.
+//
 // Threading: every member except the session is touched only on the connection's io_context
 // thread (one thread per io_context, so no strand is needed). Workers get a copy of the session
 // and post their response back. The public methods may be called from any thread.
@@ -11,14 +18,17 @@
 #include <asio.hpp>  // standalone Asio: ASIO_STANDALONE comes from CMake
 #include <asio/ssl.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "query/processor.h"
+#include "server/connection_limiter.h"
 #include "server/connection_state.h"
 
 namespace sibyl::server {
@@ -45,10 +55,12 @@ class ConnectionRegistry {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `tls`: when not null, the connection speaks TLS (handshake first). Not owned.
+  // `tls`: when not null, the connection speaks TLS (handshake first). Not owned. `ticket`: its
+  // place under the connection caps, given back when the socket closes.
   Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
              asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
-             ConnectionLimits limits, asio::ssl::context* tls = nullptr);
+             ConnectionLimits limits, asio::ssl::context* tls = nullptr,
+             ConnectionLimiter::Ticket ticket = {});
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -60,16 +72,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void PushSchemaChange(cql::protocol::SchemaChangeResult change);
 
  private:
+  // On the TLS port: looks at the first byte before any TLS state is made (see the class
+  // comment), then handshakes.
+  void StartTls();
+  void OnTlsHandshake(const asio::error_code& error);
+  // Waits for input unless a wait is pending, the connection is paused or closing. Plain: waits
+  // for readability with no buffer (OnReadable); TLS: reads into tls_chunk_ (OnRead).
   void ReadMore();
-  // Reads and writes go through TLS when it is on.
-  template <typename Buffers, typename Handler>
-  void AsyncReadSome(const Buffers& buffers, Handler&& handler) {
-    if (tls_) {
-      tls_->async_read_some(buffers, std::forward<Handler>(handler));
-    } else {
-      socket_.async_read_some(buffers, std::forward<Handler>(handler));
-    }
-  }
+  void OnReadable(const asio::error_code& error);
+  // Writes go through TLS when it is on.
   template <typename Buffers, typename Handler>
   void AsyncWrite(const Buffers& buffers, Handler&& handler) {
     if (tls_) {
@@ -79,9 +90,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
   void OnRead(const asio::error_code& error, size_t bytes);
+  // Hands the buffered input to state_, dispatches the actions and reads more (unless paused by
+  // back-pressure).
+  void ProcessBuffered();
+  // Back-pressure: whether reading stops (the bounds of ConnectionLimits). Updates paused_ with
+  // hysteresis; resumes processing and reading when it clears.
+  bool Paused();
+  void MaybeResume();
+  // Deadlines: the handshake's until READY/AUTH_SUCCESS, then the current partial frame's.
+  std::optional<std::chrono::steady_clock::time_point> NextDeadline();
+  void ArmDeadline();
+  void OnDeadline(const asio::error_code& error);
+  // Frees buffers an idle connection does not need.
+  void ReleaseIdleBuffers();
   void Dispatch(FrameAction action);
   void RunOnWorker(FrameAction action);
-  void OnWorkerDone(std::string frame);
+  void OnWorkerDone(std::string frame, size_t request_bytes);
   void QueueWrite(std::string frame);
   void WriteMore();
   void OnWritten(const asio::error_code& error);
@@ -98,11 +122,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
 
   asio::ip::tcp::socket socket_;
+  asio::ssl::context* const tls_context_;  // TLS port when set
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_, or null
+  ConnectionLimiter::Ticket ticket_;
   asio::steady_timer linger_timer_;
+  asio::steady_timer deadline_timer_;  // ArmDeadline
+  bool deadline_armed_ = false;
+  std::chrono::steady_clock::time_point armed_for_;        // when deadline_timer_ fires
+  std::chrono::steady_clock::time_point handshake_deadline_;
+  std::optional<std::chrono::steady_clock::time_point> frame_started_;  // a frame is partial
   ConnectionState state_;
   std::string input_;               // received bytes not yet consumed by state_
-  std::vector<char> read_chunk_;
+  std::vector<char> tls_chunk_;     // TLS reads only (plain reads use a per-thread buffer)
+  bool reading_ = false;            // a wait or read is pending
+  bool paused_ = false;             // back-pressure: reading stopped
+  size_t unsent_bytes_ = 0;         // of queued_ and writing_
+  size_t in_flight_bytes_ = 0;      // request frames running on workers
   std::vector<std::string> queued_;  // frames waiting for the next write
   std::vector<std::string> writing_; // frames of the write in progress
   bool writing_now_ = false;

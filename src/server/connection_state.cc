@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 #include <type_traits>
 
@@ -41,14 +42,35 @@ std::string UnexpectedMessage(const protocol::Request& request, std::string_view
 
 }  // namespace
 
-size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAction>* actions) {
+size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAction>* actions,
+                                     size_t max_frames) {
   size_t consumed = 0;
+  size_t frames = 0;
   while (!closed_) {
+    if (discard_remaining_ > 0) {
+      // The body of a refused frame: dropped as it arrives, never kept.
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>(discard_remaining_, input.size() - consumed));
+      discard_remaining_ -= n;
+      consumed += n;
+      if (discard_remaining_ > 0) break;
+    }
+    if (frames >= max_frames) break;
     const std::string_view rest = input.substr(consumed);
     FrameHeader header;
-    Status status = protocol::DecodeHeader(rest, &header, limits_.max_body_length);
+    Status status = protocol::DecodeHeader(rest, &header, limits_.max_frame_size);
     if (status.code() == ErrorCode::kNeedMoreData) break;
-    if (!status.ok()) {
+    if (phase_ != Phase::kReady && (status.ok() || status.code() == ErrorCode::kInvalid)) {
+      // Before the login only small frames have a use (issue 9): a bigger one is hostile or
+      // broken, and skipping its body would keep the connection busy for nothing.
+      const int64_t total = int64_t{header.length} + static_cast<int64_t>(header.size());
+      if (total > limits_.max_unauthenticated_frame_size) {
+        status = ProtocolError(fmt::format(
+            "Request is too big: length {} exceeds maximum allowed length {}.", total,
+            limits_.max_unauthenticated_frame_size));
+      }
+    }
+    if (!status.ok() && status.code() != ErrorCode::kInvalid) {
       // Bad version, direction or length: the next frame boundary is unknown, so answer on the
       // client's stream in a version it can read (drivers downgrade on this) and close.
       FrameAction action;
@@ -60,8 +82,18 @@ size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAc
       closed_ = true;
       return input.size();
     }
+    if (status.ok()) status = Admit(header);
+    if (!status.ok()) {
+      // Answered from the header alone; the body is skipped unread (issue 9).
+      ++frames;
+      actions->push_back(Error(header, status));
+      consumed += header.size();
+      discard_remaining_ = static_cast<uint64_t>(header.length);
+      continue;
+    }
     const size_t total = header.size() + static_cast<size_t>(header.length);
     if (rest.size() < total) break;
+    ++frames;
     actions->push_back(HandleFrame(header, rest.substr(header.size(), header.length)));
     consumed += total;
     if (actions->back().kind == FrameAction::Kind::kRespondAndClose) closed_ = true;
@@ -69,23 +101,58 @@ size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAc
   return consumed;
 }
 
+Status ConnectionState::Admit(const FrameHeader& header) {
+  if (version_ && header.version != *version_) {
+    return ProtocolError(fmt::format(
+        "Invalid message version. Got v{} but previous messages on this connection had version "
+        "v{}",
+        header.version, *version_));
+  }
+  version_ = header.version;
+  const auto opcode = static_cast<Opcode>(header.opcode);
+  const std::string name = protocol::OpcodeName(header.opcode);
+  switch (opcode) {
+    case Opcode::kStartup:
+    case Opcode::kOptions:
+    case Opcode::kQuery:
+    case Opcode::kPrepare:
+    case Opcode::kExecute:
+    case Opcode::kRegister:
+    case Opcode::kBatch:
+    case Opcode::kAuthResponse:
+      break;
+    default:
+      return ProtocolError(fmt::format("Unknown or invalid request opcode {}", name));
+  }
+  // Cassandra ServerConnection.validateNewMessage, checked before the body is read.
+  if (phase_ == Phase::kUninitialized && opcode != Opcode::kStartup &&
+      opcode != Opcode::kOptions) {
+    return ProtocolError(fmt::format("Unexpected message {}, expecting STARTUP or OPTIONS", name));
+  }
+  if (phase_ == Phase::kAuthenticating && opcode != Opcode::kAuthResponse &&
+      opcode != Opcode::kOptions) {
+    return ProtocolError(fmt::format("Unexpected message {}, expecting SASL_RESPONSE", name));
+  }
+  if (phase_ != Phase::kUninitialized && opcode == Opcode::kStartup) {
+    return ProtocolError("Unexpected message STARTUP, the connection is already initialized");
+  }
+  if (protocol::HasFlag(header.flags, protocol::FrameFlag::kCompression) &&
+      compression_ == Compression::kNone) {
+    return ProtocolError(
+        "Received a compressed frame but no compression was negotiated in STARTUP");
+  }
+  return Status::OK();
+}
+
 FrameAction ConnectionState::HandleFrame(const FrameHeader& header, std::string_view body) {
   try {
-    if (version_ && header.version != *version_) {
-      return Error(header, ProtocolError(fmt::format(
-                               "Invalid message version. Got v{} but previous messages on this "
-                               "connection had version v{}",
-                               header.version, *version_)));
-    }
-    version_ = header.version;
     std::string decompressed;
     if (protocol::HasFlag(header.flags, protocol::FrameFlag::kCompression)) {
-      if (compression_ == Compression::kNone) {
-        return Error(header, ProtocolError("Received a compressed frame but no compression was "
-                                           "negotiated in STARTUP"));
-      }
-      auto result = protocol::Decompress(compression_, body,
-                                         static_cast<size_t>(limits_.max_body_length));
+      // Admit() checked that compression was negotiated. The decompressed body has the same
+      // limit as a frame (less before the login).
+      const int32_t limit = phase_ == Phase::kReady ? limits_.max_frame_size
+                                                    : limits_.max_unauthenticated_frame_size;
+      auto result = protocol::Decompress(compression_, body, static_cast<size_t>(limit));
       if (!result.ok()) return Error(header, result.status());
       decompressed = std::move(result).value();
       body = decompressed;
@@ -93,7 +160,9 @@ FrameAction ConnectionState::HandleFrame(const FrameHeader& header, std::string_
     auto request = protocol::DecodeRequest(static_cast<Opcode>(header.opcode), header.version,
                                            body, header.flags);
     if (!request.ok()) return Error(header, request.status());
-    return HandleRequest(header, std::move(request).value());
+    FrameAction action = HandleRequest(header, std::move(request).value());
+    action.request_bytes = header.size() + body.size();
+    return action;
   } catch (const std::exception& e) {
     spdlog::error("CQL: unexpected exception handling {} on stream {}: {}",
                   protocol::OpcodeName(header.opcode), header.stream, e.what());
@@ -219,8 +288,12 @@ std::string ConnectionState::ErrorFrame(uint8_t version, int16_t stream,
 std::optional<std::string> ConnectionState::SchemaChangeEventFrame(
     const protocol::SchemaChangeResult& change) const {
   if (!schema_change_events_ || closed_ || !version_) return std::nullopt;
-  return ResponseFrame(*version_, protocol::kEventStream, Opcode::kEvent,
-                       protocol::EncodeSchemaChangeEvent(change));
+  auto body = protocol::EncodeSchemaChangeEvent(change);
+  if (!body.ok()) {
+    spdlog::warn("CQL: cannot send a SCHEMA_CHANGE event: {}", body.status().ToString());
+    return std::nullopt;
+  }
+  return ResponseFrame(*version_, protocol::kEventStream, Opcode::kEvent, *body);
 }
 
 std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session& session,
@@ -252,8 +325,16 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
     }
     return protocol::EncodeErrorFrame(version, stream, result.status(), compression);
   }
-  return protocol::EncodeResponseFrame(version, stream, Opcode::kResult,
-                                       protocol::EncodeResult(*result, version), compression);
+  // issue 9: a result that cannot be encoded faithfully (a name over 65,535 bytes) is an error
+  // response, never a corrupt frame.
+  auto body = protocol::EncodeResult(*result, version);
+  if (!body.ok()) {
+    if (CqlWireCode(body.status().code()) == 0) {
+      spdlog::warn("CQL: server error on stream {}: {}", stream, body.status().ToString());
+    }
+    return protocol::EncodeErrorFrame(version, stream, body.status(), compression);
+  }
+  return protocol::EncodeResponseFrame(version, stream, Opcode::kResult, *body, compression);
 }
 
 }  // namespace sibyl::server

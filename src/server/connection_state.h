@@ -12,6 +12,7 @@
 //
 // Not thread-safe: owned by the connection's event-loop thread.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,10 +40,28 @@ struct ConnectionLimits {
   // Authenticates STARTUP when set (IAM auth on); null: no authentication. Not owned; must
   // outlive the connections. Default: null.
   const CqlAuthenticator* authenticator = nullptr;
-  // Largest accepted frame body (compressed or not). Default: 256 MiB.
-  int32_t max_body_length = cql::protocol::kDefaultMaxBodyLength;
-  // Requests running at once on one connection; more get OVERLOADED (0x1001). Default: 1024.
+  // Largest accepted frame, header included (Cassandra's native_transport_max_frame_size);
+  // also the largest decompressed body. A larger frame gets Cassandra's InvalidRequest "Request
+  // is too big..." on its stream, its body is skipped unread and the connection goes on.
+  // Default: 16 MiB.
+  int32_t max_frame_size = cql::protocol::kDefaultMaxFrameSize;
+  // Largest frame accepted before the connection is ready and authenticated, when only STARTUP,
+  // OPTIONS and AUTH_RESPONSE are (issue 9: nobody may make the server buffer megabytes without
+  // logging in). A larger one is a protocol error that closes the connection. Default: 64 KiB.
+  int32_t max_unauthenticated_frame_size = 64 << 10;
+  // Back-pressure (Connection): the connection stops reading while this many requests run, or
+  // while their frames total max_in_flight_bytes, or while max_unsent_bytes of responses wait
+  // to be written; it resumes when they drop below (half of the byte bounds). Defaults: 1024
+  // requests, 64 MiB, 4 MiB.
   size_t max_in_flight = 1024;
+  size_t max_in_flight_bytes = size_t{64} << 20;
+  size_t max_unsent_bytes = size_t{4} << 20;
+  // Deadlines (Connection). handshake_timeout: from accept to READY or AUTH_SUCCESS (the TLS
+  // handshake, STARTUP and the login); frame_timeout: from the first byte of a frame to its last
+  // (not counting time the server itself stopped reading). A connection past either is closed.
+  // An idle authenticated connection has no deadline, as in Cassandra. Defaults: 10 s, 30 s.
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds frame_timeout{30000};
 };
 
 // What the connection must do with one inbound frame.
@@ -57,6 +76,8 @@ struct FrameAction {
   cql::protocol::Request request;
   uint8_t version = cql::protocol::kMaxVersion;
   int16_t stream = 0;
+  // The frame's size, decompressed (what the request holds in memory while it runs).
+  size_t request_bytes = 0;
 };
 
 class ConnectionState {
@@ -67,10 +88,20 @@ class ConnectionState {
 
   // Cuts the complete frames at the front of `input` and handles each one, appending one action
   // per frame to *actions. Returns how many bytes were consumed (the caller keeps the rest for
-  // the next call). Stops after a kRespondAndClose action; after it, the state is closed and
-  // consumes nothing more. Never throws: a failure while handling a frame becomes a
-  // SERVER_ERROR on its stream.
-  size_t ProcessInput(std::string_view input, std::vector<FrameAction>* actions);
+  // the next call). Stops after `max_frames` frames and after a kRespondAndClose action (after
+  // it, the state is closed and consumes nothing more). Never throws: a failure while handling a
+  // frame becomes a SERVER_ERROR on its stream.
+  //
+  // Nothing is decoded, decompressed or kept before the header says the frame may be (issue 9):
+  // a frame too big (max_frame_size; before the login, max_unauthenticated_frame_size closes the
+  // connection instead), not allowed in the current phase (only STARTUP and OPTIONS before
+  // STARTUP, AUTH_RESPONSE and OPTIONS before the login), of an unknown opcode, compressed before
+  // compression was negotiated, or of another version than the connection's, is answered at once
+  // from its header and its body is consumed and dropped as it arrives (see discarding()).
+  size_t ProcessInput(std::string_view input, std::vector<FrameAction>* actions,
+                      size_t max_frames = SIZE_MAX);
+  // Whether the body of a refused frame is still being dropped (the client is mid-frame).
+  bool discarding() const { return discard_remaining_ > 0; }
 
   // A response frame for a request of `version` on `stream`, compressed as negotiated.
   std::string ResponseFrame(uint8_t version, int16_t stream, cql::protocol::Opcode opcode,
@@ -96,6 +127,8 @@ class ConnectionState {
   const ConnectionLimits& limits() const { return limits_; }
 
  private:
+  // The error for a frame that must not be decoded (see ProcessInput), or OK.
+  Status Admit(const cql::protocol::FrameHeader& header);
   FrameAction HandleFrame(const cql::protocol::FrameHeader& header, std::string_view body);
   FrameAction HandleRequest(const cql::protocol::FrameHeader& header,
                             cql::protocol::Request request);
@@ -106,6 +139,7 @@ class ConnectionState {
   const ConnectionLimits limits_;
   Phase phase_ = Phase::kUninitialized;
   bool closed_ = false;
+  uint64_t discard_remaining_ = 0;  // body bytes of a refused frame still to drop
   std::optional<uint8_t> version_;
   cql::protocol::Compression compression_ = cql::protocol::Compression::kNone;
   bool schema_change_events_ = false;

@@ -4,9 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 
+#include "common/fd_reserve.h"
 #include "query/processor.h"
 #include "server/connection.h"
+#include "server/connection_limiter.h"
 
 namespace sibyl::server {
 
@@ -21,6 +25,9 @@ struct CqlServer::Impl {
   asio::thread_pool workers;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> retry_timer;  // re-arms accept after an error (EMFILE)
+  FdReserve spare_fd;  // only touched by the acceptor's thread
+  std::shared_ptr<ConnectionLimiter> limiter;
+  int64_t last_accept_warning = 0;  // steady seconds; only touched by the acceptor's thread
   std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
   query::QueryProcessor* processor = nullptr;
   ConnectionLimits limits;
@@ -36,8 +43,20 @@ void CqlServer::Impl::Accept() {
                                         asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (error) {
-      // E.g. out of file descriptors: do not spin; try again shortly.
-      spdlog::warn("CQL: accept failed: {}", error.message());
+      // Out of file descriptors: close the connections waiting in the backlog (they would hang
+      // otherwise), then try again shortly rather than spin (issue 9, item 6).
+      int shed = 0;
+      if (error == asio::error::no_descriptors || error.value() == ENFILE) {
+        shed = spare_fd.ShedPending(acceptor->native_handle());
+      }
+      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
+      if (now != last_accept_warning) {
+        last_accept_warning = now;
+        spdlog::warn("CQL: accept failed: {} ({} waiting connections closed)", error.message(),
+                     shed);
+      }
       retry_timer->expires_after(std::chrono::milliseconds(100));
       retry_timer->async_wait([this](const asio::error_code& e) {
         if (!e && acceptor->is_open()) Accept();
@@ -45,9 +64,16 @@ void CqlServer::Impl::Accept() {
       return;
     }
     asio::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    auto ticket = limiter->TryAcquire(ec ? std::string() : endpoint.address().to_string());
+    if (!ticket) {
+      socket.close(ec);  // over a cap: closed at once, as Cassandra's ConnectionLimitHandler
+      Accept();
+      return;
+    }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    auto connection =
-        std::make_shared<Connection>(std::move(socket), *processor, workers, registry, limits, tls);
+    auto connection = std::make_shared<Connection>(std::move(socket), *processor, workers,
+                                                   registry, limits, tls, std::move(*ticket));
     if (registry->Add(connection)) {
       connection->Start();
     } else {
@@ -70,6 +96,8 @@ Status CqlServer::Start() {
   impl_ = std::make_unique<Impl>(static_cast<size_t>(worker_threads));
   impl_->processor = &processor_;
   impl_->limits = options_.limits;
+  impl_->limiter = options_.limiter ? options_.limiter
+                                    : std::make_shared<ConnectionLimiter>(-1, -1);
   impl_->tls = options_.tls;
   for (int i = 0; i < io_threads; ++i) {
     impl_->contexts.push_back(std::make_unique<asio::io_context>(1));

@@ -5,6 +5,10 @@
 // blocks an event loop. SCHEMA_CHANGE events from the QueryProcessor are pushed to the
 // connections that registered for them.
 //
+// At the file-descriptor limit the acceptor closes the connections waiting in its backlog (with a
+// spare descriptor, common/fd_reserve.h) and retries after a pause instead of spinning; a
+// connection over the caps of `limiter` is closed at once.
+//
 // Start() and Stop() are called from one thread (main). Stop() refuses new connections, closes
 // the open ones, waits for the requests already running, and joins every thread.
 
@@ -25,6 +29,7 @@ class QueryProcessor;
 
 namespace sibyl::server {
 
+class ConnectionLimiter;
 class ConnectionRegistry;
 
 struct CqlServerOptions {
@@ -37,6 +42,9 @@ struct CqlServerOptions {
   // Worker threads for queries. Default 0: twice the io threads, at least 4.
   int worker_threads = 0;
   ConnectionLimits limits;
+  // The connection caps (native_transport_max_concurrent_connections[_per_ip]), shared by the
+  // listeners that count together. Default: null, no cap.
+  std::shared_ptr<ConnectionLimiter> limiter;
   // When set, every connection speaks TLS (the CQL TLS port). Not owned; must outlive the
   // server. Default: null (plain text).
   asio::ssl::context* tls = nullptr;

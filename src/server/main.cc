@@ -25,6 +25,7 @@
 #include "server/cql_authenticator.h"
 #include "tools/cli/aws_cli.h"
 #include "server/config.h"
+#include "server/connection_limiter.h"
 #include "server/cql_server.h"
 #include "server/data_dir.h"
 #include "server/tls_certificate.h"
@@ -174,6 +175,21 @@ int Serve(const ServerConfig& config) {
   cql_options.listen_address = config.listen_address;
   cql_options.port = config.cql_port;
   if (config.auth) cql_options.limits.authenticator = &authenticator;
+  // CQL transport limits (issue 9 items 5 and 6); one limiter counts both CQL ports.
+  cql_options.limits.max_frame_size = config.native_transport_max_frame_size_in_mb << 20;
+  cql_options.limits.handshake_timeout =
+      std::chrono::milliseconds(config.cql_handshake_timeout_ms);
+  cql_options.limits.frame_timeout = std::chrono::milliseconds(config.cql_frame_timeout_ms);
+  const int64_t connection_cap =
+      CapConnectionsByFileDescriptors(config.native_transport_max_concurrent_connections);
+  cql_options.limiter = std::make_shared<ConnectionLimiter>(
+      connection_cap, config.native_transport_max_concurrent_connections_per_ip);
+  spdlog::info("CQL connections: at most {} ({} per address), frames up to {} MiB",
+               connection_cap < 0 ? std::string("unlimited") : std::to_string(connection_cap),
+               config.native_transport_max_concurrent_connections_per_ip < 0
+                   ? std::string("unlimited")
+                   : std::to_string(config.native_transport_max_concurrent_connections_per_ip),
+               config.native_transport_max_frame_size_in_mb);
   CqlServer cql(**processor, cql_options);
   if (Status status = cql.Start(); !status.ok()) {
     spdlog::critical("{}", status.ToString());

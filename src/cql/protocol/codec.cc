@@ -2,12 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <type_traits>
 
 namespace sibyl::cql::protocol {
 namespace {
 
 bool Has(uint8_t flags, QueryFlag flag) { return (flags & static_cast<uint8_t>(flag)) != 0; }
+
+// Refuses a declared count of items that cannot fit in the rest of the body (each item takes at
+// least `min_size` bytes), before anything is allocated for them.
+Status CheckCount(const Reader& reader, size_t count, size_t min_size, std::string_view what) {
+  if (count * min_size <= reader.remaining()) return Status::OK();
+  return ProtocolError(fmt::format("Not enough bytes to read {} {} (need at least {}, have {})",
+                                   count, what, count * min_size, reader.remaining()));
+}
 
 Status DecodeStartup(Reader& reader, Request* out) {
   StartupRequest request;
@@ -56,7 +65,14 @@ Status DecodeBatch(Reader& reader, uint8_t version, Request* out) {
   request.type = static_cast<BatchRequest::Type>(type);
   uint16_t n;
   RETURN_IF_ERROR(reader.ReadShort(&n));
-  request.entries.reserve(n);
+  if (n > kMaxBatchStatements) {
+    return InvalidRequest(fmt::format("Too many statements in BATCH: {} (the limit is {})", n,
+                                      kMaxBatchStatements));
+  }
+  // Room for the statements the body can hold (5 bytes each at least: kind, an empty id, a
+  // value count), not for what it declares.
+  request.entries.reserve(std::min<size_t>(n, reader.remaining() / 5));
+  size_t total_values = 0;
   for (uint16_t i = 0; i < n; ++i) {
     BatchRequest::Entry entry;
     uint8_t kind;
@@ -74,6 +90,12 @@ Status DecodeBatch(Reader& reader, uint8_t version, Request* out) {
     entry.query_or_id = std::string(query_or_id);
     uint16_t value_count;
     RETURN_IF_ERROR(reader.ReadShort(&value_count));
+    total_values += value_count;
+    if (total_values > kMaxBatchValues) {
+      return InvalidRequest(
+          fmt::format("Too many bound values in BATCH (the limit is {})", kMaxBatchValues));
+    }
+    RETURN_IF_ERROR(CheckCount(reader, value_count, 4, "bound values"));
     entry.values.resize(value_count);
     for (auto& value : entry.values) RETURN_IF_ERROR(reader.ReadValue(version, &value));
     request.entries.push_back(std::move(entry));
@@ -113,6 +135,12 @@ Status DecodeAuthResponse(Reader& reader, Request* out) {
   if (token) request.token = std::string(*token);
   *out = std::move(request);
   return Status::OK();
+}
+
+// Request encoders send query text as given (tests send invalid UTF-8 on purpose).
+void WriteRawLongString(Writer& writer, std::string_view text) {
+  writer.WriteInt(static_cast<int32_t>(text.size()));
+  writer.WriteRaw(text);
 }
 
 void EncodeColumnSpec(const ColumnSpec& column, bool global, uint8_t version, Writer& writer) {
@@ -220,6 +248,12 @@ Status DecodeQueryParameters(Reader& reader, uint8_t version, QueryParameters* o
     uint16_t n;
     RETURN_IF_ERROR(reader.ReadShort(&n));
     const bool named = Has(flags, QueryFlag::kNamesForValues);
+    if (n > kMaxValuesPerRequest) {
+      return InvalidRequest(fmt::format("Too many bound values: {} (the limit is {})", n,
+                                        kMaxValuesPerRequest));
+    }
+    // A value takes at least its 4-byte length; a name at least its 2-byte length.
+    RETURN_IF_ERROR(CheckCount(reader, n, named ? 6 : 4, "bound values"));
     out->values.resize(n);
     if (named) out->value_names.resize(n);
     for (uint16_t i = 0; i < n; ++i) {
@@ -312,10 +346,10 @@ std::string EncodeRequest(const Request& request, uint8_t version) {
         if constexpr (std::is_same_v<T, StartupRequest>) {
           writer.WriteStringMap(r.options);
         } else if constexpr (std::is_same_v<T, QueryRequest>) {
-          writer.WriteLongString(r.query);
+          WriteRawLongString(writer, r.query);
           EncodeRequestParams(r.params, version, writer);
         } else if constexpr (std::is_same_v<T, PrepareRequest>) {
-          writer.WriteLongString(r.query);
+          WriteRawLongString(writer, r.query);
         } else if constexpr (std::is_same_v<T, ExecuteRequest>) {
           writer.WriteShortBytes(r.id);
           EncodeRequestParams(r.params, version, writer);
@@ -327,7 +361,7 @@ std::string EncodeRequest(const Request& request, uint8_t version) {
             if (entry.prepared) {
               writer.WriteShortBytes(entry.query_or_id);
             } else {
-              writer.WriteLongString(entry.query_or_id);
+              WriteRawLongString(writer, entry.query_or_id);
             }
             writer.WriteShort(static_cast<uint16_t>(entry.values.size()));
             for (const auto& value : entry.values) writer.WriteValue(value);
@@ -361,7 +395,9 @@ std::string EncodeError(const Status& status, uint8_t version) {
     if (code_is(ErrorCode::kFunctionFailure)) code = static_cast<int32_t>(ErrorCode::kInvalid);
   }
   writer.WriteInt(code);
-  writer.WriteString(status.message().substr(0, 65535));
+  // issue 9: messages may quote client bytes; they are sanitized and cut at a character
+  // boundary, never at byte 65,535 of a longer string.
+  writer.WriteTruncatedString(status.message());
 
   const ErrorDetail& detail = status.detail();
   const auto* timeout = std::get_if<TimeoutDetail>(&detail);
@@ -379,7 +415,7 @@ std::string EncodeError(const Status& status, uint8_t version) {
     writer.WriteShort(t.consistency);
     writer.WriteInt(t.received);
     writer.WriteInt(t.block_for);
-    writer.WriteString(t.write_type.empty() ? "SIMPLE" : t.write_type);
+    writer.WriteTruncatedString(t.write_type.empty() ? "SIMPLE" : t.write_type);
   } else if (code_is(ErrorCode::kReadTimeout)) {
     writer.WriteShort(t.consistency);
     writer.WriteInt(t.received);
@@ -396,22 +432,25 @@ std::string EncodeError(const Status& status, uint8_t version) {
     writer.WriteInt(t.received);
     writer.WriteInt(t.block_for);
     writer.WriteInt(failures);
-    writer.WriteString(t.write_type.empty() ? "SIMPLE" : t.write_type);
+    writer.WriteTruncatedString(t.write_type.empty() ? "SIMPLE" : t.write_type);
   } else if (code_is(ErrorCode::kFunctionFailure)) {
     const auto* f = std::get_if<FunctionFailureDetail>(&detail);
     const FunctionFailureDetail none;
-    writer.WriteString((f ? *f : none).keyspace);
-    writer.WriteString((f ? *f : none).function);
+    writer.WriteTruncatedString((f ? *f : none).keyspace);
+    writer.WriteTruncatedString((f ? *f : none).function);
     writer.WriteStringList(SplitArgTypes((f ? *f : none).arg_types));
   } else if (code_is(ErrorCode::kAlreadyExists)) {
     const auto* a = std::get_if<AlreadyExistsDetail>(&detail);
     const AlreadyExistsDetail none;
-    writer.WriteString((a ? *a : none).keyspace);
-    writer.WriteString((a ? *a : none).table);
+    writer.WriteTruncatedString((a ? *a : none).keyspace);
+    writer.WriteTruncatedString((a ? *a : none).table);
   } else if (code_is(ErrorCode::kUnprepared)) {
     const auto* u = std::get_if<UnpreparedDetail>(&detail);
     writer.WriteShortBytes(u ? u->id : std::string());
   }
+  // Every field was written with a valid placeholder if it could not fit (an id over 65,535
+  // bytes, more than 65,535 argument types): an ERROR body is always well-formed.
+  writer.status().IgnoreError();
   return out;
 }
 
@@ -419,7 +458,7 @@ std::string EncodeReady() { return {}; }
 
 std::string EncodeAuthenticate(std::string_view authenticator_class) {
   std::string out;
-  Writer(&out).WriteString(authenticator_class);
+  Writer(&out).WriteTruncatedString(authenticator_class);  // a configured class name
   return out;
 }
 
@@ -444,7 +483,7 @@ void EncodeRowsMetadata(const RowsMetadata& metadata, uint8_t version, Writer& w
   if (metadata.paging_state) flags |= kRowsFlagHasMorePages;
   if (metadata.no_metadata) flags |= kRowsFlagNoMetadata;
   writer.WriteInt(flags);
-  writer.WriteInt(static_cast<int32_t>(metadata.columns.size()));
+  writer.WriteIntCount(metadata.columns.size(), "columns");
   if (metadata.paging_state) writer.WriteBytes(*metadata.paging_state);
   if (metadata.no_metadata) return;
   if (global) {
@@ -454,7 +493,7 @@ void EncodeRowsMetadata(const RowsMetadata& metadata, uint8_t version, Writer& w
   for (const auto& column : metadata.columns) EncodeColumnSpec(column, global, version, writer);
 }
 
-std::string EncodeResult(const ResultMessage& result, uint8_t version) {
+Result<std::string> EncodeResult(const ResultMessage& result, uint8_t version) {
   std::string out;
   Writer writer(&out);
   std::visit(
@@ -465,8 +504,15 @@ std::string EncodeResult(const ResultMessage& result, uint8_t version) {
         } else if constexpr (std::is_same_v<T, RowsResult>) {
           writer.WriteInt(static_cast<int32_t>(ResultKind::kRows));
           EncodeRowsMetadata(r.metadata, version, writer);
-          writer.WriteInt(static_cast<int32_t>(r.rows.size()));
+          writer.WriteIntCount(r.rows.size(), "rows");
           for (const auto& row : r.rows) {
+            if (row.size() != r.metadata.columns.size()) {
+              // The client would read the cells of the next row as this one's.
+              writer.Fail(ErrorCode::kInternal,
+                          fmt::format("A result row has {} cells for {} columns", row.size(),
+                                      r.metadata.columns.size()));
+              return;
+            }
             for (const auto& cell : row) {
               writer.WriteBytes(cell ? std::optional<std::string_view>(*cell) : std::nullopt);
             }
@@ -482,9 +528,9 @@ std::string EncodeResult(const ResultMessage& result, uint8_t version) {
           const auto& columns = r.bind_metadata.columns;
           const bool global = AllInSameTable(columns);
           writer.WriteInt(global ? kRowsFlagGlobalTablesSpec : 0);
-          writer.WriteInt(static_cast<int32_t>(columns.size()));
+          writer.WriteIntCount(columns.size(), "bind markers");
           if (version >= 4) {
-            writer.WriteInt(static_cast<int32_t>(r.partition_key_indexes.size()));
+            writer.WriteIntCount(r.partition_key_indexes.size(), "partition key indexes");
             for (uint16_t index : r.partition_key_indexes) writer.WriteShort(index);
           }
           if (global) {
@@ -499,14 +545,16 @@ std::string EncodeResult(const ResultMessage& result, uint8_t version) {
         }
       },
       result);
+  if (!writer.status().ok()) return writer.status();
   return out;
 }
 
-std::string EncodeSchemaChangeEvent(const SchemaChangeResult& change) {
+Result<std::string> EncodeSchemaChangeEvent(const SchemaChangeResult& change) {
   std::string out;
   Writer writer(&out);
   writer.WriteString("SCHEMA_CHANGE");
   EncodeSchemaChange(change, writer);
+  if (!writer.status().ok()) return writer.status();
   return out;
 }
 
@@ -549,6 +597,14 @@ std::string EncodeFrame(uint8_t version, int16_t stream, uint8_t opcode, bool is
 
 std::string EncodeResponseFrame(uint8_t version, int16_t stream, Opcode opcode,
                                 std::string_view body, Compression compression) {
+  if (body.size() > kMaxResponseBodySize && opcode != Opcode::kError) {
+    return EncodeErrorFrame(
+        version, stream,
+        InvalidRequest(fmt::format("The response of {} bytes is larger than a frame can hold ({} "
+                                   "bytes); ask for smaller pages",
+                                   body.size(), kMaxResponseBodySize)),
+        compression);
+  }
   return EncodeFrame(version, stream, static_cast<uint8_t>(opcode), /*is_response=*/true, body,
                      compression);
 }

@@ -42,10 +42,22 @@ inline constexpr int32_t kRowsFlagNoMetadata = 0x0004;
 // Name of an opcode as Cassandra writes it in messages ("QUERY"); "0x42" for unknown ones.
 std::string OpcodeName(uint8_t opcode);
 
+// Explicit limits of the body decoders (issue 9, item 5): a count is checked against its limit
+// and against the bytes left in the body before anything is allocated for it, so decoding costs
+// memory in proportion to the body (at most ~10x, for null values), never to declared counts.
+// Bound values of one QUERY or EXECUTE: the [short] count allows no more.
+inline constexpr size_t kMaxValuesPerRequest = 65535;
+// Statements of one BATCH: the [short] count allows no more.
+inline constexpr size_t kMaxBatchStatements = 65535;
+// Bound values of all the statements of one BATCH together. Cassandra's default
+// batch_size_fail_threshold (50 KiB of mutations) refuses far smaller batches.
+inline constexpr size_t kMaxBatchValues = 262144;
+
 // Decodes the body of a request frame. `flags` are the frame flags: with kCustomPayload the body
 // starts with a [bytes map] that is skipped. Errors: kProtocolError for a truncated or invalid
-// body, or an opcode that is not a request (ERROR, READY, RESULT...). Trailing bytes are ignored,
-// as Cassandra does. The returned Request owns its bytes.
+// body, or an opcode that is not a request (ERROR, READY, RESULT...); kInvalid for a count over
+// the limits above. Trailing bytes are ignored, as Cassandra does. The returned Request owns its
+// bytes. A pure function of its arguments (a fuzzing entry point).
 Result<Request> DecodeRequest(Opcode opcode, uint8_t version, std::string_view body,
                               uint8_t flags = 0);
 
@@ -59,7 +71,8 @@ Opcode RequestOpcode(const Request& request);
 
 // ---- Response bodies ------------------------------------------------------------------------
 
-// ERROR body of a non-OK Status: [int] CqlWireCode(code), [string] message, then the extra fields
+// ERROR body of a non-OK Status: [int] CqlWireCode(code), [string] message (sanitized UTF-8, cut
+// at a character boundary to 65,535 bytes), then the extra fields
 // of the code (§9) from status.detail() (zeros/empty when the Status carries no detail, so the
 // body stays parseable). Before v4, Read/WriteFailure are sent as Read/WriteTimeout and
 // FunctionFailure as Invalid, as Cassandra does. REQUIRES: !status.ok().
@@ -70,9 +83,13 @@ std::string EncodeAuthenticate(std::string_view authenticator_class);
 // ["3/v3","4/v4"].
 std::string EncodeSupported();
 StringMultimap SupportedOptions();
-std::string EncodeResult(const ResultMessage& result, uint8_t version);
-// EVENT body of a SCHEMA_CHANGE: [string] "SCHEMA_CHANGE" then the change (v3+ layout).
-std::string EncodeSchemaChangeEvent(const SchemaChangeResult& change);
+// The RESULT body, or the error to send instead when it cannot be encoded faithfully (issue 9): a
+// name that is not a valid [string] once sanitized (over 65,535 bytes: kInvalid), a count over
+// its field, a row whose cell count differs from the column count (kInternal). See Writer.
+Result<std::string> EncodeResult(const ResultMessage& result, uint8_t version);
+// EVENT body of a SCHEMA_CHANGE: [string] "SCHEMA_CHANGE" then the change (v3+ layout). Errors
+// as EncodeResult.
+Result<std::string> EncodeSchemaChangeEvent(const SchemaChangeResult& change);
 std::string EncodeAuthChallenge(std::optional<std::string_view> token);
 std::string EncodeAuthSuccess(std::optional<std::string_view> token);
 
@@ -81,9 +98,14 @@ void EncodeRowsMetadata(const RowsMetadata& metadata, uint8_t version, Writer& w
 
 // ---- Frames ---------------------------------------------------------------------------------
 
+// The largest response body: what lz4 can compress (LZ4_MAX_INPUT_SIZE), under the [int] body
+// length's 2^31-1.
+inline constexpr size_t kMaxResponseBodySize = 0x7E000000;
+
 // A whole response frame: the header (direction bit set, `version` as given: use the request's
 // version, or ResponseVersionFor() for a version error) and `body`, compressed with
-// `compression` (the compression flag is set when it is not kNone).
+// `compression` (the compression flag is set when it is not kNone). A body over
+// kMaxResponseBodySize becomes an ERROR frame (kInvalid) instead.
 std::string EncodeResponseFrame(uint8_t version, int16_t stream, Opcode opcode,
                                 std::string_view body, Compression compression = Compression::kNone);
 

@@ -8,6 +8,14 @@
 #include <fmt/format.h>
 
 namespace sibyl::cql::protocol {
+namespace {
+
+// The most output one compressed byte can make. lz4: a match length grows by 255 per extension
+// byte and nothing else beats that. snappy: a 3-byte copy makes at most 64 bytes.
+constexpr size_t kMaxLz4Ratio = 255;
+constexpr size_t kMaxSnappyRatio = 22;
+
+}  // namespace
 
 std::optional<Compression> CompressionFromName(std::string_view name) {
   std::string lower(name);
@@ -69,6 +77,11 @@ Result<std::string> Decompress(Compression compression, std::string_view input, 
         return ProtocolError(fmt::format(
             "Decompressed frame body of {} bytes exceeds the maximum of {}", length, max_size));
       }
+      if (length / kMaxSnappyRatio > input.size()) {
+        return ProtocolError(fmt::format(
+            "Failed to decompress a snappy frame body: {} compressed bytes cannot make {}",
+            input.size(), length));
+      }
       std::string out;
       if (!snappy::Uncompress(input.data(), input.size(), &out)) {
         return ProtocolError("Failed to decompress a snappy frame body: corrupt input");
@@ -86,6 +99,12 @@ Result<std::string> Decompress(Compression compression, std::string_view input, 
       if (length > max_size || length > static_cast<uint32_t>(LZ4_MAX_INPUT_SIZE)) {
         return ProtocolError(fmt::format(
             "Decompressed frame body of {} bytes exceeds the maximum of {}", length, max_size));
+      }
+      const size_t compressed = input.size() - 4;
+      if (length / kMaxLz4Ratio > compressed) {
+        return ProtocolError(fmt::format(
+            "Failed to decompress an lz4 frame body: {} compressed bytes cannot make {}",
+            compressed, length));
       }
       std::string out(length, '\0');
       const int n = LZ4_decompress_safe(input.data() + 4, out.data(),

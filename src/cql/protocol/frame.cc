@@ -21,7 +21,7 @@ Status UnsupportedVersionError(uint8_t requested) {
       requested));
 }
 
-Status DecodeHeader(std::string_view buffer, FrameHeader* header, int32_t max_body_length,
+Status DecodeHeader(std::string_view buffer, FrameHeader* header, int32_t max_frame_size,
                     bool expect_request) {
   if (buffer.empty()) return Status(ErrorCode::kNeedMoreData, "frame header");
   auto byte = [&](size_t i) { return static_cast<uint8_t>(buffer[i]); };
@@ -51,9 +51,12 @@ Status DecodeHeader(std::string_view buffer, FrameHeader* header, int32_t max_bo
   if (header->length < 0) {
     return ProtocolError(fmt::format("Invalid frame body length {}", header->length));
   }
-  if (header->length > max_body_length) {
-    return ProtocolError(fmt::format("Request is too big: length {} exceeds maximum allowed length {}",
-                                     header->length, max_body_length));
+  const int64_t total = int64_t{header->length} + static_cast<int64_t>(size);
+  if (total > max_frame_size) {
+    // Cassandra Envelope.Decoder.fail(): InvalidRequest on the frame's stream, after which the
+    // body is discarded and the connection goes on.
+    return InvalidRequest(fmt::format(
+        "Request is too big: length {} exceeds maximum allowed length {}.", total, max_frame_size));
   }
   return Status::OK();
 }

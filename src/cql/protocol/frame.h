@@ -27,8 +27,9 @@ inline constexpr uint8_t kResponseBit = 0x80;     // direction bit of the versio
 inline constexpr uint8_t kVersionMask = 0x7F;
 inline constexpr uint8_t kMinVersion = 3;
 inline constexpr uint8_t kMaxVersion = 4;
-// Default cap of a frame body, like Cassandra's native_transport_max_frame_size (256 MiB).
-inline constexpr int32_t kDefaultMaxBodyLength = 256 << 20;
+// Default cap of a whole frame (header and body), Cassandra's native_transport_max_frame_size
+// default (16 MiB since 4.0).
+inline constexpr int32_t kDefaultMaxFrameSize = 16 << 20;
 // Stream id of server-pushed EVENT frames.
 inline constexpr int16_t kEventStream = -1;
 
@@ -76,13 +77,17 @@ Status UnsupportedVersionError(uint8_t requested);
 //   OK;
 //   kNeedMoreData when `buffer` is shorter than the header;
 //   kProtocolError for an unsupported version (see above), a response frame sent to the server
-//   (direction bit set, when `expect_request`), or a body length that is negative or over
-//   `max_body_length`.
+//   (direction bit set, when `expect_request`), or a negative body length;
+//   kInvalid "Request is too big: length 16777226 exceeds maximum allowed length 16777216." when
+//   the whole frame (header included) is over `max_frame_size` (Cassandra's Envelope.Decoder
+//   wording and code). The header is whole: the caller answers on its stream and skips the body
+//   without keeping it, and the connection goes on.
 // On kProtocolError, *header holds every field that could be read (version, stream), so the error
 // can be answered on the client's stream with ResponseVersionFor(header->version). The framing
 // cannot be trusted after such an error: the caller should close the connection after answering.
+// A pure function of its arguments (a fuzzing entry point).
 Status DecodeHeader(std::string_view buffer, FrameHeader* header,
-                    int32_t max_body_length = kDefaultMaxBodyLength, bool expect_request = true);
+                    int32_t max_frame_size = kDefaultMaxFrameSize, bool expect_request = true);
 
 // Appends the header (8 or 9 bytes by version) to *out. Sets the direction bit when
 // header.is_response.

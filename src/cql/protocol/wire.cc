@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 namespace sibyl::cql::protocol {
 namespace {
 
@@ -20,6 +22,35 @@ constexpr CustomName kCustomNames[] = {
     {types::Kind::kTinyint, "ByteType", 4},
     {types::Kind::kDuration, "DurationType", 5},
 };
+
+// The largest [short] length or count.
+constexpr size_t kMaxShort = 65535;
+
+// `text` with each byte that is not part of a valid UTF-8 character replaced by U+FFFD (what a
+// Java decoder shows), so that every [string] the server writes is valid (issue 9, item 3).
+std::string SanitizeUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t length = Utf8SequenceLength(text, pos);
+    if (length == 0) {
+      out.append("\xEF\xBF\xBD");
+      ++pos;
+    } else {
+      out.append(text.substr(pos, length));
+      pos += length;
+    }
+  }
+  return out;
+}
+
+// Replaces *v by its sanitized copy in *storage when it is not valid UTF-8.
+void Sanitize(std::string_view* v, std::string* storage) {
+  if (IsValidUtf8(*v)) return;
+  *storage = SanitizeUtf8(*v);
+  *v = *storage;
+}
 
 // Bounds recursion of [option] (nested collections) so hostile input cannot blow the stack.
 constexpr int kMaxOptionDepth = 64;
@@ -297,6 +328,31 @@ Status ReadOptionAt(Reader& reader, types::Type* out, int depth) {
 
 }  // namespace
 
+void Writer::Fail(ErrorCode code, std::string message) {
+  if (status_.ok()) status_ = Status(code, std::move(message));
+}
+
+bool Writer::WriteCount(size_t count, std::string_view what) {
+  if (count > kMaxShort) {
+    Fail(ErrorCode::kInvalid,
+         fmt::format("Cannot send {} {}: the protocol allows at most {}", count, what, kMaxShort));
+    WriteShort(0);
+    return false;
+  }
+  WriteShort(static_cast<uint16_t>(count));
+  return true;
+}
+
+bool Writer::WriteIntCount(size_t count, std::string_view what) {
+  if (count > static_cast<size_t>(INT32_MAX)) {
+    Fail(ErrorCode::kInvalid, fmt::format("Cannot send {} {}", count, what));
+    WriteInt(0);
+    return false;
+  }
+  WriteInt(static_cast<int32_t>(count));
+  return true;
+}
+
 void Writer::WriteByte(uint8_t v) { out_.push_back(static_cast<char>(v)); }
 
 void Writer::WriteShort(uint16_t v) {
@@ -315,24 +371,61 @@ void Writer::WriteLong(int64_t v) {
 }
 
 void Writer::WriteString(std::string_view v) {
+  std::string sanitized;
+  Sanitize(&v, &sanitized);
+  if (v.size() > kMaxShort) {
+    // issue 9: a uint16 length of a longer string made a structurally corrupt frame.
+    Fail(ErrorCode::kInvalid,
+         fmt::format("Cannot send the name '{}...' of {} bytes: a [string] holds at most {} bytes",
+                     Utf8Prefix(v, 32), v.size(), kMaxShort));
+    WriteShort(0);
+    return;
+  }
+  WriteShort(static_cast<uint16_t>(v.size()));
+  out_.append(v);
+}
+
+void Writer::WriteTruncatedString(std::string_view v) {
+  std::string sanitized;
+  Sanitize(&v, &sanitized);
+  v = Utf8Prefix(v, kMaxShort);
   WriteShort(static_cast<uint16_t>(v.size()));
   out_.append(v);
 }
 
 void Writer::WriteLongString(std::string_view v) {
+  std::string sanitized;
+  Sanitize(&v, &sanitized);
+  if (v.size() > static_cast<size_t>(INT32_MAX)) {
+    Fail(ErrorCode::kInvalid, fmt::format("Cannot send a [long string] of {} bytes", v.size()));
+    WriteInt(0);
+    return;
+  }
   WriteInt(static_cast<int32_t>(v.size()));
   out_.append(v);
 }
 
-void Writer::WriteUuid(std::string_view v) { out_.append(v.substr(0, 16)); }
+void Writer::WriteUuid(std::string_view v) {
+  if (v.size() != 16) {
+    Fail(ErrorCode::kInternal, fmt::format("A [uuid] must have 16 bytes, not {}", v.size()));
+    out_.append(16, '\0');
+    return;
+  }
+  out_.append(v);
+}
 
 void Writer::WriteStringList(const std::vector<std::string>& v) {
-  WriteShort(static_cast<uint16_t>(v.size()));
+  if (!WriteCount(v.size(), "strings in a [string list]")) return;
   for (const auto& s : v) WriteString(s);
 }
 
 void Writer::WriteBytes(std::optional<std::string_view> v) {
   if (!v) {
+    WriteInt(-1);
+    return;
+  }
+  if (v->size() > static_cast<size_t>(INT32_MAX)) {
+    Fail(ErrorCode::kInvalid, fmt::format("Cannot send a value of {} bytes", v->size()));
     WriteInt(-1);
     return;
   }
@@ -355,6 +448,11 @@ void Writer::WriteValue(const BoundValue& v) {
 }
 
 void Writer::WriteShortBytes(std::string_view v) {
+  if (v.size() > kMaxShort) {
+    Fail(ErrorCode::kInvalid, fmt::format("Cannot send [short bytes] of {} bytes", v.size()));
+    WriteShort(0);
+    return;
+  }
   WriteShort(static_cast<uint16_t>(v.size()));
   out_.append(v);
 }
@@ -369,6 +467,12 @@ void Writer::WriteOption(const types::Type& type, uint8_t version) {
     }
   }
   WriteShort(static_cast<uint16_t>(type.kind()));
+  const auto param = [&](size_t i) -> const types::Type& {
+    static const types::Type kPlaceholder(Kind::kBlob);
+    if (i < type.params().size()) return type.params()[i];
+    Fail(ErrorCode::kInternal, fmt::format("Type {} lacks parameter {}", type.ToCql(), i));
+    return kPlaceholder;
+  };
   switch (type.kind()) {
     case Kind::kCustom:
       // Type keeps no class name; BytesType is what Cassandra reads unknown values as.
@@ -376,18 +480,18 @@ void Writer::WriteOption(const types::Type& type, uint8_t version) {
       return;
     case Kind::kList:
     case Kind::kSet:
-      WriteOption(type.params().at(0), version);
+      WriteOption(param(0), version);
       return;
     case Kind::kMap:
-      WriteOption(type.params().at(0), version);
-      WriteOption(type.params().at(1), version);
+      WriteOption(param(0), version);
+      WriteOption(param(1), version);
       return;
     case Kind::kUdt: {
       WriteString(type.udt_keyspace());
       WriteString(type.udt_name());
       const auto& names = type.udt_field_names();
       const auto& fields = type.params();
-      WriteShort(static_cast<uint16_t>(fields.size()));
+      if (!WriteCount(fields.size(), "fields in a user type")) return;
       for (size_t i = 0; i < fields.size(); ++i) {
         WriteString(i < names.size() ? names[i] : std::string());
         WriteOption(fields[i], version);
@@ -395,7 +499,7 @@ void Writer::WriteOption(const types::Type& type, uint8_t version) {
       return;
     }
     case Kind::kTuple:
-      WriteShort(static_cast<uint16_t>(type.params().size()));
+      if (!WriteCount(type.params().size(), "tuple elements")) return;
       for (const auto& element : type.params()) WriteOption(element, version);
       return;
     default:
@@ -404,7 +508,7 @@ void Writer::WriteOption(const types::Type& type, uint8_t version) {
 }
 
 void Writer::WriteStringMap(const std::map<std::string, std::string>& v) {
-  WriteShort(static_cast<uint16_t>(v.size()));
+  if (!WriteCount(v.size(), "entries in a [string map]")) return;
   for (const auto& [key, value] : v) {
     WriteString(key);
     WriteString(value);
@@ -412,7 +516,7 @@ void Writer::WriteStringMap(const std::map<std::string, std::string>& v) {
 }
 
 void Writer::WriteStringMultimap(const StringMultimap& v) {
-  WriteShort(static_cast<uint16_t>(v.size()));
+  if (!WriteCount(v.size(), "entries in a [string multimap]")) return;
   for (const auto& [key, values] : v) {
     WriteString(key);
     WriteStringList(values);
@@ -420,7 +524,7 @@ void Writer::WriteStringMultimap(const StringMultimap& v) {
 }
 
 void Writer::WriteBytesMap(const BytesMap& v) {
-  WriteShort(static_cast<uint16_t>(v.size()));
+  if (!WriteCount(v.size(), "entries in a [bytes map]")) return;
   for (const auto& [key, value] : v) {
     WriteString(key);
     WriteBytes(value ? std::optional<std::string_view>(*value) : std::nullopt);
@@ -428,6 +532,11 @@ void Writer::WriteBytesMap(const BytesMap& v) {
 }
 
 void Writer::WriteInet(std::string_view address, int32_t port) {
+  if (address.size() != 4 && address.size() != 16) {
+    Fail(ErrorCode::kInternal,
+         fmt::format("An [inet] address must have 4 or 16 bytes, not {}", address.size()));
+    address = std::string_view("\0\0\0\0", 4);
+  }
   WriteByte(static_cast<uint8_t>(address.size()));
   out_.append(address);
   WriteInt(port);

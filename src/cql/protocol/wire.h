@@ -65,17 +65,33 @@ class Reader {
 };
 
 // Appends to a string it does not own; `out` must outlive the Writer.
+//
+// Safe by construction (issue 9, item 3): every [string] and [long string] it writes is valid
+// UTF-8 (ill-formed bytes become U+FFFD) and every length or count fits its field. A value that
+// cannot fit (a [string] over 65,535 bytes, a list of more than 65,535 items, [bytes] over
+// 2 GiB...) is not written as such: the Writer records the first such failure in status() and
+// writes an empty/null placeholder so the bytes stay well-formed; the caller must then send an
+// ERROR instead of the body (EncodeResult does). Failure codes: kInvalid for a name or count the
+// client asked for that does not fit, kInternal for a value of the wrong shape (a uuid that is
+// not 16 bytes, an inet address that is not 4 or 16 bytes).
 class Writer {
  public:
   explicit Writer(std::string* out) : out_(*out) {}
+
+  // OK, or the first value that could not be written (see the class comment).
+  const Status& status() const { return status_; }
 
   void WriteByte(uint8_t v);
   void WriteShort(uint16_t v);
   void WriteInt(int32_t v);
   void WriteLong(int64_t v);
-  void WriteString(std::string_view v);      // REQUIRES: v.size() <= 65535
-  void WriteLongString(std::string_view v);
-  void WriteUuid(std::string_view v);        // REQUIRES: 16 bytes
+  // [string]: sanitized; over 65,535 bytes (after sanitizing) fails.
+  void WriteString(std::string_view v);
+  // [string] for messages: sanitized, then cut at a character boundary to 65,535 bytes. Never
+  // fails.
+  void WriteTruncatedString(std::string_view v);
+  void WriteLongString(std::string_view v);  // [long string]: sanitized; over 2 GiB fails
+  void WriteUuid(std::string_view v);        // 16 raw bytes; any other size fails
   void WriteStringList(const std::vector<std::string>& v);
   void WriteBytes(std::optional<std::string_view> v);  // nullopt: length -1
   void WriteValue(const BoundValue& v);
@@ -88,13 +104,26 @@ class Writer {
   void WriteBytesMap(const BytesMap& v);
   void WriteInet(std::string_view address, int32_t port);
   void WriteConsistency(Consistency v) { WriteShort(static_cast<uint16_t>(v)); }
+  // Appends `bytes` as they are. Only for request encoders (tests and tools), which must be able
+  // to send anything, including invalid UTF-8.
+  void WriteRaw(std::string_view bytes) { out_.append(bytes); }
+
+  // An [int] count of `what` (columns, rows); over 2^31-1 fails (and writes 0).
+  bool WriteIntCount(size_t count, std::string_view what);
 
   // Position for PatchInt (e.g. a count known only at the end).
   size_t position() const { return out_.size(); }
   void PatchInt(size_t position, int32_t v);
 
+  // Records the first failure (also for callers that find a body they cannot encode).
+  void Fail(ErrorCode code, std::string message);
+
  private:
+  // Writes a [short] count; a count over 65,535 fails (and writes 0).
+  bool WriteCount(size_t count, std::string_view what);
+
   std::string& out_;
+  Status status_;
 };
 
 }  // namespace sibyl::cql::protocol

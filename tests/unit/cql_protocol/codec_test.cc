@@ -172,6 +172,38 @@ TEST(DecodeRequest, RejectsResponseAndUnknownOpcodes) {
               StatusIs(ErrorCode::kProtocolError, HasSubstr("opcode 0x42")));
 }
 
+// ---- Decoder limits (issue 9, item 5) -------------------------------------------------------
+
+TEST(DecodeRequest, DeclaredValueCountMustFitTheBody) {
+  // 65,535 values declared in a 10-byte body: refused before 65,535 values are allocated.
+  EXPECT_THAT(DecodeRequest(Opcode::kQuery, 4, Hex("00 00 00 00 00 01 01 ff ff 00")),
+              StatusIs(ErrorCode::kProtocolError,
+                       "Invalid QUERY message: Not enough bytes to read 65535 bound values (need "
+                       "at least 262140, have 1)"));
+}
+
+std::string BatchOfNulls(int statements, int values_each) {
+  std::string body = Hex("01") + std::string(1, static_cast<char>(statements >> 8)) +
+                     std::string(1, static_cast<char>(statements & 0xff));
+  for (int i = 0; i < statements; ++i) {
+    body += Hex("00 00 00 00 01") + "x" + std::string(1, static_cast<char>(values_each >> 8)) +
+            std::string(1, static_cast<char>(values_each & 0xff));
+    for (int v = 0; v < values_each; ++v) body += Hex("ff ff ff ff");
+  }
+  return body + Hex("00 01 00");
+}
+
+TEST(DecodeRequest, BatchValuesAreCappedInTotal) {
+  // issue 9: a 64 MiB BATCH of nulls decoded to 16 million values (+685 MB).
+  auto ok = DecodeRequest(Opcode::kBatch, 4, BatchOfNulls(4, 65535));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(std::get<BatchRequest>(*ok).entries.size(), 4u);
+  EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4, BatchOfNulls(5, 65535)),
+              StatusIs(ErrorCode::kInvalid,
+                       "Invalid BATCH message: Too many bound values in BATCH (the limit is "
+                       "262144)"));
+}
+
 // ---- ERROR ----------------------------------------------------------------------------------
 
 std::string ErrorHex(const Status& status, uint8_t version = 4) {
@@ -260,16 +292,24 @@ TEST(EncodeSimpleResponses, ReadyAuthenticateAndAuth) {
   EXPECT_EQ(ToHex(EncodeAuthSuccess(std::nullopt)), "ff ff ff ff");
 }
 
+// The encoded body in hex, or the error as text (so that a failure shows it).
+std::string ResultHex(const Result<std::string>& body) {
+  return body.ok() ? ToHex(*body) : body.status().ToString();
+}
+std::string ResultHex(const ResultMessage& result, uint8_t version) {
+  return ResultHex(EncodeResult(result, version));
+}
+
 TEST(EncodeResult, VoidAndSetKeyspace) {
-  EXPECT_EQ(ToHex(EncodeResult(VoidResult{}, 4)), "00 00 00 01");
-  EXPECT_EQ(ToHex(EncodeResult(SetKeyspaceResult{"ks"}, 4)), "00 00 00 03 00 02 6b 73");
+  EXPECT_EQ(ResultHex(VoidResult{}, 4), "00 00 00 01");
+  EXPECT_EQ(ResultHex(SetKeyspaceResult{"ks"}, 4), "00 00 00 03 00 02 6b 73");
 }
 
 TEST(EncodeResult, RowsOfOneTableUseTheGlobalTableSpec) {
   RowsResult rows;
   rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "t", "b", Type(Kind::kVarchar)}};
   rows.rows = {{std::string(Hex("00 00 00 01")), std::nullopt}};
-  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+  EXPECT_EQ(ResultHex(rows, 4),
             "00 00 00 02 "                 // Rows
             "00 00 00 01 00 00 00 02 "     // Global_tables_spec, 2 columns
             "00 01 6b 00 01 74 "           // k.t
@@ -281,7 +321,7 @@ TEST(EncodeResult, RowsOfOneTableUseTheGlobalTableSpec) {
 TEST(EncodeResult, RowsOfSeveralTablesNameEachColumnsTable) {
   RowsResult rows;
   rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "u", "b", Type(Kind::kInt)}};
-  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+  EXPECT_EQ(ResultHex(rows, 4),
             "00 00 00 02 00 00 00 00 00 00 00 02 "
             "00 01 6b 00 01 74 00 01 61 00 09 00 01 6b 00 01 75 00 01 62 00 09 "
             "00 00 00 00");
@@ -291,7 +331,7 @@ TEST(EncodeResult, RowsWithMorePagesCarryThePagingState) {
   RowsResult rows;
   rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
   rows.metadata.paging_state = Hex("ee");
-  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+  EXPECT_EQ(ResultHex(rows, 4),
             "00 00 00 02 00 00 00 03 00 00 00 01 00 00 00 01 ee "
             "00 01 6b 00 01 74 00 01 61 00 09 00 00 00 00");
 }
@@ -301,7 +341,7 @@ TEST(EncodeResult, RowsWithoutMetadataSendOnlyTheColumnCount) {
   rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
   rows.metadata.no_metadata = true;
   rows.rows = {{std::string(Hex("00 00 00 07"))}};
-  EXPECT_EQ(ToHex(EncodeResult(rows, 4)),
+  EXPECT_EQ(ResultHex(rows, 4),
             "00 00 00 02 00 00 00 04 00 00 00 01 00 00 00 01 00 00 00 04 00 00 00 07");
 }
 
@@ -311,12 +351,12 @@ TEST(EncodeResult, PreparedV4HasPartitionKeyIndexes) {
   prepared.bind_metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
   prepared.partition_key_indexes = {0};
   prepared.result_metadata.no_metadata = true;
-  EXPECT_EQ(ToHex(EncodeResult(prepared, 4)),
+  EXPECT_EQ(ResultHex(prepared, 4),
             "00 00 00 04 00 01 ab "
             "00 00 00 01 00 00 00 01 00 00 00 01 00 00 "  // flags, 1 column, 1 pk: index 0
             "00 01 6b 00 01 74 00 01 61 00 09 "
             "00 00 00 04 00 00 00 00");                    // result metadata: No_metadata
-  EXPECT_EQ(ToHex(EncodeResult(prepared, 3)),
+  EXPECT_EQ(ResultHex(prepared, 3),
             "00 00 00 04 00 01 ab "
             "00 00 00 01 00 00 00 01 "
             "00 01 6b 00 01 74 00 01 61 00 09 "
@@ -324,17 +364,62 @@ TEST(EncodeResult, PreparedV4HasPartitionKeyIndexes) {
 }
 
 TEST(EncodeResult, SchemaChangeLayoutsByTarget) {
-  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"CREATED", "KEYSPACE", "k", "", {}}, 4)),
+  EXPECT_EQ(ResultHex(SchemaChangeResult{"CREATED", "KEYSPACE", "k", "", {}}, 4),
             "00 00 00 05 00 07 43 52 45 41 54 45 44 00 08 4b 45 59 53 50 41 43 45 00 01 6b");
-  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"DROPPED", "TABLE", "k", "t", {}}, 4)),
+  EXPECT_EQ(ResultHex(SchemaChangeResult{"DROPPED", "TABLE", "k", "t", {}}, 4),
             "00 00 00 05 00 07 44 52 4f 50 50 45 44 00 05 54 41 42 4c 45 00 01 6b 00 01 74");
-  EXPECT_EQ(ToHex(EncodeResult(SchemaChangeResult{"UPDATED", "FUNCTION", "k", "f", {"int"}}, 4)),
+  EXPECT_EQ(ResultHex(SchemaChangeResult{"UPDATED", "FUNCTION", "k", "f", {"int"}}, 4),
             "00 00 00 05 00 07 55 50 44 41 54 45 44 00 08 46 55 4e 43 54 49 4f 4e 00 01 6b "
             "00 01 66 00 01 00 03 69 6e 74");
 }
 
+// ---- Safe by construction (issue 9, item 3) -------------------------------------------------
+
+TEST(EncodeResult, ANameTooLongForAStringIsAnErrorNotACorruptFrame) {
+  // An alias of 70,000 bytes was written with a uint16 length of 4,464 (70,000 mod 65,536).
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", std::string(70000, 'a'), Type(Kind::kInt)}};
+  auto body = EncodeResult(rows, 4);
+  EXPECT_THAT(body, StatusIs(ErrorCode::kInvalid,
+                             HasSubstr("of 70000 bytes: a [string] holds at most 65535 bytes")));
+  rows.metadata.columns[0].name = std::string(65535, 'a');
+  EXPECT_TRUE(EncodeResult(rows, 4).ok());
+}
+
+TEST(EncodeResult, InvalidUtf8InNamesIsReplaced) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a\xff", Type(Kind::kInt)}};
+  EXPECT_EQ(ResultHex(rows, 4),
+            "00 00 00 02 00 00 00 01 00 00 00 01 00 01 6b 00 01 74 "
+            "00 04 61 ef bf bd 00 09 00 00 00 00");  // a U+FFFD
+}
+
+TEST(EncodeResult, ARowWithTheWrongCellCountIsAnInternalError) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "t", "b", Type(Kind::kInt)}};
+  rows.rows = {{std::nullopt}};
+  EXPECT_THAT(EncodeResult(rows, 4),
+              StatusIs(ErrorCode::kInternal, "A result row has 1 cells for 2 columns"));
+}
+
+TEST(EncodeError, LongMessagesAreCutAtACharacterBoundary) {
+  // 'µ' is 2 bytes: 40,000 of them are cut to 32,767 characters (65,534 bytes), not at 65,535
+  // bytes in the middle of one.
+  std::string message;
+  for (int i = 0; i < 40000; ++i) message += "\xc2\xb5";
+  const std::string body = EncodeError(InvalidRequest(message), 4);
+  ASSERT_EQ(body.size(), 4u + 2u + 65534u);
+  EXPECT_EQ(ToHex(body.substr(4, 2)), "ff fe");
+  EXPECT_EQ(body.substr(body.size() - 2), "\xc2\xb5");
+}
+
+TEST(EncodeError, InvalidUtf8InMessagesIsReplaced) {
+  EXPECT_EQ(ErrorHex(SyntaxError("at: '\xff'")),
+            "00 00 20 00 00 09 61 74 3a 20 27 ef bf bd 27");
+}
+
 TEST(EncodeSchemaChangeEvent, StartsWithTheEventType) {
-  EXPECT_EQ(ToHex(EncodeSchemaChangeEvent(SchemaChangeResult{"CREATED", "TYPE", "k", "u", {}})),
+  EXPECT_EQ(ResultHex(EncodeSchemaChangeEvent({"CREATED", "TYPE", "k", "u", {}})),
             "00 0d 53 43 48 45 4d 41 5f 43 48 41 4e 47 45 "
             "00 07 43 52 45 41 54 45 44 00 04 54 59 50 45 00 01 6b 00 01 75");
 }
@@ -344,7 +429,7 @@ TEST(EncodeResponseFrame, CompressesTheBodyAndSetsTheFlag) {
   for (auto compression : {Compression::kLz4, Compression::kSnappy}) {
     const std::string frame = EncodeResponseFrame(4, 3, Opcode::kResult, body, compression);
     FrameHeader header;
-    ASSERT_TRUE(DecodeHeader(frame, &header, kDefaultMaxBodyLength, false).ok());
+    ASSERT_TRUE(DecodeHeader(frame, &header, kDefaultMaxFrameSize, false).ok());
     EXPECT_TRUE(header.is_response);
     EXPECT_EQ(header.flags, 0x01);
     EXPECT_EQ(header.stream, 3);

@@ -79,5 +79,41 @@ TEST(Compression, DecompressedSizeIsCapped) {
   EXPECT_TRUE(Decompress(Compression::kLz4, Compress(Compression::kLz4, body), 10000).ok());
 }
 
+TEST(Compression, DefaultCapIsTheDefaultFrameSize) {
+  EXPECT_EQ(kDefaultMaxDecompressedSize, size_t{16} << 20);
+  const std::string body = std::string("\x01\x00\x00\x01", 4) + std::string(1000, '\0');
+  EXPECT_THAT(Decompress(Compression::kLz4, body),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("exceeds the maximum of 16777216")));
+}
+
+TEST(Compression, Lz4LengthNoInputCouldMakeIsRefusedBeforeAllocating) {
+  // issue 9: 17 bytes declaring 16 MiB made the server allocate and zero-fill it (183 ms of an
+  // I/O thread for 256 MiB). 13 bytes of lz4 can make at most 255 x 13 bytes.
+  const std::string bomb = std::string("\x00\xff\xff\xff", 4) + std::string(13, '\0');
+  EXPECT_THAT(Decompress(Compression::kLz4, bomb),
+              StatusIs(ErrorCode::kProtocolError,
+                       "Failed to decompress an lz4 frame body: 13 compressed bytes cannot make "
+                       "16777215"));
+}
+
+TEST(Compression, SnappyLengthNoInputCouldMakeIsRefusedBeforeAllocating) {
+  // A snappy preamble declaring 1,000,000 bytes (varint c0 84 3d), then 3 bytes.
+  const std::string bomb("\xc0\x84\x3d\x00\x00\x00", 6);
+  EXPECT_THAT(Decompress(Compression::kSnappy, bomb),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr("6 compressed bytes cannot make")));
+}
+
+TEST(Compression, MostCompressibleBodiesStillDecompress) {
+  // The ratio bounds must never refuse what a real compressor makes: 16 MiB of one byte is the
+  // most compressible body there is.
+  const std::string body(size_t{16} << 20, 'x');
+  for (auto c : {Compression::kLz4, Compression::kSnappy}) {
+    const std::string compressed = Compress(c, body);
+    auto decompressed = Decompress(c, compressed);
+    ASSERT_TRUE(decompressed.ok()) << CompressionName(c) << ": " << decompressed.status().ToString();
+    EXPECT_EQ(decompressed->size(), body.size());
+  }
+}
+
 }  // namespace
 }  // namespace sibyl::cql::protocol

@@ -52,15 +52,25 @@ TEST(FrameDecoder, RejectsNegativeLength) {
   EXPECT_EQ(header.stream, 1);
 }
 
-TEST(FrameDecoder, RejectsLengthOverTheConfiguredMaximum) {
+TEST(FrameDecoder, FrameOverTheMaximumIsCassandrasInvalidRequest) {
+  // issue 9: Cassandra's Envelope.Decoder counts the header in the length and answers
+  // InvalidRequest on the frame's stream; the header is whole so the body can be skipped.
   FrameHeader header;
-  EXPECT_TRUE(DecodeHeader(Hex("04 00 00 01 07 00 00 01 00"), &header, 256).ok());
-  EXPECT_THAT(DecodeHeader(Hex("04 00 00 01 07 00 00 01 01"), &header, 256),
-              StatusIs(ErrorCode::kProtocolError, HasSubstr("exceeds maximum allowed length 256")));
-  // Default: 256 MiB.
-  EXPECT_TRUE(DecodeHeader(Hex("04 00 00 01 07 10 00 00 00"), &header).ok());
-  EXPECT_THAT(DecodeHeader(Hex("04 00 00 01 07 10 00 00 01"), &header),
-              StatusIs(ErrorCode::kProtocolError, HasSubstr("too big")));
+  EXPECT_TRUE(DecodeHeader(Hex("04 00 00 01 07 00 00 00 f7"), &header, 256).ok());
+  EXPECT_THAT(DecodeHeader(Hex("04 00 00 03 07 00 00 00 f8"), &header, 256),
+              StatusIs(ErrorCode::kInvalid,
+                       "Request is too big: length 257 exceeds maximum allowed length 256."));
+  EXPECT_EQ(header.stream, 3);
+  EXPECT_EQ(header.opcode, 0x07);
+  EXPECT_EQ(header.length, 0xf8);
+}
+
+TEST(FrameDecoder, DefaultMaximumIsCassandras16MiB) {
+  FrameHeader header;
+  EXPECT_EQ(kDefaultMaxFrameSize, 16 << 20);
+  EXPECT_TRUE(DecodeHeader(Hex("04 00 00 01 07 00 ff ff f7"), &header).ok());
+  EXPECT_THAT(DecodeHeader(Hex("04 00 00 01 07 00 ff ff f8"), &header),
+              StatusIs(ErrorCode::kInvalid, HasSubstr("exceeds maximum allowed length 16777216.")));
 }
 
 TEST(FrameDecoder, RejectsV5WithCassandrasMessageAndKeepsTheStream) {
@@ -99,7 +109,7 @@ TEST(FrameDecoder, RejectsAResponseSentToTheServer) {
   FrameHeader header;
   EXPECT_THAT(DecodeHeader(Hex("84 00 00 00 05 00 00 00 00"), &header),
               StatusIs(ErrorCode::kProtocolError, HasSubstr("direction")));
-  EXPECT_TRUE(DecodeHeader(Hex("84 00 00 00 02 00 00 00 00"), &header, kDefaultMaxBodyLength,
+  EXPECT_TRUE(DecodeHeader(Hex("84 00 00 00 02 00 00 00 00"), &header, kDefaultMaxFrameSize,
                            /*expect_request=*/false)
                   .ok());
   EXPECT_TRUE(header.is_response);

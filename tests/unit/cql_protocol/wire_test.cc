@@ -129,6 +129,48 @@ TEST(WireWriter, WritesEveryNotationByteExact) {
             "04 7f 00 00 01 00 00 23 52 00 06");
 }
 
+TEST(WireWriter, NeverWritesAStringItsLengthCannotHold) {
+  // issue 9: a [string] over 65,535 bytes fails the Writer and is written empty, so that the
+  // bytes stay well-formed whatever the caller does with them.
+  std::string out;
+  Writer writer(&out);
+  writer.WriteString(std::string(65536, 'a'));
+  writer.WriteString("b");
+  EXPECT_EQ(ToHex(out), "00 00 00 01 62");
+  EXPECT_THAT(writer.status(), StatusIs(ErrorCode::kInvalid, HasSubstr("of 65536 bytes")));
+}
+
+TEST(WireWriter, StringsAreAlwaysValidUtf8) {
+  std::string out;
+  Writer writer(&out);
+  writer.WriteString("\xc3");          // truncated 2-byte character
+  writer.WriteLongString("\xed\xa0\x80");  // a UTF-16 surrogate
+  EXPECT_EQ(ToHex(out), "00 03 ef bf bd 00 00 00 09 ef bf bd ef bf bd ef bf bd");
+  EXPECT_TRUE(writer.status().ok());
+}
+
+TEST(WireWriter, TruncatedStringsStopAtACharacterBoundary) {
+  std::string out;
+  Writer writer(&out);
+  writer.WriteTruncatedString(std::string(65534, 'a') + "\xe2\x82\xac");  // ... + '€'
+  EXPECT_EQ(out.size(), 2u + 65534u);
+  EXPECT_EQ(ToHex(out.substr(0, 2)), "ff fe");
+  EXPECT_TRUE(writer.status().ok());
+}
+
+TEST(WireWriter, CountsAndFixedSizesThatDoNotFitFail) {
+  std::string out;
+  Writer writer(&out);
+  writer.WriteStringList(std::vector<std::string>(65536, "x"));
+  EXPECT_EQ(ToHex(out), "00 00");
+  EXPECT_THAT(writer.status(), StatusIs(ErrorCode::kInvalid, HasSubstr("65536 strings")));
+  std::string out2;
+  Writer writer2(&out2);
+  writer2.WriteUuid("short");
+  EXPECT_EQ(out2.size(), 16u);
+  EXPECT_THAT(writer2.status(), StatusIs(ErrorCode::kInternal, HasSubstr("16 bytes, not 5")));
+}
+
 TEST(WireWriter, MapsRoundTrip) {
   std::string out;
   Writer writer(&out);

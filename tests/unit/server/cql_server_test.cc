@@ -3,15 +3,21 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
+#include <thread>
 
+#include "server/connection_limiter.h"
+#include "server/tls_certificate.h"
 #include "unit/cql_protocol/test_util.h"
 #include "unit/server/fake_processor.h"
 
@@ -26,9 +32,17 @@ using ::testing::StartsWith;
 
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // `source`: the local address to connect from (loopback has all of 127.0.0.0/8).
+  explicit RawClient(uint16_t port, const char* source = nullptr)
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
     timeval timeout{10, 0};  // a hung server fails the test instead of hanging it
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      inet_pton(AF_INET, source, &local.sin_addr);
+      bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -40,6 +54,7 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   void Send(std::string_view bytes) {
     while (!bytes.empty()) {
@@ -61,6 +76,36 @@ class RawClient {
     if (!ReadExactly(length, &body)) return std::nullopt;
     return header + body;
   }
+
+  // Whether something (data or EOF) arrives within `ms`.
+  bool ReadableWithin(int ms) {
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, ms) > 0;
+  }
+
+  // Sends without blocking as long as the peer takes it, up to `limit` bytes of `pattern`
+  // repeated, and stops when nothing more is taken for `stall_ms`. Returns the bytes sent.
+  size_t SendUntilStalled(std::string_view pattern, size_t limit, int stall_ms) {
+    size_t sent = 0;
+    std::string chunk;
+    while (chunk.size() < 64 * 1024) chunk.append(pattern);
+    size_t offset = 0;  // within chunk: a partial send goes on where it stopped
+    while (sent < limit) {
+      const ssize_t n = send(fd_, chunk.data() + offset, chunk.size() - offset,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        offset = (offset + static_cast<size_t>(n)) % chunk.size();
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) break;
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, stall_ms) <= 0) break;
+    }
+    return sent;
+  }
+
+  void SetSendBuffer(int bytes) { setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)); }
 
   // True when the server closed the connection (EOF or reset).
   bool ReadsEof() {
@@ -103,12 +148,15 @@ class CqlServerTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer({}); }
 
-  void StartServer(ConnectionLimits limits) {
+  void StartServer(ConnectionLimits limits, std::shared_ptr<ConnectionLimiter> limiter = nullptr,
+                   asio::ssl::context* tls = nullptr) {
     CqlServerOptions options;
     options.port = 0;
     options.io_threads = 2;
     options.worker_threads = 4;
     options.limits = limits;
+    options.limiter = std::move(limiter);
+    options.tls = tls;
     server_ = std::make_unique<CqlServer>(processor_, options);
     ASSERT_TRUE(server_->Start().ok());
   }
@@ -230,7 +278,7 @@ TEST_F(CqlServerTest, SchemaChangesArePushedToRegisteredConnections) {
   auto event = listener->ReadFrame();
   ASSERT_TRUE(event.has_value());
   EXPECT_THAT(ToHex(*event), StartsWith("84 00 ff ff 0c"));
-  EXPECT_EQ(event->substr(9), protocol::EncodeSchemaChangeEvent(
+  EXPECT_EQ(event->substr(9), *protocol::EncodeSchemaChangeEvent(
                                   protocol::SchemaChangeResult{"CREATED", "KEYSPACE", "k", "", {}}));
 }
 
@@ -247,21 +295,159 @@ TEST_F(CqlServerTest, ExceptionsBecomeServerErrorAndTheConnectionGoesOn) {
   EXPECT_THAT(ToHex(*result), StartsWith("84 00 00 07 08"));
 }
 
-TEST_F(CqlServerTest, TooManyRequestsInFlightAreOverloaded) {
+TEST_F(CqlServerTest, TooManyRequestsInFlightStopReadingUntilOneFinishes) {
+  // issue 9: back-pressure (as Cassandra without THROW_ON_OVERLOAD) instead of OVERLOADED.
   server_.reset();
-  StartServer(ConnectionLimits{.max_body_length = protocol::kDefaultMaxBodyLength,
-                               .max_in_flight = 2});
+  StartServer(ConnectionLimits{.max_in_flight = 2});
   auto client = ReadyClient();
-  client->Send(QueryFrame("BLOCK", 1) + QueryFrame("BLOCK", 2));
+  client->Send(QueryFrame("BLOCK", 1) + QueryFrame("BLOCK", 2) + QueryFrame("BLOCK", 3));
   processor_.WaitForBlocked(2);
-  client->Send(QueryFrame("SELECT 1", 3));
-  auto overloaded = client->ReadFrame();
-  ASSERT_TRUE(overloaded.has_value());
-  EXPECT_THAT(ToHex(*overloaded), StartsWith("84 00 00 03 00"));
-  EXPECT_EQ(overloaded->substr(9, 4), Hex("00 00 10 01"));
+  EXPECT_FALSE(client->ReadableWithin(200));  // the third is neither run nor refused
   processor_.Release();
-  EXPECT_TRUE(client->ReadFrame().has_value());
-  EXPECT_TRUE(client->ReadFrame().has_value());
+  std::set<int> streams;
+  for (int i = 0; i < 3; ++i) {
+    auto result = client->ReadFrame();
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(static_cast<uint8_t>((*result)[4]), 0x08) << ToHex(*result);  // RESULT
+    streams.insert((*result)[3]);
+  }
+  EXPECT_EQ(streams, (std::set<int>{1, 2, 3}));
+  EXPECT_EQ(processor_.max_blocked_at_once(), 2);
+}
+
+TEST_F(CqlServerTest, UnreadResponsesStopReading) {
+  // issue 9: 5 million pipelined OPTIONS whose answers were never read grew the write queue
+  // without bound (+760 MB). Now the server stops reading; the client's sends stall.
+  server_.reset();
+  StartServer(ConnectionLimits{.max_unsent_bytes = 64 * 1024});
+  RawClient client(server_->port());
+  client.SetSendBuffer(64 * 1024);
+  const size_t sent = client.SendUntilStalled(
+      protocol::EncodeRequestFrame(4, 0, protocol::OptionsRequest{}), size_t{48} << 20, 500);
+  // Kernel buffers on both sides hold a few MB; a server that kept reading takes all 48 MB.
+  EXPECT_LT(sent, size_t{24} << 20);
+  EXPECT_EQ(server_->connection_count(), 1u);
+}
+
+TEST_F(CqlServerTest, PausedConnectionsAnswerEverythingOnceRead) {
+  server_.reset();
+  StartServer(ConnectionLimits{.max_unsent_bytes = 1024});
+  RawClient client(server_->port());
+  std::string all;
+  for (int i = 0; i < 20000; ++i) {
+    all += protocol::EncodeRequestFrame(4, static_cast<int16_t>(i), protocol::OptionsRequest{});
+  }
+  // Sent from another thread: the server pauses until this one reads.
+  std::thread sender([&] { client.Send(all); });
+  int answered = 0;
+  for (; answered < 20000; ++answered) {
+    auto frame = client.ReadFrame();
+    const std::string expected{static_cast<char>(answered >> 8), static_cast<char>(answered),
+                               0x06};
+    if (!frame || frame->substr(2, 3) != expected) break;  // in order, each a SUPPORTED
+  }
+  EXPECT_EQ(answered, 20000);
+  shutdown(client.fd(), SHUT_RDWR);  // unblocks the sender if the server stopped answering
+  sender.join();
+}
+
+TEST_F(CqlServerTest, OversizedFrameIsRefusedAndTheConnectionGoesOn) {
+  server_.reset();
+  StartServer(ConnectionLimits{.max_frame_size = 1024});
+  auto client = ReadyClient();
+  client->Send(QueryFrame(std::string(2000, 'x'), 5) + QueryFrame("SELECT 1", 6));
+  auto error = client->ReadFrame();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_THAT(ToHex(*error), StartsWith("84 00 00 05 00"));
+  EXPECT_EQ(error->substr(9, 4), Hex("00 00 22 00"));
+  EXPECT_THAT(*error, ::testing::HasSubstr("exceeds maximum allowed length 1024."));
+  auto result = client->ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(ToHex(*result), StartsWith("84 00 00 06 08"));
+}
+
+TEST_F(CqlServerTest, SilentConnectionsAreClosedAfterTheHandshakeDeadline) {
+  // issue 9: a TCP connection that sent nothing stayed forever.
+  server_.reset();
+  StartServer(ConnectionLimits{.handshake_timeout = std::chrono::milliseconds(100)});
+  RawClient silent(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.ReadsEof());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(CqlServerTest, IdleAuthenticatedConnectionsStay) {
+  server_.reset();
+  StartServer(ConnectionLimits{.handshake_timeout = std::chrono::milliseconds(100),
+                               .frame_timeout = std::chrono::milliseconds(100)});
+  auto client = ReadyClient();
+  EXPECT_FALSE(client->ReadableWithin(400));  // past both deadlines: neither data nor EOF
+  client->Send(QueryFrame("SELECT 1", 2));
+  auto result = client->ReadFrame();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(ToHex(*result), StartsWith("84 00 00 02 08"));
+}
+
+TEST_F(CqlServerTest, PartialFramesHaveADeadline) {
+  server_.reset();
+  StartServer(ConnectionLimits{.frame_timeout = std::chrono::milliseconds(100)});
+  auto client = ReadyClient();
+  client->Send(QueryFrame("SELECT 1", 2).substr(0, 12));
+  EXPECT_TRUE(client->ReadsEof());
+}
+
+TEST_F(CqlServerTest, ConnectionsOverTheCapAreClosed) {
+  server_.reset();
+  auto limiter = std::make_shared<ConnectionLimiter>(1, -1);
+  StartServer({}, limiter);
+  auto first = ReadyClient();
+  RawClient second(server_->port());
+  EXPECT_TRUE(second.ReadsEof());
+  first.reset();
+  // The first one's place is free once the server has seen it close.
+  bool served = false;
+  for (int attempt = 0; attempt < 1000 && !served; ++attempt) {
+    RawClient third(server_->port());
+    third.Send(Startup());
+    served = third.ReadFrame().has_value();
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST_F(CqlServerTest, ConnectionsPerAddressAreCapped) {
+  server_.reset();
+  StartServer({}, std::make_shared<ConnectionLimiter>(-1, 1));
+  auto first = ReadyClient();
+  RawClient second(server_->port());
+  EXPECT_TRUE(second.ReadsEof());
+  RawClient other(server_->port(), "127.0.0.2");
+  other.Send(Startup());
+  EXPECT_TRUE(other.ReadFrame().has_value());
+}
+
+TEST(CqlServerTls, PlainTextClientsGetATlsAlertAtOnce) {
+  // issue 9: a plain-text client on the TLS port waited 5 s for an answer.
+  char dir_template[] = "/tmp/sibyl-tls-test-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(EnsureSelfSignedCertificate(dir + "/cert.pem", dir + "/key.pem", "127.0.0.1").ok());
+  auto tls = MakeServerTlsContext(dir + "/cert.pem", dir + "/key.pem");
+  ASSERT_TRUE(tls.ok());
+  FakeProcessor processor;
+  CqlServerOptions options;
+  options.port = 0;
+  options.tls = tls->get();
+  CqlServer server(processor, options);
+  ASSERT_TRUE(server.Start().ok());
+  RawClient client(server.port());
+  client.Send(protocol::EncodeRequestFrame(4, 0, protocol::OptionsRequest{}));
+  const auto start = std::chrono::steady_clock::now();
+  std::string alert(7, '\0');
+  ASSERT_EQ(recv(client.fd(), alert.data(), alert.size(), MSG_WAITALL), 7);
+  EXPECT_EQ(ToHex(alert), "15 03 01 00 02 02 0a");  // fatal unexpected_message
+  EXPECT_TRUE(client.ReadsEof());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  server.Stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CqlServerTest, StopClosesOpenConnections) {

@@ -8,6 +8,7 @@
 //   "BLOCK"           -> waits until Release() is called, then Void
 //   anything else     -> Void
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -49,8 +50,11 @@ class FakeProcessor : public query::QueryProcessor {
     if (cql == "BLOCK") {
       std::unique_lock lock(mu_);
       ++blocked_;
+      ++blocked_now_;
+      max_blocked_at_once_ = std::max(max_blocked_at_once_, blocked_now_);
       cv_.notify_all();
       cv_.wait(lock, [&] { return released_; });
+      --blocked_now_;
     }
     return protocol::ResultMessage(protocol::VoidResult{});
   }
@@ -86,12 +90,19 @@ class FakeProcessor : public query::QueryProcessor {
     released_ = true;
     cv_.notify_all();
   }
+  // The most BLOCK queries that ever waited at the same time.
+  int max_blocked_at_once() {
+    std::lock_guard lock(mu_);
+    return max_blocked_at_once_;
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   SchemaListener listener_;
   int blocked_ = 0;
+  int blocked_now_ = 0;
+  int max_blocked_at_once_ = 0;
   bool released_ = false;
 };
 
