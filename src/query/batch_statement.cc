@@ -2,6 +2,7 @@
 // LOGGED batch is all-or-nothing (and UNLOGGED gets the same guarantee for free on one node).
 #include <fmt/format.h>
 
+#include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/term.h"
 
@@ -12,6 +13,7 @@ class BatchStatement final : public CqlStatement {
  public:
   std::vector<std::shared_ptr<const ModificationStatement>> children;
   std::optional<PreparedTerm> timestamp;
+  bool logged = true;  // the write type of a WriteTimeout
 
   Result<protocol::ResultMessage> Execute(QueryContext& context,
                                           const ExecutionParams& params) const override {
@@ -24,11 +26,16 @@ class BatchStatement final : public CqlStatement {
     } else {
       batch_ts = NextWriteTimestamp();
     }
+    const RequestContext request = WriteRequestContext(
+        context, params, children.empty() || !children[0]->table ? "" : children[0]->table->keyspace,
+        logged ? "BATCH" : "UNLOGGED_BATCH");
     std::vector<storage::TableMutation> all;
     for (const auto& child : children) {
+      RETURN_IF_ERROR(request.Check());
       ASSIGN_OR_RETURN(auto mutations, child->BuildMutations(params, batch_ts));
       for (auto& m : mutations) all.push_back(std::move(m));
     }
+    RETURN_IF_ERROR(request.Check());
     RETURN_IF_ERROR(ApplyMutations(context, all));
     return protocol::ResultMessage(protocol::VoidResult{});
   }
@@ -41,6 +48,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
                                                          QueryContext& context) {
   if (s.type == parser::BatchStatement::Type::kCounter) return Unsupported("COUNTER batches");
   auto batch = std::make_shared<BatchStatement>();
+  batch->logged = s.type != parser::BatchStatement::Type::kUnlogged;
   BindSpecs specs(bind_count);
   if (s.using_clause.ttl) return InvalidRequest("Global TTL on the BATCH statement is not supported.");
   if (s.using_clause.timestamp) {
@@ -72,11 +80,22 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
 // The BATCH protocol message: each entry is its own statement with its own values.
 Result<protocol::ResultMessage> ExecuteBatchMessage(
     QueryContext& context, Session& session, const protocol::BatchRequest& request,
-    const std::vector<std::shared_ptr<const CqlStatement>>& statements) {
+    const std::vector<std::shared_ptr<const CqlStatement>>& statements,
+    const RequestTimeouts& timeouts) {
   if (request.type == protocol::BatchRequest::Type::kCounter) return Unsupported("COUNTER batches");
   int64_t batch_ts = request.default_timestamp ? *request.default_timestamp : NextWriteTimestamp();
+  static const std::vector<protocol::BoundValue> kNoValues;
+  ExecutionParams batch_params{session,        kNoValues,    request.consistency,
+                               /*page_size=*/-1, std::nullopt, /*skip_metadata=*/false,
+                               std::nullopt,     timeouts};
+  const std::string keyspace =
+      statements.empty() || !statements[0]->table ? "" : statements[0]->table->keyspace;
+  const RequestContext deadline = WriteRequestContext(
+      context, batch_params, keyspace,
+      request.type == protocol::BatchRequest::Type::kLogged ? "BATCH" : "UNLOGGED_BATCH");
   std::vector<storage::TableMutation> all;
   for (size_t i = 0; i < statements.size(); ++i) {
+    RETURN_IF_ERROR(deadline.Check());
     if (!statements[i]->is_modification()) {
       return InvalidRequest("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH");
     }
@@ -92,6 +111,7 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
     ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(params, batch_ts));
     for (auto& m : mutations) all.push_back(std::move(m));
   }
+  RETURN_IF_ERROR(deadline.Check());
   RETURN_IF_ERROR(ApplyMutations(context, all));
   return protocol::ResultMessage(protocol::VoidResult{});
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/where_clause.h"
 #include "schema/schema_store.h"
@@ -174,8 +175,8 @@ class InsertStatement final : public ModificationStatement {
     }
     PartitionTarget target = MakePartitionTarget(std::move(pk));
     for (size_t i = 0; i < ck.size(); ++i) {
-      types::AppendClusteringComponent(table->clustering_column(i).type,
-                                       table->clustering_column(i).order, ck[i], &clustering);
+      RETURN_IF_ERROR(types::AppendClusteringComponent(
+          table->clustering_column(i).type, table->clustering_column(i).order, ck[i], &clustering));
     }
     storage::PartitionMutation m;
     m.partition_key = std::move(target.key);
@@ -315,7 +316,11 @@ class DeleteStatement final : public ModificationStatement {
 
 Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& context,
                                                                const ExecutionParams& params) const {
+  const RequestContext request =
+      WriteRequestContext(context, params, table ? table->keyspace : "", "SIMPLE");
   ASSIGN_OR_RETURN(auto mutations, BuildMutations(params, std::nullopt));
+  // Past the deadline nothing is written: the client gets WriteTimeout (issue 9 item 4).
+  RETURN_IF_ERROR(request.Check());
   RETURN_IF_ERROR(ApplyMutations(context, mutations));
   return protocol::ResultMessage(protocol::VoidResult{});
 }

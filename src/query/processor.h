@@ -3,11 +3,13 @@
 // stages: parse -> prepare (bind to the schema, validate) -> execute (storage) -> result.
 // Thread-safe: any event-loop thread may call it for any connection.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/request_context.h"
 #include "common/status.h"
 #include "cql/protocol/messages.h"
 
@@ -32,12 +34,32 @@ struct NodeInfo {
   std::string account_id = "000000000000";
 };
 
+// How long a request may run before the client gets ReadTimeout/WriteTimeout (issue 9 item 4),
+// as Cassandra's read_request_timeout, write_request_timeout and range_request_timeout.
+struct RequestTimeouts {
+  // SELECT of given partitions. Default: 5000 ms.
+  std::chrono::milliseconds read{5000};
+  // INSERT, UPDATE, DELETE, BATCH. Default: 2000 ms.
+  std::chrono::milliseconds write{2000};
+  // SELECT over a token range or the whole table. Default: 10000 ms.
+  std::chrono::milliseconds range{10000};
+};
+
 // Per-connection state a statement may read or change.
 struct Session {
   std::string keyspace;  // set by USE; empty when none
   // Decides whether the connection's principal may run each statement; null: everything is
   // allowed (authentication off).
   std::shared_ptr<Authorizer> authorizer;
+  // Per request, set by the connection (issue 9 item 4). `cancel` is raised when the client
+  // disconnects or the server stops: the statement stops at its next check. Null: never.
+  std::shared_ptr<const CancelToken> cancel{};
+  // When the request arrived; its deadline counts from here. Default: when it starts to run.
+  RequestContext::Clock::time_point received{};
+};
+
+struct ProcessorOptions {
+  RequestTimeouts timeouts;
 };
 
 class QueryProcessor {
@@ -70,6 +92,7 @@ class QueryProcessor {
 // Opens the processor over `engine`: loads (or creates on first start) the schema, including the
 // system keyspaces. `engine` must outlive the processor.
 Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engine,
-                                                           const NodeInfo& node);
+                                                           const NodeInfo& node,
+                                                           ProcessorOptions options = {});
 
 }  // namespace sibyl::query

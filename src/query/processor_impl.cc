@@ -63,10 +63,11 @@ Result<std::string> LoadHostId(storage::Engine& engine) {
 
 class QueryProcessorImpl final : public QueryProcessor {
  public:
-  QueryProcessorImpl(storage::Engine& engine, const NodeInfo& node,
+  QueryProcessorImpl(storage::Engine& engine, const NodeInfo& node, ProcessorOptions options,
                      std::unique_ptr<schema::SchemaStore> schema,
                      std::unique_ptr<SystemTables> system_tables)
       : node_(node),
+        options_(std::move(options)),
         schema_(std::move(schema)),
         system_tables_(std::move(system_tables)),
         context_{*schema_, engine, node_, *system_tables_,
@@ -125,7 +126,7 @@ class QueryProcessorImpl final : public QueryProcessor {
         statements.push_back(std::move(stmt));
       }
     }
-    return ExecuteBatchMessage(context_, session, batch, statements);
+    return ExecuteBatchMessage(context_, session, batch, statements, options_.timeouts);
   }
 
   void AddSchemaListener(SchemaListener listener) override {
@@ -223,10 +224,12 @@ class QueryProcessorImpl final : public QueryProcessor {
     }
     ExecutionParams exec{session, *values, params.consistency, params.page_size,
                          params.paging_state, params.skip_metadata, params.default_timestamp};
+    exec.timeouts = options_.timeouts;
     return stmt.Execute(context_, exec);
   }
 
   NodeInfo node_;
+  const ProcessorOptions options_;
   std::unique_ptr<schema::SchemaStore> schema_;
   std::unique_ptr<SystemTables> system_tables_;
   QueryContext context_;
@@ -241,12 +244,13 @@ class QueryProcessorImpl final : public QueryProcessor {
 }  // namespace
 
 Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engine,
-                                                           const NodeInfo& node) {
+                                                           const NodeInfo& node,
+                                                           ProcessorOptions options) {
   ASSIGN_OR_RETURN(std::string host_id, LoadHostId(engine));
   ASSIGN_OR_RETURN(auto schema, schema::SchemaStore::Open(engine, SystemTables::Keyspaces()));
   auto system_tables = std::make_unique<SystemTables>(node, host_id);
   return std::unique_ptr<QueryProcessor>(std::make_unique<QueryProcessorImpl>(
-      engine, node, std::move(schema), std::move(system_tables)));
+      engine, node, std::move(options), std::move(schema), std::move(system_tables)));
 }
 
 }  // namespace sibyl::query

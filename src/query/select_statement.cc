@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
 #include "query/paging_state.h"
+#include "query/request_deadline.h"
 #include "query/row_source.h"
 #include "query/statement.h"
 #include "query/system_tables.h"
@@ -64,6 +65,8 @@ struct SelectStatement::Run {
   const ExecutionParams& params;
   RowSource& source;
   FilterEvaluator filters;
+  // The request's deadline and cancel flag: checked before every read (issue 9 item 4).
+  const RequestContext* request = nullptr;
   ClusteringRanges ranges;
   int64_t now_seconds = NowSeconds();
   int64_t page_left = INT64_MAX;
@@ -172,21 +175,31 @@ struct SelectStatement::Run {
                              std::optional<std::string> resume_after, int64_t partition_left) {
     ASSIGN_OR_RETURN(auto components, types::SplitPartitionKey(key, table.partition_key.size()));
     if (!ranges.all && ranges.ranges.empty()) return false;
+    // Nothing more may come from this partition (a resumed page can start here): reading with
+    // a zero row limit would never progress (issue 9 item 4).
+    if (partition_left <= 0) return false;
     storage::SliceQuery slice;
     slice.ranges = ranges.ranges;
     slice.reversed = stmt.reversed;
     slice.now_seconds = now_seconds;
     slice.want_static = table.has_static;
+    slice.context = request;
     bool first_read = !resume_after.has_value();
     slice.resume_after = std::move(resume_after);
     RowView view;
     while (true) {
+      if (request != nullptr) RETURN_IF_ERROR(request->Check());
       int64_t want = std::min({partition_left, limit_left, page_left});
+      if (want <= 0) return false;
       if (stmt.distinct) want = 1;
       // Over-read a little when filtering, since some rows will be dropped.
       slice.row_limit = static_cast<uint64_t>(filters.empty() ? want : std::max<int64_t>(want, 100));
       if (stmt.count_only) slice.row_limit = 1000;
       ASSIGN_OR_RETURN(auto partition, source.ReadPartition(key, token, slice));
+      if (partition.more && partition.rows.empty()) {
+        // Every read must move forward; a source that says "more" without rows never would.
+        return InternalError("partition read made no progress");
+      }
       const storage::Row* static_row = partition.static_row ? &*partition.static_row : nullptr;
       if (stmt.distinct) {
         if (partition.rows.empty() && static_row == nullptr) return false;
@@ -217,7 +230,11 @@ struct SelectStatement::Run {
         --partition_left;
         bool go_on = Emit(view, token, row.clustering);
         if (!go_on) {
-          stop = PagingState{key, token, index, row.clustering, limit_left, partition_left};
+          // A partition whose PER PARTITION LIMIT is used up is finished: the next page starts
+          // after it, not inside it with nothing left to read.
+          std::optional<std::string> last;
+          if (partition_left > 0) last = row.clustering;
+          stop = PagingState{key, token, index, std::move(last), limit_left, partition_left};
           return true;
         }
         if (partition_left <= 0) return false;
@@ -251,7 +268,10 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     source = std::make_unique<EngineRowSource>(context.engine, table->id);
   }
   ASSIGN_OR_RETURN(auto filters, FilterEvaluator::Make(where.filters, params.values));
+  const RequestContext request =
+      ReadRequestContext(context, params, table->keyspace, where.partition.empty());
   Run run(*this, *table, params, *source, std::move(filters));
+  run.request = &request;
   ASSIGN_OR_RETURN(run.ranges, EvaluateClusteringRanges(where, *table, params.values));
   ASSIGN_OR_RETURN(run.limit_left, EvaluateLimit(limit, params.values, "LIMIT"));
   ASSIGN_OR_RETURN(run.per_partition, EvaluateLimit(per_partition_limit, params.values,
@@ -279,6 +299,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     uint32_t start = 0;
     if (state) start = state->partition_index;
     for (uint32_t i = start; i < targets.size(); ++i) {
+      RETURN_IF_ERROR(request.Check());
       std::optional<std::string> resume;
       int64_t partition_left = run.per_partition;
       if (state && i == state->partition_index) {
@@ -319,7 +340,9 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
       }
     }
     while (tokens && !stopped) {
+      RETURN_IF_ERROR(request.Check());
       storage::ScanQuery scan;
+      scan.context = &request;
       scan.start_token = tokens->start;
       scan.start_inclusive = tokens->start_inclusive;
       scan.end_token = tokens->end;

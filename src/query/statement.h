@@ -46,6 +46,8 @@ struct ExecutionParams {
   std::optional<std::string> paging_state;
   bool skip_metadata = false;
   std::optional<int64_t> default_timestamp;
+  // Deadlines of this request (with session.received and session.cancel: request_deadline.h).
+  RequestTimeouts timeouts{};
 };
 
 class CqlStatement {
@@ -115,7 +117,8 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSchemaStatement(
 // Runs a BATCH protocol message whose entries were prepared as `statements` (same order).
 Result<protocol::ResultMessage> ExecuteBatchMessage(
     QueryContext& context, Session& session, const protocol::BatchRequest& request,
-    const std::vector<std::shared_ptr<const CqlStatement>>& statements);
+    const std::vector<std::shared_ptr<const CqlStatement>>& statements,
+    const RequestTimeouts& timeouts);
 
 // Applies mutations from one statement or batch (durably, atomically).
 Status ApplyMutations(QueryContext& context, const std::vector<storage::TableMutation>& mutations);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "cql/types/key_encoding.h"
 #include "cql/types/value.h"
@@ -134,7 +135,12 @@ class RowBuilder {
       const auto& c = table_.clustering_column(i);
       auto it = values.find(c.name);
       std::string v = it != values.end() && it->second ? *it->second : std::string();
-      types::AppendClusteringComponent(c.type, c.order, v, &row.clustering);
+      // System-table values are made here, valid by construction; a refusal would be a bug.
+      if (Status s = types::AppendClusteringComponent(c.type, c.order, v, &row.clustering);
+          !s.ok()) {
+        spdlog::error("system table {}.{}: {}", table_.keyspace, table_.name, s.ToString());
+        return;
+      }
     }
     row.marker.timestamp = 0;
     for (int idx : table_.regular_and_static) {

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
+#include "cql/types/validate.h"
 
 namespace sibyl::query {
 
@@ -121,7 +122,8 @@ Result<types::Value> PreparedTerm::Evaluate(const std::vector<protocol::BoundVal
         return types::Value(std::nullopt);
       }
       if (bv.kind == protocol::BoundValue::Kind::kNull) return types::Value(std::nullopt);
-      RETURN_IF_ERROR(types::Validate(type_, bv.bytes, receiver_name_));
+      // Cassandra binds with type.validate() and answers the bare MarshalException text.
+      RETURN_IF_ERROR(types::ValidateValue(type_, bv.bytes));
       return types::Value(bv.bytes);
     }
     case Kind::kNowTimeuuid:

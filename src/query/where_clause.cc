@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cql/types/key_encoding.h"
+#include "cql/types/validate.h"
 #include "query/collection_values.h"
 
 namespace sibyl::query {
@@ -447,7 +448,7 @@ Result<std::vector<std::string>> RestrictionValues(const ColumnRestriction& r,
   if (r.in_marker) {
     ASSIGN_OR_RETURN(std::string list, EvaluateRequired(*r.in_marker, values, "IN list for " + name));
     ASSIGN_OR_RETURN(out, DeserializeList(list));
-    for (const auto& v : out) RETURN_IF_ERROR(types::Validate(r.column->type, v, name));
+    for (const auto& v : out) RETURN_IF_ERROR(types::ValidateValue(r.column->type, v));
     return out;
   }
   for (const auto& t : r.values) {
@@ -461,6 +462,20 @@ Result<std::vector<std::string>> RestrictionValues(const ColumnRestriction& r,
     out.push_back(std::move(*v));
   }
   return out;
+}
+
+// IN restrictions on several key columns multiply: `a IN ? AND b IN ?` with two lists of 10^5
+// values would make 10^10 keys from a 2 MB request. Like Cassandra 4.1's
+// in_select_cartesian_product guardrail, refuse a product above this (issue 9 item 4).
+constexpr size_t kMaxInCartesianProduct = 65536;
+
+Status CheckCartesianProduct(size_t so_far, size_t values, const char* columns) {
+  if (values != 0 && so_far > kMaxInCartesianProduct / values) {
+    return InvalidRequest(fmt::format(
+        "The cartesian product of the IN restrictions on {} columns creates more than {} values",
+        columns, kMaxInCartesianProduct));
+  }
+  return Status::OK();
 }
 
 void Dedupe(std::vector<std::string>& v) {
@@ -481,6 +496,7 @@ Result<std::vector<PartitionTarget>> EvaluatePartitions(
   for (const auto& r : where.partition) {
     ASSIGN_OR_RETURN(auto vals, RestrictionValues(r, values));
     Dedupe(vals);
+    RETURN_IF_ERROR(CheckCartesianProduct(combos.size(), vals.size(), "partition key"));
     std::vector<std::vector<std::string>> next;
     for (const auto& prefix : combos) {
       for (const auto& v : vals) {
@@ -534,8 +550,8 @@ Result<std::optional<TokenRange>> EvaluateTokenRange(const WhereClause& where,
 
 namespace {
 
-std::string Encode(const ColumnMetadata& c, const std::string& v, std::string prefix) {
-  types::AppendClusteringComponent(c.type, c.order, v, &prefix);
+Result<std::string> Encode(const ColumnMetadata& c, const std::string& v, std::string prefix) {
+  RETURN_IF_ERROR(types::AppendClusteringComponent(c.type, c.order, v, &prefix));
   return prefix;
 }
 
@@ -569,7 +585,9 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
       for (const auto& tuple : m.tuples) {
         ASSIGN_OR_RETURN(auto vals, EvaluateTuple(tuple, m.columns, values));
         std::string p;
-        for (size_t i = 0; i < vals.size(); ++i) p = Encode(*m.columns[i], vals[i], std::move(p));
+        for (size_t i = 0; i < vals.size(); ++i) {
+          ASSIGN_OR_RETURN(p, Encode(*m.columns[i], vals[i], std::move(p)));
+        }
         prefixes.push_back(std::move(p));
       }
       SortUnique(prefixes);
@@ -582,7 +600,9 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
       std::vector<const ColumnMetadata*> cols(m.columns.begin(), m.columns.begin() + tuple.size());
       ASSIGN_OR_RETURN(auto vals, EvaluateTuple(tuple, cols, values));
       std::string p;
-      for (size_t i = 0; i < vals.size(); ++i) p = Encode(*cols[i], vals[i], std::move(p));
+      for (size_t i = 0; i < vals.size(); ++i) {
+        ASSIGN_OR_RETURN(p, Encode(*cols[i], vals[i], std::move(p)));
+      }
       return p;
     };
     bool desc = m.columns[0]->order == types::SortOrder::kDesc;
@@ -617,11 +637,13 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
         range.start = storage::ClusteringBound{prefix, true};
         range.end = storage::ClusteringBound{prefix, true};
         if (lower) {
-          storage::ClusteringBound bound{Encode(*r.column, *lower, prefix), r.lower->inclusive};
+          ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, *lower, prefix));
+          storage::ClusteringBound bound{std::move(encoded), r.lower->inclusive};
           (desc ? range.end : range.start) = std::move(bound);
         }
         if (upper) {
-          storage::ClusteringBound bound{Encode(*r.column, *upper, prefix), r.upper->inclusive};
+          ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, *upper, prefix));
+          storage::ClusteringBound bound{std::move(encoded), r.upper->inclusive};
           (desc ? range.start : range.end) = std::move(bound);
         }
         ranges.push_back(std::move(range));
@@ -630,9 +652,13 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
       return out;
     }
     ASSIGN_OR_RETURN(auto vals, RestrictionValues(r, values));
+    RETURN_IF_ERROR(CheckCartesianProduct(prefixes.size(), vals.size(), "clustering"));
     std::vector<std::string> next;
     for (const auto& p : prefixes) {
-      for (const auto& v : vals) next.push_back(Encode(*r.column, v, p));
+      for (const auto& v : vals) {
+        ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, v, p));
+        next.push_back(std::move(encoded));
+      }
     }
     SortUnique(next);
     prefixes = std::move(next);

@@ -106,6 +106,23 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")
       ->capture_default_str();
+  // Request deadlines and workers (issue 9 item 4).
+  serve->add_option("--read-request-timeout-ms", config.read_request_timeout_ms,
+                    "Deadline of a SELECT of given partitions, in ms (then ReadTimeout)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
+  serve->add_option("--write-request-timeout-ms", config.write_request_timeout_ms,
+                    "Deadline of INSERT, UPDATE, DELETE and BATCH, in ms (then WriteTimeout)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
+  serve->add_option("--range-request-timeout-ms", config.range_request_timeout_ms,
+                    "Deadline of a SELECT over token ranges or a whole table, in ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
+  serve->add_option("--native-transport-max-threads", config.native_transport_max_threads,
+                    "Threads that run CQL requests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   // CQL transport limits (issue 9 items 5 and 6).
   serve->add_option("--native-transport-max-frame-size-in-mb",
                     config.native_transport_max_frame_size_in_mb,

@@ -52,6 +52,18 @@ struct ServerConfig {
   // Reported in system.local. Default: datacenter1.
   std::string data_center = "datacenter1";
 
+  // ---- Request deadlines and workers (issue 9 item 4) ----
+  // How long a request may run before the client gets ReadTimeout/WriteTimeout; Cassandra's
+  // read_request_timeout (SELECT of given partitions), write_request_timeout (INSERT, UPDATE,
+  // DELETE, BATCH) and range_request_timeout (SELECT over token ranges or the whole table), in
+  // milliseconds. Defaults: 5000, 2000, 10000.
+  int read_request_timeout_ms = 5000;
+  int write_request_timeout_ms = 2000;
+  int range_request_timeout_ms = 10000;
+  // Threads that run CQL requests (Cassandra's native_transport_max_threads, default 128): a
+  // few slow statements must not hold every one of them. Default: 32.
+  int native_transport_max_threads = 32;
+
   // ---- CQL transport limits (issue 9 items 5 and 6) ----
   // Largest CQL frame, header included, in MiB (Cassandra's native_transport_max_frame_size); a
   // larger one gets InvalidRequest "Request is too big..." and its body is skipped. Default: 16.

@@ -149,6 +149,7 @@ void Connection::OnTlsHandshake(const asio::error_code& error) {
 }
 
 void Connection::Close() {
+  cancel_->Cancel();  // running requests stop now, not when the event loop gets to CloseNow
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
 }
 
@@ -342,7 +343,8 @@ void Connection::RunOnWorker(FrameAction action) {
   ++in_flight_;
   in_flight_bytes_ += action.request_bytes;
   asio::post(workers_, [self = shared_from_this(), action = std::move(action),
-                        compression = state_.compression()] {
+                        compression = state_.compression(),
+                        received = RequestContext::Clock::now()] {
     // Each request runs on a copy of the session, so that concurrent requests of one connection
     // do not race; a change (USE) is written back. Only the keyspace can change today.
     query::Session session;
@@ -350,6 +352,9 @@ void Connection::RunOnWorker(FrameAction action) {
       std::lock_guard lock(self->session_mu_);
       session = self->session_;
     }
+    // The request's deadline counts from its arrival; closing the connection cancels it.
+    session.cancel = self->cancel_;
+    session.received = received;
     const std::string keyspace_before = session.keyspace;
     std::string frame = ExecuteQueryRequest(self->processor_, session, action.request,
                                             action.version, action.stream, compression);
@@ -454,6 +459,7 @@ void Connection::Drain() {
 void Connection::CloseNow() {
   if (closed_) return;
   closed_ = true;
+  cancel_->Cancel();
   asio::error_code ec;
   linger_timer_.cancel();
   deadline_timer_.cancel();

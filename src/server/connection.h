@@ -145,6 +145,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   size_t in_flight_ = 0;
 
+  // Raised when the connection closes (client gone, server stopping): its running requests
+  // stop at their next deadline check (issue 9 item 4). Any thread.
+  const std::shared_ptr<CancelToken> cancel_ = std::make_shared<CancelToken>();
+
   std::mutex session_mu_;
   query::Session session_;  // GUARDED_BY(session_mu_)
   bool authorizer_set_ = false;

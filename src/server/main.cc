@@ -30,12 +30,18 @@
 #include "server/data_dir.h"
 #include "server/tls_certificate.h"
 #include "server/defer.h"
+#include "server/shutdown_watchdog.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::server {
 namespace {
 
+// SIGTERM to exit, whatever requests are running (issue 9 item 4): they are cancelled when their
+// connections close, and the watchdog ends the process if the stop still takes longer.
+constexpr std::chrono::milliseconds kShutdownBudget{9000};
+
 int Serve(const ServerConfig& config) {
+  ShutdownWatchdog watchdog;  // first: destroyed after every stop below
   const auto started = std::chrono::steady_clock::now();
   // Block the stop signals before any thread starts, so that every thread inherits the mask and
   // only sigwait() below sees them.
@@ -108,7 +114,11 @@ int Serve(const ServerConfig& config) {
   node.data_center = config.data_center;
   node.region = (*iam_service)->region();
   node.account_id = (*iam_service)->account_id();
-  auto processor = query::OpenQueryProcessor(**engine, node);
+  query::ProcessorOptions processor_options;
+  processor_options.timeouts.read = std::chrono::milliseconds(config.read_request_timeout_ms);
+  processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
+  processor_options.timeouts.range = std::chrono::milliseconds(config.range_request_timeout_ms);
+  auto processor = query::OpenQueryProcessor(**engine, node, processor_options);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());
     return 1;
@@ -174,6 +184,7 @@ int Serve(const ServerConfig& config) {
   CqlServerOptions cql_options;
   cql_options.listen_address = config.listen_address;
   cql_options.port = config.cql_port;
+  cql_options.worker_threads = config.native_transport_max_threads;
   if (config.auth) cql_options.limits.authenticator = &authenticator;
   // CQL transport limits (issue 9 items 5 and 6); one limiter counts both CQL ports.
   cql_options.limits.max_frame_size = config.native_transport_max_frame_size_in_mb << 20;
@@ -223,6 +234,7 @@ int Serve(const ServerConfig& config) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("Received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  watchdog.Arm(kShutdownBudget);
   return 0;
 }
 

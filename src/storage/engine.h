@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/request_context.h"
 #include "common/status.h"
 #include "storage/partition.h"
 
@@ -35,6 +36,9 @@ struct SliceQuery {
   bool want_static = true;
   // "Now" in seconds since the epoch, for TTL expiry.
   int64_t now_seconds = 0;
+  // The request's deadline and cancel flag, checked while reading (its Status is returned);
+  // null: unbounded. Not owned; outlives the call. (issue 9)
+  const RequestContext* context = nullptr;
 };
 
 // A position in token order: a partition, identified by its token and key.
@@ -51,6 +55,8 @@ struct ScanQuery {
   // Resume strictly after this partition.
   std::optional<PartitionPosition> resume_after;
   uint64_t max_partitions = 1000;
+  // As SliceQuery::context.
+  const RequestContext* context = nullptr;
 };
 
 enum class Durability : uint8_t {

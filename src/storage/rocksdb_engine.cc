@@ -41,6 +41,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
 constexpr char kHeaderKind = 0x00;
 constexpr char kRowKind = 0x01;
 constexpr char kPastRowsKind = 0x02;
+// Reads check the request's deadline every this many keys or partitions (issue 9).
+constexpr uint64_t kCheckEvery = 256;
 
 void AppendToken(std::string* out, int64_t token) {
   uint64_t u = static_cast<uint64_t>(token) ^ (uint64_t{1} << 63);
@@ -361,6 +363,7 @@ class RocksDbEngine final : public Engine {
       return ts;
     };
 
+    uint64_t visited = 0;
     for (const auto& range : ranges) {
       // Position at the first candidate of the range in the read direction.
       if (!query.reversed) {
@@ -384,6 +387,8 @@ class RocksDbEngine final : public Engine {
         it->SeekForPrev(target);
       }
       for (; it->Valid(); query.reversed ? it->Prev() : it->Next()) {
+        // Dead or out-of-range rows can be many: stop at the request's deadline (issue 9).
+        if (query.context && ++visited % kCheckEvery == 0) RETURN_IF_ERROR(query.context->Check());
         rocksdb::Slice key = it->key();
         std::string clustering(key.data() + rows_begin.size(), key.size() - rows_begin.size());
         if (query.resume_after) {
@@ -443,6 +448,9 @@ class RocksDbEngine final : public Engine {
     }
     it->Seek(std::max(target, start));
     while (it->Valid() && out.size() < query.max_partitions) {
+      if (query.context && out.size() % kCheckEvery == kCheckEvery - 1) {
+        RETURN_IF_ERROR(query.context->Check());
+      }
       int64_t token;
       std::string_view pk;
       size_t prefix_size;

@@ -3,24 +3,34 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
-#include "cql/types/numbers.h"
+#include "cql/types/decimal_order.h"
+#include "cql/types/validate.h"
 
 namespace sibyl::cql::types {
 
 // Layout (docs/dev/key-encoding.md): a component is 0x00 for an empty value, or 0x01 followed
 // by a type-specific, self-delimiting body whose bytes sort like the values. DESC components
 // have every byte inverted, which keeps them prefix-free and reverses their order.
+//
+// Both directions are bounds-safe on their own (issue 9 item 2): the encoder validates its
+// input first and still checks every length it reads; the decoder checks every byte it reads
+// against the end of the key and answers kCorruption for anything that is not an encoding.
 namespace {
+
+Status Malformed(const Type& type) {
+  return InvalidRequest(fmt::format("Invalid serialized value of type {} in a key", type.ToCql()));
+}
 
 void PutU32(std::string* out, uint32_t v) {
   for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
-uint32_t ReadU32(std::string_view b) {
+uint32_t ReadU32(std::string_view b, size_t pos) {  // REQUIRES: pos + 4 <= b.size()
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(b[pos + i]);
   return v;
 }
 
@@ -35,8 +45,8 @@ void AppendEscaped(std::string_view value, std::string* out) {
 
 int UuidVersion(std::string_view b) { return (static_cast<uint8_t>(b[6]) >> 4) & 0x0f; }
 
-void AppendTimeUuidBody(std::string_view b, std::string* out) {
-  uint64_t time_low = ReadU32(b.substr(0, 4));
+void AppendTimeUuidBody(std::string_view b, std::string* out) {  // REQUIRES: b.size() == 16
+  uint64_t time_low = ReadU32(b, 0);
   uint64_t time_mid = (static_cast<uint8_t>(b[4]) << 8) | static_cast<uint8_t>(b[5]);
   uint64_t time_hi = ((static_cast<uint8_t>(b[6]) << 8) | static_cast<uint8_t>(b[7])) & 0x0fff;
   uint64_t ts = (time_hi << 48) | (time_mid << 32) | time_low;
@@ -46,72 +56,69 @@ void AppendTimeUuidBody(std::string_view b, std::string* out) {
   for (size_t i = 8; i < 16; ++i) out->push_back(static_cast<char>(static_cast<uint8_t>(b[i]) ^ 0x80));
 }
 
-void AppendDecimalBody(std::string_view value, std::string* out) {
-  std::string text = DecimalToText(value);
-  bool negative = !text.empty() && text[0] == '-';
-  if (negative) text.erase(0, 1);
-  // Split mantissa digits and exponent so that value = 0.d1d2... x 10^e with d1 != 0.
-  int64_t exponent_shift = 0;
-  auto epos = text.find('E');
-  if (epos != std::string::npos) {
-    exponent_shift = std::stoll(text.substr(epos + 1));
-    text = text.substr(0, epos);
+// value = 0.d1d2...dn x 10^e, d1 != 0: sign byte (0x00 negative, 0x01 zero, 0x02 positive), then
+// e biased as uint32 and the digits + 1, ended by 0x00 (negative values: all inverted).
+Status AppendDecimalBody(const Type& type, std::string_view value, std::string* out) {
+  if (value.size() < 4) return Malformed(type);
+  const NormalDecimal d = NormalizeDecimal(value);
+  if (d.sign == 0) {
+    out->push_back('\x01');
+    return Status::OK();
   }
-  auto point = text.find('.');
-  std::string int_part = point == std::string::npos ? text : text.substr(0, point);
-  std::string frac_part = point == std::string::npos ? "" : text.substr(point + 1);
-  std::string digits = int_part + frac_part;
-  int64_t e = static_cast<int64_t>(int_part.size()) + exponent_shift;
-  size_t first = digits.find_first_not_of('0');
-  if (first == std::string::npos) {
-    out->push_back('\x01');  // zero
-    return;
+  if (d.exponent > INT32_MAX || d.exponent < INT32_MIN) {
+    // Only values beyond 10^(2^31) get here; the persisted layout has 32 bits for e.
+    return InvalidRequest(
+        "Decimal value too large for a clustering key (its exponent does not fit 32 bits)");
   }
-  e -= static_cast<int64_t>(first);
-  digits = digits.substr(first);
-  digits.erase(digits.find_last_not_of('0') + 1);
-  uint32_t biased = static_cast<uint32_t>(static_cast<int32_t>(e)) ^ 0x80000000u;
-  if (!negative) {
+  uint32_t biased = static_cast<uint32_t>(static_cast<int32_t>(d.exponent)) ^ 0x80000000u;
+  if (d.sign > 0) {
     out->push_back('\x02');
     PutU32(out, biased);
-    for (char d : digits) out->push_back(static_cast<char>(d - '0' + 1));
+    for (char c : d.digits) out->push_back(static_cast<char>(c - '0' + 1));
     out->push_back('\0');
   } else {
     out->push_back('\x00');
     PutU32(out, ~biased);
-    for (char d : digits) out->push_back(static_cast<char>(0xff - (d - '0' + 1)));
+    for (char c : d.digits) out->push_back(static_cast<char>(0xff - (c - '0' + 1)));
     out->push_back('\xff');
   }
+  return Status::OK();
 }
 
-void AppendBody(const Type& type, std::string_view v, std::string* out);
+Status AppendBody(const Type& type, std::string_view v, std::string* out, int depth);
 
-void AppendComponent(const Type& type, std::string_view v, std::string* out) {
+Status AppendComponent(const Type& type, std::string_view v, std::string* out, int depth) {
   if (v.empty()) {
     out->push_back('\0');
-    return;
+    return Status::OK();
   }
   out->push_back('\x01');
-  AppendBody(type, v, out);
+  return AppendBody(type, v, out, depth);
 }
 
-// Splits a v3+ collection serialization into its element serializations.
-std::vector<std::string_view> CollectionElements(std::string_view b) {
-  std::vector<std::string_view> out;
-  if (b.size() < 4) return out;
-  uint32_t n = ReadU32(b);
+// Splits a v3+ collection serialization into its element serializations; kInvalid when it is
+// not one (a negative or too long length, a count the bytes do not hold, trailing bytes).
+Status CollectionElements(const Type& type, std::string_view b, size_t per_entry,
+                          std::vector<std::string_view>* out) {
+  if (b.size() < 4) return Malformed(type);
+  const int32_t n = static_cast<int32_t>(ReadU32(b, 0));
+  if (n < 0) return Malformed(type);
   size_t pos = 4;
-  for (uint32_t i = 0; i < n && pos + 4 <= b.size(); ++i) {
-    int32_t len = static_cast<int32_t>(ReadU32(b.substr(pos)));
+  for (int64_t i = 0; i < static_cast<int64_t>(n) * static_cast<int64_t>(per_entry); ++i) {
+    if (b.size() - pos < 4) return Malformed(type);
+    const int32_t len = static_cast<int32_t>(ReadU32(b, pos));
     pos += 4;
-    if (len < 0) len = 0;
-    out.push_back(b.substr(pos, len));
-    pos += len;
+    if (len < 0 || b.size() - pos < static_cast<size_t>(len)) return Malformed(type);
+    out->push_back(b.substr(pos, static_cast<size_t>(len)));
+    pos += static_cast<size_t>(len);
   }
-  return out;
+  if (pos != b.size()) return Malformed(type);
+  return Status::OK();
 }
 
-void AppendBody(const Type& type, std::string_view v, std::string* out) {
+Status AppendBody(const Type& type, std::string_view v, std::string* out, int depth) {
+  if (depth > kMaxValueNestingDepth) return Malformed(type);
+  const auto fixed = [&](size_t size) { return v.size() == size ? Status::OK() : Malformed(type); };
   switch (type.kind()) {
     case Kind::kTinyint:
     case Kind::kSmallint:
@@ -120,16 +127,27 @@ void AppendBody(const Type& type, std::string_view v, std::string* out) {
     case Kind::kCounter:
     case Kind::kTimestamp:
     case Kind::kTime: {
+      const size_t size = type.kind() == Kind::kTinyint    ? 1
+                          : type.kind() == Kind::kSmallint ? 2
+                          : type.kind() == Kind::kInt      ? 4
+                                                           : 8;
+      RETURN_IF_ERROR(fixed(size));
       out->push_back(static_cast<char>(static_cast<uint8_t>(v[0]) ^ 0x80));
       out->append(v.substr(1));
-      return;
+      return Status::OK();
     }
     case Kind::kDate:
-    case Kind::kBoolean:
+      RETURN_IF_ERROR(fixed(4));
       out->append(v);
-      return;
+      return Status::OK();
+    case Kind::kBoolean:
+      RETURN_IF_ERROR(fixed(1));
+      // Any non-zero byte is true (BooleanType): one encoding per value.
+      out->push_back(v[0] != 0 ? '\x01' : '\x00');
+      return Status::OK();
     case Kind::kFloat:
     case Kind::kDouble: {
+      RETURN_IF_ERROR(fixed(type.kind() == Kind::kFloat ? 4 : 8));
       std::string b(v);
       if (static_cast<uint8_t>(b[0]) & 0x80) {
         for (auto& c : b) c = static_cast<char>(~static_cast<uint8_t>(c));
@@ -137,12 +155,14 @@ void AppendBody(const Type& type, std::string_view v, std::string* out) {
         b[0] = static_cast<char>(static_cast<uint8_t>(b[0]) ^ 0x80);
       }
       out->append(b);
-      return;
+      return Status::OK();
     }
     case Kind::kTimeuuid:
+      RETURN_IF_ERROR(fixed(16));
       AppendTimeUuidBody(v, out);
-      return;
+      return Status::OK();
     case Kind::kUuid: {
+      RETURN_IF_ERROR(fixed(16));
       int version = UuidVersion(v);
       out->push_back(static_cast<char>(version));
       if (version == 1) {
@@ -150,24 +170,16 @@ void AppendBody(const Type& type, std::string_view v, std::string* out) {
       } else {
         out->append(v);
       }
-      return;
+      return Status::OK();
     }
     case Kind::kInet:
+      if (v.size() != 4 && v.size() != 16) return Malformed(type);
       out->push_back(static_cast<char>(v.size()));
       out->append(v);
-      return;
+      return Status::OK();
     case Kind::kVarint: {
-      bool negative = static_cast<uint8_t>(v[0]) & 0x80;
-      std::string magnitude(v);
-      if (negative) {
-        int carry = 1;
-        for (size_t i = magnitude.size(); i-- > 0;) {
-          int x = (~static_cast<uint8_t>(magnitude[i]) & 0xff) + carry;
-          magnitude[i] = static_cast<char>(x & 0xff);
-          carry = x >> 8;
-        }
-      }
-      magnitude.erase(0, std::min(magnitude.find_first_not_of('\0'), magnitude.size()));
+      bool negative = false;
+      const std::string magnitude = VarintMagnitude(v, &negative);
       if (!negative) {
         out->push_back('\x02');
         PutU32(out, static_cast<uint32_t>(magnitude.size()));
@@ -177,65 +189,87 @@ void AppendBody(const Type& type, std::string_view v, std::string* out) {
         PutU32(out, ~static_cast<uint32_t>(magnitude.size()));
         for (char c : magnitude) out->push_back(static_cast<char>(~static_cast<uint8_t>(c)));
       }
-      return;
+      return Status::OK();
     }
     case Kind::kDecimal:
-      AppendDecimalBody(v, out);
-      return;
+      return AppendDecimalBody(type, v, out);
     case Kind::kList:
-    case Kind::kSet: {
-      for (auto e : CollectionElements(v)) {
-        out->push_back('\x01');
-        AppendComponent(type.params()[0], e, out);
-      }
-      out->push_back('\0');
-      return;
-    }
+    case Kind::kSet:
     case Kind::kMap: {
-      auto elements = CollectionElements(v);
-      for (size_t i = 0; i + 1 < elements.size() + 1 && i < elements.size(); i += 2) {
+      const bool map = type.kind() == Kind::kMap;
+      if (type.params().size() != (map ? 2u : 1u)) return Malformed(type);
+      std::vector<std::string_view> elements;
+      RETURN_IF_ERROR(CollectionElements(type, v, map ? 2 : 1, &elements));
+      if (type.kind() == Kind::kList) {
+        for (auto element : elements) {
+          out->push_back('\x01');
+          RETURN_IF_ERROR(AppendComponent(type.params()[0], element, out, depth + 1));
+        }
+        out->push_back('\0');
+        return Status::OK();
+      }
+      // A set or map is one value whatever order the client sent its elements in, as Cassandra
+      // sorts them: entries sorted by their (order-preserving) encoded key, equal keys once
+      // (for maps the last one wins, like Cassandra's TreeMap).
+      std::vector<std::pair<std::string, std::string>> entries;  // encoded key, encoded value
+      for (size_t i = 0; i < elements.size(); i += map ? 2 : 1) {
+        std::pair<std::string, std::string> entry;
+        RETURN_IF_ERROR(AppendComponent(type.params()[0], elements[i], &entry.first, depth + 1));
+        if (map) {
+          RETURN_IF_ERROR(AppendComponent(type.params()[1], elements[i + 1], &entry.second, depth + 1));
+        }
+        entries.push_back(std::move(entry));
+      }
+      std::stable_sort(entries.begin(), entries.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i + 1].first == entries[i].first) continue;
         out->push_back('\x01');
-        AppendComponent(type.params()[0], elements[i], out);
-        AppendComponent(type.params()[1], i + 1 < elements.size() ? elements[i + 1] : "", out);
+        out->append(entries[i].first);
+        out->append(entries[i].second);
       }
       out->push_back('\0');
-      return;
+      return Status::OK();
     }
     case Kind::kTuple:
     case Kind::kUdt: {
       size_t pos = 0;
       for (const auto& field : type.params()) {
-        if (pos + 4 > v.size()) {
+        if (pos == v.size()) {
           out->push_back('\0');  // missing trailing field: null
           continue;
         }
-        int32_t len = static_cast<int32_t>(ReadU32(v.substr(pos)));
+        if (v.size() - pos < 4) return Malformed(type);
+        const int32_t len = static_cast<int32_t>(ReadU32(v, pos));
         pos += 4;
         if (len < 0) {
           out->push_back('\0');
           continue;
         }
+        if (v.size() - pos < static_cast<size_t>(len)) return Malformed(type);
         out->push_back('\x01');
-        AppendComponent(field, v.substr(pos, len), out);
-        pos += len;
+        RETURN_IF_ERROR(AppendComponent(field, v.substr(pos, static_cast<size_t>(len)), out, depth + 1));
+        pos += static_cast<size_t>(len);
       }
-      return;
+      if (pos != v.size()) return Malformed(type);
+      return Status::OK();
     }
     default:  // text, ascii, blob and anything else: bytewise
       AppendEscaped(v, out);
-      return;
+      return Status::OK();
   }
 }
 
-// Reads encoded bytes, undoing the DESC inversion.
+// Reads encoded bytes, undoing the DESC inversion. Callers check Has(n) before reading n bytes.
 class Decoder {
  public:
   Decoder(std::string_view bytes, uint8_t mask) : b_(bytes), mask_(mask) {}
-  bool Has(size_t n) const { return pos_ + n <= b_.size(); }
-  uint8_t Byte() { return static_cast<uint8_t>(b_[pos_++]) ^ mask_; }
-  std::string Bytes(size_t n) {
-    std::string out;
-    for (size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(Byte()));
+  bool Has(size_t n) const { return b_.size() - pos_ >= n; }
+  uint8_t Byte() { return static_cast<uint8_t>(b_[pos_++]) ^ mask_; }  // REQUIRES: Has(1)
+  std::string Bytes(size_t n) {  // REQUIRES: Has(n)
+    std::string out(b_.substr(pos_, n));
+    for (auto& c : out) c = static_cast<char>(static_cast<uint8_t>(c) ^ mask_);
+    pos_ += n;
     return out;
   }
   size_t pos() const { return pos_; }
@@ -248,17 +282,17 @@ class Decoder {
 
 Status Corrupt() { return Status(ErrorCode::kCorruption, "malformed clustering key encoding"); }
 
-Result<std::string> DecodeBody(const Type& type, Decoder& d);
+Result<std::string> DecodeBody(const Type& type, Decoder& d, int depth);
 
-Result<std::string> DecodeComponent(const Type& type, Decoder& d) {
+Result<std::string> DecodeComponent(const Type& type, Decoder& d, int depth) {
   if (!d.Has(1)) return Corrupt();
   uint8_t marker = d.Byte();
   if (marker == 0) return std::string();
   if (marker != 1) return Corrupt();
-  return DecodeBody(type, d);
+  return DecodeBody(type, d, depth);
 }
 
-std::string TimeUuidFromBody(Decoder& d) {
+std::string TimeUuidFromBody(Decoder& d) {  // REQUIRES: d.Has(17)
   uint64_t ts = 0;
   for (int i = 0; i < 8; ++i) ts = (ts << 8) | d.Byte();
   uint8_t version = d.Byte();
@@ -277,7 +311,36 @@ std::string TimeUuidFromBody(Decoder& d) {
 
 void PutLen(std::string* out, size_t len) { PutU32(out, static_cast<uint32_t>(len)); }
 
-Result<std::string> DecodeBody(const Type& type, Decoder& d) {
+Result<std::string> DecodeDecimal(Decoder& d) {
+  if (!d.Has(1)) return Corrupt();
+  const uint8_t sign = d.Byte();
+  NormalDecimal n;
+  if (sign == 1) return DecimalFromNormal(n);
+  if (sign != 0 && sign != 2) return Corrupt();
+  n.sign = sign == 0 ? -1 : 1;
+  if (!d.Has(4)) return Corrupt();
+  uint32_t biased = 0;
+  for (int i = 0; i < 4; ++i) biased = (biased << 8) | d.Byte();
+  if (n.sign < 0) biased = ~biased;
+  n.exponent = static_cast<int32_t>(biased ^ 0x80000000u);
+  while (true) {
+    if (!d.Has(1)) return Corrupt();
+    uint8_t c = d.Byte();
+    if (n.sign < 0) {
+      if (c == 0xff) break;
+      c = static_cast<uint8_t>(0xff - c);
+    } else if (c == 0) {
+      break;
+    }
+    if (c < 1 || c > 10) return Corrupt();
+    n.digits.push_back(static_cast<char>('0' + c - 1));
+  }
+  if (n.digits.empty() || n.digits.front() == '0' || n.digits.back() == '0') return Corrupt();
+  return DecimalFromNormal(n);
+}
+
+Result<std::string> DecodeBody(const Type& type, Decoder& d, int depth) {
+  if (depth > kMaxValueNestingDepth) return Corrupt();
   auto fixed = [&](size_t n) -> Result<std::string> {
     if (!d.Has(n)) return Corrupt();
     return d.Bytes(n);
@@ -324,11 +387,13 @@ Result<std::string> DecodeBody(const Type& type, Decoder& d) {
     case Kind::kInet: {
       if (!d.Has(1)) return Corrupt();
       uint8_t n = d.Byte();
+      if (n != 4 && n != 16) return Corrupt();
       return fixed(n);
     }
     case Kind::kVarint: {
       if (!d.Has(5)) return Corrupt();
       uint8_t sign = d.Byte();
+      if (sign != 0 && sign != 2) return Corrupt();
       uint32_t len = 0;
       for (int i = 0; i < 4; ++i) len = (len << 8) | d.Byte();
       bool negative = sign == 0;
@@ -338,54 +403,27 @@ Result<std::string> DecodeBody(const Type& type, Decoder& d) {
       if (negative) {
         for (auto& c : magnitude) c = static_cast<char>(~static_cast<uint8_t>(c));
       }
-      std::string decimal = BigIntToDecimal(std::string(1, '\0') + magnitude);
-      auto bytes = BigIntFromDecimal((negative ? "-" : "") + decimal);
-      if (!bytes) return Corrupt();
-      return *bytes;
+      return VarintFromMagnitude(negative, magnitude);
     }
-    case Kind::kDecimal: {
-      if (!d.Has(1)) return Corrupt();
-      uint8_t sign = d.Byte();
-      if (sign == 1) return *DecimalFromText("0");
-      if (!d.Has(4)) return Corrupt();
-      uint32_t biased = 0;
-      for (int i = 0; i < 4; ++i) biased = (biased << 8) | d.Byte();
-      bool negative = sign == 0;
-      if (negative) biased = ~biased;
-      int64_t e = static_cast<int32_t>(biased ^ 0x80000000u);
-      std::string digits;
-      while (true) {
-        if (!d.Has(1)) return Corrupt();
-        uint8_t c = d.Byte();
-        if (negative) {
-          if (c == 0xff) break;
-          c = 0xff - c;
-        } else if (c == 0) {
-          break;
-        }
-        digits.push_back(static_cast<char>('0' + c - 1));
-      }
-      // value = 0.digits x 10^e  ->  digits x 10^(e - n)
-      auto text = fmt::format("{}{}E{}", negative ? "-" : "", digits,
-                              e - static_cast<int64_t>(digits.size()));
-      auto bytes = DecimalFromText(text);
-      if (!bytes) return Corrupt();
-      return *bytes;
-    }
+    case Kind::kDecimal:
+      return DecodeDecimal(d);
     case Kind::kList:
     case Kind::kSet:
     case Kind::kMap: {
+      const bool map = type.kind() == Kind::kMap;
+      if (type.params().size() != (map ? 2u : 1u)) return Corrupt();
       std::string body;
       uint32_t count = 0;
       while (true) {
         if (!d.Has(1)) return Corrupt();
         uint8_t marker = d.Byte();
         if (marker == 0) break;
-        ASSIGN_OR_RETURN(std::string k, DecodeComponent(type.params()[0], d));
+        if (marker != 1 || count == INT32_MAX) return Corrupt();
+        ASSIGN_OR_RETURN(std::string k, DecodeComponent(type.params()[0], d, depth + 1));
         PutLen(&body, k.size());
         body += k;
-        if (type.kind() == Kind::kMap) {
-          ASSIGN_OR_RETURN(std::string v, DecodeComponent(type.params()[1], d));
+        if (map) {
+          ASSIGN_OR_RETURN(std::string v, DecodeComponent(type.params()[1], d, depth + 1));
           PutLen(&body, v.size());
           body += v;
         }
@@ -405,7 +443,8 @@ Result<std::string> DecodeBody(const Type& type, Decoder& d) {
           PutU32(&out, 0xffffffffu);
           continue;
         }
-        ASSIGN_OR_RETURN(std::string v, DecodeComponent(field, d));
+        if (marker != 1) return Corrupt();
+        ASSIGN_OR_RETURN(std::string v, DecodeComponent(field, d, depth + 1));
         PutLen(&out, v.size());
         out += v;
       }
@@ -432,25 +471,36 @@ Result<std::string> DecodeBody(const Type& type, Decoder& d) {
 
 }  // namespace
 
-void AppendClusteringComponent(const Type& type, SortOrder order, std::string_view value,
-                               std::string* out) {
-  size_t start = out->size();
-  AppendComponent(type, value, out);
+Status AppendClusteringComponent(const Type& type, SortOrder order, std::string_view value,
+                                 std::string* out) {
+  if (value.size() > kMaxClusteringComponentBytes) {
+    return InvalidRequest(fmt::format("Key length of {} is longer than maximum of {}", value.size(),
+                                      kMaxClusteringComponentBytes));
+  }
+  RETURN_IF_ERROR(ValidateValue(type, value));
+  const size_t start = out->size();
+  Status status = AppendComponent(type, value, out, 0);
+  if (!status.ok()) {
+    out->resize(start);
+    return status;
+  }
   if (order == SortOrder::kDesc) {
     for (size_t i = start; i < out->size(); ++i) {
       (*out)[i] = static_cast<char>(~static_cast<uint8_t>((*out)[i]));
     }
   }
+  return Status::OK();
 }
 
 Result<std::vector<std::string>> DecodeClustering(const std::vector<Type>& types,
                                                   const std::vector<SortOrder>& orders,
                                                   std::string_view encoded) {
+  if (types.size() != orders.size()) return Corrupt();
   std::vector<std::string> out;
   size_t pos = 0;
   for (size_t i = 0; i < types.size() && pos < encoded.size(); ++i) {
     Decoder d(encoded.substr(pos), orders[i] == SortOrder::kDesc ? 0xff : 0x00);
-    ASSIGN_OR_RETURN(std::string v, DecodeComponent(types[i], d));
+    ASSIGN_OR_RETURN(std::string v, DecodeComponent(types[i], d, 0));
     out.push_back(std::move(v));
     pos += d.pos();
   }

@@ -3,6 +3,7 @@
 // composite and Murmur3 token. The on-disk format is documented in docs/dev/key-encoding.md.
 // DO NOT CHANGE these encodings without a data migration: they are persisted.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,16 +16,22 @@ namespace sibyl::cql::types {
 
 enum class SortOrder : uint8_t { kAsc, kDesc };
 
+// Cassandra's limit on one clustering value ("Key length of N is longer than maximum of 65535").
+inline constexpr size_t kMaxClusteringComponentBytes = 65535;
+
 // Appends the order-preserving encoding of one clustering component to `out`.
 // For any two valid values a, b of `type`:
 //   memcmp-order(Encode(a), Encode(b)) == Compare(type, a, b)   (reversed for kDesc)
 // and the encoding is self-delimiting (prefix-free), so a concatenation of components sorts like
 // the tuple and a prefix of components is a byte prefix of the full key.
-void AppendClusteringComponent(const Type& type, SortOrder order, std::string_view value,
-                               std::string* out);
+// `value` comes from clients: it is validated first (ValidateValue), so the errors are kInvalid
+// with the validator's message, kInvalid "Key length of N is longer than maximum of 65535", or
+// kInvalid for a decimal beyond 10^(2^31). On error `out` is left as it was.
+[[nodiscard]] Status AppendClusteringComponent(const Type& type, SortOrder order,
+                                               std::string_view value, std::string* out);
 
 // Splits an encoded clustering key back into the serialized values of its components.
-// kCorruption if the bytes are not a valid encoding for `types`.
+// kCorruption if the bytes are not a valid encoding for `types`; never reads outside `encoded`.
 Result<std::vector<std::string>> DecodeClustering(const std::vector<Type>& types,
                                                   const std::vector<SortOrder>& orders,
                                                   std::string_view encoded);

@@ -26,18 +26,14 @@ enum class LiteralKind : uint8_t {
   kDuration, // 1h30m, P1DT2H, ...
 };
 
-// Converts a literal to the serialization of `type`.
+// Converts a literal to the serialization of `type`; the result passes ValidateValue
+// (cql/types/validate.h, the one validator of values).
 // Errors are kInvalid with Cassandra's wording, e.g.
 //   "Invalid INTEGER constant (abc) for \"k\" of type int"
 //   "Unable to coerce 'x' to a formatted date (long)"
 // `column` names the receiver for the message. Collections/tuples/UDTs are not literals here.
 Result<std::string> ParseLiteral(const Type& type, LiteralKind kind, std::string_view text,
                                  std::string_view column);
-
-// Checks that `bytes` is a valid serialization of `type` (length of fixed-size types, UTF-8 for
-// text, ASCII for ascii, valid varint/decimal/inet/duration...). kInvalid with a message naming
-// `column` on failure.
-Status Validate(const Type& type, std::string_view bytes, std::string_view column);
 
 // Total order of CQL: negative, zero or positive like memcmp. Both must be valid serializations.
 // Follows Cassandra's comparators (signed numbers, timeuuid by time then bytes, uuid by version

@@ -80,18 +80,6 @@ TEST(ParseLiteral, UuidsInetsBlobsBooleansDurations) {
   EXPECT_EQ(LitError(Kind::kAscii, LiteralKind::kString, "é").code(), ErrorCode::kInvalid);
 }
 
-TEST(Validate, ChecksFixedSizesAndEncodings) {
-  EXPECT_TRUE(Validate(Type(Kind::kInt), SerializeInt(5), "c").ok());
-  EXPECT_TRUE(Validate(Type(Kind::kInt), "", "c").ok());  // empty values are legal
-  Status s = Validate(Type(Kind::kInt), "abc", "c");
-  EXPECT_EQ(s.code(), ErrorCode::kInvalid);
-  EXPECT_THAT(s.message(), HasSubstr("Expected 4 or 0 byte int (3)"));
-  EXPECT_FALSE(Validate(Type(Kind::kVarchar), "\xff\xfe", "c").ok());
-  EXPECT_FALSE(Validate(Type(Kind::kAscii), "\x80", "c").ok());
-  EXPECT_FALSE(Validate(Type(Kind::kTimeuuid), RandomUuid(), "c").ok());
-  EXPECT_TRUE(Validate(Type(Kind::kTimeuuid), TimeUuidNow(), "c").ok());
-}
-
 TEST(Type, ParsesAndPrintsCqlNames) {
   auto t = ParseTypeName("frozen<map<text, list<int>>>");
   EXPECT_FALSE(t.ok());  // a non-frozen collection inside a collection
