@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "query/mutation_size.h"
 #include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/where_clause.h"
@@ -327,6 +328,8 @@ Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& con
 
 Status ApplyMutations(QueryContext& context, const std::vector<storage::TableMutation>& mutations) {
   if (mutations.empty()) return Status::OK();
+  // Every CQL write passes here once, whole: refuse it before anything is stored (issue 9).
+  RETURN_IF_ERROR(CheckMutationSizes(context.schema, mutations, context.max_mutation_bytes));
   Status s = context.engine.Apply(mutations);
   if (s.code() == ErrorCode::kNotFound) {
     // The table was dropped while the statement ran.

@@ -60,6 +60,10 @@ struct Session {
 
 struct ProcessorOptions {
   RequestTimeouts timeouts;
+  // Cassandra's max_mutation_size: the largest write to one partition key of one keyspace, in
+  // bytes (query/mutation_size.h); a larger statement or batch is refused with InvalidRequest
+  // before anything is written (issue 9 item 10). Default: 16 MiB.
+  uint64_t max_mutation_bytes = 16ull << 20;
 };
 
 class QueryProcessor {

@@ -71,7 +71,8 @@ class QueryProcessorImpl final : public QueryProcessor {
         schema_(std::move(schema)),
         system_tables_(std::move(system_tables)),
         context_{*schema_, engine, node_, *system_tables_,
-                 [this](const protocol::SchemaChangeResult& change) { Notify(change); }} {}
+                 [this](const protocol::SchemaChangeResult& change) { Notify(change); },
+                 options_.max_mutation_bytes} {}
 
   Result<protocol::ResultMessage> Query(Session& session, std::string_view cql,
                                         const protocol::QueryParameters& params) override {

@@ -35,6 +35,8 @@ struct QueryContext {
   const SystemTables& system_tables;
   // Notifies the server of a schema change (SCHEMA_CHANGE events).
   std::function<void(const protocol::SchemaChangeResult&)> notify_schema_change;
+  // ProcessorOptions::max_mutation_bytes, checked by ApplyMutations (issue 9 item 10).
+  uint64_t max_mutation_bytes = 16ull << 20;
 };
 
 // One execution's inputs.

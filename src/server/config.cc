@@ -106,6 +106,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")
       ->capture_default_str();
+  // Large writes (issue 9 item 10).
+  serve->add_option("--max-mutation-size-in-kb", config.max_mutation_size_in_kb,
+                    "Largest write to one partition (one statement or batch), in KiB")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{2} << 20));
   // Request deadlines and workers (issue 9 item 4).
   serve->add_option("--read-request-timeout-ms", config.read_request_timeout_ms,
                     "Deadline of a SELECT of given partitions, in ms (then ReadTimeout)")

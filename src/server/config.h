@@ -52,6 +52,12 @@ struct ServerConfig {
   // Reported in system.local. Default: datacenter1.
   std::string data_center = "datacenter1";
 
+  // ---- Large writes (issue 9 item 10) ----
+  // Cassandra's max_mutation_size_in_kb: the largest write to one partition key of one keyspace
+  // (one statement or batch), in KiB; a larger one gets InvalidRequest "Rejected an oversized
+  // mutation ..." and nothing is written. Default: 16384 (16 MiB, half a commit-log segment).
+  int64_t max_mutation_size_in_kb = 16384;
+
   // ---- Request deadlines and workers (issue 9 item 4) ----
   // How long a request may run before the client gets ReadTimeout/WriteTimeout; Cassandra's
   // read_request_timeout (SELECT of given partitions), write_request_timeout (INSERT, UPDATE,
