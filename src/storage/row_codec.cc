@@ -263,23 +263,25 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
   if (into.static_row) DropShadowed(*into.static_row, into.deletion);
 }
 
-std::optional<Row> ResolveRow(const Row& stored, int64_t covering, int64_t now_seconds) {
+std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds) {
   int64_t deleted_at = stored.deletion.timestamp;
   if (covering != kNoTimestamp && (deleted_at == kNoTimestamp || covering > deleted_at)) {
     deleted_at = covering;
   }
   auto shadowed = [&](int64_t ts) { return deleted_at != kNoTimestamp && ts <= deleted_at; };
   Row out;
-  out.clustering = stored.clustering;
+  out.clustering = std::move(stored.clustering);
   const Liveness& m = stored.marker;
   if (m.timestamp != kNoTimestamp && !shadowed(m.timestamp) &&
       !(m.ttl > 0 && m.expires_at <= now_seconds)) {
     out.marker = m;
   }
-  for (const auto& [name, cell] : stored.cells) {
-    if (cell.tombstone || Expired(cell, now_seconds) || shadowed(cell.timestamp)) continue;
-    out.cells.emplace(name, cell);
+  for (auto it = stored.cells.begin(); it != stored.cells.end();) {
+    const Cell& cell = it->second;
+    const bool dead = cell.tombstone || Expired(cell, now_seconds) || shadowed(cell.timestamp);
+    it = dead ? stored.cells.erase(it) : std::next(it);
   }
+  out.cells = std::move(stored.cells);
   if (out.marker.timestamp == kNoTimestamp && out.cells.empty()) return std::nullopt;
   return out;
 }

@@ -38,8 +38,9 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
 
 // The live content of a stored row at `now_seconds`, given the partition-level deletions that
 // cover it (`covering` is the highest deletion timestamp among the partition deletion and the
-// range tombstones containing the row). nullopt when nothing of the row is live.
-std::optional<Row> ResolveRow(const Row& stored, int64_t covering, int64_t now_seconds);
+// range tombstones containing the row). nullopt when nothing of the row is live. Takes the row
+// by value: a caller done with it moves it in, and live cells (large values too) are not copied.
+std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds);
 
 // Compaction: turns expired cells into tombstones and drops tombstones whose local deletion
 // time is older than `purge_before` (pass INT64_MIN to keep them all). Returns false when
