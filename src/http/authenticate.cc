@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/clock.h"
+#include "common/utf8.h"
 #include "http/sigv4.h"
 
 namespace sibyl::http {
@@ -23,19 +24,17 @@ Status Incomplete(const std::string& message) {
   return AwsError("IncompleteSignature", 400, message);
 }
 
-struct Signed {
-  std::string algorithm, access_key, date, region, service, signed_headers, signature, amz_date;
-  bool presigned = false;
-};
+}  // namespace
 
-Result<Signed> ParseSignature(const Request& request) {
-  Signed s;
+Result<SigV4Fields> ParseSigV4(const Request& request) {
+  SigV4Fields s;
   std::string auth = request.Header("Authorization");
   if (!auth.empty()) {
     auto space = auth.find(' ');
     s.algorithm = auth.substr(0, space);
     if (s.algorithm != "AWS4-HMAC-SHA256") {
-      return Incomplete(fmt::format("Unsupported AWS 'algorithm': '{}'", s.algorithm));
+      return Incomplete(fmt::format("Unsupported AWS 'algorithm': '{}'",
+                                    QuoteForMessage(s.algorithm, 64)));
     }
     std::map<std::string, std::string> parts;
     std::string rest = space == std::string::npos ? "" : auth.substr(space + 1);
@@ -52,7 +51,7 @@ Result<Signed> ParseSignature(const Request& request) {
       if (!parts.count(required)) {
         return Incomplete(fmt::format("Authorization header requires '{}' parameter. "
                                       "Authorization={}",
-                                      required, auth.substr(0, 64)));
+                                      required, QuoteForMessage(auth, 64)));
       }
     }
     s.signed_headers = parts["SignedHeaders"];
@@ -104,6 +103,8 @@ Result<Signed> ParseSignature(const Request& request) {
   return s;
 }
 
+namespace {
+
 // "20150830T123600Z" to seconds since the epoch; -1 when malformed.
 int64_t ParseAmzDate(const std::string& d) {
   std::tm tm{};
@@ -124,17 +125,21 @@ std::string FormatAmzDate(int64_t t) {
 
 Result<iam::Principal> Authenticate(iam::IamService& iam, const Request& request,
                                     const std::string& service, int64_t now_seconds) {
-  ASSIGN_OR_RETURN(Signed s, ParseSignature(request));
+  ASSIGN_OR_RETURN(SigV4Fields s, ParseSigV4(request));
   if (s.service != service) {
     return AwsError("SignatureDoesNotMatch", 403,
                     fmt::format("Credential should be scoped to correct service: '{}'. ", service));
   }
   if (s.region != iam.region() && s.region != "us-east-1") {
     return AwsError("SignatureDoesNotMatch", 403,
-                    fmt::format("Credential should be scoped to a valid region, not '{}'. ", s.region));
+                    fmt::format("Credential should be scoped to a valid region, not '{}'. ",
+                                QuoteForMessage(s.region, 64)));
   }
   int64_t signed_at = ParseAmzDate(s.amz_date);
-  if (signed_at < 0) return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + s.amz_date + "'.");
+  if (signed_at < 0) {
+    return Incomplete("Date must be in ISO-8601 'basic format'. Got '" +
+                      QuoteForMessage(s.amz_date, 64) + "'.");
+  }
   int64_t now = now_seconds;
   if (signed_at < now - 300 || signed_at > now + 300) {
     bool early = signed_at < now - 300;

@@ -14,6 +14,10 @@
 // Errors are {"error":{"code","message"[, "cql_code"]}} with AWS's HTTP status (IAM) or 400/403
 // (CQL). Every call but sign-in needs the session cookie; every state-changing call also needs
 // the X-CSRF-Token header and a JSON body. No secret is logged or put in a URL.
+// Bodies are parsed by console_bodies.h: a member of the wrong type, nesting deeper than 32 or
+// anything but a JSON object is 400 ValidationError. A failed sign-in is logged (name, source,
+// reason) and its 403 is sent after the IAM service's LoginBrake delay; the right secret is
+// always answered at once.
 
 #include <functional>
 #include <memory>

@@ -45,30 +45,4 @@ void ConsoleSessions::Delete(const std::string& id) {
   sessions_.erase(id);
 }
 
-int64_t ConsoleSessions::RetryAfter(const std::string& key, int max_failures, int64_t now) {
-  std::lock_guard lock(mu_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return 0;
-  int64_t end = it->second.window_start + limits_.failure_window_seconds;
-  if (now >= end) {
-    failures_.erase(it);
-    return 0;
-  }
-  return it->second.count >= max_failures ? end - now : 0;
-}
-
-void ConsoleSessions::RecordFailure(const std::string& key, int64_t now) {
-  std::lock_guard lock(mu_);
-  Failures& f = failures_[key];
-  if (f.count == 0 || now >= f.window_start + limits_.failure_window_seconds) {
-    f = Failures{0, now};
-  }
-  ++f.count;
-}
-
-void ConsoleSessions::RecordSuccess(const std::string& key) {
-  std::lock_guard lock(mu_);
-  failures_.erase(key);
-}
-
 }  // namespace sibyl::http

@@ -7,11 +7,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <thread>
 
 #include "common/fd_reserve.h"
+#include "common/utf8.h"
 #include "http/request.h"
+#include "http/router.h"
 
 namespace sibyl::http {
 
@@ -24,17 +27,27 @@ namespace {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// Paths are quoted in the log up to this many bytes.
+constexpr size_t kMaxLoggedPath = 256;
+// What a closing connection reads and discards at most before it closes.
+constexpr size_t kMaxDrainBytes = 32 * 1024 * 1024;
+
 beast::tcp_stream& Lowest(beast::tcp_stream& s) { return s; }
 beast::tcp_stream& Lowest(TlsStream& s) { return beast::get_lowest_layer(s); }
 
 // One client connection: read a request, answer it, repeat while keep-alive. `Stream` is a
-// plain TCP stream or a TLS one (HTTPS).
+// plain TCP stream or a TLS one (HTTPS). One request at a time: the next is read only after
+// the answer is written (so a delayed answer also holds back the client's next attempt).
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const RequestHandler& handler, net::thread_pool& workers,
           size_t max_body)
-      : stream_(std::move(stream)), handler_(handler), workers_(workers), max_body_(max_body) {}
+      : stream_(std::move(stream)),
+        handler_(handler),
+        workers_(workers),
+        max_body_(max_body),
+        delay_timer_(stream_.get_executor()) {}
 
   void Start() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -50,10 +63,37 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
+  // The header first, so that its limits and the route's body limit are known before any of
+  // the body is read (issue 9 item 8).
   void Read() {
     parser_.emplace();
-    parser_->body_limit(max_body_);
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(max_body_);  // the largest any route takes; the route's is set below
     Lowest(stream_).expires_after(std::chrono::seconds(60));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    const auto& header = parser_->get();
+    const std::string_view target(header.target().data(), header.target().size());
+    if (target.size() > kMaxTargetBytes) {
+      return Refuse(414, "URITooLong",
+                    fmt::format("The request target is longer than {} bytes.", kMaxTargetBytes));
+    }
+    if (static_cast<size_t>(std::distance(header.begin(), header.end())) > kMaxHeaderFields) {
+      return Refuse(431, "RequestHeaderFieldsTooLarge",
+                    fmt::format("The request has more than {} header fields.", kMaxHeaderFields));
+    }
+    const size_t limit = std::min(max_body_, MaxBodyBytes(target));
+    if (parser_->content_length() && *parser_->content_length() > limit) {
+      return OnRead(bhttp::error::body_limit);
+    }
+    parser_->body_limit(limit);  // chunked bodies are counted as they come
+    if (parser_->is_done()) return OnRead({});
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         self->OnRead(ec);
@@ -61,11 +101,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return Close();
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == bhttp::error::partial_message) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      const auto target = parser_->get().target();
+      return Refuse(413, "RequestEntityTooLarge",
+                    fmt::format("The request body is larger than {} bytes.",
+                                std::min(max_body_, MaxBodyBytes({target.data(), target.size()}))));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Refuse(431, "RequestHeaderFieldsTooLarge",
+                    fmt::format("The request header is larger than {} bytes.", kMaxHeaderBytes));
+    }
     if (ec) {
-      // Malformed or oversized: answer 400 and close; never take the server down.
-      Respond(Response{400, "text/plain", "Bad Request: " + ec.message() + "\n"}, false);
-      return;
+      // Malformed: answer 400 and close; never take the server down.
+      return Refuse(400, "BadRequest", "Bad Request: " + ec.message());
     }
     auto req = parser_->release();
     Request request;
@@ -87,7 +139,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       try {
         response = self->handler_(request);
       } catch (const std::exception& e) {
-        spdlog::error("HTTP: {} {} failed: {}", request.method, request.Path(), e.what());
+        spdlog::error("HTTP: {} {} failed: {}", request.method,
+                      Utf8Prefix(request.Path(), kMaxLoggedPath), e.what());
         response = Response{500, "text/plain", "Internal Server Error\n"};
       }
       net::post(self->stream_.get_executor(),
@@ -97,7 +150,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // A request refused before its handler: answered in its door's error shape, then the
+  // connection is closed (its framing, or the unread body, cannot be trusted).
+  void Refuse(int status, const std::string& code, const std::string& message) {
+    const auto target = parser_->get().target();
+    Respond(RequestError(status, {target.data(), target.size()}, code, message), false);
+  }
+
   void Respond(Response response, bool keep_alive) {
+    if (response.delay.count() > 0) {
+      // A refused sign-in (LoginBrake): wait on a timer, not a worker.
+      const auto delay = response.delay;
+      response.delay = std::chrono::milliseconds(0);
+      delay_timer_.expires_after(delay);
+      delay_timer_.async_wait([self = this->shared_from_this(), response = std::move(response),
+                               keep_alive](beast::error_code ec) mutable {
+        if (ec) return self->Close();
+        self->Respond(std::move(response), keep_alive);
+      });
+      return;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->result(static_cast<bhttp::status>(response.status));
     res->version(11);
@@ -107,12 +179,33 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep_alive);
     res->body() = std::move(response.body);
     res->prepare_payload();
+    Lowest(stream_).expires_after(std::chrono::seconds(60));
     bhttp::async_write(stream_, *res,
                        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
                                                                           size_t) {
-                         if (ec || !keep_alive) return self->Close();
+                         if (ec) return self->Close();
+                         if (!keep_alive) return self->LingerAndClose();
                          self->Read();
                        });
+  }
+
+  // After the last answer: stop sending, then read and discard what the client still sends
+  // (the rest of a refused body) for a while, so that the kernel does not reset the connection
+  // before the client has read the answer.
+  void LingerAndClose() {
+    Close();
+    Lowest(stream_).expires_after(std::chrono::seconds(5));
+    Drain(0);
+  }
+
+  void Drain(size_t drained) {
+    if (drained > kMaxDrainBytes) return;
+    stream_.async_read_some(net::buffer(drain_chunk_),
+                            [self = this->shared_from_this(), drained](beast::error_code ec,
+                                                                        size_t n) {
+                              if (ec) return;
+                              self->Drain(drained + n);
+                            });
   }
 
   void Close() {
@@ -126,6 +219,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const RequestHandler& handler_;
   net::thread_pool& workers_;
   size_t max_body_;
+  net::steady_timer delay_timer_;
+  std::array<char, 16 * 1024> drain_chunk_{};
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 // The HTTP listener: every request goes to one RequestHandler (router.h: the IAM API, the
 // console's JSON API and its files). One event-loop thread accepts and parses; handlers run on
 // a small worker pool, so a slow call (a console password hash, a CQL query) does not hold up
-// the others.
+// the others. Requests over the limits of router.h get a precise 4xx (413, 414, 431, 400)
+// before any handler runs; a Response with a delay is sent after a timer.
 // Start()/Stop() as STYLE.md §5: Stop() refuses new connections and waits for the loop.
 
 #include <memory>
@@ -18,7 +19,8 @@ struct HttpServerOptions {
   std::string listen_address = "127.0.0.1";
   // 0 picks a free port. Default: 8080.
   int port = 8080;
-  // Largest accepted request body, in bytes. Default: 1 MiB.
+  // Largest accepted request body, in bytes, whatever the route; each route has its own
+  // smaller or equal limit (router.h MaxBodyBytes). Default: 1 MiB.
   size_t max_body_bytes = 1 << 20;
   // HTTPS when both are set (PEM certificate chain and key). Default: empty (plain HTTP).
   std::string tls_cert;

@@ -1,12 +1,14 @@
 #include "http/iam_api.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <functional>
 #include <map>
 #include <optional>
 
 #include "common/clock.h"
+#include "common/utf8.h"
 #include "http/authenticate.h"
 #include "http/iam_operations.h"
 #include "http/xml_writer.h"
@@ -155,14 +157,29 @@ Response ErrorResponse(const char* ns, const Status& s) {
 
 Response HandleIamRequest(iam::IamService& iam, const Request& request) {
   std::string body = request.method == "GET" ? request.Query() : request.body;
+  auto form = ParseForm(body);
+  if (form.size() > kMaxFormParameters) {
+    return ErrorResponse(kIamNamespace,
+                         AwsError("InvalidQueryParameter", 400,
+                                  fmt::format("The request has more than {} parameters.",
+                                              kMaxFormParameters)));
+  }
   Params params;
-  for (auto& [k, v] : ParseForm(body)) params[k] = v;
+  for (auto& [k, v] : form) params[k] = std::move(v);
   std::string action = params.count("Action") ? params["Action"] : "";
   bool sts = action == "GetCallerIdentity";
   const char* ns = sts ? kStsNamespace : kIamNamespace;
 
   auto principal = Authenticate(iam, request, sts ? "sts" : "iam", NowSeconds());
-  if (!principal.ok()) return ErrorResponse(ns, principal.status());
+  if (!principal.ok()) {
+    // Logged (issue 9 item 7): the key id and the reason, never the signature.
+    auto fields = ParseSigV4(request);
+    const auto* detail = std::get_if<AwsErrorDetail>(&principal.status().detail());
+    spdlog::warn("IAM API: failed authentication for access key '{}' from {}: {}",
+                 fields.ok() ? Utf8Prefix(fields->access_key, 128) : std::string_view(),
+                 request.remote_address, detail ? detail->code : principal.status().ToString());
+    return ErrorResponse(ns, principal.status());
+  }
 
   if (sts) {
     QueryResponse out(action, ns);

@@ -5,7 +5,9 @@
 // stale after a rebuild).
 
 #include <string>
+#include <string_view>
 
+#include "common/status.h"
 #include "http/request.h"
 
 namespace sibyl::http {
@@ -22,6 +24,11 @@ class StaticFiles {
  private:
   std::string root_;
 };
+
+// The part of `path` after "/console/", checked on its text alone: kInvalid (answered 400) for
+// "." or ".." segments, control characters or backslashes; kNotFound (404) for a segment longer
+// than any file name (255 bytes). A pure function of its input (fuzzed).
+Result<std::string> ConsoleRelativePath(std::string_view path);
 
 // Headers every HTML, script and style response gets (CSP, no framing, no sniffing).
 void AddSecurityHeaders(Response& response);

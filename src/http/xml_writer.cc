@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <sstream>
 
 #include "common/clock.h"
+#include "common/utf8.h"
 
 namespace sibyl::http {
 
@@ -46,8 +49,34 @@ std::string QueryResponse::Finish() {
   return out.str();
 }
 
+std::string XmlText(std::string_view text) {
+  // XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const auto c = static_cast<uint8_t>(text[pos]);
+    const size_t length = Utf8SequenceLength(text, pos);
+    bool allowed = length > 0;
+    if (length == 1) allowed = c >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+    if (length == 3 && c == 0xef && static_cast<uint8_t>(text[pos + 1]) == 0xbf &&
+        static_cast<uint8_t>(text[pos + 2]) >= 0xbe) {
+      allowed = false;  // U+FFFE, U+FFFF
+    }
+    if (allowed) {
+      out.append(text.substr(pos, length));
+    } else {
+      out += "\xef\xbf\xbd";  // U+FFFD
+    }
+    pos += std::max<size_t>(length, 1);
+  }
+  return out;
+}
+
 void AddText(pugi::xml_node parent, const char* name, const std::string& text) {
-  parent.append_child(name).text().set(text.c_str());
+  // pugixml writes text as given; an XML reader (the aws CLI's) refuses the whole document
+  // over one control character or invalid byte, so they are replaced (issue 9 item 8).
+  parent.append_child(name).text().set(XmlText(text).c_str());
 }
 
 std::string ErrorDocument(const char* xml_namespace, const std::string& type,

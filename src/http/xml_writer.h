@@ -4,6 +4,7 @@
 
 #include <pugixml.hpp>
 #include <string>
+#include <string_view>
 
 namespace sibyl::http {
 
@@ -24,7 +25,11 @@ class QueryResponse {
   std::string action_;
 };
 
-// Adds <name>text</name> under `parent`.
+// `text` as XML 1.0 allows it in a document: characters XML forbids (control characters other
+// than tab and newlines, U+FFFE/U+FFFF) and bytes that are not valid UTF-8 become U+FFFD.
+std::string XmlText(std::string_view text);
+
+// Adds <name>XmlText(text)</name> under `parent`.
 void AddText(pugi::xml_node parent, const char* name, const std::string& text);
 
 std::string ErrorDocument(const char* xml_namespace, const std::string& type,

@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "iam/iam_store.h"
+#include "iam/login_brake.h"
 #include "iam/model.h"
 #include "iam/policy.h"
 #include "iam/secrets.h"
@@ -252,6 +253,10 @@ class IamService {
   Result<Principal> AuthenticateServicePassword(const std::string& service_user_name,
                                                 const std::string& password) const;
 
+  // The brake on failed logins shared by every login door (CQL, console), so that guesses
+  // through one door count at the others too (issue 9 item 7). Thread-safe.
+  LoginBrake& login_brake() const { return login_brake_; }
+
  private:
   IamService(storage::Engine& engine, IamOptions options) : options_(std::move(options)) {}
 
@@ -314,6 +319,7 @@ class IamService {
   mutable std::map<std::string, std::shared_ptr<const Policy>> parsed_;       // GUARDED_BY(mu_)
   mutable std::map<std::string, std::shared_ptr<const PolicySet>> effective_;  // GUARDED_BY(mu_)
   std::atomic<uint64_t> authorization_version_{1};
+  mutable LoginBrake login_brake_;  // provides its own synchronization
 };
 
 }  // namespace sibyl::iam

@@ -87,6 +87,7 @@ Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& proc
       ticket_(std::move(ticket)),
       linger_timer_(socket_.get_executor()),
       deadline_timer_(socket_.get_executor()),
+      brake_timer_(socket_.get_executor()),
       state_(limits) {
   asio::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
@@ -161,7 +162,7 @@ void Connection::PushSchemaChange(protocol::SchemaChangeResult change) {
 }
 
 void Connection::ReadMore() {
-  if (closed_ || close_after_write_ || reading_ || Paused()) return;
+  if (closed_ || close_after_write_ || reading_ || braked_ || Paused()) return;
   reading_ = true;
   if (tls_) {
     tls_chunk_.resize(kTlsChunkSize);
@@ -225,7 +226,7 @@ void Connection::ProcessBuffered() {
   if (closed_ || close_after_write_) return;
   bool progress = false;
   // Frames are handled while back-pressure allows: at most as many as may still start running.
-  while (!state_.closed() && !Paused()) {
+  while (!state_.closed() && !braked_ && !Paused()) {
     std::vector<FrameAction> actions;
     const size_t budget = state_.limits().max_in_flight - in_flight_;
     const size_t consumed = state_.ProcessInput(input_, &actions, budget);
@@ -257,6 +258,7 @@ void Connection::ProcessBuffered() {
   }
   ArmDeadline();
   ReleaseIdleBuffers();
+  if (braked_) return;  // RespondLater's timer resumes
   ReadMore();
 }
 
@@ -325,6 +327,7 @@ void Connection::ReleaseIdleBuffers() {
 void Connection::Dispatch(FrameAction action) {
   switch (action.kind) {
     case FrameAction::Kind::kRespond:
+      if (action.delay.count() > 0) return RespondLater(std::move(action));
       QueueWrite(std::move(action.frame));
       return;
     case FrameAction::Kind::kRespondAndClose:
@@ -337,6 +340,18 @@ void Connection::Dispatch(FrameAction action) {
       RunOnWorker(std::move(action));
       return;
   }
+}
+
+void Connection::RespondLater(FrameAction action) {
+  braked_ = true;
+  brake_timer_.expires_after(action.delay);
+  brake_timer_.async_wait([self = shared_from_this(), frame = std::move(action.frame)](
+                              const asio::error_code& error) mutable {
+    if (error || self->closed_) return;
+    self->braked_ = false;
+    self->QueueWrite(std::move(frame));
+    self->ProcessBuffered();
+  });
 }
 
 void Connection::RunOnWorker(FrameAction action) {
@@ -463,6 +478,7 @@ void Connection::CloseNow() {
   asio::error_code ec;
   linger_timer_.cancel();
   deadline_timer_.cancel();
+  brake_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   queued_.clear();

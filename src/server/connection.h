@@ -90,8 +90,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
   void OnRead(const asio::error_code& error, size_t bytes);
-  // Hands the buffered input to state_, dispatches the actions and reads more (unless paused by
-  // back-pressure).
+  // Hands the buffered input to state_, dispatches the actions and reads more (unless braked or
+  // paused by back-pressure).
   void ProcessBuffered();
   // Back-pressure: whether reading stops (the bounds of ConnectionLimits). Updates paused_ with
   // hysteresis; resumes processing and reading when it clears.
@@ -104,6 +104,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Frees buffers an idle connection does not need.
   void ReleaseIdleBuffers();
   void Dispatch(FrameAction action);
+  // A refused login (issue 9 item 7): sends `action.frame` after `action.delay` on a timer (no
+  // thread waits), reading nothing from the client meanwhile.
+  void RespondLater(FrameAction action);
   void RunOnWorker(FrameAction action);
   void OnWorkerDone(std::string frame, size_t request_bytes);
   void QueueWrite(std::string frame);
@@ -131,6 +134,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point armed_for_;        // when deadline_timer_ fires
   std::chrono::steady_clock::time_point handshake_deadline_;
   std::optional<std::chrono::steady_clock::time_point> frame_started_;  // a frame is partial
+  asio::steady_timer brake_timer_;  // RespondLater
+  bool braked_ = false;             // a delayed answer is pending: input waits
   ConnectionState state_;
   std::string input_;               // received bytes not yet consumed by state_
   std::vector<char> tls_chunk_;     // TLS reads only (plain reads use a per-thread buffer)

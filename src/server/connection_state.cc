@@ -97,6 +97,8 @@ size_t ConnectionState::ProcessInput(std::string_view input, std::vector<FrameAc
     actions->push_back(HandleFrame(header, rest.substr(header.size(), header.length)));
     consumed += total;
     if (actions->back().kind == FrameAction::Kind::kRespondAndClose) closed_ = true;
+    // A refused login is answered late; the next attempt waits for it (one guess at a time).
+    if (actions->back().delay.count() > 0) break;
   }
   return consumed;
 }
@@ -231,8 +233,11 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
         principal_ = std::move(step.principal);
         phase_ = Phase::kReady;
         return Respond(header, Opcode::kAuthSuccess, protocol::EncodeAuthSuccess(std::nullopt));
-      case SaslStep::Kind::kFailure:
-        return Error(header, step.error);
+      case SaslStep::Kind::kFailure: {
+        FrameAction refused = Error(header, step.error);
+        refused.delay = step.delay;
+        return refused;
+      }
     }
   }
   if (const auto* reg = std::get_if<protocol::RegisterRequest>(&request)) {

@@ -78,6 +78,9 @@ struct FrameAction {
   int16_t stream = 0;
   // The frame's size, decompressed (what the request holds in memory while it runs).
   size_t request_bytes = 0;
+  // kRespond only: send `frame` after this long (a refused login, slowed by the LoginBrake),
+  // and handle no further input of the connection until then (ProcessInput stops after it).
+  std::chrono::milliseconds delay{0};
 };
 
 class ConnectionState {
@@ -88,9 +91,10 @@ class ConnectionState {
 
   // Cuts the complete frames at the front of `input` and handles each one, appending one action
   // per frame to *actions. Returns how many bytes were consumed (the caller keeps the rest for
-  // the next call). Stops after `max_frames` frames and after a kRespondAndClose action (after
-  // it, the state is closed and consumes nothing more). Never throws: a failure while handling a
-  // frame becomes a SERVER_ERROR on its stream.
+  // the next call). Stops after `max_frames` frames, after a kRespondAndClose action (after it,
+  // the state is closed and consumes nothing more) and after an action with a delay (call again
+  // once it is sent). Never throws: a failure while handling a frame becomes a SERVER_ERROR on
+  // its stream.
   //
   // Nothing is decoded, decompressed or kept before the header says the frame may be (issue 9):
   // a frame too big (max_frame_size; before the login, max_unauthenticated_frame_size closes the

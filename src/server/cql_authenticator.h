@@ -3,11 +3,18 @@
 // (shared/reference/keyspaces-iam.md §4.3): PLAIN with a service-specific credential
 // (`\0user\0password`), or Amazon Keyspaces' SigV4 exchange with an access key
 // (`SigV4\0\0` -> `nonce=...` -> signature). A verification costs microseconds (keyed hash,
-// HMAC), so it runs on the connection's event loop. Thread-safe (stateless; the per-connection
-// state is SaslState).
+// HMAC), so it runs on the connection's event loop. Thread-safe (its only shared state is the
+// IAM service's LoginBrake; the per-connection state is SaslState).
+//
+// Every failed login is logged (user name or access key id, source address, reason; never the
+// password or signature) and counted by the IAM service's LoginBrake, which says how long to
+// hold the refusal back (SaslStep::delay): the connection sends it after a timer and reads
+// nothing more meanwhile, so guesses are slow while the right password is answered at once.
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "iam/iam_service.h"
@@ -26,6 +33,8 @@ struct SaslStep {
   Kind kind = Kind::kFailure;
   std::string token;             // kChallenge: the AUTH_CHALLENGE body
   Status error;                  // kFailure: ERROR 0x0100 with Keyspaces' message
+  // kFailure: how long to wait before sending the error (the IAM service's LoginBrake).
+  std::chrono::milliseconds delay{0};
   std::optional<iam::Principal> principal;  // kSuccess
 };
 
@@ -52,6 +61,10 @@ class CqlAuthenticator {
 
  private:
   SaslStep Success(const SaslState& state, iam::Principal principal) const;
+  // A refused login of `name` (user name or access key id): logged, counted by the brake,
+  // answered with `error` after the brake's delay.
+  SaslStep Refused(const SaslState& state, std::string_view method, std::string_view name,
+                   std::string_view reason, Status error) const;
 
   iam::IamService& iam_;
   const std::string class_name_;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/logging.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "server/cql_authorizer.h"
@@ -118,7 +119,6 @@ int Serve(const ServerConfig& config) {
   processor_options.timeouts.read = std::chrono::milliseconds(config.read_request_timeout_ms);
   processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
   processor_options.timeouts.range = std::chrono::milliseconds(config.range_request_timeout_ms);
-  processor_options.max_mutation_bytes = static_cast<uint64_t>(config.max_mutation_size_in_kb) << 10;
   auto processor = query::OpenQueryProcessor(**engine, node, processor_options);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());
@@ -252,6 +252,9 @@ int main(int argc, char** argv) {
     std::fputs(command.output.c_str(), command.exit_code == 0 ? stdout : stderr);
     return command.exit_code;
   }
+  // Every log line is escaped in one place (issue 9 item 8): client-supplied names cannot forge
+  // lines or put control bytes into the log.
+  sibyl::InstallLogEscaping();
   const int code = sibyl::server::Serve(command.config);
   if (code == 0) spdlog::info("Sibyl stopped");
   return code;

@@ -1,10 +1,11 @@
 """The web console (#5): the browser flow in headless Chromium (node/console_test.js, with
 playwright-core and Debian's chromium), and the JSON API's security rules checked directly:
-cookies, CSRF, sign-in throttling, sessions ending at sign-out, IAM rights, no secret in logs."""
+cookies, CSRF, the sign-in brake, sessions ending at sign-out, IAM rights, no secret in logs."""
 import http.client
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -107,16 +108,21 @@ def test_state_changing_calls_need_the_csrf_token_and_json(srv):
         "code") == "NoSuchEntity"  # nothing was created
 
 
-def test_failed_sign_ins_are_throttled(srv):
-    # Why: guessing passwords must be slow; after 5 failures the address waits.
+def test_failed_sign_ins_are_slowed_but_never_lock_the_user_out(srv):
+    # Why: guessing passwords must be slow, but the owner must never be locked out (issue 9
+    # item 7: the old brake refused even the right password for 300 s after 5 wrong tries).
     aws(srv, "iam", "create-user", "--user-name", "victim")
     aws(srv, "iam", "create-login-profile", "--user-name", "victim", "--password", "right-pass-1")
     c = Client(srv)
+    seconds = []
     for _ in range(5):
+        started = time.monotonic()
         status, data, _ = c.sign_in(kind="password", user_name="victim", password="wrong-pass")
+        seconds.append(time.monotonic() - started)
         assert status == 403 and data["error"]["code"] == "AccessDenied"
+    assert seconds[4] >= 0.4, seconds  # the 4th and 5th refusals came late
     status, data, _ = c.sign_in(kind="password", user_name="victim", password="right-pass-1")
-    assert status == 429 and data["error"]["code"] == "Throttling"
+    assert status == 200, data
 
 
 def test_a_user_without_iam_rights_is_refused_and_runs_cql_as_itself(srv):

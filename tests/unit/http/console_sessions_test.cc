@@ -1,5 +1,5 @@
-// Console sessions: random ids and CSRF tokens, idle and absolute timeouts, sign-out, and the
-// brake on failed sign-ins.
+// Console sessions: random ids and CSRF tokens, idle and absolute timeouts, sign-out. (The
+// brake on failed sign-ins is the LoginBrake's, tested in tests/unit/iam and console_api_test.)
 #include <gtest/gtest.h>
 
 #include "http/console_sessions.h"
@@ -36,21 +36,6 @@ TEST(ConsoleSessions, SignOutEndsTheSession) {
   auto s = sessions.Create(kRoot, 0);
   sessions.Delete(s.id);
   EXPECT_FALSE(sessions.Find(s.id, 1));
-}
-
-TEST(ConsoleSessions, FailedSignInsAreBrakedForTheWindow) {
-  ConsoleSessionLimits limits;
-  limits.failure_window_seconds = 300;
-  ConsoleSessions sessions(limits);
-  for (int i = 0; i < 4; ++i) sessions.RecordFailure("who:alice", 10);
-  EXPECT_EQ(sessions.RetryAfter("who:alice", 5, 20), 0);
-  sessions.RecordFailure("who:alice", 20);
-  EXPECT_EQ(sessions.RetryAfter("who:alice", 5, 20), 290);
-  EXPECT_EQ(sessions.RetryAfter("who:bob", 5, 20), 0);
-  EXPECT_EQ(sessions.RetryAfter("who:alice", 5, 311), 0);  // the window has passed
-  sessions.RecordFailure("who:carol", 0);
-  sessions.RecordSuccess("who:carol");
-  EXPECT_EQ(sessions.RetryAfter("who:carol", 1, 1), 0);
 }
 
 }  // namespace
