@@ -119,6 +119,7 @@ int Serve(const ServerConfig& config) {
   processor_options.timeouts.read = std::chrono::milliseconds(config.read_request_timeout_ms);
   processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
   processor_options.timeouts.range = std::chrono::milliseconds(config.range_request_timeout_ms);
+  processor_options.max_mutation_bytes = static_cast<uint64_t>(config.max_mutation_size_in_kb) << 10;
   auto processor = query::OpenQueryProcessor(**engine, node, processor_options);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());
