@@ -223,6 +223,15 @@ class SchemaStatement final : public CqlStatement {
  public:
   explicit SchemaStatement(std::shared_ptr<const parser::Statement> ast) : ast_(std::move(ast)) {}
 
+ private:
+  // Declared before Execute's generic lambda uses it: clang 14 otherwise never instantiates it
+  // for the statement kinds that reach it (undefined references at link time).
+  template <typename T>
+  Result<protocol::ResultMessage> Run(const T&, QueryContext&, const ExecutionParams&) const {
+    return InternalError("not a schema statement");
+  }
+
+ public:
   Result<protocol::ResultMessage> Execute(QueryContext& context,
                                           const ExecutionParams& params) const override {
     return std::visit(
@@ -231,11 +240,6 @@ class SchemaStatement final : public CqlStatement {
   }
 
  private:
-  template <typename T>
-  Result<protocol::ResultMessage> Run(const T&, QueryContext&, const ExecutionParams&) const {
-    return InternalError("not a schema statement");
-  }
-
   Result<protocol::ResultMessage> Run(const parser::UseStatement& s, QueryContext& context,
                                       const ExecutionParams& params) const {
     auto snapshot = context.schema.snapshot();
