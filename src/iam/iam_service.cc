@@ -411,14 +411,7 @@ Status IamService::DeleteUser(const std::string& name) {
 
 Status IamService::TagUser(const std::string& name,
                            const std::map<std::string, std::string>& tags) {
-  for (const auto& [key, value] : tags) {
-    if (key.empty() || key.size() > 128 || value.size() > 256) {
-      return Validation(fmt::format(
-          "Value '{}' at 'tags' failed to satisfy constraint: keys must have length 1..128 and "
-          "values 0..256",
-          key));
-    }
-  }
+  for (const auto& [key, value] : tags) RETURN_IF_ERROR(CheckTag(key, value));
   std::lock_guard lock(mu_);
   const User* found = FindUser(name);
   if (found == nullptr) return NoSuchUser(name);

@@ -280,6 +280,10 @@ Result<Policy> Policy::Parse(std::string_view document) {
       }
     }
     return Malformed(fmt::format("Syntax errors in policy at line {}, column {}.", line, column));
+  } catch (const json::exception&) {
+    // Well-formed JSON nlohmann cannot hold, e.g. a number beyond a double (out_of_range 406):
+    // found by fuzz_policy (issue 9); it escaped as an exception.
+    return Malformed("Syntax errors in policy.");
   }
   if (!j.is_object()) return Malformed("Syntax errors in policy: the document must be a JSON object");
   Policy policy;

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
+
+#include "common/utf8.h"
 
 namespace sibyl::iam {
 
@@ -33,6 +36,49 @@ Status CheckName(const std::string& name, const char* field, size_t max_length) 
         fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy regular "
                     "expression pattern: [\\w+=,.@-]+",
                     name, field));
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Characters of `text` (code points), or -1 when a character is outside the tag pattern.
+long TagCharacters(std::string_view text) {
+  long count = 0;
+  for (size_t pos = 0; pos < text.size(); ++count) {
+    const size_t n = Utf8SequenceLength(text, pos);
+    if (n == 0) return -1;
+    const auto c = static_cast<unsigned char>(text[pos]);
+    if (n == 1 && !std::isalnum(c) && std::string_view(" _.:/=+-@").find(static_cast<char>(c)) ==
+                                          std::string_view::npos) {
+      return -1;
+    }
+    // U+0080..U+009F (C1 controls) are encoded C2 80..C2 9F.
+    if (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[pos + 1]) < 0xA0) return -1;
+    pos += n;
+  }
+  return count;
+}
+
+}  // namespace
+
+Status CheckTag(const std::string& key, const std::string& value) {
+  static constexpr const char* kPattern = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]";
+  const long key_length = TagCharacters(key);
+  const long value_length = TagCharacters(value);
+  if (key_length < 0 || value_length < 0) {
+    const bool bad_key = key_length < 0;
+    return Validation(fmt::format(
+        "Value '{}' at 'tags.member.{}' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: {}{}",
+        QuoteForMessage(bad_key ? key : value, 128), bad_key ? "key" : "value", kPattern,
+        bad_key ? "+" : "*"));
+  }
+  if (key_length == 0 || key_length > 128 || value_length > 256) {
+    return Validation(fmt::format(
+        "Value '{}' at 'tags' failed to satisfy constraint: keys must have length 1..128 and "
+        "values 0..256",
+        QuoteForMessage(key, 128)));
   }
   return Status::OK();
 }

@@ -25,6 +25,11 @@ Status CheckName(const std::string& name, const char* field, size_t max_length =
 Status CheckPath(const std::string& path, const char* field = "path");
 // Active or Inactive.
 Status CheckStatus(const std::string& status);
+// A user tag: a key of 1..128 and a value of 0..256 characters of AWS's pattern
+// [\p{L}\p{Z}\p{N}_.:/=+\-@] (for ASCII exactly that; any other character of valid UTF-8 but
+// the C1 controls is taken for a letter, number or space). Invalid UTF-8 is refused, since the
+// tags are stored as JSON (issue 9: fuzz_iam_form; it threw out of TagUser).
+Status CheckTag(const std::string& key, const std::string& value);
 
 std::string Lower(std::string s);
 

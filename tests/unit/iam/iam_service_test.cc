@@ -56,6 +56,25 @@ TEST_F(IamServiceTest, UserNamesAreValidatedAndUniqueIgnoringCase) {
   EXPECT_EQ(svc_->GetUser("bob").status().message(), "The user with name bob cannot be found.");
 }
 
+// Issue 9 (fuzz_iam_form): a tag key of invalid UTF-8 made storing the user (as JSON) throw out
+// of TagUser. Tags follow AWS's pattern; the refusal quotes the bytes safely.
+TEST_F(IamServiceTest, TagsFollowAwsPatternAndInvalidUtf8IsRefused) {
+  ASSERT_TRUE(svc_->CreateUser("tagged", "/").ok());
+  Status bad = svc_->TagUser("tagged", {{"\xff\xfe", "v"}});
+  EXPECT_EQ(AwsCode(bad), "ValidationError/400");
+  EXPECT_THAT(bad.message(), HasSubstr("Value '\\xff\\xfe' at 'tags.member.key' failed to satisfy "
+                                       "constraint: Member must satisfy regular expression "
+                                       "pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"));
+  EXPECT_EQ(AwsCode(svc_->TagUser("tagged", {{"team", "a\x01"}})), "ValidationError/400");
+  EXPECT_EQ(AwsCode(svc_->TagUser("tagged", {{"", "v"}})), "ValidationError/400");
+  EXPECT_EQ(AwsCode(svc_->TagUser("tagged", {{std::string(129, 'k'), "v"}})), "ValidationError/400");
+  // Letters of any script, numbers, spaces and _.:/=+-@ are fine; 128 characters of two bytes too.
+  std::string long_key;
+  for (int i = 0; i < 128; ++i) long_key += "\xc3\xa9";
+  ASSERT_TRUE(svc_->TagUser("tagged", {{"équipe 1", "a_b.c:d/e=f+g-h@i"}, {long_key, ""}}).ok());
+  EXPECT_EQ(svc_->GetUser("tagged")->tags.at("équipe 1"), "a_b.c:d/e=f+g-h@i");
+}
+
 TEST_F(IamServiceTest, ServiceCredentialLifecycle) {
   ASSERT_TRUE(svc_->CreateUser("alice", "/").ok());
   auto created = svc_->CreateServiceSpecificCredential("alice", kCassandraService);

@@ -293,6 +293,15 @@ TEST(Policy, MalformedDocumentsNameTheFault) {
   EXPECT_EQ(d->http_status, 400);
 }
 
+// Issue 9 (fuzz_policy): a number nlohmann::json cannot hold threw out_of_range out of Parse.
+TEST(Policy, NumbersBeyondADoubleAreMalformedNotAnException) {
+  Status s = ParseError(R"({"Statement":{"Effect":8e88888888888888888888}})");
+  const auto* d = std::get_if<AwsErrorDetail>(&s.detail());
+  ASSERT_NE(d, nullptr) << s.ToString();
+  EXPECT_EQ(d->code, "MalformedPolicyDocument");
+  EXPECT_EQ(s.message(), "Syntax errors in policy.");
+}
+
 TEST(GlobMatch, StarsAndQuestionMarks) {
   EXPECT_TRUE(GlobMatch("*", "", false));
   EXPECT_TRUE(GlobMatch("a*c", "abbbc", false));
