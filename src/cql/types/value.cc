@@ -817,6 +817,120 @@ int CompareDouble(double a, double b) {
   return as == bs ? 0 : (as ? -1 : 1);
 }
 
+// One element of a serialized collection/tuple/UDT: nullopt for null (negative length).
+struct Component {
+  bool present = false;
+  std::string_view bytes;
+};
+
+// Reads `[int n] ([int len][bytes]){n * per_entry}` (collections) into `out`; false if malformed.
+bool ReadCollection(std::string_view v, size_t per_entry, std::vector<Component>* out) {
+  if (v.size() < 4) return false;
+  const int32_t n = static_cast<int32_t>(FromBigEndian<uint32_t>(v.substr(0, 4)));
+  if (n < 0) return false;
+  size_t pos = 4;
+  for (int64_t i = 0; i < static_cast<int64_t>(n) * static_cast<int64_t>(per_entry); ++i) {
+    if (v.size() - pos < 4) return false;
+    const int32_t len = static_cast<int32_t>(FromBigEndian<uint32_t>(v.substr(pos, 4)));
+    pos += 4;
+    if (len < 0) {
+      out->push_back({});
+      continue;
+    }
+    if (v.size() - pos < static_cast<size_t>(len)) return false;
+    out->push_back({true, v.substr(pos, static_cast<size_t>(len))});
+    pos += static_cast<size_t>(len);
+  }
+  return pos == v.size();
+}
+
+// Reads the fields of a tuple/UDT value; missing trailing fields are null. False if malformed.
+bool ReadFields(std::string_view v, size_t fields, std::vector<Component>* out) {
+  size_t pos = 0;
+  for (size_t i = 0; i < fields; ++i) {
+    if (pos == v.size()) {
+      out->push_back({});
+      continue;
+    }
+    if (v.size() - pos < 4) return false;
+    const int32_t len = static_cast<int32_t>(FromBigEndian<uint32_t>(v.substr(pos, 4)));
+    pos += 4;
+    if (len < 0) {
+      out->push_back({});
+      continue;
+    }
+    if (v.size() - pos < static_cast<size_t>(len)) return false;
+    out->push_back({true, v.substr(pos, static_cast<size_t>(len))});
+    pos += static_cast<size_t>(len);
+  }
+  return pos == v.size();
+}
+
+// Null sorts before any value, as the clustering-key encoding (cql/types/key_encoding.cc) orders it.
+int CompareComponents(const Type& type, const Component& a, const Component& b) {
+  if (!a.present || !b.present) return Cmp(a.present, b.present);
+  return Compare(type, a.bytes, b.bytes);
+}
+
+// Sets and maps compare as Cassandra stores them: entries sorted by key, each key once (the last
+// one sent wins, as in key_encoding.cc), then entry by entry, a shorter prefix first.
+std::vector<std::pair<Component, Component>> NormalizedEntries(const Type& type,
+                                                               const std::vector<Component>& raw,
+                                                               bool map) {
+  std::vector<std::pair<Component, Component>> entries;
+  for (size_t i = 0; i < raw.size(); i += map ? 2 : 1) {
+    entries.push_back({raw[i], map ? raw[i + 1] : Component{}});
+  }
+  const Type& key = type.params()[0];
+  std::stable_sort(entries.begin(), entries.end(), [&](const auto& x, const auto& y) {
+    return CompareComponents(key, x.first, y.first) < 0;
+  });
+  std::vector<std::pair<Component, Component>> unique;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && CompareComponents(key, entries[i].first, entries[i + 1].first) == 0) {
+      continue;
+    }
+    unique.push_back(entries[i]);
+  }
+  return unique;
+}
+
+// Cassandra's ListType/SetType/MapType/TupleType/UserType comparators: element by element with
+// each element type's order (issue 9, fuzz finding F1: these used to compare raw bytes).
+int CompareComposite(const Type& type, std::string_view a, std::string_view b) {
+  std::vector<Component> ca, cb;
+  const bool map = type.kind() == Kind::kMap;
+  if (type.kind() == Kind::kTuple || type.kind() == Kind::kUdt) {
+    if (!ReadFields(a, type.params().size(), &ca) || !ReadFields(b, type.params().size(), &cb)) {
+      return CompareBytes(a, b);  // not valid values: any total order will do
+    }
+    for (size_t i = 0; i < type.params().size(); ++i) {
+      int c = CompareComponents(type.params()[i], ca[i], cb[i]);
+      if (c != 0) return c;
+    }
+    return 0;
+  }
+  if (type.params().size() != (map ? 2u : 1u) || !ReadCollection(a, map ? 2 : 1, &ca) ||
+      !ReadCollection(b, map ? 2 : 1, &cb)) {
+    return CompareBytes(a, b);
+  }
+  if (type.kind() == Kind::kList) {
+    for (size_t i = 0; i < ca.size() && i < cb.size(); ++i) {
+      int c = CompareComponents(type.params()[0], ca[i], cb[i]);
+      if (c != 0) return c;
+    }
+    return Cmp(ca.size(), cb.size());
+  }
+  auto ea = NormalizedEntries(type, ca, map);
+  auto eb = NormalizedEntries(type, cb, map);
+  for (size_t i = 0; i < ea.size() && i < eb.size(); ++i) {
+    int c = CompareComponents(type.params()[0], ea[i].first, eb[i].first);
+    if (c == 0 && map) c = CompareComponents(type.params()[1], ea[i].second, eb[i].second);
+    if (c != 0) return c;
+  }
+  return Cmp(ea.size(), eb.size());
+}
+
 }  // namespace
 
 int Compare(const Type& type, std::string_view a, std::string_view b) {
@@ -858,6 +972,12 @@ int Compare(const Type& type, std::string_view a, std::string_view b) {
       }
       return CompareBytes(a, b);
     }
+    case Kind::kList:
+    case Kind::kSet:
+    case Kind::kMap:
+    case Kind::kTuple:
+    case Kind::kUdt:
+      return CompareComposite(type, a, b);
     default:
       return CompareBytes(a, b);
   }

@@ -93,3 +93,57 @@ TEST(Type, ParsesAndPrintsCqlNames) {
 
 }  // namespace
 }  // namespace sibyl::cql::types
+
+namespace sibyl::cql::types {
+namespace {
+
+// Issue 9, fuzz finding F1 (fuzz_value): collections, tuples and UDTs compared their raw bytes, so
+// Compare disagreed with the clustering order (a negative int sorted after 42). Cassandra compares
+// element by element with each element's comparator; null first; sets and maps as stored (sorted).
+namespace composite {
+std::string Be32(int32_t v) {
+  uint32_t u = static_cast<uint32_t>(v);
+  return std::string{static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                     static_cast<char>(u >> 8), static_cast<char>(u)};
+}
+std::string Collection(const std::vector<std::string>& elements, int32_t count) {
+  std::string out = Be32(count);
+  for (const auto& e : elements) out += Be32(static_cast<int32_t>(e.size())) + e;
+  return out;
+}
+}  // namespace composite
+
+TEST(Compare, ListsCompareElementsWithTheirOwnOrder) {
+  using composite::Be32;
+  using composite::Collection;
+  Type list = Type::List(Type(Kind::kInt), true);
+  EXPECT_GT(Compare(list, Collection({Be32(42)}, 1), Collection({Be32(-2147483647 - 1)}, 1)), 0);
+  EXPECT_LT(Compare(list, Collection({Be32(1)}, 1), Collection({Be32(1), Be32(-5)}, 2)), 0);
+  EXPECT_EQ(Compare(list, Collection({Be32(-3)}, 1), Collection({Be32(-3)}, 1)), 0);
+}
+
+TEST(Compare, SetsAndMapsCompareSortedWhateverOrderTheyWereSentIn) {
+  using composite::Be32;
+  using composite::Collection;
+  Type set = Type::Set(Type(Kind::kInt), true);
+  EXPECT_EQ(Compare(set, Collection({Be32(2), Be32(1), Be32(3)}, 3),
+                    Collection({Be32(1), Be32(2), Be32(3)}, 3)), 0);
+  EXPECT_LT(Compare(set, Collection({Be32(-1)}, 1), Collection({Be32(0)}, 1)), 0);
+  Type map = Type::Map(Type(Kind::kInt), Type(Kind::kInt), true);
+  EXPECT_LT(Compare(map, Collection({Be32(1), Be32(-10)}, 1), Collection({Be32(1), Be32(10)}, 1)),
+            0);
+}
+
+TEST(Compare, TupleFieldsCompareInOrderWithNullFirst) {
+  using composite::Be32;
+  Type tuple = Type::Tuple({Type(Kind::kInt), Type(Kind::kVarchar)});
+  std::string negative = Be32(4) + Be32(-2147483647 - 1) + Be32(1) + "z";
+  std::string positive = Be32(4) + Be32(42) + Be32(1) + "a";
+  std::string null_first = Be32(-1) + Be32(1) + "a";
+  EXPECT_LT(Compare(tuple, negative, positive), 0);
+  EXPECT_LT(Compare(tuple, null_first, negative), 0);
+  EXPECT_EQ(Compare(tuple, positive, positive), 0);
+}
+
+}  // namespace
+}  // namespace sibyl::cql::types
