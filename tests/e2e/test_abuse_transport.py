@@ -13,6 +13,10 @@ import time
 
 import pytest
 
+# Under ASan (scripts/test.sh --sanitize) freed memory sits in the allocator's quarantine (256 MiB
+# by default), so RSS bounds only mean something in the normal build; the behaviour checks stay.
+RSS_SLACK_KB = 512 * 1024 if os.environ.get("SIBYL_SANITIZER_LOG_DIR") else 0
+
 from conftest import Server
 
 OPTIONS = 0x05
@@ -185,7 +189,7 @@ def test_lz4_bombs_are_refused_before_anything_is_allocated(abuse_server):
         assert error_of(body) == (0x000A, "Decompressed frame body of 209715200 bytes exceeds "
                                           "the maximum of 16777216")
         assert time.monotonic() - started < 2.0
-        assert rss_kb(abuse_server) - before < 64 * 1024
+        assert rss_kb(abuse_server) - before < 64 * 1024 + RSS_SLACK_KB
 
 
 def test_a_batch_before_startup_is_refused_from_its_header(abuse_server):
@@ -238,7 +242,7 @@ def test_unread_answers_stop_the_reading_instead_of_growing_memory(abuse_server)
                     break
                 time.sleep(0.01)
         assert sent < 30_000_000, "the server kept reading a client that reads nothing"
-        assert rss_kb(abuse_server) - before < 64 * 1024
+        assert rss_kb(abuse_server) - before < 64 * 1024 + RSS_SLACK_KB
 
 
 def test_idle_connections_hold_little_memory(fresh_server):

@@ -142,7 +142,13 @@ void CheckLiteralRoundTrip(const Type& type, std::string_view value) {
   auto parsed = ParseLiteral(type, kind, text, "c");
   if (!parsed.ok()) Fail(type, "literal does not parse back: " + parsed.status().ToString(), literal);
   if (!ValidateValue(type, *parsed).ok()) Fail(type, "parsed literal is invalid", literal);
-  if (Compare(type, *parsed, value) != 0) Fail(type, "literal parses to another value", literal);
+  // Durations compare bytewise as in Cassandra (DurationType is BYTE_ORDER) and a non-minimal vint
+  // is a valid serialization, so for them the property is that the rendering round-trips.
+  if (type.kind() == Kind::kDuration) {
+    if (ToCqlLiteral(type, *parsed) != literal) Fail(type, "literal parses to another value", literal);
+  } else if (Compare(type, *parsed, value) != 0) {
+    Fail(type, "literal parses to another value", literal);
+  }
 }
 
 // Encodes `value` as a clustering component and decodes it back.

@@ -20,6 +20,19 @@ namespace sibyl::cql::types {
 // against the end of the key and answers kCorruption for anything that is not an encoding.
 namespace {
 
+// True when the big-endian IEEE 754 value `b` (4 or 8 bytes) is a NaN.
+bool IsNaN(std::string_view b) {
+  if (b.size() == 4) {
+    uint32_t bits = 0;
+    for (char c : b) bits = (bits << 8) | static_cast<uint8_t>(c);
+    return (bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu) != 0;
+  }
+  uint64_t bits = 0;
+  for (char c : b) bits = (bits << 8) | static_cast<uint8_t>(c);
+  return (bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+         (bits & 0x000fffffffffffffull) != 0;
+}
+
 Status Malformed(const Type& type) {
   return InvalidRequest(fmt::format("Invalid serialized value of type {} in a key", type.ToCql()));
 }
@@ -149,6 +162,13 @@ Status AppendBody(const Type& type, std::string_view v, std::string* out, int de
     case Kind::kDouble: {
       RETURN_IF_ERROR(fixed(type.kind() == Kind::kFloat ? 4 : 8));
       std::string b(v);
+      // Every NaN is one value, greater than +Infinity (Java's Double.compare, types::Compare):
+      // encode them all as the canonical positive NaN (issue 9, fuzz_value: a negative NaN
+      // sorted first).
+      if (IsNaN(b)) {
+        b = type.kind() == Kind::kFloat ? std::string("\x7f\xc0\x00\x00", 4)
+                                        : std::string("\x7f\xf8\x00\x00\x00\x00\x00\x00", 8);
+      }
       if (static_cast<uint8_t>(b[0]) & 0x80) {
         for (auto& c : b) c = static_cast<char>(~static_cast<uint8_t>(c));
       } else {

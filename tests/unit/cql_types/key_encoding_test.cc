@@ -81,6 +81,21 @@ TEST(KeyEncoding, FloatingPointFollowsJavaCompare) {
                                                     {"0.0", "1.25", "-3.5", "Infinity"}));
 }
 
+// Issue 9, found by fuzz_value: a NaN with the sign bit set sorted before -Infinity; Java's
+// Double.compare (and types::Compare) puts every NaN last, as one value.
+TEST(KeyEncoding, EveryNaNIsOneValueAfterInfinity) {
+  const std::string negative_nan("\xff\xf0\x20\x00\x00\x00\x00\x00", 8);
+  const std::string other_nan("\x7f\xf0\x00\x00\x00\x00\x00\x01", 8);
+  auto values = Values(Type(Kind::kDouble), LiteralKind::kFloat, {"-Infinity", "Infinity", "1.5"});
+  values.push_back(negative_nan);
+  values.push_back(other_nan);
+  CheckOrderAndRoundTrip(Type(Kind::kDouble), values);
+  const std::string float_nan("\xff\xc0\x00\x01", 4);
+  auto floats = Values(Type(Kind::kFloat), LiteralKind::kFloat, {"-Infinity", "Infinity"});
+  floats.push_back(float_nan);
+  CheckOrderAndRoundTrip(Type(Kind::kFloat), floats);
+}
+
 TEST(KeyEncoding, VarintAndDecimalSortNumerically) {
   CheckOrderAndRoundTrip(
       Type(Kind::kVarint),
