@@ -1,45 +1,146 @@
 #!/usr/bin/env bash
-# Runs every test: installs dependencies, builds, runs the GoogleTest units (ctest), then the
-# end-to-end tests (pytest with Debian's python3-cassandra and the npm cassandra-driver against
-# the real server binary on 127.0.0.1). Ends with one line "N passed, N failed" and exits
-# non-zero if anything failed.
+# Runs every test (what CI runs, .ci/run): installs dependencies, then three phases:
+#   1. the normal build (build/): GoogleTest units (ctest), then the end-to-end tests (pytest with
+#      Debian's python3-cassandra and the npm cassandra-driver against the real server binary on
+#      127.0.0.1);
+#   2. the same units and end-to-end tests against the ASan+UBSan build (build-asan/, clang,
+#      -DSIBYL_SANITIZE=ON): any sanitizer report fails the test that caused it;
+#   3. every libFuzzer target briefly over its seed corpus (scripts/fuzz.sh --ci); a finding is
+#      a failure.
+# Ends with one line "N passed, N failed" summing all phases (a fuzz target counts as one test)
+# and exits non-zero if anything failed.
+#
+#   scripts/test.sh              all three phases
+#   scripts/test.sh --normal     phase 1 only (as before issue 9)
+#   scripts/test.sh --sanitize   phase 2 only
+#   scripts/test.sh --fuzz       phase 3 only
+# FUZZ_SECONDS (default 25) is each target's time in phase 3 (2 at a time). docs/dev/fuzzing.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+phases=()
+for arg in "$@"; do
+  case "$arg" in
+    --normal) phases+=(normal) ;;
+    --sanitize) phases+=(sanitize) ;;
+    --fuzz) phases+=(fuzz) ;;
+    *) echo "unknown argument: $arg (use --normal, --sanitize or --fuzz)" >&2; exit 2 ;;
+  esac
+done
+[ "${#phases[@]}" -gt 0 ] || phases=(normal sanitize fuzz)
+wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
+
 bash scripts/install-deps.sh || exit 1
-bash scripts/build.sh || exit 1
 
-log_dir="build/test-logs"
-mkdir -p "$log_dir"
+total_passed=0
+total_failed=0
+report=()
+pytest_env=()  # extra environment of the e2e run (the sanitizer phase's report directory)
 
-ctest --test-dir build --output-on-failure -j2 2>&1 | tee "$log_dir/ctest.txt"
-ctest_rc=${PIPESTATUS[0]}
-unit_total=$(grep -Eo 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log_dir/ctest.txt" | grep -Eo '[0-9]+$' | tail -1)
-unit_failed=$(grep -Eo 'tests passed, [0-9]+ tests failed' "$log_dir/ctest.txt" | grep -Eo '[0-9]+ tests failed' | grep -Eo '^[0-9]+' | tail -1)
-unit_total=${unit_total:-0}
-unit_failed=${unit_failed:-0}
-if [ "$ctest_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
+# run_suite <label> <build dir>: ctest, then pytest against <build dir>/sibyl.
+run_suite() {
+  local label=$1 dir=$2
+  local log_dir="$dir/test-logs"
+  mkdir -p "$log_dir"
 
-if [ -f tests/e2e/node/package.json ]; then
-  (cd tests/e2e/node && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed"
+  ctest --test-dir "$dir" --output-on-failure -j2 2>&1 | tee "$log_dir/ctest.txt"
+  local ctest_rc=${PIPESTATUS[0]}
+  local unit_total unit_failed
+  unit_total=$(grep -Eo 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log_dir/ctest.txt" | grep -Eo '[0-9]+$' | tail -1)
+  unit_failed=$(grep -Eo 'tests passed, [0-9]+ tests failed' "$log_dir/ctest.txt" | grep -Eo '[0-9]+ tests failed' | grep -Eo '^[0-9]+' | tail -1)
+  unit_total=${unit_total:-0}
+  unit_failed=${unit_failed:-0}
+  if [ "$ctest_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
+
+  # Screenshots of the console's main pages (tests/e2e/test_console.py) land here.
+  export SIBYL_ARTIFACTS="$PWD/$dir/artifacts/console"
+  env "${pytest_env[@]}" SIBYL_BIN="$PWD/$dir/sibyl" \
+    /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider 2>&1 | tee "$log_dir/pytest.txt"
+  local pytest_rc=${PIPESTATUS[0]}
+  local summary e2e_passed e2e_failed_n e2e_errors_n e2e_failed
+  summary=$(tail -n 5 "$log_dir/pytest.txt" | grep -E '(passed|failed|error)' | tail -1)
+  e2e_passed=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || true)
+  e2e_failed_n=$(echo "$summary" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || true)
+  e2e_errors_n=$(echo "$summary" | grep -Eo '[0-9]+ errors?' | grep -Eo '[0-9]+' || true)
+  e2e_passed=${e2e_passed:-0}
+  e2e_failed=$(( ${e2e_failed_n:-0} + ${e2e_errors_n:-0} ))
+  # pytest exit 5 means no tests were collected: that is a failure here, not a pass.
+  if [ "$pytest_rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+
+  total_passed=$(( total_passed + unit_total - unit_failed + e2e_passed ))
+  total_failed=$(( total_failed + unit_failed + e2e_failed ))
+  report+=("$label unit: $((unit_total - unit_failed)) passed, $unit_failed failed; $label e2e: $e2e_passed passed, $e2e_failed failed")
+}
+
+if wants normal || wants sanitize; then
+  if [ -f tests/e2e/node/package.json ]; then
+    (cd tests/e2e/node && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed"
+  fi
 fi
-# Screenshots of the console's main pages (tests/e2e/test_console.py) land here.
-export SIBYL_ARTIFACTS="$PWD/build/artifacts/console"
 
-SIBYL_BIN="$PWD/build/sibyl" /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider \
-  2>&1 | tee "$log_dir/pytest.txt"
-pytest_rc=${PIPESTATUS[0]}
-summary=$(tail -n 5 "$log_dir/pytest.txt" | grep -E '(passed|failed|error)' | tail -1)
-e2e_passed=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || true)
-e2e_failed_n=$(echo "$summary" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || true)
-e2e_errors_n=$(echo "$summary" | grep -Eo '[0-9]+ errors?' | grep -Eo '[0-9]+' || true)
-e2e_passed=${e2e_passed:-0}
-e2e_failed=$(( ${e2e_failed_n:-0} + ${e2e_errors_n:-0} ))
-# pytest exit 5 means no tests were collected: that is a failure here, not a pass.
-if [ "$pytest_rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+if wants normal; then
+  if bash scripts/build.sh; then
+    run_suite normal build
+  else
+    total_failed=$((total_failed + 1))
+    report+=("normal: the build failed")
+  fi
+fi
 
-passed=$(( unit_total - unit_failed + e2e_passed ))
-failed=$(( unit_failed + e2e_failed ))
+# ---- Sanitizers (issue 9) ----------------------------------------------------------------------
+# ASan+UBSan with leak detection; every report is fatal. The server and the CLI of the e2e suite
+# write their reports under SIBYL_SANITIZER_LOG_DIR (log_path), where tests/e2e/conftest.py finds
+# them and fails the test that was running; unit tests fail by their exit status.
+sanitizer_env() {
+  local symbolizer
+  symbolizer=$(command -v llvm-symbolizer || ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | head -1)
+  export ASAN_SYMBOLIZER_PATH="$symbolizer"
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:print_stacktrace=1:check_initialization_order=1"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+}
+
+if wants sanitize || wants fuzz; then
+  sanitize_dir=build-asan
+  if [ ! -f "$sanitize_dir/build.ninja" ]; then
+    cmake -S . -B "$sanitize_dir" -G Ninja -DSIBYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      >/dev/null
+  fi
+  # build.sh builds everything of the configured directory (the fuzz targets too) and the console.
+  if ! BUILD_DIR="$sanitize_dir" bash scripts/build.sh; then
+    total_failed=$((total_failed + 1))
+    report+=("sanitize: the build failed")
+    phases=()
+  fi
+fi
+
+if wants sanitize; then
+  sanitizer_env
+  report_dir="$PWD/$sanitize_dir/sanitizer-reports"
+  rm -rf "$report_dir"
+  mkdir -p "$report_dir"
+  # A small quarantine (default 256 MiB) keeps the e2e tests that bound the server's memory
+  # growth meaningful; use-after-free of recently freed memory is still caught.
+  pytest_env=(SIBYL_SANITIZER_LOG_DIR="$report_dir"
+              ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=16:log_path=$report_dir/asan"
+              UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$report_dir/ubsan")
+  run_suite sanitize "$sanitize_dir"
+  pytest_env=()
+fi
+
+if wants fuzz; then
+  bash scripts/fuzz.sh --ci --no-build --seconds "${FUZZ_SECONDS:-25}" --jobs 2 2>&1 |
+    tee "$sanitize_dir/test-logs-fuzz.txt"
+  fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$sanitize_dir/test-logs-fuzz.txt" | tail -1)
+  fuzz_passed=$(echo "$fuzz_line" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || true)
+  fuzz_failed=$(echo "$fuzz_line" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || true)
+  fuzz_passed=${fuzz_passed:-0}
+  fuzz_failed=${fuzz_failed:-1}
+  total_passed=$((total_passed + fuzz_passed))
+  total_failed=$((total_failed + fuzz_failed))
+  report+=("fuzz: $fuzz_passed passed, $fuzz_failed failed")
+fi
+
 echo
-echo "unit: $((unit_total - unit_failed)) passed, $unit_failed failed; e2e: $e2e_passed passed, $e2e_failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+for line in "${report[@]}"; do echo "$line"; done
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -56,15 +56,74 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+        check_log_for_sanitizer_reports(self.log_path)  # issue 9
         return self.proc.returncode if self.proc else None
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
+        check_log_for_sanitizer_reports(self.log_path)  # issue 9
 
     def cluster(self, **kwargs):
         return Cluster(["127.0.0.1"], port=self.cql_port, **kwargs)
+
+
+# ---- Sanitizer reports (issue 9) ------------------------------------------------------------------
+# `scripts/test.sh --sanitize` runs this suite against the ASan+UBSan binary with ASAN_OPTIONS and
+# UBSAN_OPTIONS log_path under SIBYL_SANITIZER_LOG_DIR: every sibyl process (server or CLI) writes
+# its reports there. A report that appears fails the test running when it was found (or, for a
+# server that reported at shutdown, the test whose teardown stopped it).
+SANITIZER_LOG_DIR = os.environ.get("SIBYL_SANITIZER_LOG_DIR")
+_reported = set()
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def new_sanitizer_reports():
+    if not SANITIZER_LOG_DIR or not os.path.isdir(SANITIZER_LOG_DIR):
+        return []
+    found = []
+    for name in sorted(os.listdir(SANITIZER_LOG_DIR)):
+        path = os.path.join(SANITIZER_LOG_DIR, name)
+        if path in _reported:
+            continue
+        _reported.add(path)
+        with open(path, errors="replace") as f:
+            found.append(f"--- {name}\n" + f.read()[-20000:])
+    return found
+
+
+def check_sanitizer_reports():
+    reports = new_sanitizer_reports()
+    if reports:
+        pytest.fail("sanitizer report(s):\n" + "\n".join(reports), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_sanitizer_report():
+    yield
+    check_sanitizer_reports()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fail_on_sanitizer_report_at_exit():
+    # Torn down after every other session fixture, so reports at server shutdown count too.
+    yield
+    check_sanitizer_reports()
+
+
+def check_log_for_sanitizer_reports(log_path):
+    """A server whose sanitizer reports went to its log (no log_path set) fails as well."""
+    try:
+        text = open(log_path, errors="replace").read()
+    except OSError:
+        return
+    for marker in SANITIZER_MARKERS:
+        at = text.find(marker)
+        if at >= 0:
+            pytest.fail(f"sanitizer report in {log_path}:\n" + text[max(0, at - 200):at + 8000],
+                        pytrace=False)
+# ---- end sanitizer block ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
