@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace sibyl::server {
 
@@ -35,6 +37,31 @@ void ApplyConfigFile(CLI::App& serve, const std::string& path) {
     option->add_result(item.inputs);
     option->run_callback();
   }
+}
+
+// ---- Options whose value is one of a few names (issue 10 item 22) ----
+// The help shows the names ("sync|periodic"), never the values they map to: CLI11's
+// CheckedTransformer printed those, and a uint8_t enum printed as raw bytes (a NUL that cut the
+// help short). Only the names are accepted, in any case (CheckedTransformer also took "0"/"1").
+template <typename T>
+CLI::Option* AddEnumOption(CLI::App& app, const std::string& flag, T& target,
+                           std::vector<std::pair<std::string, T>> choices,
+                           const std::string& default_name, const std::string& help) {
+  std::vector<std::string> names;
+  for (const auto& choice : choices) names.push_back(choice.first);
+  CLI::Option* option = app.add_option_function<std::string>(
+      flag,
+      [&target, choices](const std::string& value) {
+        // IsMember below has already replaced the value by the name it matched.
+        for (const auto& [name, mapped] : choices) {
+          if (name == value) target = mapped;
+        }
+      },
+      help);
+  option->check(CLI::IsMember(names, CLI::ignore_case).description(""))
+      ->type_name(fmt::format("{}", fmt::join(names, "|")))
+      ->default_str(default_name);
+  return option;
 }
 
 }  // namespace
@@ -75,11 +102,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   serve->add_option("--console-dir", config.console_dir,
                     "Directory of the built web console (default: console/dist of the source "
                     "tree the binary was built in)");
-  const std::map<std::string, bool> auth_modes = {{"iam", true}, {"none", false}};
-  serve->add_option("--auth", config.auth,
-                    "iam: CQL logins need IAM credentials; none: no authentication")
-      ->transform(CLI::CheckedTransformer(auth_modes, CLI::ignore_case))
-      ->default_str("iam");
+  AddEnumOption<bool>(*serve, "--auth", config.auth, {{"iam", true}, {"none", false}}, "iam",
+                     "iam: CQL logins need IAM credentials; none: no authentication");
   serve->add_option("--authenticator", config.authenticator,
                     "Class name sent in AUTHENTICATE")
       ->capture_default_str();
@@ -92,12 +116,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                    ? std::string()
                    : std::string("must be 12 digits");
       });
-  const std::map<std::string, storage::Durability> durabilities = {
-      {"sync", storage::Durability::kSync}, {"periodic", storage::Durability::kPeriodic}};
-  serve->add_option("--durability", config.durability,
-                    "sync: fsync every acknowledged write; periodic: fsync in the background")
-      ->transform(CLI::CheckedTransformer(durabilities, CLI::ignore_case))
-      ->default_str("sync");
+  AddEnumOption<storage::Durability>(
+      *serve, "--durability", config.durability,
+      {{"sync", storage::Durability::kSync}, {"periodic", storage::Durability::kPeriodic}}, "sync",
+      "sync: fsync every acknowledged write; periodic: fsync in the background");
   serve->add_option("--periodic-sync-ms", config.periodic_sync_ms,
                     "WAL fsync period with --durability periodic, in ms")
       ->capture_default_str()
