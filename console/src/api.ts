@@ -58,6 +58,17 @@ export async function currentSession(): Promise<Principal | null> {
   }
 }
 
+// Whether any IAM user has a console password (GET /api/sign-in-hint, no session needed): the
+// sign-in page opens on the root-key tab until one does. null when the server did not say.
+export async function signInHint(): Promise<boolean | null> {
+  try {
+    const r = await call("GET", "/api/sign-in-hint");
+    return typeof r.iam_user_passwords_exist === "boolean" ? r.iam_user_passwords_exist : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function signIn(body: Record<string, string>): Promise<Principal> {
   const s = await call("POST", "/api/session", body);
   csrfToken = s.csrf_token;

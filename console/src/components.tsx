@@ -14,6 +14,56 @@ export function ErrorBanner({ error }: { error: unknown }) {
   );
 }
 
+// The confirmation shown after an action succeeded (issue 10 items 24 and 25), as the AWS
+// console's green flash bar: it names what was done and to what, and stays until dismissed or
+// replaced by the next message. role="status" so screen readers announce it.
+export function SuccessBanner({ message, onDismiss }: { message?: string; onDismiss: () => void }) {
+  if (!message) return null;
+  return (
+    <div class="success" role="status">
+      <span>{message}</span>
+      <button type="button" class="link" onClick={onDismiss} aria-label="Dismiss message">Dismiss</button>
+    </div>
+  );
+}
+
+// Asks before an action that takes something away (make inactive, delete). `confirmText`, when
+// given, must be typed first (as the AWS console asks for the id before a delete). `onConfirm`
+// resolves true when the action succeeded (the dialog then closes); on failure the error is shown
+// here, in the dialog the person is looking at, and the dialog stays open.
+export function ConfirmDialog({ title, children, confirmLabel, danger, confirmText, confirmField,
+                                error, onConfirm, onClose }: {
+  title: string; children: ComponentChildren; confirmLabel: string; danger?: boolean;
+  confirmText?: string; confirmField?: string; error?: unknown;
+  onConfirm: () => Promise<boolean>; onClose: () => void;
+}) {
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const ready = !busy && (confirmText === undefined || typed === confirmText);
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {children}
+      {confirmText !== undefined ? (
+        <label>{confirmField || "Confirm"}
+          <input name="confirm_id" value={typed}
+                 onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        </label>
+      ) : null}
+      <ErrorBanner error={error} />
+      <div class="actions">
+        <button type="button" class="secondary" onClick={onClose}>Cancel</button>
+        <button type="button" class={danger ? "danger" : ""} disabled={!ready}
+                onClick={async () => {
+                  setBusy(true);
+                  const done = await onConfirm();
+                  setBusy(false);
+                  if (done) onClose();
+                }}>{confirmLabel}</button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function Dialog({ title, children, onClose }: {
   title: string; children: ComponentChildren; onClose: () => void;
 }) {

@@ -182,6 +182,17 @@ Response ConsoleApi::Handle(const Request& request) {
   const std::string path = request.Path();
   const int64_t now = NowSeconds();
   if (path == "/api/session" && request.method == "POST") return SignIn(request);
+  if (path == "/api/sign-in-hint" && request.method == "GET") {
+    // Which tab the sign-in page opens on (issue 10 item 26): before any IAM user has a console
+    // password, only the root access key can sign in. Unauthenticated on purpose, so it answers
+    // one bit and nothing else. What an attacker learns from it: whether password sign-in is
+    // usable at all on this server, i.e. whether guessing IAM passwords could ever succeed. Not
+    // which users exist, how many, or which have passwords (no names, no counts); a user name
+    // must still be guessed along with its password, under the same LoginBrake as before, and
+    // the answer is the same for every caller. The work is bounded (one pass over the users in
+    // memory, no storage read, no allocation per user), so it is no lever for load either.
+    return Json(200, {{"iam_user_passwords_exist", iam_.AnyLoginProfile()}});
+  }
 
   auto session = sessions_.Find(CookieValue(request, kCookie), now);
   if (!session) return Error(401, "NotSignedIn", "Sign in first (the session is missing or ended).");

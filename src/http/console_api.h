@@ -5,6 +5,9 @@
 //                              cookie, returns {"principal":{...},"csrf_token"}
 //   GET    /api/session        who is signed in (and the CSRF token), or 401
 //   DELETE /api/session        sign out
+//   GET    /api/sign-in-hint   {"iam_user_passwords_exist": bool}, no session needed: whether
+//                              any IAM user has a console password (the sign-in page opens on
+//                              the root-key tab until one does); one bit, no names or counts
 //   POST   /api/iam/<Action>   any IAM operation, parameters as a JSON object (lists as arrays,
 //                              Tags as [{"Key","Value"}]); the result as the aws CLI prints it;
 //                              authorised against the principal's policies exactly as the API

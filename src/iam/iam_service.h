@@ -138,6 +138,9 @@ class IamService {
   Status CreateLoginProfile(const std::string& user, const std::string& password,
                             bool reset_required);
   Result<User> GetLoginProfile(const std::string& user) const;
+  // Whether at least one user has a console password (the console's sign-in page opens on the
+  // root-key tab until one does; issue 10 item 26). One bit: no name, no count. O(users), no copy.
+  bool AnyLoginProfile() const;
   Status UpdateLoginProfile(const std::string& user, const std::optional<std::string>& password,
                             std::optional<bool> reset_required);
   Status DeleteLoginProfile(const std::string& user);

@@ -55,6 +55,14 @@ Result<User> IamService::GetLoginProfile(const std::string& user) const {
   return *u;
 }
 
+bool IamService::AnyLoginProfile() const {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, u] : users_) {
+    if (!u.console_password_hash.empty()) return true;
+  }
+  return false;
+}
+
 Status IamService::UpdateLoginProfile(const std::string& user,
                                       const std::optional<std::string>& password,
                                       std::optional<bool> reset_required) {

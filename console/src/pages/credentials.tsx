@@ -3,7 +3,8 @@
 // download, and never kept after the dialog closes.
 import { useState } from "preact/hooks";
 import { iam } from "../api";
-import { CopyButton, Dialog, ErrorBanner, Loading, csvField, download, formatDate, useLoad } from "../components";
+import { ConfirmDialog, CopyButton, Dialog, ErrorBanner, Loading, SuccessBanner, csvField, download,
+         formatDate, useLoad } from "../components";
 
 const SERVICE = "cassandra.amazonaws.com";
 const MAX_CREDENTIALS = 2;
@@ -72,25 +73,36 @@ export function AccessKeys({ user }: { user: string }) {
     () => iam("ListAccessKeys", { UserName: user }).then((r) => r.AccessKeyMetadata), [user]);
   const [created, setCreated] = useState<any>();
   const [actionError, setActionError] = useState<unknown>();
-  const act = async (action: string, params: Record<string, string>) => {
+  const [done, setDone] = useState<string>();
+  // The key a confirmation dialog is open for (issue 10 item 25).
+  const [confirming, setConfirming] = useState<{ kind: "deactivate" | "delete"; id: string }>();
+  const [dialogError, setDialogError] = useState<unknown>();
+  const act = async (action: string, params: Record<string, string>, message?: string,
+                     inDialog = false) => {
     setActionError(undefined);
+    setDialogError(undefined);
+    setDone(undefined);
     try {
       const r = await iam(action, { UserName: user, ...params });
       if (action === "CreateAccessKey") setCreated(r.AccessKey);
+      setDone(message);
       reload();
+      return true;
     } catch (err) {
-      setActionError(err);
+      (inDialog ? setDialogError : setActionError)(err);
+      return false;
     }
   };
   const full = (keys || []).length >= 2;
   return (
-    <div class="panel">
+    <div class="panel" data-testid="access-keys">
       <div class="panel-head"><h2>Access keys</h2>
         <button onClick={() => act("CreateAccessKey", {})} disabled={full}
                 title={full ? "A user can have at most 2 access keys. Delete one first." : ""}>
           Create access key</button>
       </div>
       {full ? <p class="hint">A user can have at most 2 access keys; delete one to create another.</p> : null}
+      <SuccessBanner message={done} onDismiss={() => setDone(undefined)} />
       <ErrorBanner error={error || actionError} />
       {!keys && !error ? <Loading /> : (
         <table class="grid">
@@ -102,10 +114,17 @@ export function AccessKeys({ user }: { user: string }) {
                 <td><span class={`badge ${k.Status}`}>{k.Status}</span></td>
                 <td>{formatDate(k.CreateDate)}</td>
                 <td class="row-actions">
-                  <button class="secondary" onClick={() => act("UpdateAccessKey", {
-                    AccessKeyId: k.AccessKeyId, Status: k.Status === "Active" ? "Inactive" : "Active" })}>
-                    {k.Status === "Active" ? "Make inactive" : "Make active"}</button>
-                  <button class="secondary danger" onClick={() => act("DeleteAccessKey", { AccessKeyId: k.AccessKeyId })}>
+                  <button class="secondary" onClick={() => {
+                    setDialogError(undefined);
+                    if (k.Status === "Active") {
+                      setConfirming({ kind: "deactivate", id: k.AccessKeyId });
+                    } else {
+                      act("UpdateAccessKey", { AccessKeyId: k.AccessKeyId, Status: "Active" },
+                          `Access key ${k.AccessKeyId} is active again: it can sign requests.`);
+                    }
+                  }}>{k.Status === "Active" ? "Make inactive" : "Make active"}</button>
+                  <button class="secondary danger"
+                          onClick={() => { setDialogError(undefined); setConfirming({ kind: "delete", id: k.AccessKeyId }); }}>
                     Delete</button>
                 </td>
               </tr>
@@ -114,6 +133,27 @@ export function AccessKeys({ user }: { user: string }) {
           </tbody>
         </table>
       )}
+      {confirming?.kind === "deactivate" ? (
+        <ConfirmDialog title="Make access key inactive?" confirmLabel="Make inactive"
+                       error={dialogError} onClose={() => setConfirming(undefined)}
+                       onConfirm={() => act("UpdateAccessKey", { AccessKeyId: confirming.id, Status: "Inactive" },
+                         `Access key ${confirming.id} is now inactive: it can no longer be used to sign requests or CQL logins.`, true)}>
+          <p>Access key <code>{confirming.id}</code> can no longer be used to sign in: AWS API
+            and CLI requests and SigV4 CQL logins signed with it are refused until you make it
+            active again. Nothing is deleted.</p>
+        </ConfirmDialog>
+      ) : null}
+      {confirming?.kind === "delete" ? (
+        <ConfirmDialog title="Delete access key?" confirmLabel="Delete" danger
+                       confirmText={confirming.id} confirmField="Access key ID"
+                       error={dialogError} onClose={() => setConfirming(undefined)}
+                       onConfirm={() => act("DeleteAccessKey", { AccessKeyId: confirming.id },
+                         `Access key ${confirming.id} was deleted.`, true)}>
+          <p>Requests signed with <code>{confirming.id}</code> will be refused, and the key
+            cannot be restored (making it inactive instead keeps it for later). To confirm, type
+            the access key ID.</p>
+        </ConfirmDialog>
+      ) : null}
       {created ? (
         <Dialog title="Access key created" onClose={() => setCreated(undefined)}>
           <p class="warning">This is the only time the secret access key can be seen. Copy it or
@@ -146,22 +186,32 @@ export function KeyspacesCredentials({ user }: { user: string }) {
   const [shown, setShown] = useState<{ title: string; cred: any }>();
   const [resetting, setResetting] = useState<Credential>();
   const [deleting, setDeleting] = useState<Credential>();
+  const [deactivating, setDeactivating] = useState<Credential>();
   const [actionError, setActionError] = useState<unknown>();
-  const act = async (action: string, params: Record<string, string>) => {
+  const [dialogError, setDialogError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  // `message` is the confirmation shown once the action succeeded (issue 10 item 25); an error
+  // goes to the dialog that asked for the action when there is one, else to the panel.
+  const act = async (action: string, params: Record<string, string>, message?: string,
+                     inDialog = false) => {
     setActionError(undefined);
+    setDialogError(undefined);
+    setDone(undefined);
     try {
       const r = await iam(action, { UserName: user, ...params });
       if (r.ServiceSpecificCredential) {
         setShown({ title: action.startsWith("Create") ? "Credentials generated" : "Password reset",
                    cred: r.ServiceSpecificCredential });
       }
+      setDone(message);
       reload();
       return true;
     } catch (err) {
-      setActionError(err);
+      (inDialog ? setDialogError : setActionError)(err);
       return false;
     }
   };
+  const named = (c: Credential) => `${c.ServiceSpecificCredentialId} (${c.ServiceUserName})`;
   const full = (creds || []).length >= MAX_CREDENTIALS;
   return (
     <div class="panel" data-testid="keyspaces-credentials">
@@ -174,6 +224,7 @@ export function KeyspacesCredentials({ user }: { user: string }) {
       {full ? <p class="hint" role="note">This user already has {MAX_CREDENTIALS} Keyspaces
         credentials, the most IAM allows per user and service. Delete one (or reset its password)
         to get a new password.</p> : null}
+      <SuccessBanner message={done} onDismiss={() => setDone(undefined)} />
       <ErrorBanner error={error || actionError} />
       {!creds && !error ? <Loading /> : (
         <table class="grid">
@@ -187,12 +238,19 @@ export function KeyspacesCredentials({ user }: { user: string }) {
                 <td>{formatDate(c.CreateDate)}</td>
                 <td class="row-actions">
                   <button class="secondary" onClick={() => setResetting(c)}>Reset password</button>
-                  <button class="secondary" onClick={() => act("UpdateServiceSpecificCredential", {
-                    ServiceSpecificCredentialId: c.ServiceSpecificCredentialId,
-                    Status: c.Status === "Active" ? "Inactive" : "Active" })}>
-                    {c.Status === "Active" ? "Make inactive" : "Make active"}</button>
+                  <button class="secondary" onClick={() => {
+                    setDialogError(undefined);
+                    if (c.Status === "Active") {
+                      setDeactivating(c);
+                    } else {
+                      act("UpdateServiceSpecificCredential", {
+                        ServiceSpecificCredentialId: c.ServiceSpecificCredentialId, Status: "Active" },
+                        `Credential ${named(c)} is active again: it can be used to sign in.`);
+                    }
+                  }}>{c.Status === "Active" ? "Make inactive" : "Make active"}</button>
                   <a class="button secondary" href={`#/connect/${encodeURIComponent(c.ServiceUserName)}`}>Connect</a>
-                  <button class="secondary danger" onClick={() => setDeleting(c)}>Delete</button>
+                  <button class="secondary danger"
+                          onClick={() => { setDialogError(undefined); setDeleting(c); }}>Delete</button>
                 </td>
               </tr>
             ))}
@@ -215,9 +273,32 @@ export function KeyspacesCredentials({ user }: { user: string }) {
           </div>
         </Dialog>
       ) : null}
-      {deleting ? <DeleteCredential cred={deleting} onClose={() => setDeleting(undefined)}
-                                    onDelete={(id) => act("DeleteServiceSpecificCredential",
-                                                          { ServiceSpecificCredentialId: id })} /> : null}
+      {deactivating ? (
+        <ConfirmDialog title="Make credential inactive?" confirmLabel="Make inactive"
+                       error={dialogError} onClose={() => setDeactivating(undefined)}
+                       onConfirm={() => act("UpdateServiceSpecificCredential", {
+                         ServiceSpecificCredentialId: deactivating.ServiceSpecificCredentialId,
+                         Status: "Inactive" },
+                         `Credential ${named(deactivating)} is now inactive: it can no longer be used to sign in.`,
+                         true)}>
+          <p>The credential <code>{deactivating.ServiceSpecificCredentialId}</code> can no longer be
+            used to sign in: CQL logins as <code>{deactivating.ServiceUserName}</code> with its
+            password are refused (cqlsh, drivers, applications) until you make it active again.
+            Nothing is deleted, and the password does not change.</p>
+        </ConfirmDialog>
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog title="Delete Keyspaces credentials?" confirmLabel="Delete" danger
+                       confirmText={deleting.ServiceSpecificCredentialId} confirmField="Credential ID"
+                       error={dialogError} onClose={() => setDeleting(undefined)}
+                       onConfirm={() => act("DeleteServiceSpecificCredential",
+                         { ServiceSpecificCredentialId: deleting.ServiceSpecificCredentialId },
+                         `Credential ${named(deleting)} was deleted.`, true)}>
+          <p>Applications that log in as <code>{deleting.ServiceUserName}</code> with this
+            credential will be refused. This cannot be undone. To confirm, type the credential
+            ID <code>{deleting.ServiceSpecificCredentialId}</code>.</p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }
@@ -238,27 +319,6 @@ function ShowOnce({ title, cred, onClose }: { title: string; cred: any; onClose:
           `Username,Password\n${csvField(cred.ServiceUserName)},${csvField(cred.ServicePassword)}\n`)}>
           Download credentials</button>
         <button onClick={onClose}>Close</button>
-      </div>
-    </Dialog>
-  );
-}
-
-function DeleteCredential({ cred, onClose, onDelete }: {
-  cred: Credential; onClose: () => void; onDelete: (id: string) => Promise<boolean>;
-}) {
-  const [typed, setTyped] = useState("");
-  const id = cred.ServiceSpecificCredentialId;
-  return (
-    <Dialog title="Delete Keyspaces credentials?" onClose={onClose}>
-      <p>Applications that log in as <code>{cred.ServiceUserName}</code> with this credential will
-        be refused. This cannot be undone. To confirm, type the credential ID <code>{id}</code>.</p>
-      <label>Credential ID
-        <input name="confirm_id" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
-      </label>
-      <div class="actions">
-        <button class="secondary" onClick={onClose}>Cancel</button>
-        <button class="danger" disabled={typed !== id}
-                onClick={async () => { if (await onDelete(id)) onClose(); }}>Delete</button>
       </div>
     </Dialog>
   );

@@ -2,7 +2,7 @@
 // MalformedPolicyDocument shown where it happens), groups, and a policy simulation.
 import { useRef, useState } from "preact/hooks";
 import { iam } from "../api";
-import { Dialog, ErrorBanner, Loading, useLoad } from "../components";
+import { Dialog, ErrorBanner, Loading, SuccessBanner, useLoad } from "../components";
 
 const EXAMPLE = JSON.stringify({
   Version: "2012-10-17",
@@ -25,9 +25,13 @@ function ManagedPolicies({ user }: { user: string }) {
     () => iam("ListAttachedUserPolicies", { UserName: user }).then((r) => r.AttachedPolicies), [user]);
   const [picking, setPicking] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
-  const detach = async (arn: string) => {
+  const [done, setDone] = useState<string>();
+  const detach = async (arn: string, name: string) => {
+    setActionError(undefined);
+    setDone(undefined);
     try {
       await iam("DetachUserPolicy", { UserName: user, PolicyArn: arn });
+      setDone(`Policy ${name} was detached from ${user}.`);
       reload();
     } catch (err) {
       setActionError(err);
@@ -36,7 +40,8 @@ function ManagedPolicies({ user }: { user: string }) {
   return (
     <div class="panel">
       <div class="panel-head"><h2>Managed policies</h2>
-        <button onClick={() => setPicking(true)}>Attach policies</button></div>
+        <button onClick={() => { setDone(undefined); setPicking(true); }}>Attach policies</button></div>
+      <SuccessBanner message={done} onDismiss={() => setDone(undefined)} />
       <ErrorBanner error={error || actionError} />
       {!attached && !error ? <Loading /> : (
         <table class="grid">
@@ -44,7 +49,7 @@ function ManagedPolicies({ user }: { user: string }) {
           <tbody>
             {(attached || []).map((p: any) => (
               <tr key={p.PolicyArn}><td>{p.PolicyName}</td><td class="mono small">{p.PolicyArn}</td>
-                <td><button class="secondary danger" onClick={() => detach(p.PolicyArn)}
+                <td><button class="secondary danger" onClick={() => detach(p.PolicyArn, p.PolicyName)}
                             aria-label={`Detach ${p.PolicyName}`}>Detach</button></td></tr>
             ))}
             {attached && attached.length === 0 ? <tr><td colSpan={3} class="muted">None attached.</td></tr> : null}
@@ -52,39 +57,120 @@ function ManagedPolicies({ user }: { user: string }) {
         </table>
       )}
       {picking ? <AttachDialog user={user} attached={(attached || []).map((p: any) => p.PolicyArn)}
-                               onClose={() => { setPicking(false); reload(); }} /> : null}
+                               onClose={() => { setPicking(false); reload(); }}
+                               onAttached={(message, err) => {
+                                 setDone(message);
+                                 setActionError(err);
+                                 setPicking(false);
+                                 reload();
+                               }} /> : null}
     </div>
   );
 }
 
-function AttachDialog({ user, attached, onClose }: { user: string; attached: string[]; onClose: () => void }) {
-  const [policies, error] = useLoad(() => iam("ListPolicies", { Scope: "All" }).then((r) => r.Policies));
+interface PolicyChoice { PolicyName: string; Arn: string; Description?: string }
+
+// "Attach policies" as in the AWS console (issue 10 item 24): nothing is attached by a click on
+// a name. Step 1 selects one or more policies with checkboxes (a click on the name ticks its box),
+// with a filter; "Next" stays disabled until something is selected. Step 2 reviews the selection
+// and attaches it with "Attach policies". The panel then names what was attached (or, when one
+// attach fails, what was attached before it and the error).
+function AttachDialog({ user, attached, onClose, onAttached }: {
+  user: string; attached: string[]; onClose: () => void;
+  onAttached: (message: string | undefined, error: unknown) => void;
+}) {
+  const [policies, error] = useLoad<PolicyChoice[]>(
+    () => iam("ListPolicies", { Scope: "All" }).then((r) => r.Policies));
   const [filter, setFilter] = useState("");
-  const [actionError, setActionError] = useState<unknown>();
-  const attach = async (arn: string) => {
-    try {
-      await iam("AttachUserPolicy", { UserName: user, PolicyArn: arn });
-      onClose();
-    } catch (err) {
-      setActionError(err);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [reviewing, setReviewing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const toggle = (arn: string) =>
+    setSelected((s) => (s.includes(arn) ? s.filter((a) => a !== arn) : [...s, arn]));
+  const chosen = (policies || []).filter((p) => selected.includes(p.Arn));
+  const shown = (policies || []).filter((p) => {
+    const f = filter.toLowerCase();
+    return p.PolicyName.toLowerCase().includes(f) || (p.Description || "").toLowerCase().includes(f);
+  });
+  const attach = async () => {
+    setBusy(true);
+    const done: string[] = [];
+    let failure: any;
+    for (const p of chosen) {
+      try {
+        await iam("AttachUserPolicy", { UserName: user, PolicyArn: p.Arn });
+        done.push(p.PolicyName);
+      } catch (err: any) {
+        failure = err;
+        if (err && err.message) err.message = `${p.PolicyName}: ${err.message}`;
+        break;
+      }
     }
+    setBusy(false);
+    const names = done.join(", ");
+    const message = done.length === 0 ? undefined
+      : done.length === 1 ? `Policy ${names} was attached to ${user}.`
+      : `${done.length} policies were attached to ${user}: ${names}.`;
+    onAttached(message, failure);
   };
+  if (reviewing) {
+    return (
+      <Dialog title="Review and attach policies" onClose={onClose}>
+        <p>These {chosen.length === 1 ? "policy" : `${chosen.length} policies`} will be attached
+          to <strong>{user}</strong>. The user gets their permissions at once.</p>
+        <table class="grid" data-testid="attach-review">
+          <thead><tr><th>Policy name</th><th>ARN</th></tr></thead>
+          <tbody>
+            {chosen.map((p) => (
+              <tr key={p.Arn}><td>{p.PolicyName}</td><td class="mono small">{p.Arn}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={onClose}>Cancel</button>
+          <button type="button" class="secondary" onClick={() => setReviewing(false)}>Previous</button>
+          <button type="button" disabled={busy || chosen.length === 0} onClick={attach}>
+            {busy ? "Attaching…" : "Attach policies"}</button>
+        </div>
+      </Dialog>
+    );
+  }
   return (
-    <Dialog title="Attach a managed policy" onClose={onClose}>
+    <Dialog title="Attach policies" onClose={onClose}>
+      <p class="muted small">Select one or more policies for <strong>{user}</strong>, then choose
+        Next to review them. Nothing is attached until you confirm.</p>
       <input type="search" placeholder="Filter policies" aria-label="Filter policies" value={filter}
              onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
-      <ErrorBanner error={error || actionError} />
-      <ul class="pick">
-        {(policies || []).filter((p: any) => p.PolicyName.toLowerCase().includes(filter.toLowerCase()))
-          .map((p: any) => (
-            <li key={p.Arn}>
-              <button class="link" disabled={attached.includes(p.Arn)} onClick={() => attach(p.Arn)}>
-                {p.PolicyName}</button>
-              <span class="muted small"> {p.Description || p.Arn}</span>
-            </li>
-          ))}
-      </ul>
-      <div class="actions"><button class="secondary" onClick={onClose}>Close</button></div>
+      <ErrorBanner error={error} />
+      {!policies && !error ? <Loading /> : (
+        <div class="pick-wrap">
+          <table class="grid pick-table">
+            <thead><tr><th><span class="muted small">Select</span></th><th>Policy name</th><th>Description</th></tr></thead>
+            <tbody>
+              {shown.map((p) => {
+                const already = attached.includes(p.Arn);
+                const id = `pick-${p.Arn}`;
+                return (
+                  <tr key={p.Arn}>
+                    <td><input type="checkbox" id={id} checked={already || selected.includes(p.Arn)}
+                               disabled={already} onChange={() => toggle(p.Arn)} /></td>
+                    <td><label for={id}>{p.PolicyName}</label>
+                      {already ? <span class="muted small"> (attached)</span> : null}</td>
+                    <td class="muted small">{p.Description || p.Arn}</td>
+                  </tr>
+                );
+              })}
+              {shown.length === 0 ? <tr><td colSpan={3} class="muted">No policy matches.</td></tr> : null}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="muted small" data-testid="attach-selected-count">
+        {selected.length === 0 ? "No policy selected." : `${selected.length} selected: ${chosen.map((p) => p.PolicyName).join(", ")}`}</p>
+      <div class="actions">
+        <button type="button" class="secondary" onClick={onClose}>Cancel</button>
+        <button type="button" disabled={selected.length === 0} onClick={() => setReviewing(true)}>Next</button>
+      </div>
     </Dialog>
   );
 }

@@ -101,7 +101,11 @@ async function main() {
   await page.getByRole("tab", { name: "Permissions" }).click();
   await page.getByRole("button", { name: "Attach policies" }).click();
   await page.getByLabel("Filter policies").fill("ReadOnlyAccess");
-  await page.getByRole("button", { name: "AmazonKeyspacesReadOnlyAccess", exact: true }).click();
+  // Select, review, attach (issue 10 item 24: a click on a name no longer attaches at once).
+  await page.getByRole("checkbox", { name: "AmazonKeyspacesReadOnlyAccess", exact: true }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("dialog", { name: "Review and attach policies" })
+    .getByRole("button", { name: "Attach policies" }).click();
   await page.getByRole("cell", { name: "AmazonKeyspacesReadOnlyAccess", exact: true }).waitFor();
   await page.getByLabel("Action").fill("cassandra:Modify");
   await page.getByRole("button", { name: "Simulate" }).click();
@@ -158,6 +162,8 @@ async function main() {
 
   // --- make inactive: refused; a second credential; the limit explained ---
   await page.getByRole("button", { name: "Make inactive" }).click();
+  await page.getByRole("dialog", { name: "Make credential inactive?" })
+    .getByRole("button", { name: "Make inactive" }).click();  // asks first (issue 10 item 25)
   await page.getByText("Inactive", { exact: true }).waitFor();
   check(await refused(user, newPassword), "inactive credential refused");
   await page.getByRole("button", { name: "Generate credentials" }).click();
