@@ -90,3 +90,11 @@ def test_enum_options_accept_their_names_only():
     for args in (["--durability", "periodic"], ["--durability", "SYNC"], ["--durability", "sync"],
                  ["--auth", "none"], ["--auth", "IAM"]):
         assert value_is_accepted(*args), args
+
+
+def test_top_level_help_is_printable_and_names_serve():
+    out = run("--help")
+    assert out.returncode == 0
+    text = out.stdout.decode("utf-8")
+    assert not [c for c in text if (ord(c) < 0x20 and c != "\n") or ord(c) == 0x7f], repr(text)
+    assert re.search(r"^\s+serve\b", text, re.MULTILINE), text

@@ -105,5 +105,31 @@ TEST_F(ConsoleApiTest, InvalidUtf8InAnAnswerIsReplacedNotThrown) {
   EXPECT_THAT(r.body, HasSubstr("InvalidAction"));
 }
 
+// ---- GET /api/sign-in-hint (issue 10 item 26) ----
+// The sign-in page opens on the root-key tab while no IAM user has a console password. The
+// endpoint needs no session and answers exactly one bit: never a name, a count or a cookie.
+TEST_F(ConsoleApiTest, SignInHintNeedsNoSessionAndAnswersOneBit) {
+  Request get;
+  get.method = "GET";
+  get.target = "/api/sign-in-hint";
+  get.remote_address = "10.0.0.9";
+  const auto hint = [&] {
+    Response r = api_->Handle(get);
+    EXPECT_EQ(r.status, 200);
+    for (const auto& [name, value] : r.headers) EXPECT_NE(name, "Set-Cookie");
+    return r.body;
+  };
+  EXPECT_EQ(hint(), R"({"iam_user_passwords_exist":false})");
+  ASSERT_TRUE(svc_->CreateUser("hint-user-without-password", "/").ok());
+  EXPECT_EQ(hint(), R"({"iam_user_passwords_exist":false})");
+  ASSERT_TRUE(svc_->CreateUser("hint-user-secret-name", "/").ok());
+  ASSERT_TRUE(svc_->CreateLoginProfile("hint-user-secret-name", "console-pass-1", false).ok());
+  EXPECT_EQ(hint(), R"({"iam_user_passwords_exist":true})");  // no name, no count
+  ASSERT_TRUE(svc_->DeleteLoginProfile("hint-user-secret-name").ok());
+  EXPECT_EQ(hint(), R"({"iam_user_passwords_exist":false})");
+  // Only GET is open: anything else still needs a session.
+  EXPECT_EQ(Post("/api/sign-in-hint", "{}").status, 401);
+}
+
 }  // namespace
 }  // namespace sibyl::http
