@@ -5,6 +5,7 @@
 #include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/term.h"
+#include "query/where_clause.h"
 
 namespace sibyl::query {
 namespace {
@@ -50,16 +51,29 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
   auto batch = std::make_shared<BatchStatement>();
   batch->logged = s.type != parser::BatchStatement::Type::kUnlogged;
   BindSpecs specs(bind_count);
+  // BatchStatement.Parsed.prepare: attrs.prepare("[batch]", "[batch]").
+  specs.keyspace = "[batch]";
+  specs.table = "[batch]";
   if (s.using_clause.ttl) return InvalidRequest("Global TTL on the BATCH statement is not supported.");
   if (s.using_clause.timestamp) {
     ASSIGN_OR_RETURN(batch->timestamp, PrepareTerm(s.using_clause.timestamp,
                                                    types::Type(types::Kind::kBigint),
                                                    "[timestamp]", specs));
   }
+  // Cassandra 4.1 BatchStatement.Parsed.prepare: the statements index their markers over the
+  // whole batch text and fill one VariableSpecifications, so every marker carries the real spec
+  // (keyspace, table, column or [timestamp]/[ttl], type) of what it is bound to.
   std::vector<protocol::ColumnSpec> merged = specs.specs;
+  std::vector<const schema::ColumnMetadata*> targets(bind_count, nullptr);
   for (const auto& child_ast : s.statements) {
-    ASSIGN_OR_RETURN(auto child, PrepareStatement(*child_ast, session, context));
-    if (!child->is_modification()) {
+    std::shared_ptr<const CqlStatement> child;
+    if (const auto* insert = std::get_if<parser::InsertStatement>(&child_ast->body)) {
+      ASSIGN_OR_RETURN(child, PrepareInsert(*insert, bind_count, session, context));
+    } else if (const auto* update = std::get_if<parser::UpdateStatement>(&child_ast->body)) {
+      ASSIGN_OR_RETURN(child, PrepareUpdate(*update, bind_count, session, context));
+    } else if (const auto* del = std::get_if<parser::DeleteStatement>(&child_ast->body)) {
+      ASSIGN_OR_RETURN(child, PrepareDelete(*del, bind_count, session, context));
+    } else {
       return InvalidRequest("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH");
     }
     auto modification = std::static_pointer_cast<const ModificationStatement>(child);
@@ -67,13 +81,27 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
       return InvalidRequest(
           "Timestamp must be set either on BATCH or individual statements");
     }
-    // Child statements index their markers over the whole batch text.
     for (size_t i = 0; i < child->bind_specs.size() && i < merged.size(); ++i) {
       if (!child->bind_specs[i].name.empty()) merged[i] = child->bind_specs[i];
+      if (i < child->bind_targets.size() && child->bind_targets[i] != nullptr) {
+        targets[i] = child->bind_targets[i];
+      }
     }
     batch->children.push_back(std::move(modification));
   }
   batch->bind_specs = std::move(merged);
+  // BatchStatement.getPartitionKeyBindVariableIndexes: the key indexes of the first statement's
+  // table over all the batch's markers, and none when the statements write several tables.
+  bool one_table = !batch->children.empty();
+  for (const auto& child : batch->children) {
+    one_table = one_table && child->table->keyspace == batch->children[0]->table->keyspace &&
+                child->table->name == batch->children[0]->table->name;
+  }
+  if (one_table) {
+    BindSpecs all(bind_count);
+    all.targets = std::move(targets);
+    batch->partition_key_indexes = PartitionKeyBindIndexes(*batch->children[0]->table, all);
+  }
   return std::shared_ptr<const CqlStatement>(std::move(batch));
 }
 

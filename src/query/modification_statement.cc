@@ -67,6 +67,12 @@ Result<WriteTime> EvaluateUsing(const PreparedUsing& u, const TableMetadata& tab
   } else {
     w.timestamp = NextWriteTimestamp();
   }
+  if (w.timestamp == INT64_MIN) {
+    // Cassandra 4.1 UpdateParameters: Long.MIN_VALUE means "no timestamp" internally, so USING
+    // TIMESTAMP (literal, bound or the batch's) may not be it (issue 10 item 14).
+    return InvalidRequest(fmt::format("Out of bound timestamp, must be in [{}, {}]", INT64_MIN + 1,
+                                      INT64_MAX));
+  }
   if (use_default_ttl) w.ttl = table.options.default_time_to_live;
   if (u.ttl) {
     bool unset = false;
@@ -111,23 +117,6 @@ Status CheckWritable(const TableMetadata& table) {
 Status RefuseConditions(const parser::Conditions& conditions) {
   if (conditions.any()) return Unsupported("conditional updates (IF ...; lightweight transactions)");
   return Status::OK();
-}
-
-std::vector<uint16_t> PartitionKeyIndexes(const TableMetadata& table, const BindSpecs& specs) {
-  std::vector<uint16_t> out;
-  for (size_t i = 0; i < table.partition_key.size(); ++i) {
-    const std::string& name = table.partition_key_column(i).name;
-    bool found = false;
-    for (size_t m = 0; m < specs.specs.size(); ++m) {
-      if (specs.filled[m] && specs.specs[m].name == name) {
-        out.push_back(static_cast<uint16_t>(m));
-        found = true;
-        break;
-      }
-    }
-    if (!found) return {};
-  }
-  return out;
 }
 
 // ---- INSERT ---------------------------------------------------------------------------------
@@ -364,7 +353,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
     if (column->type.IsCollection() && !column->type.frozen()) {
       return Unsupported("writing non-frozen collection column " + column->name);
     }
-    ASSIGN_OR_RETURN(auto term, PrepareTerm(s.values[i], column->type, column->name, specs));
+    ASSIGN_OR_RETURN(auto term, PrepareColumnTerm(s.values[i], *column, specs));
     stmt->values.emplace_back(column, std::move(term));
   }
   for (size_t i = 0; i < table->partition_key.size(); ++i) {
@@ -373,21 +362,35 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
                             table->partition_key_column(i).name);
     }
   }
+  // Cassandra 4.1 UpdateStatement.ParsedInsert: an INSERT applies to the static row only when it
+  // sets no clustering column and no regular column but some static one; otherwise every
+  // clustering column must be given (StatementRestrictions: "Some clustering keys are missing:
+  // c1, c2"), even when the INSERT sets static columns (issue 10 item 15).
   bool has_regular = false;
-  for (const auto& [column, term] : stmt->values) has_regular |= column->kind == ColumnKind::kRegular;
-  for (size_t i = 0; i < table->clustering.size(); ++i) {
-    const std::string& name = table->clustering_column(i).name;
-    if (!seen.count(name)) {
-      // Only static columns may be written without the clustering key.
-      if (has_regular || seen.size() == table->partition_key.size() || !table->has_static) {
-        return InvalidRequest("Some clustering keys are missing: " + name);
-      }
+  bool has_static = false;
+  bool has_clustering = false;
+  for (const auto& [column, term] : stmt->values) {
+    has_regular |= column->kind == ColumnKind::kRegular;
+    has_static |= column->kind == ColumnKind::kStatic;
+    has_clustering |= column->kind == ColumnKind::kClustering;
+  }
+  const bool static_only = !has_clustering && !has_regular && has_static;
+  if (!table->clustering.empty()) {
+    if (static_only) {
       stmt->writes_row = false;
+    } else {
+      std::string missing;
+      for (size_t i = 0; i < table->clustering.size(); ++i) {
+        const std::string& name = table->clustering_column(i).name;
+        if (!seen.count(name)) missing += (missing.empty() ? "" : ", ") + name;
+      }
+      if (!missing.empty()) return InvalidRequest("Some clustering keys are missing: " + missing);
     }
   }
   ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
   stmt->bind_specs = specs.specs;
-  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
+  stmt->bind_targets = specs.targets;
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }
 
@@ -427,28 +430,30 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
   }
   ASSIGN_OR_RETURN(stmt->where, AnalyzeWhere(*table, s.where, StatementKind::kUpdate, false, specs));
   if (!table->clustering.empty()) {
-    if (only_static && !stmt->where.HasClusteringRestrictions()) {
-      stmt->static_only = true;
-    } else if (!stmt->where.ClusteringFullyEq(*table)) {
-      for (const auto& r : stmt->where.clustering) {
-        if (r.kind == ColumnRestriction::Kind::kSlice) {
-          return InvalidRequest(fmt::format(
-              "Slice restrictions are not supported on the clustering columns in UPDATE "
-              "statements"));
-        }
-      }
-      size_t restricted = stmt->where.multi ? stmt->where.multi->columns.size()
-                                            : stmt->where.clustering.size();
-      return InvalidRequest("Some clustering keys are missing: " +
-                            table->clustering_column(restricted).name);
-    } else if (only_static) {
+    // Cassandra 4.1 StatementRestrictions: an UPDATE of static columns only may not restrict the
+    // clustering key; otherwise no slices and every clustering column restricted.
+    if (only_static && stmt->where.HasClusteringRestrictions()) {
       return InvalidRequest(
           "Invalid restrictions on clustering columns since the UPDATE statement modifies only "
           "static columns");
     }
+    if (stmt->where.HasClusteringSlice()) {
+      return InvalidRequest(
+          "Slice restrictions are not supported on the clustering columns in UPDATE statements");
+    }
+    if (only_static) {
+      stmt->static_only = true;
+    } else if (!stmt->where.unrestricted_clustering.empty()) {
+      std::string missing;
+      for (const auto& name : stmt->where.unrestricted_clustering) {
+        missing += (missing.empty() ? "" : ", ") + name;
+      }
+      return InvalidRequest("Some clustering keys are missing: " + missing);
+    }
   }
   stmt->bind_specs = specs.specs;
-  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
+  stmt->bind_targets = specs.targets;
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }
 
@@ -479,13 +484,20 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
   }
   ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
   ASSIGN_OR_RETURN(stmt->where, AnalyzeWhere(*table, s.where, StatementKind::kDelete, false, specs));
+  if (only_static && stmt->where.HasClusteringRestrictions()) {
+    // Cassandra 4.1 StatementRestrictions (static columns only, clustering restricted).
+    return InvalidRequest(
+        "Invalid restrictions on clustering columns since the DELETE statement modifies only "
+        "static columns");
+  }
   if (!s.columns.empty() && !table->clustering.empty() && !only_static &&
       !stmt->where.ClusteringFullyEq(*table)) {
     return InvalidRequest(
         "Range deletions are not supported for specific columns");
   }
   stmt->bind_specs = specs.specs;
-  stmt->partition_key_indexes = PartitionKeyIndexes(*table, specs);
+  stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
+  stmt->bind_targets = specs.targets;
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }
 

@@ -269,7 +269,8 @@ class SchemaStatement final : public CqlStatement {
     auto snapshot = context.schema.snapshot();
     const KeyspaceMetadata* existing = snapshot->FindKeyspace(s.keyspace);
     if (existing == nullptr) {
-      return ConfigError(fmt::format("Cannot alter non existing keyspace '{}'.", s.keyspace));
+      // Cassandra 4.1 AlterKeyspaceStatement.apply: ire("Keyspace '%s' doesn't exist").
+      return InvalidRequest(fmt::format("Keyspace '{}' doesn't exist", s.keyspace));
     }
     if (existing->is_system) return NotModifiable(s.keyspace);
     KeyspaceMetadata ks = *existing;
@@ -294,7 +295,8 @@ class SchemaStatement final : public CqlStatement {
     Status st = existing ? context.schema.DropKeyspace(s.keyspace) : NotFound(s.keyspace);
     if (st.code() == ErrorCode::kNotFound) {
       if (s.if_exists == parser::IfExists::kYes) return protocol::ResultMessage(protocol::VoidResult{});
-      return ConfigError(fmt::format("Cannot drop non existing keyspace '{}'.", s.keyspace));
+      // Cassandra 4.1 DropKeyspaceStatement.apply: ire("Keyspace '%s' doesn't exist").
+      return InvalidRequest(fmt::format("Keyspace '{}' doesn't exist", s.keyspace));
     }
     RETURN_IF_ERROR(st);
     if (params.session.keyspace == s.keyspace) params.session.keyspace.clear();

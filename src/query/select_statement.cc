@@ -159,7 +159,10 @@ struct SelectStatement::Run {
   // Emits a row; returns false when the page or the limit is full.
   bool Emit(const RowView& view, int64_t token, const std::string& clustering) {
     if (stmt.count_only) {
-      ++count;
+      // count(col) counts the rows where col is not null; count(*) and count(1) every row
+      // (Cassandra 4.1 AggregateFcts.countFunctionForType vs countRowsFunction).
+      const ColumnMetadata* counted = stmt.outputs[0].column;
+      if (counted == nullptr || view.values[ColumnIndex(counted)].has_value()) ++count;
       return true;
     }
     rows.push_back(Project(view, token));
@@ -378,6 +381,49 @@ protocol::ColumnSpec Spec(const TableMetadata& table, std::string name, types::T
   return protocol::ColumnSpec{table.keyspace, table.name, std::move(name), std::move(type)};
 }
 
+// The columns of SELECT * in Cassandra 4.1's order (TableMetadata.allColumnsInSelectOrder):
+// partition key and clustering columns by position, then the static columns, then the regular
+// ones. Statics and regulars each come in Columns.selectOrderIterator order: the simple and the
+// multi-cell (non-frozen collection or UDT) columns, each sorted by name bytes (unsigned, as
+// ColumnMetadata.compareTo), merged by ByteBuffer.compareTo (signed bytes).
+std::vector<const ColumnMetadata*> SelectAllOrder(const TableMetadata& table) {
+  std::vector<const ColumnMetadata*> out;
+  for (size_t i = 0; i < table.partition_key.size(); ++i) {
+    out.push_back(&table.partition_key_column(i));
+  }
+  for (size_t i = 0; i < table.clustering.size(); ++i) out.push_back(&table.clustering_column(i));
+  auto unsigned_less = [](const ColumnMetadata* a, const ColumnMetadata* b) {
+    return a->name < b->name;  // char_traits<char> compares as unsigned char
+  };
+  auto signed_less = [](const ColumnMetadata* a, const ColumnMetadata* b) {
+    return std::lexicographical_compare(
+        a->name.begin(), a->name.end(), b->name.begin(), b->name.end(),
+        [](char x, char y) { return static_cast<signed char>(x) < static_cast<signed char>(y); });
+  };
+  for (ColumnKind kind : {ColumnKind::kStatic, ColumnKind::kRegular}) {
+    std::vector<const ColumnMetadata*> simple;
+    std::vector<const ColumnMetadata*> complex;
+    for (const auto& c : table.columns) {
+      if (c.kind != kind) continue;
+      bool multi_cell = (c.type.IsCollection() || c.type.kind() == types::Kind::kUdt) &&
+                        !c.type.frozen();
+      (multi_cell ? complex : simple).push_back(&c);
+    }
+    std::sort(simple.begin(), simple.end(), unsigned_less);
+    std::sort(complex.begin(), complex.end(), unsigned_less);
+    // Guava's Iterators.mergeSorted: take the smaller head each time (the heads are compared
+    // with the signed order even though each list is in the unsigned one).
+    size_t si = 0;
+    size_t ci = 0;
+    while (si < simple.size() || ci < complex.size()) {
+      bool take_complex =
+          si == simple.size() || (ci < complex.size() && signed_less(complex[ci], simple[si]));
+      out.push_back(take_complex ? complex[ci++] : simple[si++]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectStatement& s,
@@ -395,8 +441,8 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   specs.table = table->name;
 
   if (s.select_all) {
-    for (const auto& c : table->columns) {
-      stmt->outputs.push_back({OutputColumn::Kind::kColumn, &c, Spec(*table, c.name, c.type)});
+    for (const ColumnMetadata* c : SelectAllOrder(*table)) {
+      stmt->outputs.push_back({OutputColumn::Kind::kColumn, c, Spec(*table, c->name, c->type)});
     }
   }
   for (const auto& sel : s.selectors) {
@@ -437,7 +483,13 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
             return Unsupported("count() of an expression");
           }
           out.kind = OutputColumn::Kind::kCount;
-          out.spec = Spec(*table, sel->alias.empty() ? "count" : sel->alias,
+          std::string count_name = "count";
+          if (!sel->count_star) {
+            ASSIGN_OR_RETURN(out.column, need_column(sel->args[0]->column));
+            // A native function's result column is named "system.count(b)".
+            count_name = "system.count(" + out.column->name + ")";
+          }
+          out.spec = Spec(*table, sel->alias.empty() ? count_name : sel->alias,
                           types::Type(types::Kind::kBigint));
           stmt->count_only = true;
           break;
@@ -467,7 +519,23 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   if (stmt->count_only && stmt->outputs.size() > 1) {
     return Unsupported("mixing count() with other selectors (aggregates come with a later issue)");
   }
+  ASSIGN_OR_RETURN(stmt->where,
+                   AnalyzeWhere(*table, s.where, StatementKind::kSelect, s.allow_filtering, specs));
   if (s.distinct) {
+    // Cassandra 4.1 SelectStatement.validateDistinctSelection: the WHERE clause may restrict only
+    // partition key and static columns; only those may be selected; and all the partition key
+    // columns must be selected only when the query reads a range of partitions.
+    bool other_restrictions = stmt->where.HasClusteringRestrictions();
+    for (const auto& f : stmt->where.filters) {
+      if (f.column->kind != ColumnKind::kPartitionKey && f.column->kind != ColumnKind::kStatic) {
+        other_restrictions = true;
+      }
+    }
+    if (other_restrictions) {
+      return InvalidRequest(
+          "SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or "
+          "static columns.");
+    }
     std::set<std::string> selected;
     for (const auto& o : stmt->outputs) {
       if (o.column == nullptr) continue;
@@ -479,20 +547,14 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
       }
       selected.insert(o.column->name);
     }
-    for (size_t i = 0; i < table->partition_key.size(); ++i) {
+    const bool key_range = stmt->where.partition.empty();
+    for (size_t i = 0; key_range && i < table->partition_key.size(); ++i) {
       if (!selected.count(table->partition_key_column(i).name) && !stmt->count_only) {
         return InvalidRequest(fmt::format(
             "SELECT DISTINCT queries must request all the partition key columns (missing {})",
             table->partition_key_column(i).name));
       }
     }
-  }
-
-  ASSIGN_OR_RETURN(stmt->where,
-                   AnalyzeWhere(*table, s.where, StatementKind::kSelect, s.allow_filtering, specs));
-  if (s.distinct && stmt->where.HasClusteringRestrictions()) {
-    return InvalidRequest("SELECT DISTINCT with WHERE clause only supports restriction by partition "
-                          "key and/or static columns.");
   }
 
   if (!s.order_by.empty()) {
@@ -534,17 +596,8 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
                                  "[per_partition_limit]", specs));
   }
   stmt->bind_specs = specs.specs;
-  for (size_t i = 0; i < table->partition_key.size(); ++i) {
-    for (size_t m = 0; m < specs.specs.size(); ++m) {
-      if (specs.filled[m] && specs.specs[m].name == table->partition_key_column(i).name) {
-        stmt->partition_key_indexes.push_back(static_cast<uint16_t>(m));
-        break;
-      }
-    }
-  }
-  if (stmt->partition_key_indexes.size() != table->partition_key.size()) {
-    stmt->partition_key_indexes.clear();
-  }
+  stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
+  stmt->bind_targets = specs.targets;
   stmt->result_metadata.no_metadata = false;
   for (const auto& o : stmt->outputs) stmt->result_metadata.columns.push_back(o.spec);
   return std::shared_ptr<const CqlStatement>(std::move(stmt));

@@ -62,6 +62,9 @@ class CqlStatement {
   // Metadata for PREPARED: the bind markers and (for SELECT) the result columns.
   std::vector<protocol::ColumnSpec> bind_specs;
   std::vector<uint16_t> partition_key_indexes;
+  // The column each marker is the value of, or null (BindSpecs::targets); a BATCH computes its
+  // partition-key indexes from its statements' targets.
+  std::vector<const schema::ColumnMetadata*> bind_targets;
   protocol::RowsMetadata result_metadata{{}, std::nullopt, /*no_metadata=*/true};
   // The table this statement was prepared against, or null. A prepared statement whose table
   // has since changed is prepared again from its text.

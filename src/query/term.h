@@ -15,6 +15,10 @@
 
 #include "query/namespaces.h"
 
+namespace sibyl::schema {
+struct ColumnMetadata;
+}  // namespace sibyl::schema
+
 namespace sibyl::query {
 
 // The bind markers of a statement: what each one receives (for PREPARED metadata and for
@@ -24,9 +28,17 @@ struct BindSpecs {
   std::string table;
   std::vector<protocol::ColumnSpec> specs;  // indexed by BindMarker::index
   std::vector<bool> filled;
+  // The column a marker is the value of (`k = ?`, `k IN (?, ?)`, INSERT ... VALUES (?)), or null
+  // (`k IN ?`, token(?), TTL, LIMIT...): Cassandra's VariableSpecifications.targetColumns, from
+  // which the PREPARED partition-key indexes come.
+  std::vector<const schema::ColumnMetadata*> targets;
 
-  explicit BindSpecs(size_t count = 0) : specs(count), filled(count, false) {}
+  explicit BindSpecs(size_t count = 0)
+      : specs(count), filled(count, false), targets(count, nullptr) {}
   void Set(int index, std::string name, types::Type type);
+  void SetTarget(int index, const schema::ColumnMetadata* column) {
+    if (index >= 0 && static_cast<size_t>(index) < targets.size()) targets[index] = column;
+  }
 };
 
 class PreparedTerm {

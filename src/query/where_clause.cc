@@ -52,7 +52,7 @@ Result<Filter> MakeFilter(const ColumnMetadata& column, const parser::Relation& 
   if (rel.op == Operator::kIn) {
     if (rel.in_is_list) {
       for (const auto& v : rel.in_values) {
-        ASSIGN_OR_RETURN(auto t, PrepareTerm(v, column.type, column.name, specs));
+        ASSIGN_OR_RETURN(auto t, PrepareColumnTerm(v, column, specs));
         f.in_values.push_back(std::move(t));
       }
     } else {
@@ -61,7 +61,7 @@ Result<Filter> MakeFilter(const ColumnMetadata& column, const parser::Relation& 
     }
     return f;
   }
-  ASSIGN_OR_RETURN(f.value, PrepareTerm(rel.right, column.type, column.name, specs));
+  ASSIGN_OR_RETURN(f.value, PrepareColumnTerm(rel.right, column, specs));
   return f;
 }
 
@@ -70,7 +70,8 @@ Status AddToRestriction(const ColumnMetadata& column, const parser::Relation& re
                         std::optional<ColumnRestriction>& slot, BindSpecs& specs) {
   if (slot && (slot->kind != ColumnRestriction::Kind::kSlice || !IsSlice(rel.op))) {
     return InvalidRequest(fmt::format(
-        "{} cannot be restricted by more than one relation if it includes an Equal", column.name));
+        "{} cannot be restricted by more than one relation if it includes {}", column.name,
+        slot->kind == ColumnRestriction::Kind::kIn ? "a IN" : "an Equal"));
   }
   if (!slot) {
     slot.emplace();
@@ -79,7 +80,7 @@ Status AddToRestriction(const ColumnMetadata& column, const parser::Relation& re
   ColumnRestriction& r = *slot;
   if (rel.op == Operator::kEq) {
     r.kind = ColumnRestriction::Kind::kEq;
-    ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, column.type, column.name, specs));
+    ASSIGN_OR_RETURN(auto t, PrepareColumnTerm(rel.right, column, specs));
     r.values.push_back(std::move(t));
     return Status::OK();
   }
@@ -87,7 +88,7 @@ Status AddToRestriction(const ColumnMetadata& column, const parser::Relation& re
     r.kind = ColumnRestriction::Kind::kIn;
     if (rel.in_is_list) {
       for (const auto& v : rel.in_values) {
-        ASSIGN_OR_RETURN(auto t, PrepareTerm(v, column.type, column.name, specs));
+        ASSIGN_OR_RETURN(auto t, PrepareColumnTerm(v, column, specs));
         r.values.push_back(std::move(t));
       }
     } else {
@@ -98,7 +99,7 @@ Status AddToRestriction(const ColumnMetadata& column, const parser::Relation& re
     return Status::OK();
   }
   r.kind = ColumnRestriction::Kind::kSlice;
-  ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, column.type, column.name, specs));
+  ASSIGN_OR_RETURN(auto t, PrepareColumnTerm(rel.right, column, specs));
   bool inclusive = rel.op == Operator::kGte || rel.op == Operator::kLte;
   bool is_lower = rel.op == Operator::kGt || rel.op == Operator::kGte;
   auto& bound = is_lower ? r.lower : r.upper;
@@ -110,6 +111,56 @@ Status AddToRestriction(const ColumnMetadata& column, const parser::Relation& re
   return Status::OK();
 }
 
+// Terms and relations as Cassandra's toString() writes them in its messages
+// (MultiColumnRelation.toString: "(b, c) > (1, ?)").
+std::string TermText(const parser::TermPtr& term) {
+  if (term == nullptr) return "";
+  const auto& v = term->value;
+  if (const auto* lit = std::get_if<parser::Literal>(&v)) {
+    if (lit->kind == types::LiteralKind::kString) {
+      std::string quoted = "'";
+      for (char c : lit->text) {
+        quoted += c;
+        if (c == '\'') quoted += '\'';
+      }
+      return quoted + "'";
+    }
+    return lit->text;
+  }
+  if (const auto* marker = std::get_if<parser::BindMarker>(&v)) {
+    return marker->name.empty() ? "?" : ":" + marker->name;
+  }
+  if (std::holds_alternative<parser::NullLiteral>(v)) return "null";
+  if (const auto* tuple = std::get_if<parser::TupleLiteral>(&v)) {
+    std::string out = "(";
+    for (size_t i = 0; i < tuple->elements.size(); ++i) {
+      out += (i ? ", " : "") + TermText(tuple->elements[i]);
+    }
+    return out + ")";
+  }
+  if (const auto* call = std::get_if<parser::FunctionCall>(&v)) {
+    std::string out = call->name.name + "(";
+    for (size_t i = 0; i < call->args.size(); ++i) out += (i ? ", " : "") + TermText(call->args[i]);
+    return out + ")";
+  }
+  return "...";
+}
+
+std::string TupleRelationText(const parser::TupleRef& ref, const parser::Relation& rel) {
+  std::string out = "(";
+  for (size_t i = 0; i < ref.columns.size(); ++i) out += (i ? ", " : "") + ref.columns[i];
+  out += ")";
+  if (rel.op == Operator::kIn) {
+    if (!rel.in_is_list) return out + " IN ?";
+    out += " IN (";
+    for (size_t i = 0; i < rel.in_values.size(); ++i) {
+      out += (i ? ", " : "") + TermText(rel.in_values[i]);
+    }
+    return out + ")";
+  }
+  return out + " " + OpText(rel.op) + " " + TermText(rel.right);
+}
+
 Result<std::vector<PreparedTerm>> PrepareTuple(const parser::TermPtr& term,
                                                const std::vector<const ColumnMetadata*>& columns,
                                                BindSpecs& specs) {
@@ -118,8 +169,9 @@ Result<std::vector<PreparedTerm>> PrepareTuple(const parser::TermPtr& term,
     return Unsupported("a bind marker or non-tuple value in a multi-column relation");
   }
   if (tuple->elements.size() != columns.size()) {
-    return InvalidRequest(fmt::format(
-        "Expected {} elements in value tuple, but got {}", columns.size(), tuple->elements.size()));
+    // Tuples.Literal.validateAssignableTo: "Expected %d elements in value tuple, but got %d: %s".
+    return InvalidRequest(fmt::format("Expected {} elements in value tuple, but got {}: {}",
+                                      columns.size(), tuple->elements.size(), TermText(term)));
   }
   std::vector<PreparedTerm> out;
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -129,10 +181,50 @@ Result<std::vector<PreparedTerm>> PrepareTuple(const parser::TermPtr& term,
   return out;
 }
 
-Status AddMultiColumn(const schema::TableMetadata& table, const parser::TupleRef& ref,
-                      const parser::Relation& rel, std::optional<MultiColumnRestriction>& multi,
-                      BindSpecs& specs) {
-  std::vector<const ColumnMetadata*> columns;
+// A single-column relation on a clustering column, as a one-column restriction.
+Result<ClusteringRestriction> MakeSingleClustering(const ColumnMetadata& column,
+                                                   const parser::Relation& rel, BindSpecs& specs) {
+  ClusteringRestriction r;
+  r.columns = {&column};
+  if (rel.op == Operator::kEq) {
+    r.kind = ClusteringRestriction::Kind::kEq;
+    ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, column.type, column.name, specs));
+    r.tuples.push_back({std::move(t)});
+    return r;
+  }
+  if (rel.op == Operator::kIn) {
+    r.kind = ClusteringRestriction::Kind::kIn;
+    if (rel.in_is_list) {
+      for (const auto& v : rel.in_values) {
+        ASSIGN_OR_RETURN(auto t, PrepareTerm(v, column.type, column.name, specs));
+        r.tuples.push_back({std::move(t)});
+      }
+    } else {
+      ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, ListOf(column.type),
+                                           "in(" + column.name + ")", specs));
+      r.in_marker = std::move(t);
+    }
+    return r;
+  }
+  r.kind = ClusteringRestriction::Kind::kSlice;
+  ASSIGN_OR_RETURN(auto t, PrepareTerm(rel.right, column.type, column.name, specs));
+  bool inclusive = rel.op == Operator::kGte || rel.op == Operator::kLte;
+  if (rel.op == Operator::kGt || rel.op == Operator::kGte) {
+    r.lower.push_back(std::move(t));
+    r.lower_inclusive = inclusive;
+  } else {
+    r.upper.push_back(std::move(t));
+    r.upper_inclusive = inclusive;
+  }
+  return r;
+}
+
+// (b, c) op (...): Cassandra 4.1 MultiColumnRelation.receivers and toRestriction.
+Result<ClusteringRestriction> MakeMultiClustering(const schema::TableMetadata& table,
+                                                  const parser::TupleRef& ref,
+                                                  const parser::Relation& rel, BindSpecs& specs) {
+  ClusteringRestriction r;
+  r.multi_column = true;
   for (size_t i = 0; i < ref.columns.size(); ++i) {
     const ColumnMetadata* c = table.FindColumn(ref.columns[i]);
     if (c == nullptr) return InvalidRequest("Undefined column name " + ref.columns[i]);
@@ -140,71 +232,245 @@ Status AddMultiColumn(const schema::TableMetadata& table, const parser::TupleRef
       return InvalidRequest("Multi-column relations can only be applied to clustering columns but "
                             "was applied to: " + c->name);
     }
-    if (c->position != static_cast<int>(i)) {
-      return InvalidRequest("Clustering columns must appear in the PRIMARY KEY order in "
-                            "multi-column relations");
+    for (const auto* seen : r.columns) {
+      if (seen == c) {
+        return InvalidRequest(fmt::format("Column \"{}\" appeared twice in a relation: {}", c->name,
+                                          TupleRelationText(ref, rel)));
+      }
     }
-    columns.push_back(c);
+    if (!r.columns.empty() && c->position != r.columns.back()->position + 1) {
+      return InvalidRequest(
+          "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: " +
+          TupleRelationText(ref, rel));
+    }
+    r.columns.push_back(c);
   }
-  if (multi && (multi->kind != MultiColumnRestriction::Kind::kSlice || !IsSlice(rel.op))) {
-    return InvalidRequest("Clustering columns can be restricted by only one multi-column relation "
-                          "if it includes an Equal or IN");
-  }
-  if (!multi) {
-    multi.emplace();
-    multi->columns = columns;
-  }
-  MultiColumnRestriction& m = *multi;
-  if (columns.size() > m.columns.size()) m.columns = columns;
   if (rel.op == Operator::kEq) {
-    m.kind = MultiColumnRestriction::Kind::kEq;
-    ASSIGN_OR_RETURN(auto tuple, PrepareTuple(rel.right, columns, specs));
-    m.tuples.push_back(std::move(tuple));
-    return Status::OK();
+    r.kind = ClusteringRestriction::Kind::kEq;
+    ASSIGN_OR_RETURN(auto tuple, PrepareTuple(rel.right, r.columns, specs));
+    r.tuples.push_back(std::move(tuple));
+    return r;
   }
   if (rel.op == Operator::kIn) {
-    m.kind = MultiColumnRestriction::Kind::kIn;
+    r.kind = ClusteringRestriction::Kind::kIn;
     if (!rel.in_is_list) return Unsupported("IN ? on a multi-column relation");
     for (const auto& v : rel.in_values) {
-      ASSIGN_OR_RETURN(auto tuple, PrepareTuple(v, columns, specs));
-      m.tuples.push_back(std::move(tuple));
+      ASSIGN_OR_RETURN(auto tuple, PrepareTuple(v, r.columns, specs));
+      r.tuples.push_back(std::move(tuple));
+    }
+    return r;
+  }
+  if (!IsSlice(rel.op)) {
+    return InvalidRequest(fmt::format("Unsupported \"{}\" relation: {}", OpText(rel.op),
+                                      TupleRelationText(ref, rel)));
+  }
+  r.kind = ClusteringRestriction::Kind::kSlice;
+  ASSIGN_OR_RETURN(auto tuple, PrepareTuple(rel.right, r.columns, specs));
+  bool inclusive = rel.op == Operator::kGte || rel.op == Operator::kLte;
+  if (rel.op == Operator::kGt || rel.op == Operator::kGte) {
+    r.lower = std::move(tuple);
+    r.lower_inclusive = inclusive;
+  } else {
+    r.upper = std::move(tuple);
+    r.upper_inclusive = inclusive;
+  }
+  return r;
+}
+
+// The names of the columns two restrictions share, in clustering order
+// (MultiColumnRestriction.getColumnsInCommons).
+std::string ColumnsInCommon(const ClusteringRestriction& a, const ClusteringRestriction& b) {
+  std::string out;
+  for (const auto* c : a.columns) {
+    if (std::find(b.columns.begin(), b.columns.end(), c) == b.columns.end()) continue;
+    out += (out.empty() ? "" : " ,") + c->name;
+  }
+  return out;
+}
+
+// existing.mergeWith(added), as Cassandra 4.1's SingleColumnRestriction / MultiColumnRestriction
+// doMergeWith: only two slices starting on the same column merge (into one slice over the longer
+// column list); every other pair is refused with Cassandra's text.
+Result<ClusteringRestriction> MergeClustering(const ClusteringRestriction& existing,
+                                              const ClusteringRestriction& added) {
+  using Kind = ClusteringRestriction::Kind;
+  const std::string common = ColumnsInCommon(existing, added);
+  if (existing.kind == Kind::kEq) {
+    return InvalidRequest(fmt::format(
+        "{} cannot be restricted by more than one relation if it includes an Equal", common));
+  }
+  if (existing.kind == Kind::kIn) {
+    return InvalidRequest(fmt::format(
+        "{} cannot be restricted by more than one relation if it includes a IN", common));
+  }
+  if (added.kind != Kind::kSlice) {
+    return InvalidRequest(fmt::format(
+        "Column \"{}\" cannot be restricted by both an equality and an inequality relation",
+        common));
+  }
+  if (existing.columns.front() != added.columns.front()) {
+    const ColumnMetadata* later = existing.first_position() > added.first_position()
+                                      ? existing.columns.front()
+                                      : added.columns.front();
+    return InvalidRequest(fmt::format(
+        "Column \"{}\" cannot be restricted by two inequalities not starting with the same column",
+        later->name));
+  }
+  if (!existing.lower.empty() && !added.lower.empty()) {
+    return InvalidRequest(
+        fmt::format("More than one restriction was found for the start bound on {}", common));
+  }
+  if (!existing.upper.empty() && !added.upper.empty()) {
+    return InvalidRequest(
+        fmt::format("More than one restriction was found for the end bound on {}", common));
+  }
+  ClusteringRestriction merged = existing;
+  merged.multi_column = existing.multi_column || added.multi_column;
+  if (added.columns.size() > merged.columns.size()) merged.columns = added.columns;
+  if (!added.lower.empty()) {
+    merged.lower = added.lower;
+    merged.lower_inclusive = added.lower_inclusive;
+  }
+  if (!added.upper.empty()) {
+    merged.upper = added.upper;
+    merged.upper_inclusive = added.upper_inclusive;
+  }
+  return merged;
+}
+
+// Adds one relation's restriction to the clustering restrictions (kept sorted by first column),
+// as Cassandra 4.1's ClusteringColumnRestrictions.mergeWith: merge with the restrictions sharing
+// a column first, then (unless filtering) check the order against the restrictions before it.
+Status AddClustering(std::vector<ClusteringRestriction>& parts, ClusteringRestriction added,
+                     bool check_order) {
+  std::vector<ClusteringRestriction> next;
+  std::optional<ClusteringRestriction> merged;
+  for (const auto& existing : parts) {
+    bool overlaps = existing.first_position() <= added.last_position() &&
+                    added.first_position() <= existing.last_position();
+    if (!overlaps) {
+      next.push_back(existing);
+      continue;
+    }
+    ASSIGN_OR_RETURN(merged, MergeClustering(existing, added));
+  }
+  if (check_order && !parts.empty()) {
+    const ClusteringRestriction& last = parts.back();
+    const ColumnMetadata* last_start = last.columns.front();
+    const ColumnMetadata* new_start = added.columns.front();
+    if (last.kind == ClusteringRestriction::Kind::kSlice &&
+        new_start->position > last_start->position) {
+      return InvalidRequest(fmt::format(
+          "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by "
+          "a non-EQ relation)",
+          new_start->name, last_start->name));
+    }
+    if (new_start->position < last_start->position &&
+        added.kind == ClusteringRestriction::Kind::kSlice) {
+      // RestrictionSet.nextColumn: the first restricted column after the new one's start.
+      const ColumnMetadata* next_column = nullptr;
+      for (const auto& p : parts) {
+        for (const auto* c : p.columns) {
+          if (c->position > new_start->position &&
+              (next_column == nullptr || c->position < next_column->position)) {
+            next_column = c;
+          }
+        }
+      }
+      return InvalidRequest(fmt::format(
+          "PRIMARY KEY column \"{}\" cannot be restricted (preceding column \"{}\" is restricted "
+          "by a non-EQ relation)",
+          next_column->name, new_start->name));
+    }
+  }
+  next.push_back(merged ? std::move(*merged) : std::move(added));
+  std::sort(next.begin(), next.end(), [](const auto& a, const auto& b) {
+    return a.first_position() < b.first_position();
+  });
+  parts = std::move(next);
+  return Status::OK();
+}
+
+// A clustering restriction that cannot be used as a range (ALLOW FILTERING), as row filters.
+Status AddClusteringFilters(const ClusteringRestriction& r, std::vector<Filter>& filters) {
+  using Kind = ClusteringRestriction::Kind;
+  if (r.multi_column && r.kind == Kind::kSlice) {
+    return InvalidRequest("Multi-column slice restrictions cannot be used for filtering.");
+  }
+  if (r.multi_column && r.kind == Kind::kIn && r.columns.size() > 1) {
+    return InvalidRequest("Multicolumn IN filters are not supported");
+  }
+  if (r.kind == Kind::kEq) {
+    for (size_t i = 0; i < r.columns.size(); ++i) {
+      Filter f;
+      f.column = r.columns[i];
+      f.op = Operator::kEq;
+      f.value = r.tuples[0][i];
+      filters.push_back(std::move(f));
     }
     return Status::OK();
   }
-  if (!IsSlice(rel.op)) {
-    return InvalidRequest(fmt::format("Unsupported \"{}\" relation on a multi-column restriction",
-                                      OpText(rel.op)));
+  if (r.kind == Kind::kIn) {
+    Filter f;
+    f.column = r.columns[0];
+    f.op = Operator::kIn;
+    for (const auto& t : r.tuples) f.in_values.push_back(t[0]);
+    f.in_marker = r.in_marker;
+    filters.push_back(std::move(f));
+    return Status::OK();
   }
-  for (const auto* c : columns) {
-    if (c->order != columns[0]->order) {
-      return Unsupported("multi-column slice over clustering columns with mixed ASC/DESC order");
-    }
-  }
-  m.kind = MultiColumnRestriction::Kind::kSlice;
-  ASSIGN_OR_RETURN(auto tuple, PrepareTuple(rel.right, columns, specs));
-  bool inclusive = rel.op == Operator::kGte || rel.op == Operator::kLte;
-  if (rel.op == Operator::kGt || rel.op == Operator::kGte) {
-    m.lower = std::move(tuple);
-    m.lower_inclusive = inclusive;
-  } else {
-    m.upper = std::move(tuple);
-    m.upper_inclusive = inclusive;
-  }
+  auto add = [&](Operator op, const PreparedTerm& t) {
+    Filter f;
+    f.column = r.columns[0];
+    f.op = op;
+    f.value = t;
+    filters.push_back(std::move(f));
+  };
+  if (!r.lower.empty()) add(r.lower_inclusive ? Operator::kGte : Operator::kGt, r.lower[0]);
+  if (!r.upper.empty()) add(r.upper_inclusive ? Operator::kLte : Operator::kLt, r.upper[0]);
   return Status::OK();
 }
 
 }  // namespace
 
+Result<PreparedTerm> PrepareColumnTerm(const parser::TermPtr& term,
+                                       const schema::ColumnMetadata& column, BindSpecs& specs) {
+  ASSIGN_OR_RETURN(PreparedTerm t, PrepareTerm(term, column.type, column.name, specs));
+  if (t.is_marker()) specs.SetTarget(t.marker(), &column);
+  return t;
+}
+
+std::vector<uint16_t> PartitionKeyBindIndexes(const schema::TableMetadata& table,
+                                              const BindSpecs& specs) {
+  std::vector<uint16_t> indexes(table.partition_key.size(), 0);
+  std::vector<bool> set(table.partition_key.size(), false);
+  for (size_t i = 0; i < specs.targets.size() && i <= UINT16_MAX; ++i) {
+    const ColumnMetadata* target = specs.targets[i];
+    if (target == nullptr || target->kind != ColumnKind::kPartitionKey) continue;
+    if (target->position < 0 || static_cast<size_t>(target->position) >= indexes.size()) continue;
+    indexes[target->position] = static_cast<uint16_t>(i);
+    set[target->position] = true;
+  }
+  for (bool b : set) {
+    if (!b) return {};
+  }
+  return indexes;
+}
+
 bool WhereClause::ClusteringFullyEq(const schema::TableMetadata& table) const {
-  if (multi) {
-    return multi->kind != MultiColumnRestriction::Kind::kSlice &&
-           multi->columns.size() == table.clustering.size();
-  }
-  if (clustering.size() != table.clustering.size()) return false;
+  size_t covered = 0;
   for (const auto& r : clustering) {
-    if (r.kind == ColumnRestriction::Kind::kSlice) return false;
+    if (r.kind == ClusteringRestriction::Kind::kSlice) return false;
+    covered += r.columns.size();
   }
-  return true;
+  return covered == table.clustering.size();
+}
+
+bool WhereClause::HasClusteringSlice() const {
+  for (const auto& r : clustering) {
+    if (r.kind == ClusteringRestriction::Kind::kSlice) return true;
+  }
+  return false;
 }
 
 Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
@@ -212,7 +478,11 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
                                  StatementKind kind, bool allow_filtering, BindSpecs& specs) {
   WhereClause where;
   std::vector<std::optional<ColumnRestriction>> pk(table.partition_key.size());
-  std::vector<std::optional<ColumnRestriction>> ck(table.clustering.size());
+  std::vector<bool> pk_sliced(table.partition_key.size(), false);
+  std::vector<ClusteringRestriction> ck;
+  // Cassandra checks the order of clustering restrictions unless the SELECT allows filtering
+  // (UPDATE and DELETE never do).
+  const bool select_filtering = kind == StatementKind::kSelect && allow_filtering;
   std::vector<const parser::Relation*> regular;
   bool has_token = false;
 
@@ -228,12 +498,37 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
         matches = token->columns[i] == table.partition_key_column(i).name;
       }
       if (!matches) {
+        // Cassandra 4.1 TokenRelation.toReceivers, in its order.
+        std::vector<const ColumnMetadata*> args;
         for (const auto& c : token->columns) {
-          if (table.FindColumn(c) == nullptr) return InvalidRequest("Undefined column name " + c);
+          const ColumnMetadata* column = table.FindColumn(c);
+          if (column == nullptr) return InvalidRequest("Undefined column name " + c);
+          args.push_back(column);
         }
-        return InvalidRequest(
-            "The token() function must be applied to all partition key components or none of "
-            "them");
+        for (size_t i = 0; i < table.partition_key.size(); ++i) {
+          if (std::find(args.begin(), args.end(), &table.partition_key_column(i)) == args.end()) {
+            return InvalidRequest(
+                "The token() function must be applied to all partition key components or none "
+                "of them");
+          }
+        }
+        for (size_t i = 0; i < args.size(); ++i) {
+          if (std::find(args.begin(), args.begin() + i, args[i]) != args.begin() + i) {
+            return InvalidRequest(
+                "The token() function contains duplicate partition key components");
+          }
+        }
+        for (const auto* column : args) {
+          if (column->kind != ColumnKind::kPartitionKey) {
+            return InvalidRequest("The token() function must contains only partition key components");
+          }
+        }
+        std::string order;
+        for (size_t i = 0; i < table.partition_key.size(); ++i) {
+          order += (i ? ", " : "") + table.partition_key_column(i).name;
+        }
+        return InvalidRequest("The token function arguments must be in the partition key order: " +
+                              order);
       }
       if (rel.op == Operator::kIn || !(rel.op == Operator::kEq || IsSlice(rel.op))) {
         return InvalidRequest(fmt::format("{} cannot be used with the token function", OpText(rel.op)));
@@ -250,7 +545,10 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
         std::vector<PreparedTerm> args;
         for (size_t i = 0; i < call->args.size(); ++i) {
           const auto& column = table.partition_key_column(i);
-          ASSIGN_OR_RETURN(auto arg, PrepareTerm(call->args[i], column.type, column.name, specs));
+          // FunctionResolver.makeArgSpec: a function argument's marker is named
+          // "arg<i>(system.token)" and targets no column, so it is no partition-key index.
+          ASSIGN_OR_RETURN(auto arg, PrepareTerm(call->args[i], column.type,
+                                                 fmt::format("arg{}(system.token)", i), specs));
           args.push_back(std::move(arg));
         }
         t = PreparedTerm::Token(std::move(args));
@@ -271,7 +569,9 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
       continue;
     }
     if (const auto* tuple = std::get_if<parser::TupleRef>(&rel.left)) {
-      RETURN_IF_ERROR(AddMultiColumn(table, *tuple, rel, where.multi, specs));
+      ASSIGN_OR_RETURN(auto r, MakeMultiClustering(table, *tuple, rel, specs));
+      RETURN_IF_ERROR(AddClustering(ck, std::move(r), !select_filtering));
+      where.any_clustering_restriction = true;
       continue;
     }
     if (std::holds_alternative<parser::ElementRef>(rel.left)) {
@@ -306,13 +606,15 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
           regular.push_back(&rel);
           continue;
         }
-        return InvalidRequest(
-            "Only EQ and IN relation are supported on the partition key (unless you use the "
-            "token() function)");
+        // Refused below, after the checks Cassandra makes first.
+        pk_sliced[column->position] = true;
+        continue;
       }
       RETURN_IF_ERROR(AddToRestriction(*column, rel, pk[column->position], specs));
     } else if (column->kind == ColumnKind::kClustering) {
-      RETURN_IF_ERROR(AddToRestriction(*column, rel, ck[column->position], specs));
+      ASSIGN_OR_RETURN(auto r, MakeSingleClustering(*column, rel, specs));
+      RETURN_IF_ERROR(AddClustering(ck, std::move(r), !select_filtering));
+      where.any_clustering_restriction = true;
     } else {
       regular.push_back(&rel);
     }
@@ -325,14 +627,30 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
         "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
         table.partition_key_column(0).name));
   }
-  if (pk_restricted == pk.size()) {
-    for (auto& r : pk) where.partition.push_back(std::move(*r));
-  } else if (kind != StatementKind::kSelect) {
+  const bool any_pk_slice = std::count(pk_sliced.begin(), pk_sliced.end(), true) > 0;
+  if (kind != StatementKind::kSelect) {
+    // Cassandra 4.1 StatementRestrictions.processPartitionKeyRestrictions for UPDATE and DELETE:
+    // every component restricted, then only by EQ or IN.
     std::string missing;
     for (size_t i = 0; i < pk.size(); ++i) {
-      if (!pk[i]) missing += (missing.empty() ? "" : ", ") + table.partition_key_column(i).name;
+      if (!pk[i] && !pk_sliced[i]) {
+        missing += (missing.empty() ? "" : ", ") + table.partition_key_column(i).name;
+      }
     }
-    return InvalidRequest("Some partition key parts are missing: " + missing);
+    if (!missing.empty()) return InvalidRequest("Some partition key parts are missing: " + missing);
+    if (any_pk_slice) {
+      return InvalidRequest(fmt::format(
+          "Only EQ and IN relation are supported on the partition key (unless you use the "
+          "token() function) for {} statements",
+          kind == StatementKind::kUpdate ? "UPDATE" : "DELETE"));
+    }
+  } else if (any_pk_slice) {
+    // A SELECT: a slice on the partition key needs filtering (processPartitionKeyRestrictions:
+    // partitionKeyRestrictions.needFiltering -> the ALLOW FILTERING message).
+    return InvalidRequest(kFilteringError);
+  }
+  if (pk_restricted == pk.size()) {
+    for (auto& r : pk) where.partition.push_back(std::move(*r));
   } else if (pk_restricted > 0) {
     if (!allow_filtering) return InvalidRequest(kFilteringError);
     for (auto& r : pk) {
@@ -351,65 +669,44 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
     }
   }
 
-  // Clustering: an EQ/IN prefix, then at most one slice; the rest only as filters.
-  if (where.multi) {
-    for (size_t i = 0; i < ck.size(); ++i) {
-      if (ck[i]) {
-        return InvalidRequest(fmt::format(
-            "Mixing single column relations and multi column relations on clustering columns is "
-            "not allowed"));
-      }
+  // Clustering: an EQ/IN prefix, then at most one slice; the rest only as filters (ALLOW
+  // FILTERING). Cassandra 4.1 StatementRestrictions.processClusteringColumnsRestrictions: a
+  // SELECT or DELETE must restrict a prefix ("PRIMARY KEY column ... is not restricted"); an
+  // UPDATE names the columns it misses ("Some clustering keys are missing").
+  if (kind == StatementKind::kUpdate) {
+    std::vector<bool> covered(table.clustering.size(), false);
+    for (const auto& r : ck) {
+      for (const auto* c : r.columns) covered[c->position] = true;
     }
-  }
-  bool prefix_broken = false;
-  std::string broken_reason;
-  for (size_t i = 0; i < ck.size(); ++i) {
-    if (!ck[i]) {
-      if (!prefix_broken) {
-        prefix_broken = true;
-        broken_reason = fmt::format(
-            "PRIMARY KEY column \"{{}}\" cannot be restricted as preceding column \"{}\" is not "
-            "restricted",
-            table.clustering_column(i).name);
-      }
-      continue;
+    for (size_t i = 0; i < covered.size(); ++i) {
+      if (!covered[i]) where.unrestricted_clustering.push_back(table.clustering_column(i).name);
     }
-    if (prefix_broken) {
-      bool filtering_ok = kind == StatementKind::kSelect && allow_filtering;
-      if (!filtering_ok) {
-        return InvalidRequest(fmt::format(fmt::runtime(broken_reason), ck[i]->column->name));
-      }
-      const auto& r = *ck[i];
-      auto add = [&](Operator op, const PreparedTerm& t) {
-        Filter f;
-        f.column = r.column;
-        f.op = op;
-        f.value = t;
-        where.filters.push_back(std::move(f));
-      };
-      if (r.kind == ColumnRestriction::Kind::kEq) add(Operator::kEq, r.values[0]);
-      if (r.kind == ColumnRestriction::Kind::kIn) {
-        Filter f;
-        f.column = r.column;
-        f.op = Operator::kIn;
-        f.in_values = r.values;
-        f.in_marker = r.in_marker;
-        where.filters.push_back(std::move(f));
-      }
-      if (r.lower) add(r.lower->inclusive ? Operator::kGte : Operator::kGt, r.lower->term);
-      if (r.upper) add(r.upper->inclusive ? Operator::kLte : Operator::kLt, r.upper->term);
-      continue;
-    }
-    if (ck[i]->kind == ColumnRestriction::Kind::kSlice) {
-      prefix_broken = true;
-      broken_reason = fmt::format(
-          "Clustering column \"{{}}\" cannot be restricted (preceding column \"{}\" is restricted "
-          "by a non-EQ relation)",
-          table.clustering_column(i).name);
-    }
-    where.clustering.push_back(std::move(*ck[i]));
   }
 
+  int expected = 0;
+  bool prefix_broken = false;
+  for (auto& r : ck) {
+    if (!prefix_broken && r.first_position() == expected) {
+      expected = r.last_position() + 1;
+      prefix_broken = r.kind == ClusteringRestriction::Kind::kSlice;
+      where.clustering.push_back(std::move(r));
+      continue;
+    }
+    if (select_filtering) {
+      RETURN_IF_ERROR(AddClusteringFilters(r, where.filters));
+      prefix_broken = true;
+      continue;
+    }
+    if (kind == StatementKind::kUpdate) break;
+    if (!prefix_broken) {
+      return InvalidRequest(fmt::format(
+          "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not "
+          "restricted",
+          r.columns.front()->name, table.clustering_column(expected).name));
+    }
+    // After a slice: the order checks of AddClustering refused it already.
+    return InternalError("clustering restriction after a slice");
+  }
   for (const auto* rel : regular) {
     const ColumnMetadata* column = table.FindColumn(std::get<parser::ColumnRef>(rel->left).name);
     if (kind != StatementKind::kSelect) {
@@ -507,6 +804,18 @@ Result<std::vector<PartitionTarget>> EvaluatePartitions(
     }
     combos = std::move(next);
   }
+  // Cassandra 4.1 builds the keys of an IN into a set sorted by the partition key's own
+  // comparator (PartitionKeySingleRestrictionSet.values -> MultiCBuilder.build, a BTreeSet
+  // ordered by partitionKeyAsClusteringComparator), so `k IN (1, 0)` reads 0 then 1: neither
+  // the listed order nor the token order.
+  std::stable_sort(combos.begin(), combos.end(),
+                   [&](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+                     for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+                       int c = types::Compare(table.partition_key_column(i).type, a[i], b[i]);
+                       if (c != 0) return c < 0;
+                     }
+                     return false;
+                   });
   std::vector<PartitionTarget> out;
   std::set<std::string> seen;
   for (auto& c : combos) {
@@ -561,13 +870,57 @@ void SortUnique(std::vector<std::string>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-Result<std::vector<std::string>> EvaluateTuple(const std::vector<PreparedTerm>& tuple,
+// The values of one bound or tuple, each required non-null.
+Result<std::vector<std::string>> EvaluateBound(const std::vector<PreparedTerm>& tuple,
                                                const std::vector<const ColumnMetadata*>& columns,
                                                const std::vector<protocol::BoundValue>& values) {
   std::vector<std::string> out;
   for (size_t i = 0; i < tuple.size(); ++i) {
-    ASSIGN_OR_RETURN(std::string v, EvaluateRequired(tuple[i], values, "column " + columns[i]->name));
+    ASSIGN_OR_RETURN(std::string v, EvaluateRequired(tuple[i], values,
+                                                     "column " + columns[i]->name));
     out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// The tuples of an EQ or IN clustering restriction for this request, with Cassandra's null
+// handling: a null in a single-column IN list never matches; anywhere else it is refused.
+Result<std::vector<std::vector<std::string>>> EvaluateTuples(
+    const ClusteringRestriction& r, const std::vector<protocol::BoundValue>& values) {
+  std::vector<std::vector<std::string>> out;
+  if (r.in_marker) {
+    ColumnRestriction single;
+    single.column = r.columns[0];
+    single.kind = ColumnRestriction::Kind::kIn;
+    single.in_marker = r.in_marker;
+    ASSIGN_OR_RETURN(auto list, RestrictionValues(single, values));
+    for (auto& v : list) out.push_back({std::move(v)});
+    return out;
+  }
+  for (const auto& tuple : r.tuples) {
+    std::vector<std::string> row;
+    bool skip = false;
+    for (size_t i = 0; i < tuple.size(); ++i) {
+      const std::string& name = r.columns[i]->name;
+      bool unset = false;
+      ASSIGN_OR_RETURN(types::Value v, tuple[i].Evaluate(values, &unset));
+      if (unset) return InvalidRequest("Invalid unset value for column " + name);
+      if (!v) {
+        if (!r.multi_column && r.kind == ClusteringRestriction::Kind::kIn) {
+          skip = true;
+          break;
+        }
+        if (!r.multi_column) return InvalidRequest("Invalid null value in condition for column " + name);
+        if (r.kind == ClusteringRestriction::Kind::kEq) {
+          return InvalidRequest("Invalid null value for column " + name);
+        }
+        std::string names;
+        for (const auto* c : r.columns) names += (names.empty() ? "" : ", ") + c->name;
+        return InvalidRequest("Invalid null value in condition for columns: [" + names + "]");
+      }
+      row.push_back(std::move(*v));
+    }
+    if (!skip) out.push_back(std::move(row));
   }
   return out;
 }
@@ -578,85 +931,52 @@ Result<ClusteringRanges> EvaluateClusteringRanges(const WhereClause& where,
                                                   const schema::TableMetadata& table,
                                                   const std::vector<protocol::BoundValue>& values) {
   ClusteringRanges out;
-  if (where.multi) {
-    const auto& m = *where.multi;
-    if (m.kind != MultiColumnRestriction::Kind::kSlice) {
-      std::vector<std::string> prefixes;
-      for (const auto& tuple : m.tuples) {
-        ASSIGN_OR_RETURN(auto vals, EvaluateTuple(tuple, m.columns, values));
-        std::string p;
-        for (size_t i = 0; i < vals.size(); ++i) {
-          ASSIGN_OR_RETURN(p, Encode(*m.columns[i], vals[i], std::move(p)));
-        }
-        prefixes.push_back(std::move(p));
-      }
-      SortUnique(prefixes);
-      out.all = false;
-      for (auto& p : prefixes) out.ranges.push_back({{p, true}, {p, true}});
-      return out;
-    }
-    storage::ClusteringRange range;
-    auto encode_bound = [&](const std::vector<PreparedTerm>& tuple) -> Result<std::string> {
-      std::vector<const ColumnMetadata*> cols(m.columns.begin(), m.columns.begin() + tuple.size());
-      ASSIGN_OR_RETURN(auto vals, EvaluateTuple(tuple, cols, values));
-      std::string p;
-      for (size_t i = 0; i < vals.size(); ++i) {
-        ASSIGN_OR_RETURN(p, Encode(*cols[i], vals[i], std::move(p)));
-      }
-      return p;
-    };
-    bool desc = m.columns[0]->order == types::SortOrder::kDesc;
-    if (!m.lower.empty()) {
-      ASSIGN_OR_RETURN(std::string p, encode_bound(m.lower));
-      (desc ? range.end : range.start) = storage::ClusteringBound{p, m.lower_inclusive};
-    }
-    if (!m.upper.empty()) {
-      ASSIGN_OR_RETURN(std::string p, encode_bound(m.upper));
-      (desc ? range.start : range.end) = storage::ClusteringBound{p, m.upper_inclusive};
-    }
-    out.all = false;
-    out.ranges.push_back(std::move(range));
-    return out;
-  }
   if (where.clustering.empty()) return out;
   out.all = false;
   std::vector<std::string> prefixes = {""};
   for (const auto& r : where.clustering) {
-    if (r.kind == ColumnRestriction::Kind::kSlice) {
-      std::vector<storage::ClusteringRange> ranges;
-      bool desc = r.column->order == types::SortOrder::kDesc;
-      std::optional<std::string> lower, upper;
-      if (r.lower) {
-        ASSIGN_OR_RETURN(lower, EvaluateRequired(r.lower->term, values, "column " + r.column->name));
+    if (r.kind == ClusteringRestriction::Kind::kSlice) {
+      // One range per prefix; the bounds may have fewer components than the restriction has
+      // columns ((b, c, d) > (0, 1, 0) AND (b) < (1)). A DESC column swaps start and end.
+      for (const auto* c : r.columns) {
+        if (c->order != r.columns[0]->order) {
+          return Unsupported("multi-column slice over clustering columns with mixed ASC/DESC order");
+        }
       }
-      if (r.upper) {
-        ASSIGN_OR_RETURN(upper, EvaluateRequired(r.upper->term, values, "column " + r.column->name));
-      }
+      const bool desc = r.columns[0]->order == types::SortOrder::kDesc;
+      ASSIGN_OR_RETURN(auto lower, EvaluateBound(r.lower, r.columns, values));
+      ASSIGN_OR_RETURN(auto upper, EvaluateBound(r.upper, r.columns, values));
       for (const std::string& prefix : prefixes) {
         storage::ClusteringRange range;
         range.start = storage::ClusteringBound{prefix, true};
         range.end = storage::ClusteringBound{prefix, true};
-        if (lower) {
-          ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, *lower, prefix));
-          storage::ClusteringBound bound{std::move(encoded), r.lower->inclusive};
-          (desc ? range.end : range.start) = std::move(bound);
+        if (!lower.empty()) {
+          std::string p = prefix;
+          for (size_t i = 0; i < lower.size(); ++i) {
+            ASSIGN_OR_RETURN(p, Encode(*r.columns[i], lower[i], std::move(p)));
+          }
+          (desc ? range.end : range.start) = storage::ClusteringBound{p, r.lower_inclusive};
         }
-        if (upper) {
-          ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, *upper, prefix));
-          storage::ClusteringBound bound{std::move(encoded), r.upper->inclusive};
-          (desc ? range.start : range.end) = std::move(bound);
+        if (!upper.empty()) {
+          std::string p = prefix;
+          for (size_t i = 0; i < upper.size(); ++i) {
+            ASSIGN_OR_RETURN(p, Encode(*r.columns[i], upper[i], std::move(p)));
+          }
+          (desc ? range.start : range.end) = storage::ClusteringBound{p, r.upper_inclusive};
         }
-        ranges.push_back(std::move(range));
+        out.ranges.push_back(std::move(range));
       }
-      out.ranges = std::move(ranges);
       return out;
     }
-    ASSIGN_OR_RETURN(auto vals, RestrictionValues(r, values));
-    RETURN_IF_ERROR(CheckCartesianProduct(prefixes.size(), vals.size(), "clustering"));
+    ASSIGN_OR_RETURN(auto tuples, EvaluateTuples(r, values));
+    RETURN_IF_ERROR(CheckCartesianProduct(prefixes.size(), tuples.size(), "clustering"));
     std::vector<std::string> next;
     for (const auto& p : prefixes) {
-      for (const auto& v : vals) {
-        ASSIGN_OR_RETURN(std::string encoded, Encode(*r.column, v, p));
+      for (const auto& tuple : tuples) {
+        std::string encoded = p;
+        for (size_t i = 0; i < tuple.size(); ++i) {
+          ASSIGN_OR_RETURN(encoded, Encode(*r.columns[i], tuple[i], std::move(encoded)));
+        }
         next.push_back(std::move(encoded));
       }
     }

@@ -36,16 +36,26 @@ struct ColumnRestriction {
   std::optional<TermBound> upper;         // kSlice
 };
 
-// (c1, ..., cn) op (...) on a clustering prefix starting at the first clustering column.
-struct MultiColumnRestriction {
+// The restriction of consecutive clustering columns after Cassandra's merging
+// (ClusteringColumnRestrictions / RestrictionSet in Cassandra 4.1): `b = 1` and `(b, c) = (1, 2)`
+// are kEq, `b IN (...)` and `(b, c) IN (...)` are kIn, and slices (`b > 1`, `(b, c) < (1, 2)`, or
+// several merged into one: `(b) > (0) AND (b, c) < (1, 2)`) have a start and an end bound of
+// 1..columns.size() components each.
+struct ClusteringRestriction {
   enum class Kind : uint8_t { kEq, kIn, kSlice };
-  std::vector<const schema::ColumnMetadata*> columns;
+  std::vector<const schema::ColumnMetadata*> columns;  // consecutive, in clustering order
   Kind kind = Kind::kEq;
-  std::vector<std::vector<PreparedTerm>> tuples;  // kEq: one tuple; kIn: several
-  std::vector<PreparedTerm> lower;                // kSlice; empty when unbounded
+  bool multi_column = false;  // written in tuple notation, or merged with one
+  // kEq: one tuple; kIn: the listed tuples; each has columns.size() terms.
+  std::vector<std::vector<PreparedTerm>> tuples;
+  std::optional<PreparedTerm> in_marker;  // single-column `IN ?`: a list<T> value
+  std::vector<PreparedTerm> lower;        // kSlice; empty when unbounded
   bool lower_inclusive = true;
   std::vector<PreparedTerm> upper;
   bool upper_inclusive = true;
+
+  int first_position() const { return columns.front()->position; }
+  int last_position() const { return columns.back()->position; }
 };
 
 // A relation evaluated on each candidate row (ALLOW FILTERING, or a non-key column).
@@ -64,16 +74,34 @@ struct WhereClause {
   // token(pk...) bounds, when present.
   std::optional<TermBound> token_lower;
   std::optional<TermBound> token_upper;
-  // Clustering restrictions usable as ranges: an EQ/IN prefix and at most one final slice.
-  std::vector<ColumnRestriction> clustering;
-  std::optional<MultiColumnRestriction> multi;
+  // Clustering restrictions usable as ranges, in column order: an EQ/IN prefix and at most one
+  // final slice.
+  std::vector<ClusteringRestriction> clustering;
+  // Whether any relation restricts a clustering column (as a range or as a filter).
+  bool any_clustering_restriction = false;
+  // UPDATE: the clustering columns no relation restricts (Cassandra's "Some clustering keys are
+  // missing: b, c").
+  std::vector<std::string> unrestricted_clustering;
   std::vector<Filter> filters;
 
   bool has_token() const { return token_lower || token_upper; }
   // Every clustering column restricted by EQ/IN (a single row per prefix).
   bool ClusteringFullyEq(const schema::TableMetadata& table) const;
-  bool HasClusteringRestrictions() const { return !clustering.empty() || multi.has_value(); }
+  bool HasClusteringRestrictions() const { return any_clustering_restriction; }
+  bool HasClusteringSlice() const;
 };
+
+// PrepareTerm for a term that is the value of `column` itself (not of an IN list, a function
+// argument...): records the column as the marker's target (BindSpecs::targets).
+Result<PreparedTerm> PrepareColumnTerm(const parser::TermPtr& term,
+                                       const schema::ColumnMetadata& column, BindSpecs& specs);
+
+// The PREPARED partition-key indexes: for each partition key column, the index of the marker
+// whose target it is (the last one, as Cassandra 4.1
+// VariableSpecifications.getPartitionKeyBindVariableIndexes); empty unless every column has one.
+// A marker inside token(?) or `k IN ?` targets no column, so it is never a key index.
+std::vector<uint16_t> PartitionKeyBindIndexes(const schema::TableMetadata& table,
+                                              const BindSpecs& specs);
 
 Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
                                  const std::vector<parser::Relation>& relations,

@@ -1030,6 +1030,10 @@ class Parser {
     }
     ASSIGN_OR_RETURN(s.table, QName());
     RETURN_IF_ERROR(ExpectSymbol("("));
+    // Cql.g cfamDefinition: '(' cfamColumns ( ',' cfamColumns? )* ')': a trailing comma is
+    // allowed but the first column definition is not optional, so `CREATE TABLE t ()` is a
+    // SyntaxException (no viable alternative at ')') in Cassandra 4.1 (issue 10 item 18).
+    if (IsSymbol(")")) return NoViable();
     do {
       if (IsSymbol(")")) break;  // trailing comma
       RETURN_IF_ERROR(ParseColumnDefinitionOrKey(s));

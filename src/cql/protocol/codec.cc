@@ -18,6 +18,14 @@ Status CheckCount(const Reader& reader, size_t count, size_t min_size, std::stri
                                    count, what, count * min_size, reader.remaining()));
 }
 
+// Cassandra 4.1 QueryOptions.Codec.decode: Long.MIN_VALUE means "no timestamp" inside Cassandra,
+// so a client's default timestamp may not be it (issue 10 item 14).
+Status CheckDefaultTimestamp(int64_t timestamp) {
+  if (timestamp != INT64_MIN) return Status::OK();
+  return ProtocolError(fmt::format("Out of bound timestamp, must be in [{}, {}] (got {})",
+                                   INT64_MIN + 1, INT64_MAX, timestamp));
+}
+
 Status DecodeStartup(Reader& reader, Request* out) {
   StartupRequest request;
   RETURN_IF_ERROR(reader.ReadStringMap(&request.options));
@@ -115,6 +123,7 @@ Status DecodeBatch(Reader& reader, uint8_t version, Request* out) {
   if (Has(flags, QueryFlag::kDefaultTimestamp)) {
     int64_t timestamp;
     RETURN_IF_ERROR(reader.ReadLong(&timestamp));
+    RETURN_IF_ERROR(CheckDefaultTimestamp(timestamp));
     request.default_timestamp = timestamp;
   }
   *out = std::move(request);
@@ -280,6 +289,7 @@ Status DecodeQueryParameters(Reader& reader, uint8_t version, QueryParameters* o
   if (Has(flags, QueryFlag::kDefaultTimestamp)) {
     int64_t timestamp;
     RETURN_IF_ERROR(reader.ReadLong(&timestamp));
+    RETURN_IF_ERROR(CheckDefaultTimestamp(timestamp));
     out->default_timestamp = timestamp;
   }
   return Status::OK();

@@ -195,6 +195,16 @@ TEST(Parser, ReservedKeywordsNeedQuotes) {
   EXPECT_NE(Parse("CREATE TABLE t (\"select\" int PRIMARY KEY)"), nullptr);
 }
 
+// Issue 10 item 18: Cql.g cfamDefinition is '(' cfamColumns ( ',' cfamColumns? )* ')', so a
+// table without any column definition is a SyntaxException in Cassandra 4.1, not an
+// InvalidRequest; a trailing comma is allowed.
+TEST(Parser, CreateTableNeedsAColumnDefinition) {
+  Status s = Error("CREATE TABLE t ()");
+  EXPECT_EQ(s.code(), ErrorCode::kSyntaxError);
+  EXPECT_THAT(s.message(), HasSubstr("line 1:16 no viable alternative at input ')'"));
+  EXPECT_NE(Parse("CREATE TABLE t (k int PRIMARY KEY,)"), nullptr);
+}
+
 TEST(Parser, LiteralsOfEveryKind) {
   auto s = Parse(
       "INSERT INTO t (a, b, c, d, e, f, g, h, i, j) VALUES (NaN, -Infinity, true, null, 0xff, "

@@ -135,6 +135,24 @@ TEST(DecodeRequest, BatchOfQueriesAndPreparedStatements) {
   EXPECT_EQ(ToHex(EncodeRequest(*request, 4)), ToHex(body));
 }
 
+// Issue 10 item 14: Cassandra 4.1 QueryOptions.Codec refuses Long.MIN_VALUE as the default
+// timestamp of a QUERY, EXECUTE or BATCH (it means "no timestamp" inside Cassandra).
+TEST(DecodeRequest, DefaultTimestampLongMinValueIsAProtocolError) {
+  const char* kMessage =
+      "Out of bound timestamp, must be in [-9223372036854775807, 9223372036854775807] (got "
+      "-9223372036854775808)";
+  EXPECT_THAT(DecodeRequest(Opcode::kQuery, 4,
+                            Hex("00 00 00 01") + "Q" + Hex("00 01 20 80 00 00 00 00 00 00 00")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr(kMessage)));
+  EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4,
+                            Hex("00 00 01 00 00 00 00 01") + "Q" +
+                                Hex("00 00 00 04 20 80 00 00 00 00 00 00 00")),
+              StatusIs(ErrorCode::kProtocolError, HasSubstr(kMessage)));
+  EXPECT_TRUE(DecodeRequest(Opcode::kQuery, 4,
+                            Hex("00 00 00 01") + "Q" + Hex("00 01 20 80 00 00 00 00 00 00 01"))
+                  .ok());
+}
+
 TEST(DecodeRequest, BatchRejectsBadKindTypeAndNames) {
   EXPECT_THAT(DecodeRequest(Opcode::kBatch, 4, Hex("00 00 01 02")),
               StatusIs(ErrorCode::kProtocolError, HasSubstr("Must be 0 or 1 but got 2")));
