@@ -2,6 +2,7 @@
 // listings are rows of (keyspace_name, type, name); elements add create_statement.
 #include <fmt/format.h>
 
+#include "query/collection_values.h"
 #include "query/schema_cql.h"
 #include "query/statement.h"
 #include "schema/schema_store.h"
@@ -30,9 +31,12 @@ class DescribeStatement final : public CqlStatement {
       out.metadata.columns = {Text("keyspace_name"), Text("type"), Text("name"),
                               Text("create_statement")};
     };
+    // DescribeStatement.toRow (4.1): names quoted if needed (elementKeyspaceQuotedIfNeeded,
+    // elementNameQuotedIfNeeded), so DESC KEYSPACES prints "Quoted" names (issue 10 item 20).
     auto add = [&](const std::string& ks, const char* type, const std::string& name,
                    std::optional<std::string> cql) {
-      std::vector<types::Value> row = {ks, std::string(type), name};
+      std::vector<types::Value> row = {QuoteIdentifier(ks), std::string(type),
+                                       QuoteIdentifier(name)};
       if (cql) row.push_back(std::move(*cql));
       out.rows.push_back(std::move(row));
     };
@@ -40,7 +44,7 @@ class DescribeStatement final : public CqlStatement {
       add(ks.name, "keyspace", ks.name, KeyspaceCql(ks));
       if (d_.only) return;
       for (const auto& [name, table] : ks.tables) {
-        add(ks.name, "table", name, TableCql(*table));
+        add(ks.name, "table", name, TableCql(*table, ks.is_virtual));
       }
     };
     const std::string& current = params.session.keyspace;
@@ -61,16 +65,32 @@ class DescribeStatement final : public CqlStatement {
       case Kind::kAggregates:
         listing();  // no user types, functions or aggregates yet
         break;
-      case Kind::kCluster:
+      case Kind::kCluster: {
+        // DescribeStatement.cluster (4.1): class names without their package, and with a
+        // current keyspace that is not a system one, its range_ownership: range end token ->
+        // endpoints ("/address:storage_port"). One node owns the one range ending at its token.
         out.metadata.columns = {Text("cluster"), Text("partitioner"), Text("snitch")};
-        out.rows.push_back({context.node.cluster_name,
-                            std::string("org.apache.cassandra.dht.Murmur3Partitioner"),
-                            std::string("org.apache.cassandra.locator.SimpleSnitch")});
+        std::vector<types::Value> row = {context.node.cluster_name,
+                                         std::string("Murmur3Partitioner"),
+                                         std::string("SimpleSnitch")};
+        const auto* ks = current.empty() ? nullptr : snapshot->FindKeyspace(current);
+        if (ks != nullptr && !ks->is_system) {
+          out.metadata.columns.push_back(protocol::ColumnSpec{
+              "system", "describe", "range_ownership",
+              *types::ParseTypeName("map<text, frozen<list<text>>>")});
+          const std::string endpoint = fmt::format("/{}:7000", context.node.listen_address);
+          row.push_back(SerializeMap({{types::SerializeText("-9223372036854775808"),
+                                       SerializeTextList({endpoint})}}));
+        }
+        out.rows.push_back(std::move(row));
         break;
+      }
       case Kind::kSchema:
         element();
         for (const auto& [name, ks] : snapshot->keyspaces) {
           if (ks->is_system && !d_.full) continue;
+          // Virtual keyspaces are printed as a commented reference, never as CREATE KEYSPACE
+          // (KeyspaceMetadata.toCqlString for virtual keyspaces; issue 10 item 19).
           describe_keyspace(*ks);
         }
         break;
@@ -105,7 +125,7 @@ class DescribeStatement final : public CqlStatement {
           return InvalidRequest(
               fmt::format("'{}' not found in keyspace '{}'", d_.name.name, ks_name));
         }
-        add(ks_name, "table", table->name, TableCql(*table));
+        add(ks_name, "table", table->name, TableCql(*table, ks->is_virtual));
         break;
       }
     }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ class Engine;
 }
 
 namespace sibyl::query {
+
+class ClientDirectory;
 
 // What system.local and system.peers say about this node.
 struct NodeInfo {
@@ -56,6 +59,12 @@ struct Session {
   std::shared_ptr<const CancelToken> cancel{};
   // When the request arrived; its deadline counts from here. Default: when it starts to run.
   RequestContext::Clock::time_point received{};
+  // Tracing (issue 10 item 23), per request: `trace` asks for it (the frame's tracing flag); the
+  // processor then sets `trace_id` to the session's id (16 bytes), which the response carries.
+  // `client_address` is recorded as the session's client.
+  bool trace = false;
+  std::optional<std::string> trace_id{};
+  std::string client_address{};
 };
 
 struct ProcessorOptions {
@@ -64,6 +73,9 @@ struct ProcessorOptions {
   // bytes (query/mutation_size.h); a larger statement or batch is refused with InvalidRequest
   // before anything is written (issue 9 item 10). Default: 16 MiB.
   uint64_t max_mutation_bytes = 16ull << 20;
+  // The live connections system_views.clients lists (issue 10 item 21). Default: null, the
+  // table is empty.
+  std::shared_ptr<const ClientDirectory> clients;
 };
 
 class QueryProcessor {

@@ -12,6 +12,7 @@
 #include "query/processor.h"
 #include "query/statement.h"
 #include "query/system_tables.h"
+#include "query/tracing.h"
 #include "schema/schema_store.h"
 #include "storage/engine.h"
 
@@ -61,12 +62,84 @@ Result<std::string> LoadHostId(storage::Engine& engine) {
   return host_id;
 }
 
+const char* ConsistencyName(protocol::Consistency c) {
+  using C = protocol::Consistency;
+  switch (c) {
+    case C::kAny: return "ANY";
+    case C::kOne: return "ONE";
+    case C::kTwo: return "TWO";
+    case C::kThree: return "THREE";
+    case C::kQuorum: return "QUORUM";
+    case C::kAll: return "ALL";
+    case C::kLocalQuorum: return "LOCAL_QUORUM";
+    case C::kEachQuorum: return "EACH_QUORUM";
+    case C::kSerial: return "SERIAL";
+    case C::kLocalSerial: return "LOCAL_SERIAL";
+    case C::kLocalOne: return "LOCAL_ONE";
+  }
+  return "ONE";
+}
+
+// QueryMessage/ExecuteMessage (4.1): the session parameters of a traced request.
+std::map<std::string, std::string> TraceParameters(std::string_view query,
+                                                   const protocol::QueryParameters& params) {
+  std::map<std::string, std::string> out = {{"query", std::string(query)}};
+  if (params.page_size > 0) out["page_size"] = std::to_string(params.page_size);
+  out["consistency_level"] = ConsistencyName(params.consistency);
+  if (params.serial_consistency) {
+    out["serial_consistency_level"] = ConsistencyName(*params.serial_consistency);
+  }
+  return out;
+}
+
+// The trace of one request (issue 10 item 23): current on this thread while it lives; the
+// session's duration is recorded when it ends, whatever the outcome.
+class RequestTrace {
+ public:
+  RequestTrace(TraceStore& store, Session& session, const char* command, const char* request,
+               std::map<std::string, std::string> parameters)
+      : trace_(session.trace ? store.Begin(command, request, std::move(parameters),
+                                           session.client_address)
+                             : nullptr),
+        scope_(trace_.get()) {
+    if (trace_) session.trace_id = trace_->session_id();
+  }
+  ~RequestTrace() {
+    if (trace_) trace_->Finish();
+  }
+  RequestTrace(const RequestTrace&) = delete;
+  RequestTrace& operator=(const RequestTrace&) = delete;
+
+ private:
+  std::unique_ptr<TraceState> trace_;
+  ScopedTrace scope_;
+};
+
+// Trace events of the execution itself: what runs, and what storage gave back.
+void TraceExecution(const CqlStatement& stmt, const parser::Statement& ast,
+                    const Result<protocol::ResultMessage>& result) {
+  if (CurrentTrace() == nullptr) return;
+  const std::string table =
+      stmt.table ? stmt.table->keyspace + "." + stmt.table->name : std::string();
+  if (!result.ok()) {
+    TraceEvent("Request failed: " + result.status().message());
+    return;
+  }
+  if (const auto* rows = std::get_if<protocol::RowsResult>(&*result)) {
+    if (std::holds_alternative<parser::SelectStatement>(ast.body)) {
+      TraceEvent(fmt::format("Read {} live rows from {}", rows->rows.size(), table));
+    }
+  }
+}
+
 class QueryProcessorImpl final : public QueryProcessor {
  public:
   QueryProcessorImpl(storage::Engine& engine, const NodeInfo& node, ProcessorOptions options,
                      std::unique_ptr<schema::SchemaStore> schema,
-                     std::unique_ptr<SystemTables> system_tables)
+                     std::unique_ptr<SystemTables> system_tables,
+                     std::shared_ptr<TraceStore> traces)
       : node_(node),
+        traces_(std::move(traces)),
         options_(std::move(options)),
         schema_(std::move(schema)),
         system_tables_(std::move(system_tables)),
@@ -76,14 +149,23 @@ class QueryProcessorImpl final : public QueryProcessor {
 
   Result<protocol::ResultMessage> Query(Session& session, std::string_view cql,
                                         const protocol::QueryParameters& params) override {
+    RequestTrace trace(*traces_, session, "QUERY", "Execute CQL3 query",
+                       session.trace ? TraceParameters(cql, params)
+                                     : std::map<std::string, std::string>{});
+    TraceEvent(fmt::format("Parsing {}", cql));
     ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
+    TraceEvent("Preparing statement");
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
     RETURN_IF_ERROR(Authorize(*ast, session));
     return Run(*stmt, *ast, session, params);
   }
 
   Result<protocol::ResultMessage> Prepare(Session& session, std::string_view cql) override {
+    RequestTrace trace(*traces_, session, "PREPARE", "Preparing CQL3 query",
+                       {{"query", std::string(cql)}});
+    TraceEvent(fmt::format("Parsing {}", cql));
     ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(cql));
+    TraceEvent("Preparing statement");
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
     std::string id = Md5(session.keyspace + std::string(cql));
     {
@@ -108,12 +190,19 @@ class QueryProcessorImpl final : public QueryProcessor {
   Result<protocol::ResultMessage> Execute(Session& session, std::string_view id,
                                           const protocol::QueryParameters& params) override {
     ASSIGN_OR_RETURN(Entry entry, Lookup(id));
+    RequestTrace trace(*traces_, session, "EXECUTE", "Execute CQL3 prepared query",
+                       session.trace ? TraceParameters(entry.query, params)
+                                     : std::map<std::string, std::string>{});
     RETURN_IF_ERROR(AuthorizePrepared(entry, session));
     return Run(*entry.statement, *entry.ast, session, params);
   }
 
   Result<protocol::ResultMessage> Batch(Session& session,
                                         const protocol::BatchRequest& batch) override {
+    std::map<std::string, std::string> parameters;
+    if (session.trace) parameters["consistency_level"] = ConsistencyName(batch.consistency);
+    RequestTrace trace(*traces_, session, "BATCH", "Execute batch of CQL3 queries",
+                       std::move(parameters));
     std::vector<std::shared_ptr<const CqlStatement>> statements;
     for (const auto& entry : batch.entries) {
       if (entry.prepared) {
@@ -121,6 +210,7 @@ class QueryProcessorImpl final : public QueryProcessor {
         RETURN_IF_ERROR(AuthorizePrepared(e, session));
         statements.push_back(e.statement);
       } else {
+        TraceEvent(fmt::format("Parsing {}", entry.query_or_id));
         ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(entry.query_or_id));
         ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
         RETURN_IF_ERROR(Authorize(*ast, session));
@@ -157,7 +247,10 @@ class QueryProcessorImpl final : public QueryProcessor {
   // Checks `ast` with the session's authorizer; no schema snapshot is taken when auth is off.
   Status Authorize(const parser::Statement& ast, const Session& session) {
     if (session.authorizer == nullptr) return Status::OK();
-    return AuthorizeStatement(ast, session, *schema_->snapshot());
+    TraceEvent("Authorizing the statement against the principal's IAM policies");
+    Status status = AuthorizeStatement(ast, session, *schema_->snapshot());
+    TraceEvent(status.ok() ? "Authorized" : "Not authorized: " + status.message());
+    return status;
   }
 
   // A prepared statement's names resolve in the keyspace it was prepared in.
@@ -226,10 +319,18 @@ class QueryProcessorImpl final : public QueryProcessor {
     ExecutionParams exec{session, *values, params.consistency, params.page_size,
                          params.paging_state, params.skip_metadata, params.default_timestamp};
     exec.timeouts = options_.timeouts;
-    return stmt.Execute(context_, exec);
+    if (CurrentTrace() != nullptr) {
+      TraceEvent(stmt.table ? fmt::format("Executing statement on {}.{}", stmt.table->keyspace,
+                                          stmt.table->name)
+                            : std::string("Executing statement"));
+    }
+    auto result = stmt.Execute(context_, exec);
+    TraceExecution(stmt, ast, result);
+    return result;
   }
 
   NodeInfo node_;
+  const std::shared_ptr<TraceStore> traces_;  // also read by system_tables_
   const ProcessorOptions options_;
   std::unique_ptr<schema::SchemaStore> schema_;
   std::unique_ptr<SystemTables> system_tables_;
@@ -249,9 +350,11 @@ Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engi
                                                            ProcessorOptions options) {
   ASSIGN_OR_RETURN(std::string host_id, LoadHostId(engine));
   ASSIGN_OR_RETURN(auto schema, schema::SchemaStore::Open(engine, SystemTables::Keyspaces()));
-  auto system_tables = std::make_unique<SystemTables>(node, host_id);
+  auto traces = std::make_shared<TraceStore>();
+  auto system_tables = std::make_unique<SystemTables>(node, host_id, options.clients, traces);
   return std::unique_ptr<QueryProcessor>(std::make_unique<QueryProcessorImpl>(
-      engine, node, std::move(options), std::move(schema), std::move(system_tables)));
+      engine, node, std::move(options), std::move(schema), std::move(system_tables),
+      std::move(traces)));
 }
 
 }  // namespace sibyl::query

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
+
 namespace sibyl::query {
 namespace {
 
@@ -63,7 +65,11 @@ Result<std::map<std::string, std::string>> TermToTextMap(const parser::TermPtr& 
     for (const auto& [k, v] : map->entries) {
       ASSIGN_OR_RETURN(std::string key, ConstantText(k, what));
       ASSIGN_OR_RETURN(std::string value, ConstantText(v, what));
-      out[key] = value;
+      // Cassandra's Parser.convertPropertyMap: a key given twice ('dc1': 1, 'dc1': 2) is a
+      // syntax error, not a silent override (issue 10 item 17).
+      if (!out.emplace(key, std::move(value)).second) {
+        return SyntaxError("Multiple definition for property " + QuoteForMessage(key));
+      }
     }
     return out;
   }

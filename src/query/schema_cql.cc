@@ -60,6 +60,12 @@ std::string QuoteIdentifier(const std::string& name) {
 }
 
 std::string KeyspaceCql(const schema::KeyspaceMetadata& ks) {
+  if (ks.is_virtual) {
+    return fmt::format(
+        "/*\nWarning: Keyspace {0} is a virtual keyspace and cannot be recreated with CQL.\n"
+        "Structure, for reference:\nVIRTUAL KEYSPACE {0};\n*/",
+        QuoteIdentifier(ks.name));
+  }
   std::string out = fmt::format("CREATE KEYSPACE {} WITH replication = {}  AND durable_writes = {}",
                                 QuoteIdentifier(ks.name), MapCql(ks.replication),
                                 ks.durable_writes ? "true" : "false");
@@ -67,10 +73,15 @@ std::string KeyspaceCql(const schema::KeyspaceMetadata& ks) {
   return out + ";";
 }
 
-std::string TableCql(const schema::TableMetadata& t) {
+std::string TableCql(const schema::TableMetadata& t, bool virtual_table) {
   using schema::ColumnKind;
-  std::string out = fmt::format("CREATE TABLE {}.{} (\n", QuoteIdentifier(t.keyspace),
-                                QuoteIdentifier(t.name));
+  const std::string name = QuoteIdentifier(t.keyspace) + "." + QuoteIdentifier(t.name);
+  std::string out = virtual_table
+                        ? fmt::format("/*\nWarning: Table {} is a virtual table and cannot be "
+                                      "recreated with CQL.\nStructure, for reference:\n"
+                                      "VIRTUAL TABLE {} (\n",
+                                      name, name)
+                        : fmt::format("CREATE TABLE {} (\n", name);
   bool inline_pk = t.partition_key.size() == 1 && t.clustering.empty();
   for (const auto& c : t.columns) {
     out += fmt::format("    {} {}{}{},\n", QuoteIdentifier(c.name), c.type.ToCql(),
@@ -103,6 +114,10 @@ std::string TableCql(const schema::TableMetadata& t) {
     first = false;
   }
   const auto& o = t.options;
+  if (virtual_table) {
+    out += (first ? "" : "\n    AND ") + std::string("comment = ") + Quote(o.comment);
+    return out + ";\n*/";
+  }
   auto option = [&](const std::string& name, const std::string& value) {
     out += (first ? "" : "\n    AND ") + name + " = " + value;
     first = false;

@@ -11,6 +11,7 @@
 #include "common/utf8.h"
 #include "query/properties.h"
 #include "query/statement.h"
+#include "query/table_options.h"
 #include "schema/schema_store.h"
 
 namespace sibyl::query {
@@ -54,17 +55,24 @@ Result<protocol::ResultMessage> Announce(QueryContext& context, protocol::Schema
   return protocol::ResultMessage(std::move(change));
 }
 
-// replication = {...}: validated and stored with the class fully qualified.
+// replication = {...}: validated and stored with the class fully qualified, as Cassandra 4.1's
+// KeyspaceAttributes and ReplicationParams.fromMapWithDefaults do (issue 10 item 17).
+// `data_center`: this node's data centre, the only one NetworkTopologyStrategy may name.
 Result<std::map<std::string, std::string>> Replication(const parser::Property& property,
-                                                       const std::string& keyspace) {
+                                                       const std::string& keyspace,
+                                                       const std::string& data_center) {
   ASSIGN_OR_RETURN(auto options, PropertyMap(property));
   auto cls = options.find("class");
+  // KeyspaceAttributes.validate: "Missing replication strategy class" for options without a
+  // class. An empty map reaches AbstractReplicationStrategy.getClass(null) in Cassandra 4.1,
+  // which fails with a NullPointerException (SERVER_ERROR); Sibyl answers the same
+  // ConfigurationException as for a map without a class instead.
   if (cls == options.end()) return ConfigError("Missing replication strategy class");
   std::string name = cls->second;
   const std::string prefix = "org.apache.cassandra.locator.";
   std::string short_name = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
   std::map<std::string, std::string> out;
-  auto check_factor = [&](const std::string& key, const std::string& value) -> Status {
+  auto check_factor = [&](const std::string& value) -> Status {
     char* end = nullptr;
     long v = std::strtol(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0' || v < 0) {
@@ -72,29 +80,48 @@ Result<std::map<std::string, std::string>> Replication(const parser::Property& p
     }
     return Status::OK();
   };
+  auto unrecognized = [&](const std::string& option, const char* strategy) {
+    // AbstractReplicationStrategy.validateExpectedOptions.
+    return ConfigError(fmt::format("Unrecognized strategy option {{{}}} passed to {} for keyspace {}",
+                                   option, strategy, keyspace));
+  };
   if (short_name == "SimpleStrategy") {
     out["class"] = prefix + short_name;
+    // SimpleStrategy.prepareOptions (4.1): a missing replication_factor is default_keyspace_rf (1).
     auto rf = options.find("replication_factor");
-    if (rf == options.end()) {
-      return ConfigError("SimpleStrategy requires a replication_factor strategy option.");
-    }
-    RETURN_IF_ERROR(check_factor("replication_factor", rf->second));
+    const std::string factor = rf == options.end() ? "1" : rf->second;
+    RETURN_IF_ERROR(check_factor(factor));
     for (const auto& [k, v] : options) {
-      if (k != "class" && k != "replication_factor") {
-        return ConfigError(fmt::format(
-            "Unrecognized strategy option {{{}}} passed to SimpleStrategy for keyspace {}", k,
-            keyspace));
-      }
+      if (k != "class" && k != "replication_factor") return unrecognized(k, "SimpleStrategy");
     }
-    out["replication_factor"] = rf->second;
+    out["replication_factor"] = factor;
     return out;
   }
   if (short_name == "NetworkTopologyStrategy") {
     out["class"] = prefix + short_name;
+    // NetworkTopologyStrategy.prepareOptions (4.1): 'replication_factor' is the factor of every
+    // known data centre not named; factors of 0 are dropped. validateExpectedOptions then
+    // accepts only the names of known data centres (this node's).
+    std::map<std::string, std::string> factors;
     for (const auto& [k, v] : options) {
-      if (k == "class") continue;
-      RETURN_IF_ERROR(check_factor(k, v));
-      out[k] = v;
+      if (k != "class" && k != "replication_factor") factors[k] = v;
+    }
+    if (auto rf = options.find("replication_factor"); rf != options.end()) {
+      RETURN_IF_ERROR(check_factor(rf->second));
+      factors.emplace(data_center, rf->second);
+    }
+    for (auto it = factors.begin(); it != factors.end();) {
+      it = it->second == "0" ? factors.erase(it) : std::next(it);
+    }
+    if (factors.empty()) {
+      return ConfigError("Configuration for at least one datacenter must be present");
+    }
+    for (const auto& [dc, v] : factors) {
+      if (dc != data_center) return unrecognized(dc, "NetworkTopologyStrategy");
+    }
+    for (const auto& [dc, v] : factors) {
+      RETURN_IF_ERROR(check_factor(v));
+      out[dc] = v;
     }
     return out;
   }
@@ -113,7 +140,8 @@ Result<std::map<std::string, std::string>> Replication(const parser::Property& p
 }
 
 Status ApplyKeyspaceProperties(const std::vector<parser::Property>& properties,
-                               KeyspaceMetadata& ks, bool require_replication) {
+                               KeyspaceMetadata& ks, bool require_replication,
+                               const std::string& data_center) {
   bool has_replication = false;
   std::set<std::string> seen;
   for (const auto& p : properties) {
@@ -121,7 +149,7 @@ Status ApplyKeyspaceProperties(const std::vector<parser::Property>& properties,
       return SyntaxError(fmt::format("Multiple definition for property '{}'", p.name));
     }
     if (p.name == "replication") {
-      ASSIGN_OR_RETURN(ks.replication, Replication(p, ks.name));
+      ASSIGN_OR_RETURN(ks.replication, Replication(p, ks.name, data_center));
       has_replication = true;
     } else if (p.name == "durable_writes") {
       ASSIGN_OR_RETURN(ks.durable_writes, PropertyBool(p));
@@ -132,7 +160,8 @@ Status ApplyKeyspaceProperties(const std::vector<parser::Property>& properties,
     }
   }
   if (require_replication && !has_replication) {
-    return ConfigError("Missing mandatory replication strategy class");
+    // CreateKeyspaceStatement.apply (4.1): ire("Missing mandatory option '%s'", REPLICATION).
+    return InvalidRequest("Missing mandatory option 'replication'");
   }
   return Status::OK();
 }
@@ -173,18 +202,18 @@ Status ApplyTableProperties(const std::vector<parser::Property>& properties, Tab
     } else if (n == "memtable_flush_period_in_ms") {
       ASSIGN_OR_RETURN(o.memtable_flush_period_in_ms, PropertyInt(p));
     } else if (n == "speculative_retry") {
-      ASSIGN_OR_RETURN(o.speculative_retry, PropertyText(p));
+      ASSIGN_OR_RETURN(std::string text, PropertyText(p));
+      ASSIGN_OR_RETURN(o.speculative_retry, NormalizeSpeculativeRetry(text));
     } else if (n == "cdc") {
       ASSIGN_OR_RETURN(o.cdc, PropertyBool(p));
     } else if (n == "caching") {
       ASSIGN_OR_RETURN(o.caching, PropertyMap(p));
     } else if (n == "compaction") {
-      ASSIGN_OR_RETURN(o.compaction, PropertyMap(p));
-      if (!o.compaction.count("class")) {
-        return ConfigError("Missing sub-option 'class' for the 'compaction' option.");
-      }
+      ASSIGN_OR_RETURN(auto compaction, PropertyMap(p));
+      ASSIGN_OR_RETURN(o.compaction, NormalizeCompaction(compaction));
     } else if (n == "compression") {
-      ASSIGN_OR_RETURN(o.compression, PropertyMap(p));
+      ASSIGN_OR_RETURN(auto compression, PropertyMap(p));
+      ASSIGN_OR_RETURN(o.compression, NormalizeCompression(compression));
     } else if (n == "custom_properties") {
       ASSIGN_OR_RETURN(o.custom_properties_json, PropertyJson(p));
     } else if (n == "tags") {
@@ -195,7 +224,8 @@ Status ApplyTableProperties(const std::vector<parser::Property>& properties, Tab
       return SyntaxError(fmt::format("Unknown property '{}'", n));
     }
   }
-  return Status::OK();
+  // TableParams.validate: the ranges of the numeric options (issue 10 item 17).
+  return ValidateTableOptions(o);
 }
 
 std::string ResolveKeyspace(const std::string& written, const Session& session) {
@@ -255,7 +285,7 @@ class SchemaStatement final : public CqlStatement {
     RETURN_IF_ERROR(ValidateName(s.keyspace, "Keyspace"));
     KeyspaceMetadata ks;
     ks.name = s.keyspace;
-    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, true));
+    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, true, context.node.data_center));
     Status st = context.schema.CreateKeyspace(ks);
     if (st.code() == ErrorCode::kAlreadyExists && s.if_not_exists == parser::IfNotExists::kYes) {
       return protocol::ResultMessage(protocol::VoidResult{});
@@ -274,7 +304,7 @@ class SchemaStatement final : public CqlStatement {
     }
     if (existing->is_system) return NotModifiable(s.keyspace);
     KeyspaceMetadata ks = *existing;
-    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, false));
+    RETURN_IF_ERROR(ApplyKeyspaceProperties(s.properties, ks, false, context.node.data_center));
     if (s.add_tags) {
       ASSIGN_OR_RETURN(auto tags, TermToTextMap(s.add_tags, "tags"));
       for (auto& [k, v] : tags) ks.tags[k] = v;

@@ -9,6 +9,7 @@
 #include "cql/types/key_encoding.h"
 #include "cql/types/value.h"
 #include "query/collection_values.h"
+#include "query/tracing.h"
 
 namespace sibyl::query {
 
@@ -71,12 +72,14 @@ std::shared_ptr<const TableMetadata> MakeTable(const std::string& keyspace, cons
 }
 
 std::shared_ptr<const KeyspaceMetadata> MakeKeyspace(
-    const std::string& name, std::vector<std::shared_ptr<const TableMetadata>> tables) {
+    const std::string& name, std::vector<std::shared_ptr<const TableMetadata>> tables,
+    bool is_virtual = false) {
   auto ks = std::make_shared<KeyspaceMetadata>();
   ks->name = name;
   ks->replication = {{"class", "org.apache.cassandra.locator.LocalStrategy"}};
   ks->durable_writes = true;
   ks->is_system = true;
+  ks->is_virtual = is_virtual;
   for (auto& t : tables) ks->tables[t->name] = std::move(t);
   return ks;
 }
@@ -346,7 +349,56 @@ std::vector<std::shared_ptr<const KeyspaceMetadata>> SystemTables::Keyspaces() {
                   {"kind", "text", kReg, -1},
                   {"options", "frozen<map<text, text>>", kReg, -1}},
                  "secondary index definitions")}));
-  // Cassandra 4 drivers read these; Sibyl has no virtual tables of that kind, so they are empty.
+  // TraceKeyspace (4.1), issue 10 item 23: a distributed system keyspace, served from the
+  // in-memory TraceStore.
+  {
+    auto traces = std::const_pointer_cast<KeyspaceMetadata>(MakeKeyspace(
+        "system_traces",
+        {MakeTable("system_traces", "sessions",
+                   {{"session_id", "uuid", kPk, 0},
+                    {"client", "inet", kReg, -1},
+                    {"command", "text", kReg, -1},
+                    {"coordinator", "inet", kReg, -1},
+                    {"coordinator_port", "int", kReg, -1},
+                    {"duration", "int", kReg, -1},
+                    {"parameters", "map<text, text>", kReg, -1},
+                    {"request", "text", kReg, -1},
+                    {"started_at", "timestamp", kReg, -1}},
+                   "tracing sessions"),
+         MakeTable("system_traces", "events",
+                   {{"session_id", "uuid", kPk, 0},
+                    {"event_id", "timeuuid", kCk, 0},
+                    {"activity", "text", kReg, -1},
+                    {"source", "inet", kReg, -1},
+                    {"source_elapsed", "int", kReg, -1},
+                    {"source_port", "int", kReg, -1},
+                    {"thread", "text", kReg, -1}},
+                   "tracing events")}));
+    traces->replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
+                           {"replication_factor", "2"}};
+    out.push_back(std::move(traces));
+  }
+  // Cassandra 4's virtual keyspaces (issue 10 item 19): drivers read system_virtual_schema to
+  // learn them; neither appears in system_schema.*.
+  out.push_back(MakeKeyspace(
+      "system_views",
+      {// ClientsTable (Cassandra 4.1), issue 10 item 21.
+       MakeTable("system_views", "clients",
+                 {{"address", "inet", kPk, 0},
+                  {"port", "int", kCk, 0},
+                  {"client_options", "map<text, text>", kReg, -1},
+                  {"connection_stage", "text", kReg, -1},
+                  {"driver_name", "text", kReg, -1},
+                  {"driver_version", "text", kReg, -1},
+                  {"hostname", "text", kReg, -1},
+                  {"protocol_version", "int", kReg, -1},
+                  {"request_count", "bigint", kReg, -1},
+                  {"ssl_cipher_suite", "text", kReg, -1},
+                  {"ssl_enabled", "boolean", kReg, -1},
+                  {"ssl_protocol", "text", kReg, -1},
+                  {"username", "text", kReg, -1}},
+                 "currently connected clients")},
+      /*is_virtual=*/true));
   out.push_back(MakeKeyspace(
       "system_virtual_schema",
       {MakeTable("system_virtual_schema", "keyspaces", {{"keyspace_name", "text", kPk, 0}},
@@ -365,7 +417,8 @@ std::vector<std::shared_ptr<const KeyspaceMetadata>> SystemTables::Keyspaces() {
                   {"kind", "text", kReg, -1},
                   {"position", "int", kReg, -1},
                   {"type", "text", kReg, -1}},
-                 "virtual column definitions")}));
+                 "virtual column definitions")},
+      /*is_virtual=*/true));
   out.push_back(MakeKeyspace(
       "system_schema_mcs",
       {MakeTable("system_schema_mcs", "keyspaces",
@@ -405,8 +458,13 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
   RowBuilder rows(table, *source);
   const std::string id = table.keyspace + "." + table.name;
 
+  // system_schema.* describe the ordinary keyspaces, system_virtual_schema.* the virtual ones
+  // (Cassandra's SchemaKeyspace and VirtualSchemaKeyspace; issue 10 item 19).
+  const bool virtual_schema = table.keyspace == "system_virtual_schema";
+  auto listed = [&](const KeyspaceMetadata& ks) { return ks.is_virtual == virtual_schema; };
   auto each_table = [&](auto fn) {
     for (const auto& [ks_name, ks] : snapshot.keyspaces) {
+      if (!listed(*ks)) continue;
       for (const auto& [t_name, t] : ks->tables) fn(*ks, *t);
     }
   };
@@ -429,6 +487,7 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
   };
   auto keyspace_rows = [&]() {
     for (const auto& [name, ks] : snapshot.keyspaces) {
+      if (!listed(*ks)) continue;
       rows.Add({{"keyspace_name", Text(name)},
                 {"durable_writes", Bool(ks->durable_writes)},
                 {"replication", SerializeTextMap(ks->replication)}});
@@ -455,8 +514,67 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
               {"thrift_version", Text("20.1.0")},
               {"tokens", SerializeTextSet(tokens)},
               {"truncated_at", SerializeMap({})}});
-  } else if (id == "system_schema.keyspaces" || id == "system_schema_mcs.keyspaces") {
+  } else if (id == "system_schema.keyspaces" || id == "system_schema_mcs.keyspaces" ||
+             id == "system_virtual_schema.keyspaces") {
     keyspace_rows();
+  } else if (id == "system_virtual_schema.tables") {
+    each_table([&](const KeyspaceMetadata& ks, const TableMetadata& t) {
+      rows.Add({{"keyspace_name", Text(ks.name)},
+                {"table_name", Text(t.name)},
+                {"comment", Text(t.options.comment)}});
+    });
+  } else if (id == "system_traces.sessions" || id == "system_traces.events") {
+    if (traces_ != nullptr) {
+      const Value coordinator = Inet(node_.listen_address);
+      for (const auto& session : traces_->Sessions()) {
+        if (id == "system_traces.sessions") {
+          std::map<std::string, Value> values = {
+              {"session_id", Value(session.session_id)},
+              {"client", Inet(session.client)},
+              {"command", Text(session.command)},
+              {"coordinator", coordinator},
+              {"coordinator_port", Int(7000)},
+              {"parameters", SerializeTextMap(session.parameters)},
+              {"request", Text(session.request)},
+              {"started_at", types::SerializeBigint(session.started_at_ms)}};
+          if (session.duration_us) values["duration"] = Int(*session.duration_us);
+          rows.Add(values);
+          continue;
+        }
+        for (const auto& event : session.events) {
+          rows.Add({{"session_id", Value(session.session_id)},
+                    {"event_id", Value(event.event_id)},
+                    {"activity", Text(event.activity)},
+                    {"source", coordinator},
+                    {"source_elapsed", Int(event.source_elapsed)},
+                    {"source_port", Int(7000)},
+                    {"thread", Text(event.thread)}});
+        }
+      }
+    }
+  } else if (id == "system_views.clients") {
+    if (clients_ != nullptr) {
+      for (const auto& c : clients_->Clients()) {
+        std::map<std::string, Value> values = {
+            {"address", Inet(c.address)},
+            {"port", Int(c.port)},
+            {"connection_stage", Text(c.connection_stage)},
+            {"hostname", Text(c.hostname)},
+            {"protocol_version", Int(c.protocol_version)},
+            {"request_count", types::SerializeBigint(c.request_count)},
+            {"ssl_enabled", Bool(c.ssl_enabled)}};
+        auto optional = [&](const char* column, const std::optional<std::string>& v) {
+          if (v) values[column] = Text(*v);
+        };
+        optional("driver_name", c.driver_name);
+        optional("driver_version", c.driver_version);
+        optional("username", c.username);
+        optional("ssl_protocol", c.ssl_protocol);
+        optional("ssl_cipher_suite", c.ssl_cipher_suite);
+        if (c.client_options) values["client_options"] = SerializeTextMap(*c.client_options);
+        rows.Add(values);
+      }
+    }
   } else if (id == "system_schema.tables") {
     each_table([&](const KeyspaceMetadata& ks, const TableMetadata& t) {
       auto values = TableOptionValues(t);
@@ -492,7 +610,8 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
                   {"tags", SerializeTextMap(t->tags)}});
       }
     }
-  } else if (id == "system_schema.columns" || id == "system_schema_mcs.columns") {
+  } else if (id == "system_schema.columns" || id == "system_schema_mcs.columns" ||
+             id == "system_virtual_schema.columns") {
     column_rows();
   } else if (id == "system_schema.dropped_columns") {
     each_table([&](const KeyspaceMetadata& ks, const TableMetadata& t) {

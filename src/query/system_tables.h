@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "query/client_directory.h"
 #include "query/processor.h"
 #include "query/row_source.h"
 #include "schema/metadata.h"
@@ -17,6 +18,8 @@
 
 namespace sibyl::query {
 
+class TraceStore;
+
 // What system.local reports for protocol and version identity.
 // Cassandra 4.0: cqlsh 6 then runs DESCRIBE on the server (docs/dev/decisions/0001).
 inline constexpr const char* kReleaseVersion = "4.0.11";
@@ -24,7 +27,13 @@ inline constexpr const char* kCqlVersion = "3.4.5";
 
 class SystemTables {
  public:
-  SystemTables(NodeInfo node, std::string host_id) : node_(std::move(node)), host_id_(std::move(host_id)) {}
+  SystemTables(NodeInfo node, std::string host_id,
+               std::shared_ptr<const ClientDirectory> clients = nullptr,
+               std::shared_ptr<const TraceStore> traces = nullptr)
+      : node_(std::move(node)),
+        host_id_(std::move(host_id)),
+        clients_(std::move(clients)),
+        traces_(std::move(traces)) {}
 
   // The definitions of the system keyspaces and their tables (all virtual).
   static std::vector<std::shared_ptr<const schema::KeyspaceMetadata>> Keyspaces();
@@ -39,6 +48,8 @@ class SystemTables {
  private:
   NodeInfo node_;
   std::string host_id_;  // UUID text, stable across restarts
+  std::shared_ptr<const ClientDirectory> clients_;  // system_views.clients; may be null
+  std::shared_ptr<const TraceStore> traces_;        // system_traces.*; may be null
 };
 
 }  // namespace sibyl::query

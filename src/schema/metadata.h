@@ -51,7 +51,7 @@ struct TableOptions {
       {"max_threshold", "32"},
       {"min_threshold", "4"}};
   std::map<std::string, std::string> compression = {
-      {"chunk_length_in_kb", "64"}, {"class", "org.apache.cassandra.io.compress.LZ4Compressor"}};
+      {"chunk_length_in_kb", "16"}, {"class", "org.apache.cassandra.io.compress.LZ4Compressor"}};
   double crc_check_chance = 1.0;
   double dclocal_read_repair_chance = 0.1;
   int32_t default_time_to_live = 0;
@@ -60,7 +60,8 @@ struct TableOptions {
   int32_t memtable_flush_period_in_ms = 0;
   int32_t min_index_interval = 128;
   double read_repair_chance = 0.0;
-  std::string speculative_retry = "99PERCENTILE";
+  // Normalised as Cassandra 4 prints it (SpeculativeRetryPolicy.toString), issue 10 item 20.
+  std::string speculative_retry = "99p";
   // Amazon Keyspaces' CUSTOM_PROPERTIES, as JSON text (e.g. {"capacity_mode": {...}}).
   std::string custom_properties_json = "{}";
 };
@@ -99,6 +100,9 @@ struct KeyspaceMetadata {
   std::map<std::string, std::string> tags;
   std::map<std::string, std::shared_ptr<const TableMetadata>> tables;
   bool is_system = false;  // not user-modifiable
+  // A virtual keyspace (system_views, system_virtual_schema): listed in
+  // system_virtual_schema.keyspaces only, never in system_schema.* (issue 10 item 19).
+  bool is_virtual = false;
 };
 
 struct SchemaSnapshot {

@@ -66,6 +66,8 @@ TableOptions OptionsFromJson(const json& j) {
   o.min_index_interval = j.value("min_index_interval", o.min_index_interval);
   o.read_repair_chance = j.value("read_repair_chance", o.read_repair_chance);
   o.speculative_retry = j.value("speculative_retry", o.speculative_retry);
+  // Before issue 10 the default was stored in Cassandra 3's spelling; 4.x prints it as 99p.
+  if (o.speculative_retry == "99PERCENTILE") o.speculative_retry = "99p";
   o.custom_properties_json = j.value("custom_properties", o.custom_properties_json);
   return o;
 }

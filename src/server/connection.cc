@@ -78,7 +78,7 @@ size_t ConnectionRegistry::size() const {
 Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
                        asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
                        ConnectionLimits limits, asio::ssl::context* tls,
-                       ConnectionLimiter::Ticket ticket)
+                       ConnectionLimiter::Ticket ticket, ClientRegistry* clients)
     : processor_(processor),
       workers_(workers),
       registry_(std::move(registry)),
@@ -92,7 +92,29 @@ Connection::Connection(asio::ip::tcp::socket socket, query::QueryProcessor& proc
   asio::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  client_address_ = ec ? "" : endpoint.address().to_string();
   state_.SetOrigin(ConnectionOrigin{ec ? "" : endpoint.address().to_string(), tls != nullptr});
+  if (clients != nullptr && !ec) {
+    client_ = clients->Add(endpoint.address().to_string(), endpoint.port(), tls != nullptr);
+  }
+}
+
+void Connection::UpdateClientRecord(size_t requests) {
+  if (client_ == nullptr) return;
+  for (size_t i = 0; i < requests; ++i) client_->CountRequest();
+  if (!reported_startup_ && state_.phase() != ConnectionState::Phase::kUninitialized) {
+    reported_startup_ = true;
+    client_->SetStartupOptions(state_.startup_options());
+    if (state_.version()) client_->SetProtocolVersion(*state_.version());
+  }
+  if (state_.phase() != reported_phase_) {
+    reported_phase_ = state_.phase();
+    client_->SetStage(reported_phase_ == ConnectionState::Phase::kAuthenticating ? "authenticating"
+                                                                                 : "ready");
+    if (const auto& principal = state_.principal()) {
+      client_->SetUsername(principal->is_root() ? "root" : principal->user_name);
+    }
+  }
 }
 
 void Connection::Start() {
@@ -145,6 +167,14 @@ void Connection::OnTlsHandshake(const asio::error_code& error) {
   if (error) {
     spdlog::info("CQL: TLS handshake with {} failed: {}", peer_, error.message());
     return CloseNow();
+  }
+  if (client_ != nullptr) {
+    // Java's names for both (SSLSession.getProtocol and getCipherSuite): "TLSv1.3" and the IANA
+    // suite name, which OpenSSL calls the standard name.
+    SSL* ssl = tls_->native_handle();
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    const char* suite = cipher != nullptr ? SSL_CIPHER_standard_name(cipher) : nullptr;
+    client_->SetTls(SSL_get_version(ssl), suite != nullptr ? suite : "");
   }
   ReadMore();
 }
@@ -232,6 +262,7 @@ void Connection::ProcessBuffered() {
     const size_t consumed = state_.ProcessInput(input_, &actions, budget);
     input_.erase(0, consumed);
     progress = progress || consumed > 0;
+    UpdateClientRecord(actions.size());
     if (state_.principal() && !authorizer_set_ && state_.limits().authenticator != nullptr) {
       // Logged in: from now on every statement is checked against the principal's policies.
       // Set before the requests that came with the login are run.
@@ -370,12 +401,15 @@ void Connection::RunOnWorker(FrameAction action) {
     // The request's deadline counts from its arrival; closing the connection cancels it.
     session.cancel = self->cancel_;
     session.received = received;
+    session.trace = action.tracing;  // issue 10 item 23
+    session.trace_id.reset();
+    session.client_address = self->client_address_;
     const std::string keyspace_before = session.keyspace;
     std::string frame = ExecuteQueryRequest(self->processor_, session, action.request,
                                             action.version, action.stream, compression);
     if (session.keyspace != keyspace_before) {
       std::lock_guard lock(self->session_mu_);
-      self->session_ = session;
+      self->session_.keyspace = session.keyspace;
     }
     asio::post(self->socket_.get_executor(), [self, frame = std::move(frame),
                                               bytes = action.request_bytes]() mutable {

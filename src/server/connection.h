@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "query/processor.h"
+#include "server/client_registry.h"
 #include "server/connection_limiter.h"
 #include "server/connection_state.h"
 
@@ -60,7 +61,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(asio::ip::tcp::socket socket, query::QueryProcessor& processor,
              asio::thread_pool& workers, std::shared_ptr<ConnectionRegistry> registry,
              ConnectionLimits limits, asio::ssl::context* tls = nullptr,
-             ConnectionLimiter::Ticket ticket = {});
+             ConnectionLimiter::Ticket ticket = {}, ClientRegistry* clients = nullptr);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -117,17 +118,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void LingerAndClose();
   void Drain();
   void CloseNow();
+  // Brings client_ up to date with state_ after input was handled (system_views.clients).
+  void UpdateClientRecord(size_t requests);
 
   // Constant after construction.
   query::QueryProcessor& processor_;
   asio::thread_pool& workers_;
   const std::shared_ptr<ConnectionRegistry> registry_;
   std::string peer_;
+  std::string client_address_;  // the peer's address, for trace sessions
 
   asio::ip::tcp::socket socket_;
   asio::ssl::context* const tls_context_;  // TLS port when set
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_, or null
   ConnectionLimiter::Ticket ticket_;
+  // This connection's row of system_views.clients (issue 10 item 21); null without a registry.
+  std::shared_ptr<ClientRecord> client_;
+  ConnectionState::Phase reported_phase_ = ConnectionState::Phase::kUninitialized;
+  bool reported_startup_ = false;
   asio::steady_timer linger_timer_;
   asio::steady_timer deadline_timer_;  // ArmDeadline
   bool deadline_armed_ = false;

@@ -197,6 +197,7 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
       }
       compression = *named;
     }
+    startup_options_ = startup->options;  // bounded by the unauthenticated frame size
     // READY (or AUTHENTICATE) itself goes out uncompressed: the client enables compression
     // when it sees it.
     if (limits_.authenticator != nullptr) {
@@ -258,6 +259,7 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
   action.request = std::move(request);
   action.version = header.version;
   action.stream = header.stream;
+  action.tracing = protocol::HasFlag(header.flags, protocol::FrameFlag::kTracing);
   return action;
 }
 
@@ -338,6 +340,14 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
       spdlog::warn("CQL: server error on stream {}: {}", stream, body.status().ToString());
     }
     return protocol::EncodeErrorFrame(version, stream, body.status(), compression);
+  }
+  if (session.trace_id) {
+    // native_protocol_v4.spec §4: "the response body will start with a [uuid] tracing ID".
+    std::string frame = protocol::EncodeResponseFrame(version, stream, Opcode::kResult,
+                                                      *session.trace_id + *body, compression);
+    frame[1] = static_cast<char>(static_cast<uint8_t>(frame[1]) |
+                                 static_cast<uint8_t>(protocol::FrameFlag::kTracing));
+    return frame;
   }
   return protocol::EncodeResponseFrame(version, stream, Opcode::kResult, *body, compression);
 }

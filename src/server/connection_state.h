@@ -13,6 +13,7 @@
 // Not thread-safe: owned by the connection's event-loop thread.
 
 #include <chrono>
+#include <map>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -78,6 +79,8 @@ struct FrameAction {
   int16_t stream = 0;
   // The frame's size, decompressed (what the request holds in memory while it runs).
   size_t request_bytes = 0;
+  // kExecute only: the frame's tracing flag (native_protocol_v4.spec §2.2), issue 10 item 23.
+  bool tracing = false;
   // kRespond only: send `frame` after this long (a refused login, slowed by the LoginBrake),
   // and handle no further input of the connection until then (ProcessInput stops after it).
   std::chrono::milliseconds delay{0};
@@ -126,6 +129,8 @@ class ConnectionState {
   cql::protocol::Compression compression() const { return compression_; }
   // The authenticated principal, when authentication is on and succeeded.
   const std::optional<iam::Principal>& principal() const { return principal_; }
+  // STARTUP's options once it was accepted (system_views.clients, issue 10 item 21).
+  const std::map<std::string, std::string>& startup_options() const { return startup_options_; }
   // The version of the first valid frame; every later frame must use it.
   std::optional<uint8_t> version() const { return version_; }
   const ConnectionLimits& limits() const { return limits_; }
@@ -149,11 +154,13 @@ class ConnectionState {
   bool schema_change_events_ = false;
   SaslState sasl_;
   std::optional<iam::Principal> principal_;  // who authenticated (auth on)
+  std::map<std::string, std::string> startup_options_;  // of the accepted STARTUP
 };
 
 // Runs a QUERY, PREPARE, EXECUTE or BATCH with `processor` in `session` and returns the RESULT or
 // ERROR frame (on `stream`, in `version`, with `compression`). Never throws: an exception becomes
-// SERVER_ERROR and a log line. Thread-safe if the processor is (it is); `session` must not be used
+// SERVER_ERROR and a log line. When `session.trace` asked for tracing and the processor opened a
+// trace session, a RESULT carries the tracing flag and starts with the session id (§2.2, §4). Thread-safe if the processor is (it is); `session` must not be used
 // concurrently by another call.
 std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session& session,
                                 const cql::protocol::Request& request, uint8_t version,

@@ -32,6 +32,7 @@ struct CqlServer::Impl {
   query::QueryProcessor* processor = nullptr;
   ConnectionLimits limits;
   asio::ssl::context* tls = nullptr;
+  std::shared_ptr<ClientRegistry> clients;  // system_views.clients; may be null
   size_t next_context = 0;  // only touched by the acceptor's thread
   bool stopped = false;
 };
@@ -73,7 +74,8 @@ void CqlServer::Impl::Accept() {
     }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     auto connection = std::make_shared<Connection>(std::move(socket), *processor, workers,
-                                                   registry, limits, tls, std::move(*ticket));
+                                                   registry, limits, tls, std::move(*ticket),
+                                                   clients.get());
     if (registry->Add(connection)) {
       connection->Start();
     } else {
@@ -99,6 +101,7 @@ Status CqlServer::Start() {
   impl_->limiter = options_.limiter ? options_.limiter
                                     : std::make_shared<ConnectionLimiter>(-1, -1);
   impl_->tls = options_.tls;
+  impl_->clients = options_.clients;
   for (int i = 0; i < io_threads; ++i) {
     impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
     impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));

@@ -29,6 +29,7 @@ class QueryProcessor;
 
 namespace sibyl::server {
 
+class ClientRegistry;
 class ConnectionLimiter;
 class ConnectionRegistry;
 
@@ -48,6 +49,9 @@ struct CqlServerOptions {
   // When set, every connection speaks TLS (the CQL TLS port). Not owned; must outlive the
   // server. Default: null (plain text).
   asio::ssl::context* tls = nullptr;
+  // The live connections for system_views.clients, shared by the listeners and the query
+  // processor (issue 10 item 21). Default: null, connections are not listed.
+  std::shared_ptr<ClientRegistry> clients;
 };
 
 class CqlServer {

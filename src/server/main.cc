@@ -20,6 +20,7 @@
 #include "common/logging.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "server/client_registry.h"
 #include "server/cql_authorizer.h"
 #include "iam/iam_service.h"
 #include "query/processor.h"
@@ -120,6 +121,9 @@ int Serve(const ServerConfig& config) {
   processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
   processor_options.timeouts.range = std::chrono::milliseconds(config.range_request_timeout_ms);
   processor_options.max_mutation_bytes = static_cast<uint64_t>(config.max_mutation_size_in_kb) << 10;
+  // issue 10 item 21: the live connections of both CQL listeners, for system_views.clients.
+  auto clients = std::make_shared<ClientRegistry>();
+  processor_options.clients = clients;
   auto processor = query::OpenQueryProcessor(**engine, node, processor_options);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());
@@ -187,6 +191,7 @@ int Serve(const ServerConfig& config) {
   cql_options.listen_address = config.listen_address;
   cql_options.port = config.cql_port;
   cql_options.worker_threads = config.native_transport_max_threads;
+  cql_options.clients = clients;
   if (config.auth) cql_options.limits.authenticator = &authenticator;
   // CQL transport limits (issue 9 items 5 and 6); one limiter counts both CQL ports.
   cql_options.limits.max_frame_size = config.native_transport_max_frame_size_in_mb << 20;

@@ -10,7 +10,9 @@
 namespace sibyl::cql::parser {
 namespace {
 
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+// Cassandra's Lexer.g: IDENT : LETTER (LETTER | DIGIT | '_')*, so an unquoted name never starts
+// with '_' (issue 10 item 17).
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)); }
 bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)); }
 bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)); }
@@ -232,6 +234,11 @@ class Lexer {
       for (auto& ch : t.text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       t.kind = TokenKind::kIdent;
       return CheckNameLength(t);
+    }
+    if (c == '_') {
+      // ANTLR 3's lexer error for a character no token starts with, as Cassandra reports it
+      // ("line 1:10 no viable alternative at character '_'").
+      return Error(t.line, t.column, "no viable alternative at character '_'");
     }
     if (c == '?') {
       Advance();
