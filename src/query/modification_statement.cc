@@ -3,9 +3,12 @@
 // a null value is a cell tombstone; DELETE writes row, range or partition tombstones.
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 #include "common/clock.h"
+#include "query/clustering_bytes.h"
+#include "query/collection_values.h"
 #include "query/mutation_size.h"
 #include "query/request_deadline.h"
 #include "query/statement.h"
@@ -161,10 +164,9 @@ class InsertStatement final : public ModificationStatement {
         row.cells[column->name] = MakeCell(v, w);
       }
     }
-    for (const auto& c : pk) {
-      if (c.empty()) return InvalidRequest("Key may not be empty");
-    }
     PartitionTarget target = MakePartitionTarget(std::move(pk));
+    // On the serialized key, as Cassandra's validateKey (issue 10 items 13, 16).
+    RETURN_IF_ERROR(types::ValidatePartitionKey(target.key));
     for (size_t i = 0; i < ck.size(); ++i) {
       RETURN_IF_ERROR(types::AppendClusteringComponent(
           table->clustering_column(i).type, table->clustering_column(i).order, ck[i], &clustering));
@@ -173,6 +175,8 @@ class InsertStatement final : public ModificationStatement {
     m.partition_key = std::move(target.key);
     m.token = target.token;
     if (writes_row) {
+      // 123.0 and 123 are one clustering value; the row keeps the bytes written (issue 10 item 8).
+      RETURN_IF_ERROR(AddExactClusteringCell(*table, ck, clustering, w.timestamp, &row));
       row.clustering = std::move(clustering);
       row.marker.timestamp = w.timestamp;
       if (w.ttl > 0) {
@@ -185,6 +189,58 @@ class InsertStatement final : public ModificationStatement {
     return std::vector<storage::TableMutation>{{table->id, std::move(m)}};
   }
 };
+
+// The serialized clustering values an UPDATE names, by encoded key, so that each row it writes
+// keeps the bytes written (issue 10 item 8). UPDATE restricts every clustering column by EQ or IN
+// (single-column or tuples); the combinations are those EvaluateClusteringKeys encoded (it has
+// already refused products beyond its cap, so this stays as small as the key list).
+Result<std::map<std::string, std::vector<std::string>>> ClusteringComponentsByKey(
+    const WhereClause& where, const TableMetadata& table,
+    const std::vector<protocol::BoundValue>& values) {
+  std::vector<std::vector<std::string>> combos{{}};
+  for (const auto& r : where.clustering) {
+    std::vector<std::vector<std::string>> tuples;
+    if (r.kind == ClusteringRestriction::Kind::kSlice) return std::map<std::string, std::vector<std::string>>{};
+    if (r.in_marker) {
+      ASSIGN_OR_RETURN(std::string list, EvaluateRequired(*r.in_marker, values, "IN list"));
+      ASSIGN_OR_RETURN(auto elements, DeserializeList(list));
+      for (auto& e : elements) tuples.push_back({std::move(e)});
+    } else {
+      for (const auto& terms : r.tuples) {
+        std::vector<std::string> tuple;
+        for (const auto& t : terms) {
+          bool unset = false;
+          ASSIGN_OR_RETURN(types::Value v, t.Evaluate(values, &unset));
+          if (unset || !v) break;  // EvaluateClusteringKeys refused or skipped it
+          tuple.push_back(std::move(*v));
+        }
+        if (tuple.size() == terms.size()) tuples.push_back(std::move(tuple));
+      }
+    }
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : combos) {
+      for (const auto& tuple : tuples) {
+        auto c = prefix;
+        c.insert(c.end(), tuple.begin(), tuple.end());
+        next.push_back(std::move(c));
+      }
+    }
+    combos = std::move(next);
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (auto& c : combos) {
+    if (c.size() != table.clustering.size()) continue;
+    std::string key;
+    bool ok = true;
+    for (size_t i = 0; i < c.size() && ok; ++i) {
+      ok = types::AppendClusteringComponent(table.clustering_column(i).type,
+                                            table.clustering_column(i).order, c[i], &key)
+               .ok();
+    }
+    if (ok) out[std::move(key)] = std::move(c);
+  }
+  return out;
+}
 
 // ---- UPDATE ---------------------------------------------------------------------------------
 
@@ -207,6 +263,10 @@ class UpdateStatement final : public ModificationStatement {
     } else if (table->clustering.empty()) {
       keys.push_back("");
     }
+    std::map<std::string, std::vector<std::string>> exact_components;
+    if (!table->clustering.empty() && !keys.empty()) {
+      ASSIGN_OR_RETURN(exact_components, ClusteringComponentsByKey(where, *table, params.values));
+    }
     storage::Row row;
     storage::Row static_row;
     for (const auto& [column, term] : assignments) {
@@ -225,6 +285,10 @@ class UpdateStatement final : public ModificationStatement {
         for (const auto& key : keys) {
           storage::Row r = row;
           r.clustering = key;
+          auto exact = exact_components.find(key);
+          if (exact != exact_components.end()) {
+            RETURN_IF_ERROR(AddExactClusteringCell(*table, exact->second, key, w.timestamp, &r));
+          }
           m.rows.push_back(std::move(r));
         }
       }

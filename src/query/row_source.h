@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "schema/metadata.h"
 #include "storage/engine.h"
 
 #include "query/namespaces.h"
@@ -29,9 +30,19 @@ class EngineRowSource final : public RowSource {
  public:
   EngineRowSource(storage::Engine& engine, std::string table_id)
       : engine_(engine), table_id_(std::move(table_id)) {}
+  // A table of the engine whose dropped columns' old cells are not read (issue 10 item 7).
+  EngineRowSource(storage::Engine& engine, const schema::TableMetadata& table)
+      : engine_(engine), table_id_(table.id) {
+    for (const auto& [name, dropped] : table.dropped_columns) {
+      dropped_columns_[name] = dropped.dropped_time;
+    }
+  }
   Result<storage::ResolvedPartition> ReadPartition(const std::string& partition_key, int64_t token,
                                                    const storage::SliceQuery& query) override {
-    return engine_.ReadPartition(table_id_, partition_key, token, query);
+    if (dropped_columns_.empty()) return engine_.ReadPartition(table_id_, partition_key, token, query);
+    storage::SliceQuery with_dropped = query;
+    with_dropped.dropped_columns = &dropped_columns_;
+    return engine_.ReadPartition(table_id_, partition_key, token, with_dropped);
   }
   Result<std::vector<storage::PartitionPosition>> ScanPartitions(
       const storage::ScanQuery& query) override {
@@ -41,6 +52,7 @@ class EngineRowSource final : public RowSource {
  private:
   storage::Engine& engine_;
   std::string table_id_;
+  storage::DroppedColumns dropped_columns_;
 };
 
 // Live rows held in memory (all cells live, no tombstones), for system tables.

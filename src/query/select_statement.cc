@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
+#include "query/clustering_bytes.h"
 #include "query/paging_state.h"
 #include "query/request_deadline.h"
 #include "query/row_source.h"
@@ -89,13 +90,8 @@ struct SelectStatement::Run {
       view.values[table.partition_key[i]] = pk_components[i];
     }
     if (row != nullptr && !table.clustering.empty()) {
-      std::vector<types::Type> types_list;
-      std::vector<types::SortOrder> orders;
-      for (size_t i = 0; i < table.clustering.size(); ++i) {
-        types_list.push_back(table.clustering_column(i).type);
-        orders.push_back(table.clustering_column(i).order);
-      }
-      ASSIGN_OR_RETURN(auto decoded, types::DecodeClustering(types_list, orders, row->clustering));
+      // The bytes the row was written with (123.0 stays 123.0), issue 10 item 8.
+      ASSIGN_OR_RETURN(auto decoded, RowClusteringValues(table, *row));
       for (size_t i = 0; i < decoded.size() && i < table.clustering.size(); ++i) {
         view.values[table.clustering[i]] = std::move(decoded[i]);
       }
@@ -268,7 +264,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     auto snapshot = context.schema.snapshot();
     ASSIGN_OR_RETURN(source, context.system_tables.Open(*table, *snapshot));
   } else {
-    source = std::make_unique<EngineRowSource>(context.engine, table->id);
+    source = std::make_unique<EngineRowSource>(context.engine, *table);  // dropped columns too
   }
   ASSIGN_OR_RETURN(auto filters, FilterEvaluator::Make(where.filters, params.values));
   const RequestContext request =

@@ -44,7 +44,10 @@ struct BindSpecs {
 class PreparedTerm {
  public:
   enum class Kind : uint8_t { kConstant, kMarker, kNowTimeuuid, kRandomUuid, kCurrentTimestamp,
-                              kCurrentDate, kCurrentTime, kToken };
+                              kCurrentDate, kCurrentTime, kToken,
+                              // A list, set, map, tuple or UDT literal with a non-constant part
+                              // (a marker, now()...): serialized and normalised per request.
+                              kComposite };
 
   static PreparedTerm Constant(types::Value v) {
     PreparedTerm t;
@@ -75,12 +78,20 @@ class PreparedTerm {
  private:
   friend Result<PreparedTerm> PrepareTerm(const parser::TermPtr& term, const types::Type& receiver,
                                           const std::string& receiver_name, BindSpecs& specs);
+  friend Result<PreparedTerm> PrepareCompositeLiteral(const parser::TermPtr& term,
+                                                      const types::Type& receiver,
+                                                      const std::string& receiver_name,
+                                                      BindSpecs& specs);
+  Result<types::Value> EvaluateComposite(const std::vector<protocol::BoundValue>& values,
+                                         bool* unset) const;
   Kind kind_ = Kind::kConstant;
   types::Value constant_;
   int marker_ = -1;
   types::Type type_;
   std::string receiver_name_;
-  std::vector<PreparedTerm> args_;  // kToken
+  // kToken: the arguments. kComposite: the elements (maps: key, value, key, value...; UDTs: one
+  // per field in the type's order, absent fields as null constants).
+  std::vector<PreparedTerm> args_;
 };
 
 // Prepares `term` for a receiver of type `receiver` named `receiver_name` (a column name, or

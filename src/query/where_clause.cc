@@ -819,16 +819,10 @@ Result<std::vector<PartitionTarget>> EvaluatePartitions(
   std::vector<PartitionTarget> out;
   std::set<std::string> seen;
   for (auto& c : combos) {
-    for (size_t i = 0; i < c.size(); ++i) {
-      if (c[i].empty()) {
-        return InvalidRequest("Key may not be empty");
-      }
-      if (c[i].size() > 65535) {
-        return InvalidRequest(fmt::format(
-            "Key length of {} is longer than maximum of 65535", c[i].size()));
-      }
-    }
     PartitionTarget t = MakePartitionTarget(std::move(c));
+    // On the serialized key, as Cassandra's validateKey: a composite's components may be empty
+    // (issue 10 items 13, 16).
+    RETURN_IF_ERROR(types::ValidatePartitionKey(t.key));
     if (seen.insert(t.key).second) out.push_back(std::move(t));
   }
   return out;

@@ -36,6 +36,9 @@ struct SliceQuery {
   bool want_static = true;
   // "Now" in seconds since the epoch, for TTL expiry.
   int64_t now_seconds = 0;
+  // The table's dropped columns: their cells up to the drop time are ignored, so a row whose only
+  // data they were is not returned (issue 10 item 7). Null: none. Not owned; outlives the call.
+  const DroppedColumns* dropped_columns = nullptr;
   // The request's deadline and cancel flag, checked while reading (its Status is returned);
   // null: unbounded. Not owned; outlives the call. (issue 9)
   const RequestContext* context = nullptr;

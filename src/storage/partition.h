@@ -21,9 +21,10 @@ namespace sibyl::storage {
 inline constexpr int64_t kNoTimestamp = std::numeric_limits<int64_t>::min();
 
 // One cell: a value or a tombstone, with its write timestamp.
-// Reconciliation (Cassandra's): higher timestamp wins; on a tie a tombstone beats a value; on a
-// tie between values the greater value (by bytes) wins. Expired cells count as tombstones
-// written at their timestamp.
+// Reconciliation (Cassandra 4.1's Cells.reconcile, storage/row_codec.cc CellWins): higher
+// timestamp wins; on a tie a tombstone or expiring cell beats a plain value, a tombstone beats an
+// expiring cell, then the later local deletion time, then the greater value (unsigned bytes).
+// Expired cells count as tombstones written at their timestamp.
 struct Cell {
   int64_t timestamp = 0;
   // Seconds; 0 means the cell does not expire.
@@ -36,6 +37,20 @@ struct Cell {
 
   bool operator==(const Cell&) const = default;
 };
+
+// Cells whose name starts with this byte are not columns but row metadata that query/ keeps with
+// a row (the exact clustering bytes, query/clustering_bytes.h). CQL column names are valid UTF-8,
+// which never holds 0xff. They are merged, deleted and expired like cells, but never make a row
+// live: a row with only such cells is no row (issue 10 item 8).
+inline constexpr char kRowMetadataCellPrefix = '\xff';
+inline bool IsRowMetadataCell(const std::string& name) {
+  return !name.empty() && name[0] == kRowMetadataCellPrefix;
+}
+
+// Columns dropped from a table: name -> drop time (µs). Cells of such a column written at or
+// before its drop time are no data any more; a re-added column keeps only the later cells
+// (Cassandra's system_schema.dropped_columns) (issue 10 item 7).
+using DroppedColumns = std::map<std::string, int64_t>;
 
 // The row marker INSERT writes (Cassandra's primary-key liveness): a row with only a marker is
 // still a row. UPDATE writes no marker.

@@ -333,8 +333,8 @@ class RocksDbEngine final : public Engine {
       return FromRocks(s, "reading partition header");
     }
     if (query.want_static && header.static_row) {
-      auto live =
-          ResolveRow(std::move(*header.static_row), header.deletion.timestamp, query.now_seconds);
+      auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
+                             query.now_seconds, query.dropped_columns);
       if (live && !live->cells.empty()) {
         live->marker = Liveness{};
         out.static_row = std::move(*live);
@@ -412,7 +412,8 @@ class RocksDbEngine final : public Engine {
         }
         ASSIGN_OR_RETURN(Row stored, DecodeRow(std::string_view(it->value().data(), it->value().size())));
         stored.clustering = clustering;
-        auto live = ResolveRow(std::move(stored), covering(clustering), query.now_seconds);
+        auto live = ResolveRow(std::move(stored), covering(clustering), query.now_seconds,
+                               query.dropped_columns);
         if (!live) continue;
         if (out.rows.size() >= query.row_limit) {
           out.more = true;

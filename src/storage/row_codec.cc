@@ -205,26 +205,40 @@ Result<PartitionHeader> DecodeHeader(std::string_view bytes) {
   return h;
 }
 
+// Cassandra 4.1's Cells.reconcile for regular cells (db/rows/Cells.java resolveRegular), so that
+// every merge (memtable overwrite, the RocksDB merge operator in flushes and compactions, reads)
+// picks the same cell whatever order the writes arrive in (issue 10 item 6):
+//   1. the higher timestamp;
+//   2. on a tie, a tombstone or an expiring cell beats a plain live cell (CASSANDRA-14592: the
+//      expiring cell will become a tombstone, so the result must not depend on the clock);
+//   3. then a tombstone beats an expiring cell;
+//   4. then the later local deletion time (expiry for expiring cells);
+//   5. then the greater value, compared as unsigned bytes (ValueAccessor.compare); on equal
+//      values either is the same cell, and `a` wins (left >= right).
 bool CellWins(const Cell& a, const Cell& b) {
   if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
-  if (a.tombstone != b.tombstone) return a.tombstone;
-  if (a.tombstone) return a.local_deletion_time > b.local_deletion_time;
-  if (a.value != b.value) return a.value > b.value;
-  // Same value and timestamp: the one that lives longer (no TTL, or later expiry) wins.
-  int64_t ea = a.ttl == 0 ? INT64_MAX : a.local_deletion_time;
-  int64_t eb = b.ttl == 0 ? INT64_MAX : b.local_deletion_time;
-  return ea > eb;
+  const bool a_deleting = a.tombstone || a.ttl > 0;  // Cassandra: localDeletionTime set
+  const bool b_deleting = b.tombstone || b.ttl > 0;
+  if (a_deleting || b_deleting) {
+    if (a_deleting != b_deleting) return a_deleting;
+    if (a.tombstone != b.tombstone) return a.tombstone;
+    if (a.local_deletion_time != b.local_deletion_time) {
+      return a.local_deletion_time > b.local_deletion_time;
+    }
+  }
+  return std::string_view(a.value).compare(b.value) >= 0;
 }
 
 void MergeRow(Row& into, const Row& newer) {
   MergeDeletion(into.deletion, newer.deletion);
   const Liveness& m = newer.marker;
   if (m.timestamp != kNoTimestamp) {
+    // Cassandra 4.1's LivenessInfo.supersedes: the higher timestamp; on a tie an expiring marker
+    // beats a non-expiring one (the same rule as cells, CASSANDRA-14592), then the later expiry.
     bool wins = into.marker.timestamp == kNoTimestamp || m.timestamp > into.marker.timestamp;
     if (!wins && m.timestamp == into.marker.timestamp) {
-      int64_t e_new = m.ttl == 0 ? INT64_MAX : m.expires_at;
-      int64_t e_old = into.marker.ttl == 0 ? INT64_MAX : into.marker.expires_at;
-      wins = e_new > e_old;
+      const bool new_expiring = m.ttl > 0, old_expiring = into.marker.ttl > 0;
+      wins = new_expiring != old_expiring ? new_expiring : m.expires_at > into.marker.expires_at;
     }
     if (wins) into.marker = m;
   }
@@ -263,7 +277,8 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
   if (into.static_row) DropShadowed(*into.static_row, into.deletion);
 }
 
-std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds) {
+std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds,
+                              const DroppedColumns* dropped) {
   int64_t deleted_at = stored.deletion.timestamp;
   if (covering != kNoTimestamp && (deleted_at == kNoTimestamp || covering > deleted_at)) {
     deleted_at = covering;
@@ -276,13 +291,22 @@ std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds)
       !(m.ttl > 0 && m.expires_at <= now_seconds)) {
     out.marker = m;
   }
+  // Cassandra skips a dropped column's cells older than the drop when it reads them.
+  auto dropped_cell = [&](const std::string& name, const Cell& cell) {
+    if (dropped == nullptr || dropped->empty()) return false;
+    auto d = dropped->find(name);
+    return d != dropped->end() && cell.timestamp <= d->second;
+  };
+  bool has_live_column = false;
   for (auto it = stored.cells.begin(); it != stored.cells.end();) {
     const Cell& cell = it->second;
-    const bool dead = cell.tombstone || Expired(cell, now_seconds) || shadowed(cell.timestamp);
+    const bool dead = cell.tombstone || Expired(cell, now_seconds) || shadowed(cell.timestamp) ||
+                      dropped_cell(it->first, cell);
+    if (!dead && !IsRowMetadataCell(it->first)) has_live_column = true;
     it = dead ? stored.cells.erase(it) : std::next(it);
   }
   out.cells = std::move(stored.cells);
-  if (out.marker.timestamp == kNoTimestamp && out.cells.empty()) return std::nullopt;
+  if (out.marker.timestamp == kNoTimestamp && !has_live_column) return std::nullopt;
   return out;
 }
 

@@ -40,7 +40,11 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
 // cover it (`covering` is the highest deletion timestamp among the partition deletion and the
 // range tombstones containing the row). nullopt when nothing of the row is live. Takes the row
 // by value: a caller done with it moves it in, and live cells (large values too) are not copied.
-std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds);
+// Cells of `dropped` columns written at or before their drop time are removed first (null: no
+// dropped columns). Row metadata cells (IsRowMetadataCell) are kept when the row is live but
+// never make it live.
+std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds,
+                              const DroppedColumns* dropped = nullptr);
 
 // Compaction: turns expired cells into tombstones and drops tombstones whose local deletion
 // time is older than `purge_before` (pass INT64_MIN to keep them all). Returns false when

@@ -8,7 +8,8 @@
 //   - Compare(a, a) == 0; the literal of a native value parses back to an equal value;
 //   - a clustering encoding decodes back to an equal value, in both orders, and memcmp of two
 //     encodings orders like Compare;
-//   - the partition-key composite of (a, b) splits back into a and b.
+//   - the partition-key composite of (a, b) splits back into a and b;
+//   - NormalizeValue gives a valid, equal value that is its own normal form (issue 10).
 // And for any bytes: validation and the decoders of stored keys never read outside the input.
 #include <cstdint>
 #include <cstdlib>
@@ -21,6 +22,7 @@
 #include "common/utf8.h"
 #include "cql/parser/lexer.h"
 #include "cql/types/key_encoding.h"
+#include "cql/types/normalize.h"
 #include "cql/types/type.h"
 #include "cql/types/validate.h"
 #include "cql/types/value.h"
@@ -201,6 +203,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!valid->ok()) continue;
     if (Compare(type, value, value) != 0) Fail(type, "a value differs from itself", "");
     CheckLiteralRoundTrip(type, value);
+    // Issue 10 item 2: the normal form (sets/maps sorted, each once) is valid, equal to the
+    // value, and normal.
+    const std::string normal = NormalizeValue(type, value);
+    if (!ValidateValue(type, normal).ok()) Fail(type, "normal form is invalid", "");
+    if (Compare(type, normal, value) != 0) Fail(type, "normal form is another value", "");
+    if (NormalizeValue(type, normal) != normal) Fail(type, "normal form is not normal", "");
   }
   if (!valid_a.ok() || !valid_b.ok()) return 0;
 

@@ -71,6 +71,13 @@ void AppendTimeUuidBody(std::string_view b, std::string* out) {  // REQUIRES: b.
 
 // value = 0.d1d2...dn x 10^e, d1 != 0: sign byte (0x00 negative, 0x01 zero, 0x02 positive), then
 // e biased as uint32 and the digits + 1, ended by 0x00 (negative values: all inverted).
+// e = n - scale ranges over [1 - 2^31 + 1, n + 2^31]: above INT32_MAX (a scale near INT32_MIN,
+// e.g. 1e2147483647 or 19866597869857659876855e1000000000 with a long unscaled value) the biased
+// exponent is 0xffffffff, then a 0xff byte (greater than any digit byte, so these sort after
+// every e == INT32_MAX value, which keeps their older layout), then e as a big-endian int64
+// (issue 10 item 8). Each step is linear in the value's size.
+constexpr char kExponentExtension = '\xff';
+
 Status AppendDecimalBody(const Type& type, std::string_view value, std::string* out) {
   if (value.size() < 4) return Malformed(type);
   const NormalDecimal d = NormalizeDecimal(value);
@@ -78,20 +85,24 @@ Status AppendDecimalBody(const Type& type, std::string_view value, std::string* 
     out->push_back('\x01');
     return Status::OK();
   }
-  if (d.exponent > INT32_MAX || d.exponent < INT32_MIN) {
-    // Only values beyond 10^(2^31) get here; the persisted layout has 32 bits for e.
-    return InvalidRequest(
-        "Decimal value too large for a clustering key (its exponent does not fit 32 bits)");
+  if (d.exponent < INT32_MIN) return Malformed(type);  // impossible for a 32-bit scale
+  std::string head;
+  if (d.exponent <= INT32_MAX) {
+    PutU32(&head, static_cast<uint32_t>(static_cast<int32_t>(d.exponent)) ^ 0x80000000u);
+  } else {
+    PutU32(&head, 0xffffffffu);
+    head.push_back(kExponentExtension);
+    PutU32(&head, static_cast<uint32_t>(static_cast<uint64_t>(d.exponent) >> 32));
+    PutU32(&head, static_cast<uint32_t>(static_cast<uint64_t>(d.exponent)));
   }
-  uint32_t biased = static_cast<uint32_t>(static_cast<int32_t>(d.exponent)) ^ 0x80000000u;
   if (d.sign > 0) {
     out->push_back('\x02');
-    PutU32(out, biased);
+    out->append(head);
     for (char c : d.digits) out->push_back(static_cast<char>(c - '0' + 1));
     out->push_back('\0');
   } else {
     out->push_back('\x00');
-    PutU32(out, ~biased);
+    for (char c : head) out->push_back(static_cast<char>(~static_cast<uint8_t>(c)));
     for (char c : d.digits) out->push_back(static_cast<char>(0xff - (c - '0' + 1)));
     out->push_back('\xff');
   }
@@ -286,6 +297,8 @@ class Decoder {
   Decoder(std::string_view bytes, uint8_t mask) : b_(bytes), mask_(mask) {}
   bool Has(size_t n) const { return b_.size() - pos_ >= n; }
   uint8_t Byte() { return static_cast<uint8_t>(b_[pos_++]) ^ mask_; }  // REQUIRES: Has(1)
+  // Whether the next byte is `value`, without reading it. REQUIRES: Has(1)
+  bool Peek(uint8_t value) const { return (static_cast<uint8_t>(b_[pos_]) ^ mask_) == value; }
   std::string Bytes(size_t n) {  // REQUIRES: Has(n)
     std::string out(b_.substr(pos_, n));
     for (auto& c : out) c = static_cast<char>(static_cast<uint8_t>(c) ^ mask_);
@@ -343,6 +356,15 @@ Result<std::string> DecodeDecimal(Decoder& d) {
   for (int i = 0; i < 4; ++i) biased = (biased << 8) | d.Byte();
   if (n.sign < 0) biased = ~biased;
   n.exponent = static_cast<int32_t>(biased ^ 0x80000000u);
+  if (biased == 0xffffffffu && d.Has(1) && d.Peek(n.sign < 0 ? 0x00 : 0xff)) {
+    // The 64-bit exponent of AppendDecimalBody, above INT32_MAX.
+    d.Byte();
+    if (!d.Has(8)) return Corrupt();
+    uint64_t e = 0;
+    for (int i = 0; i < 8; ++i) e = (e << 8) | (n.sign < 0 ? static_cast<uint8_t>(~d.Byte()) : d.Byte());
+    if (e <= static_cast<uint64_t>(INT32_MAX) || e > (uint64_t{1} << 40)) return Corrupt();
+    n.exponent = static_cast<int64_t>(e);
+  }
   while (true) {
     if (!d.Has(1)) return Corrupt();
     uint8_t c = d.Byte();
@@ -538,6 +560,15 @@ std::string SerializePartitionKey(const std::vector<std::string_view>& component
     out.push_back('\0');
   }
   return out;
+}
+
+Status ValidatePartitionKey(std::string_view serialized_key) {
+  if (serialized_key.empty()) return InvalidRequest("Key may not be empty");
+  if (serialized_key.size() > kMaxClusteringComponentBytes) {
+    return InvalidRequest(fmt::format("Key length of {} is longer than maximum of {}",
+                                      serialized_key.size(), kMaxClusteringComponentBytes));
+  }
+  return Status::OK();
 }
 
 Result<std::vector<std::string>> SplitPartitionKey(std::string_view key, size_t component_count) {

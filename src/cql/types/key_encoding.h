@@ -42,6 +42,13 @@ std::string SerializePartitionKey(const std::vector<std::string_view>& component
 // The inverse; kCorruption on malformed input.
 Result<std::vector<std::string>> SplitPartitionKey(std::string_view key, size_t component_count);
 
+// Cassandra's limit on a partition key (QueryProcessor.validateKey), checked on the serialized
+// key (SerializePartitionKey), so on the whole composite for a compound key (issue 10 items 13,
+// 16): an empty key is kInvalid "Key may not be empty" (only a single-column key can be empty;
+// a composite's empty components are allowed), one over 65535 bytes is kInvalid "Key length of N
+// is longer than maximum of 65535".
+Status ValidatePartitionKey(std::string_view serialized_key);
+
 // Murmur3Partitioner's token of partition-key bytes, bit-identical to Cassandra's
 // (MurmurHash3_x64_128, first 64 bits, seed 0, with Long.MIN_VALUE mapped to Long.MAX_VALUE).
 int64_t Murmur3Token(std::string_view partition_key);

@@ -208,11 +208,12 @@ TEST(KeyEncoding, DecimalsWithExtremeScalesEncodeWithoutExpandingTheScale) {
                                    *DecimalFromText("-1"), ""});
   EXPECT_EQ(Compare(decimal, tiny, *DecimalFromText("0.5")), -1);
   EXPECT_EQ(ToCqlLiteral(decimal, tiny), "1E-2147483647");
-  // 10 x 10^(2^31): its exponent does not fit the key encoding's 32 bits.
+  // 10 x 10^(2^31): its normal exponent is past 32 bits, which the key encoding holds since
+  // issue 10 item 8 (key_encoding_shapes_test.cc).
   std::string out;
   Status s = AppendClusteringComponent(decimal, SortOrder::kAsc,
                                        std::string("\x80\x00\x00\x00\x0a", 5), &out);
-  EXPECT_EQ(s.code(), ErrorCode::kInvalid);
+  EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
 TEST(KeyEncoding, GarbageNeverDecodesOutOfBounds) {

@@ -1,6 +1,8 @@
 // Reconciliation rules of stored cells and rows (Cassandra's), and the stored value formats.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "storage/row_codec.h"
 
 namespace sibyl::storage {
@@ -24,6 +26,63 @@ TEST(CellWins, TombstoneBeatsValueOnTie) {
 TEST(CellWins, GreaterValueBeatsSmallerOnTie) {
   EXPECT_TRUE(CellWins(Value(5, "b"), Value(5, "a")));
   EXPECT_FALSE(CellWins(Value(5, "a"), Value(5, "b")));
+}
+
+// Issue 10 item 6: Cassandra 4.1 Cells.resolveRegular (db/rows/Cells.java). On a timestamp tie
+// an expiring cell beats a non-expiring one whatever the values: INSERT v=1 USING TIMESTAMP 1
+// AND TTL 100, then v=2 USING TIMESTAMP 1, reads 1 in Cassandra.
+TEST(CellWins, ExpiringBeatsNonExpiringOnTieWhateverTheValues) {
+  EXPECT_TRUE(CellWins(Value(1, "\x01", 100, 5000), Value(1, "\x02")));
+  EXPECT_FALSE(CellWins(Value(1, "\x02"), Value(1, "\x01", 100, 5000)));
+}
+
+TEST(CellWins, TombstoneBeatsExpiringOnTie) {
+  EXPECT_TRUE(CellWins(Tombstone(5), Value(5, "x", 10, 99999)));
+  EXPECT_FALSE(CellWins(Value(5, "x", 10, 99999), Tombstone(5)));
+}
+
+TEST(CellWins, LaterLocalDeletionTimeWinsBetweenExpiringCellsBeforeTheValue) {
+  EXPECT_TRUE(CellWins(Value(5, "a", 10, 2000), Value(5, "z", 10, 1000)));
+  EXPECT_FALSE(CellWins(Value(5, "z", 10, 1000), Value(5, "a", 10, 2000)));
+  EXPECT_TRUE(CellWins(Cell{5, 0, 200, true, ""}, Cell{5, 0, 100, true, ""}));
+  EXPECT_FALSE(CellWins(Cell{5, 0, 100, true, ""}, Cell{5, 0, 200, true, ""}));
+}
+
+TEST(CellWins, ValuesCompareAsUnsignedBytes) {
+  // ValueAccessor.compare is unsigned: 0x80 > 0x7f.
+  EXPECT_TRUE(CellWins(Value(5, "\x80"), Value(5, "\x7f")));
+  EXPECT_FALSE(CellWins(Value(5, "\x7f"), Value(5, "\x80")));
+}
+
+// Every merge path (memtable overwrite, merge operator, read) goes through MergeRow: the result
+// must not depend on the order the writes arrive in.
+TEST(MergeRow, ReconcilesTheSameWayInEitherOrder) {
+  const std::vector<Cell> cells = {Value(1, "\x01", 100, 5000), Value(1, "\x02"), Tombstone(1),
+                                   Value(1, "\x03", 100, 4000), Value(2, "\x00"),
+                                   Value(1, "\x02", 50, 5000)};
+  for (const auto& x : cells) {
+    for (const auto& y : cells) {
+      Row a, b;
+      a.cells["v"] = x;
+      b.cells["v"] = y;
+      Row ab = a, ba = b;
+      MergeRow(ab, b);
+      MergeRow(ba, a);
+      EXPECT_EQ(ab, ba);
+    }
+  }
+}
+
+// LivenessInfo.supersedes: on a tie an expiring row marker beats a non-expiring one.
+TEST(MergeRow, ExpiringMarkerBeatsNonExpiringOnTie) {
+  Row plain, expiring;
+  plain.marker = {7, 0, 0};
+  expiring.marker = {7, 100, 5000};
+  Row a = plain, b = expiring;
+  MergeRow(a, expiring);
+  MergeRow(b, plain);
+  EXPECT_EQ(a.marker, expiring.marker);
+  EXPECT_EQ(b.marker, expiring.marker);
 }
 
 TEST(MergeRow, IsCommutativeAndDropsShadowedCells) {
@@ -66,6 +125,46 @@ TEST(ResolveRow, ExpiredCellsAndCoveringDeletionsHideData) {
   ASSERT_TRUE(live.has_value());
   EXPECT_EQ(live->cells.size(), 1u);
   EXPECT_EQ(live->cells.at("new").value, "visible");
+}
+
+// Issue 10 item 7: a dropped column's cells written up to the drop time are not data any more
+// (Cassandra skips them when reading, system_schema.dropped_columns), so a row created by UPDATE
+// whose only cell they were is gone; cells written after the drop (column re-added) count.
+TEST(ResolveRow, DroppedColumnCellsNoLongerKeepARowAlive) {
+  const DroppedColumns dropped = {{"x", 100}};
+  Row r;
+  r.cells["x"] = Value(99, "old");
+  EXPECT_TRUE(ResolveRow(r, kNoTimestamp, 1000).has_value());
+  EXPECT_FALSE(ResolveRow(r, kNoTimestamp, 1000, &dropped).has_value());
+  r.cells["x"] = Value(100, "at the drop");
+  EXPECT_FALSE(ResolveRow(r, kNoTimestamp, 1000, &dropped).has_value());
+  r.cells["x"] = Value(101, "re-added");
+  auto live = ResolveRow(r, kNoTimestamp, 1000, &dropped);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->cells.at("x").value, "re-added");
+  Row with_marker;
+  with_marker.marker.timestamp = 5;
+  with_marker.cells["x"] = Value(5, "old");
+  with_marker.cells["y"] = Value(5, "kept");
+  live = ResolveRow(with_marker, kNoTimestamp, 1000, &dropped);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->cells.count("x"), 0u);
+  EXPECT_EQ(live->cells.at("y").value, "kept");
+}
+
+// Issue 10 item 8: row metadata cells (the exact clustering bytes) ride along with a live row
+// but never make one.
+TEST(ResolveRow, MetadataCellsNeverMakeARowLive) {
+  const std::string meta = std::string(1, kRowMetadataCellPrefix) + "clustering";
+  Row r;
+  r.cells[meta] = Value(5, "bytes");
+  EXPECT_FALSE(ResolveRow(r, kNoTimestamp, 1000).has_value());
+  r.cells["v"] = Value(5, "1");
+  auto live = ResolveRow(r, kNoTimestamp, 1000);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->cells.at(meta).value, "bytes");
+  r.cells["v"] = Tombstone(6);
+  EXPECT_FALSE(ResolveRow(r, kNoTimestamp, 1000).has_value());
 }
 
 TEST(Codec, RoundTripsRowsAndHeaders) {

@@ -1,0 +1,173 @@
+// Issue 10 (items 2, 7, 8, 13, 16): the data mechanisms give Cassandra 4.1's answers through the
+// real processor over a RocksDB engine in a temporary directory. End-to-end twins with the
+// Python driver are in tests/e2e/test_cassandra_answers_data.py.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cql/types/numbers.h"
+#include "cql/types/value.h"
+#include "query/processor.h"
+#include "storage/rocksdb_engine.h"
+
+namespace sibyl::query {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Collection(const std::vector<std::string>& elements) {
+  std::string out = types::SerializeInt(static_cast<int32_t>(elements.size()));
+  for (const auto& e : elements) out += types::SerializeInt(static_cast<int32_t>(e.size())) + e;
+  return out;
+}
+std::string I(int32_t v) { return types::SerializeInt(v); }
+
+class DataAnswers : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sibyl-data-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    storage::RocksDbOptions o;
+    o.path = dir_.string();
+    o.durability = storage::Durability::kPeriodic;
+    auto engine = storage::OpenRocksDbEngine(o);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(*engine);
+    auto processor = OpenQueryProcessor(*engine_, NodeInfo{}, ProcessorOptions{});
+    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
+    processor_ = std::move(*processor);
+    Run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
+        "'replication_factor': 1}");
+    session_.keyspace = "ks";
+  }
+
+  void TearDown() override {
+    processor_.reset();
+    engine_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Result<protocol::ResultMessage> Query(const std::string& cql,
+                                        std::vector<std::string> values = {}) {
+    protocol::QueryParameters params;
+    for (auto& v : values) params.values.push_back(protocol::BoundValue::Of(std::move(v)));
+    return processor_->Query(session_, cql, params);
+  }
+
+  void Run(const std::string& cql, std::vector<std::string> values = {}) {
+    auto result = Query(cql, std::move(values));
+    ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
+  }
+
+  std::vector<std::vector<types::Value>> Rows(const std::string& cql,
+                                              std::vector<std::string> values = {}) {
+    auto result = Query(cql, std::move(values));
+    EXPECT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
+    if (!result.ok()) return {};
+    return std::get<protocol::RowsResult>(*result).rows;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<QueryProcessor> processor_;
+  Session session_;
+};
+
+// Item 2: Sets.Value.fromSerialized sorts and de-duplicates a bound set, for every column kind,
+// so the partition key's token and a clustering lookup see one value.
+TEST_F(DataAnswers, BoundSetsAreStoredSortedInEveryColumnKind) {
+  Run("CREATE TABLE t (p frozen<set<int>>, c frozen<set<int>>, s frozen<set<int>> static, "
+      "r frozen<list<frozen<set<int>>>>, PRIMARY KEY (p, c))");
+  const std::string unsorted = Collection({I(3), I(1), I(2), I(1)});
+  const std::string sorted = Collection({I(1), I(2), I(3)});
+  Run("INSERT INTO t (p, c, s, r) VALUES (?, ?, ?, ?)",
+      {unsorted, unsorted, unsorted, Collection({unsorted})});
+  auto rows = Rows("SELECT p, c, s, r FROM t WHERE p = ? AND c = ?", {sorted, sorted});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], sorted);
+  EXPECT_EQ(rows[0][1], sorted);
+  EXPECT_EQ(rows[0][2], sorted);
+  EXPECT_EQ(rows[0][3], Collection({sorted}));
+  // Found with the elements in any order, and by an IN list of sets.
+  EXPECT_EQ(Rows("SELECT p FROM t WHERE p = ? AND c = ?", {unsorted, Collection({I(2), I(3), I(1)})})
+                .size(),
+            1u);
+  EXPECT_EQ(Rows("SELECT p FROM t WHERE p = ? AND c IN ?", {sorted, Collection({unsorted})}).size(),
+            1u);
+}
+
+// Item 7: a row created by UPDATE (no row marker) whose only cell belongs to a dropped column
+// is gone (Cassandra skips the dropped column's cells older than the drop).
+TEST_F(DataAnswers, RowsOfOnlyDroppedCellsDisappear) {
+  Run("CREATE TABLE t (k int PRIMARY KEY, x int, y int)");
+  Run("UPDATE t SET x = 1 WHERE k = 0");
+  Run("UPDATE t SET x = 1, y = 2 WHERE k = 1");
+  Run("ALTER TABLE t DROP x");
+  EXPECT_EQ(Rows("SELECT * FROM t").size(), 1u);
+  EXPECT_TRUE(Rows("SELECT * FROM t WHERE k = 0").empty());
+  auto count = Rows("SELECT count(*) FROM t");
+  ASSERT_EQ(count.size(), 1u);
+  EXPECT_EQ(types::DeserializeBigint(*count[0][0]), 1);
+  Run("ALTER TABLE t ADD x int");
+  EXPECT_TRUE(Rows("SELECT * FROM t WHERE k = 0").empty());
+  Run("UPDATE t SET x = 3 WHERE k = 0");
+  EXPECT_EQ(Rows("SELECT * FROM t WHERE k = 0").size(), 1u);
+}
+
+// Item 8: DecimalType keeps the scale written; values that compare equal are one row.
+TEST_F(DataAnswers, DecimalClusteringValuesKeepTheirBytes) {
+  Run("CREATE TABLE t (p int, c decimal, v int, PRIMARY KEY (p, c))");
+  const std::string written = *types::DecimalFromText("123.0");
+  Run("INSERT INTO t (p, c, v) VALUES (0, ?, 1)", {written});
+  auto rows = Rows("SELECT c, v FROM t WHERE p = 0");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], written);
+  EXPECT_EQ(Rows("SELECT v FROM t WHERE p = 0 AND c = 123").size(), 1u);
+  // Deleting the row deletes its bytes.
+  Run("DELETE FROM t WHERE p = 0 AND c = 123");
+  EXPECT_TRUE(Rows("SELECT c FROM t WHERE p = 0").empty());
+  Run("INSERT INTO t (p, c, v) VALUES (0, 123.000, 1)");
+  rows = Rows("SELECT c FROM t WHERE p = 0");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], *types::DecimalFromText("123.000"));
+}
+
+// Item 8 for UPDATE: the later write of an equal value is the same row and keeps its own bytes.
+TEST_F(DataAnswers, UpdateKeepsTheDecimalClusteringBytesItWrites) {
+  Run("CREATE TABLE t (p int, c decimal, v int, PRIMARY KEY (p, c))");
+  Run("INSERT INTO t (p, c, v) VALUES (0, 123.0, 1)");
+  const std::string later = *types::DecimalFromText("123.00");
+  Run("UPDATE t SET v = 2 WHERE p = 0 AND c = ?", {later});
+  auto rows = Rows("SELECT c, v FROM t WHERE p = 0");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], later);
+  EXPECT_EQ(types::DeserializeInt(*rows[0][1]), 2);
+  // A row UPDATE creates keeps its bytes too, also through IN.
+  Run("UPDATE t SET v = 3 WHERE p = 1 AND c IN (1.50, 2.0)");
+  rows = Rows("SELECT c FROM t WHERE p = 1");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0], *types::DecimalFromText("1.50"));
+  EXPECT_EQ(rows[1][0], *types::DecimalFromText("2.0"));
+}
+
+// Items 13 and 16: QueryProcessor.validateKey on the serialized partition key.
+TEST_F(DataAnswers, PartitionKeysAreValidatedAsSerialized) {
+  Run("CREATE TABLE t (a text, b text, v int, PRIMARY KEY ((a, b)))");
+  Run("INSERT INTO t (a, b, v) VALUES ('', '', 1)");
+  auto rows = Rows("SELECT v FROM t WHERE a = '' AND b = ''");
+  ASSERT_EQ(rows.size(), 1u);
+  auto too_long = Query("INSERT INTO t (a, b, v) VALUES (?, 'b', 1)", {std::string(65533, 'x')});
+  EXPECT_EQ(too_long.status().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(too_long.status().message(), "Key length of 65540 is longer than maximum of 65535");
+  Run("CREATE TABLE one (k text PRIMARY KEY, v int)");
+  EXPECT_EQ(Query("INSERT INTO one (k, v) VALUES ('', 1)").status().message(),
+            "Key may not be empty");
+  EXPECT_EQ(Query("SELECT * FROM one WHERE k = ?", {std::string(65536, 'k')}).status().message(),
+            "Key length of 65536 is longer than maximum of 65535");
+}
+
+}  // namespace
+}  // namespace sibyl::query
