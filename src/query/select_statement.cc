@@ -517,6 +517,21 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   }
   ASSIGN_OR_RETURN(stmt->where,
                    AnalyzeWhere(*table, s.where, StatementKind::kSelect, s.allow_filtering, specs));
+  // Cassandra 4.1 SelectStatement.RawStatement.selectOnlyStaticColumns and
+  // StatementRestrictions: a selection of static (and partition key) columns only reads the
+  // static row, so it may not restrict the clustering key.
+  if (table->has_static && !s.select_all) {
+    bool some_static = false;
+    bool other = false;
+    for (const auto& o : stmt->outputs) {
+      if (o.column == nullptr) continue;
+      some_static |= o.column->kind == ColumnKind::kStatic;
+      other |= o.column->kind != ColumnKind::kStatic && o.column->kind != ColumnKind::kPartitionKey;
+    }
+    if (some_static && !other && stmt->where.HasClusteringRestrictions()) {
+      return InvalidRequest("Cannot restrict clustering columns when selecting only static columns");
+    }
+  }
   if (s.distinct) {
     // Cassandra 4.1 SelectStatement.validateDistinctSelection: the WHERE clause may restrict only
     // partition key and static columns; only those may be selected; and all the partition key

@@ -99,6 +99,11 @@ def test_distinct_static_with_restricted_partition_key(session, ks):
     with pytest.raises(InvalidRequest, match=r"must request all the partition key columns "
                                              r"\(missing pk\)"):
         session.execute("SELECT DISTINCT s FROM dst")
+    # StatementRestrictions: a selection of static columns only reads the static row, so it may
+    # not restrict the clustering key.
+    with pytest.raises(InvalidRequest, match="Cannot restrict clustering columns when selecting "
+                                             "only static columns"):
+        session.execute("SELECT s FROM dst WHERE pk = 1 AND c = 1")
 
 
 def test_prepared_batch_markers_have_column_specs(session, ks):

@@ -269,10 +269,19 @@ TEST_F(CassandraAnswers, DistinctStaticWithRestrictedPartitionKey) {
   EXPECT_THAT(Query("SELECT DISTINCT s FROM t"),
               StatusIs(ErrorCode::kInvalid,
                        "SELECT DISTINCT queries must request all the partition key columns (missing pk)"));
-  EXPECT_THAT(Query("SELECT DISTINCT s FROM t WHERE pk = 1 AND c = 1"),
+  EXPECT_THAT(Query("SELECT DISTINCT pk FROM t WHERE pk = 1 AND c = 1"),
               StatusIs(ErrorCode::kInvalid,
                        "SELECT DISTINCT with WHERE clause only supports restriction by partition key "
                        "and/or static columns."));
+  // StatementRestrictions refuses this first: a selection of static columns only reads the
+  // static row (SelectStatement.RawStatement.selectOnlyStaticColumns).
+  EXPECT_THAT(Query("SELECT DISTINCT s FROM t WHERE pk = 1 AND c = 1"),
+              StatusIs(ErrorCode::kInvalid,
+                       "Cannot restrict clustering columns when selecting only static columns"));
+  EXPECT_THAT(Query("SELECT pk, s FROM t WHERE pk = 1 AND c = 1"),
+              StatusIs(ErrorCode::kInvalid,
+                       "Cannot restrict clustering columns when selecting only static columns"));
+  EXPECT_THAT(Rows("SELECT c, s FROM t WHERE pk = 1 AND c = 1"), ElementsAre("1,10"));
   EXPECT_THAT(Query("SELECT DISTINCT v FROM t WHERE pk = 1"),
               StatusIs(ErrorCode::kInvalid,
                        "SELECT DISTINCT queries must only request partition key columns and/or static "
