@@ -142,6 +142,16 @@ Result<PreparedTerm> PrepareCompositeLiteral(const parser::TermPtr& term,
       fmt::format("Invalid {} literal for {} of type {}",
                   list ? "list" : set ? "set" : map ? "map" : tuple ? "tuple type" : "user type",
                   receiver_name, type_name);
+  // Types come from the schema, so their parameters are well formed; a type that is not (only a
+  // fuzzer could make one) is refused rather than indexed.
+  const size_t want_params = receiver.kind() == Kind::kMap ? 2
+                             : (receiver.kind() == Kind::kList || receiver.kind() == Kind::kSet) ? 1
+                                                                                                 : 0;
+  if ((want_params != 0 && receiver.params().size() != want_params) ||
+      (receiver.kind() == Kind::kUdt &&
+       receiver.udt_field_names().size() != receiver.params().size())) {
+    return InvalidRequest(mismatch);
+  }
   switch (receiver.kind()) {
     case Kind::kList:
     case Kind::kSet: {

@@ -99,6 +99,29 @@ TEST_F(DataAnswers, BoundSetsAreStoredSortedInEveryColumnKind) {
             1u);
 }
 
+// Item 2 for literals: Lists/Sets/Maps/Tuples.Literal are built, validated and normalised like
+// bound values, with Cassandra's texts when they cannot be.
+TEST_F(DataAnswers, CollectionLiteralsAreNormalisedAndChecked) {
+  Run("CREATE TABLE t (p frozen<set<int>>, m frozen<map<int, text>>, "
+      "u frozen<tuple<int, frozen<list<frozen<set<int>>>>>>, PRIMARY KEY (p))");
+  Run("INSERT INTO t (p, m, u) VALUES ({3, 1, 2, 1}, {2: 'b', 1: 'a', 2: 'z'}, (7, [{2, 1}, {}]))");
+  auto rows = Rows("SELECT p, m, u FROM t WHERE p = {1, 2, 3}");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], Collection({I(1), I(2), I(3)}));
+  EXPECT_EQ(rows[0][1], Collection({I(1), "a", I(2), "z"}).replace(0, 4, I(2)));
+  const std::string list = Collection({Collection({I(1), I(2)}), Collection({})});
+  EXPECT_EQ(rows[0][2], I(4) + I(7) + I(static_cast<int32_t>(list.size())) + list);
+  // Markers inside a literal are bound per request.
+  EXPECT_EQ(Rows("SELECT p FROM t WHERE p = {?, 1, ?}", {I(3), I(2)}).size(), 1u);
+  auto status = [&](const std::string& cql) { return Query(cql).status(); };
+  EXPECT_EQ(status("INSERT INTO t (p) VALUES ({1, null})").message(),
+            "null is not supported inside collections");
+  EXPECT_EQ(status("INSERT INTO t (p) VALUES ([1])").message(),
+            "Invalid list literal for p of type frozen<set<int>>");
+  EXPECT_EQ(status("INSERT INTO t (p, u) VALUES ({1}, (1, [], 3))").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(status("INSERT INTO t (p, m) VALUES ({1}, {1: 2})").code(), ErrorCode::kInvalid);
+}
+
 // Item 7: a row created by UPDATE (no row marker) whose only cell belongs to a dropped column
 // is gone (Cassandra skips the dropped column's cells older than the drop).
 TEST_F(DataAnswers, RowsOfOnlyDroppedCellsDisappear) {
