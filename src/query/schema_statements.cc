@@ -99,16 +99,19 @@ Result<std::map<std::string, std::string>> Replication(const parser::Property& p
   }
   if (short_name == "NetworkTopologyStrategy") {
     out["class"] = prefix + short_name;
-    // NetworkTopologyStrategy.prepareOptions (4.1): 'replication_factor' is the factor of every
-    // known data centre not named; factors of 0 are dropped. validateExpectedOptions then
-    // accepts only the names of known data centres (this node's).
+    // NetworkTopologyStrategy.prepareOptions (4.1): no option at all means replication_factor
+    // default_keyspace_rf (1); 'replication_factor' is the factor of every known data centre not
+    // named; factors of 0 are dropped. validateExpectedOptions then accepts only the names of
+    // known data centres (this node's).
     std::map<std::string, std::string> factors;
     for (const auto& [k, v] : options) {
       if (k != "class" && k != "replication_factor") factors[k] = v;
     }
-    if (auto rf = options.find("replication_factor"); rf != options.end()) {
-      RETURN_IF_ERROR(check_factor(rf->second));
-      factors.emplace(data_center, rf->second);
+    auto rf = options.find("replication_factor");
+    if (rf != options.end() || factors.empty()) {
+      const std::string factor = rf != options.end() ? rf->second : "1";
+      RETURN_IF_ERROR(check_factor(factor));
+      factors.emplace(data_center, factor);
     }
     for (auto it = factors.begin(); it != factors.end();) {
       it = it->second == "0" ? factors.erase(it) : std::next(it);

@@ -59,7 +59,7 @@ std::unique_ptr<TraceState> TraceStore::Begin(std::string command, std::string r
   record->command = std::move(command);
   record->request = std::move(request);
   for (auto& [k, v] : parameters) {
-    if (v.size() > kMaxActivityBytes * 64) v = QuoteForMessage(v, kMaxActivityBytes * 64);
+    if (v.size() > kMaxParameterBytes) v = QuoteForMessage(v, kMaxParameterBytes);
   }
   record->parameters = std::move(parameters);
   record->client = std::move(client);

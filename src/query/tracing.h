@@ -7,7 +7,7 @@
 //
 // Bounded, as Cassandra's tracing is by its one-day TTL: sessions expire after `ttl` and at most
 // `max_sessions` are kept (the oldest go first); a session keeps at most kMaxEventsPerSession
-// events. An untraced request pays one thread-local load per trace point (TraceEvent).
+// events, each activity and parameter bounded in size. An untraced request pays one thread-local load per trace point (TraceEvent).
 
 #include <chrono>
 #include <cstdint>
@@ -62,12 +62,15 @@ class TraceState {
 
 class TraceStore {
  public:
-  static constexpr size_t kMaxEventsPerSession = 1000;
+  // Worst case held: max_sessions x (kMaxEventsPerSession x kMaxActivityBytes + parameters of
+  // kMaxParameterBytes each), about 1,000 x 300 KiB; a request records about ten events.
+  static constexpr size_t kMaxEventsPerSession = 256;
   static constexpr size_t kMaxActivityBytes = 1024;
+  static constexpr size_t kMaxParameterBytes = 16 << 10;
 
-  // Defaults: Cassandra's one-day TTL on system_traces; 10,000 sessions.
+  // Defaults: Cassandra's one-day TTL on system_traces; 1,000 sessions.
   explicit TraceStore(std::chrono::seconds ttl = std::chrono::hours(24),
-                      size_t max_sessions = 10000)
+                      size_t max_sessions = 1000)
       : ttl_(ttl), max_sessions_(max_sessions) {}
 
   // A new session for a request of `command` from `client`. Thread-safe.

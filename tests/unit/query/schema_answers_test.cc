@@ -91,10 +91,15 @@ TEST_F(SchemaAnswers, NetworkTopologyStrategyRefusesAnUnknownDataCentre) {
   EXPECT_EQ(Error(std::string(kNts) + "'dc2': 1}"),
             "0x2300 Unrecognized strategy option {dc2} passed to NetworkTopologyStrategy for "
             "keyspace k");
-  // NetworkTopologyStrategy.validateExpectedOptions: no data centre at all.
-  EXPECT_EQ(Error("CREATE KEYSPACE k WITH replication = {'class': 'NetworkTopologyStrategy'}"),
+  // NetworkTopologyStrategy.validateExpectedOptions: no data centre left (factors of 0 dropped).
+  EXPECT_EQ(Error(std::string(kNts) + "'datacenter1': 0}"),
             "0x2300 Configuration for at least one datacenter must be present");
   Run(std::string(kNts) + "'datacenter1': 1}");
+  // NetworkTopologyStrategy.prepareOptions (4.1): no option is default_keyspace_rf everywhere.
+  Run("CREATE KEYSPACE k2 WITH replication = {'class': 'NetworkTopologyStrategy'}");
+  EXPECT_THAT(Column("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'k2'",
+                     0),
+              testing::ElementsAre(HasSubstr("datacenter1")));
 }
 
 // Item 17. NetworkTopologyStrategy.prepareOptions (4.1): 'replication_factor' stands for every
