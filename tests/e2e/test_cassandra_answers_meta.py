@@ -248,3 +248,28 @@ def test_clients_shows_tls_details(server, session):
             assert r.ssl_enabled is True
             assert r.ssl_protocol.startswith("TLSv1.")
             assert r.ssl_cipher_suite.startswith("TLS_")
+
+
+def test_clients_shows_who_logged_in():
+    # Why: ClientsTable's username and connection_stage tell operators who is connected; with
+    # IAM logins the username is the IAM user (the root key's logins show "root").
+    import boto3
+    from cassandra.auth import PlainTextAuthProvider
+    from cassandra.cluster import Cluster
+    from iam_helpers import ROOT_KEY, ROOT_SECRET, SigV4Provider, iam_server_process
+    with iam_server_process() as srv:
+        iam = boto3.client("iam", endpoint_url=srv["endpoint"], region_name="us-east-1",
+                           aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET)
+        iam.create_user(UserName="operator")
+        iam.attach_user_policy(UserName="operator",
+                               PolicyArn="arn:aws:iam::aws:policy/AmazonKeyspacesReadOnlyAccess")
+        cred = iam.create_service_specific_credential(
+            UserName="operator", ServiceName="cassandra.amazonaws.com")["ServiceSpecificCredential"]
+        login = PlainTextAuthProvider(cred["ServiceUserName"], cred["ServicePassword"])
+        with Cluster(["127.0.0.1"], port=srv["cql"], auth_provider=login) as user, \
+                Cluster(["127.0.0.1"], port=srv["cql"],
+                        auth_provider=SigV4Provider(ROOT_KEY, ROOT_SECRET)) as root:
+            user.connect()
+            rows = list(root.connect().execute("SELECT * FROM system_views.clients"))
+            assert {r.username for r in rows} == {"operator", "root"}
+            assert {r.connection_stage for r in rows} == {"ready"}
