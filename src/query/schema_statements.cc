@@ -72,6 +72,9 @@ Result<std::map<std::string, std::string>> Replication(const parser::Property& p
   const std::string prefix = "org.apache.cassandra.locator.";
   std::string short_name = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
   std::map<std::string, std::string> out;
+  // AbstractReplicationStrategy.validateReplicationFactor (4.1): ReplicationFactor.fromString's
+  // Integer.parseInt (NumberFormatException: 'For input string: "x"') and its
+  // "Replication factor must be non-negative, found %s".
   auto check_factor = [&](const std::string& value) -> Status {
     char* end = nullptr;
     long v = std::strtol(value.c_str(), &end, 10);

@@ -139,6 +139,12 @@ TEST_F(SchemaAnswers, ReplicationDefaultsAndMessages) {
             "0x2300 Missing replication strategy class");
   EXPECT_EQ(Error("CREATE KEYSPACE k WITH replication = {}"),
             "0x2300 Missing replication strategy class");
+  // ReplicationFactor.validate and Integer.parseInt (4.1).
+  EXPECT_EQ(Error("CREATE KEYSPACE k WITH replication = {'class': 'SimpleStrategy', "
+                  "'replication_factor': -1}"),
+            "0x2300 Replication factor must be non-negative, found -1");
+  EXPECT_EQ(Error(std::string(kNts) + "'datacenter1': 'three'}"),
+            "0x2300 For input string: \"three\"");
   Run("CREATE KEYSPACE k WITH replication = {'class': 'SimpleStrategy'}");
   EXPECT_THAT(Column("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'k'",
                      0),
