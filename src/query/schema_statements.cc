@@ -76,11 +76,15 @@ Result<std::map<std::string, std::string>> Replication(const parser::Property& p
   // Integer.parseInt (NumberFormatException: 'For input string: "x"') and its
   // "Replication factor must be non-negative, found %s".
   auto check_factor = [&](const std::string& value) -> Status {
-    char* end = nullptr;
-    long v = std::strtol(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || v < 0) {
-      return ConfigError(fmt::format("Replication factor must be non-negative integer; found {}", value));
+    const bool digits = value.size() <= 11 && !value.empty() &&
+                        std::all_of(value.begin() + (value[0] == '-' || value[0] == '+'),
+                                    value.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                        value.find_first_of("0123456789") != std::string::npos;
+    const long long v = digits ? std::strtoll(value.c_str(), nullptr, 10) : 0;
+    if (!digits || v < INT32_MIN || v > INT32_MAX) {
+      return ConfigError(fmt::format("For input string: \"{}\"", QuoteForMessage(value)));
     }
+    if (v < 0) return ConfigError(fmt::format("Replication factor must be non-negative, found {}", v));
     return Status::OK();
   };
   auto unrecognized = [&](const std::string& option, const char* strategy) {
