@@ -384,7 +384,16 @@ Status ApplyMutations(QueryContext& context, const std::vector<storage::TableMut
   if (mutations.empty()) return Status::OK();
   // Every CQL write passes here once, whole: refuse it before anything is stored (issue 9).
   RETURN_IF_ERROR(CheckMutationSizes(context.schema, mutations, context.max_mutation_bytes));
+  if (CurrentTrace() != nullptr) {
+    // Tracing (issue 10 item 23): the storage write, with its counts, as Cassandra's
+    // "Appending to commitlog" / "Adding to <table> memtable" events.
+    size_t rows = 0;
+    for (const auto& m : mutations) rows += m.mutation.rows.size() + (m.mutation.static_row ? 1 : 0);
+    TraceEvent(fmt::format("Appending to commitlog: {} partition update(s), {} row(s)",
+                           mutations.size(), rows));
+  }
   Status s = context.engine.Apply(mutations);
+  if (s.ok()) TraceEvent("Added to memtable");
   if (s.code() == ErrorCode::kNotFound) {
     // The table was dropped while the statement ran.
     return InvalidRequest("unconfigured table (dropped while writing)");
@@ -448,16 +457,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
       for (size_t i = 0; i < table->clustering.size(); ++i) {
         const std::string& name = table->clustering_column(i).name;
         if (!seen.count(name)) missing += (missing.empty() ? "" : ", ") + name;
-  if (CurrentTrace() != nullptr) {
-    // Tracing (issue 10 item 23): the storage write, with its counts, as Cassandra's
-    // "Appending to commitlog" / "Adding to <table> memtable" events.
-    size_t rows = 0;
-    for (const auto& m : mutations) rows += m.mutation.rows.size() + (m.mutation.static_row ? 1 : 0);
-    TraceEvent(fmt::format("Appending to commitlog: {} partition update(s), {} row(s)",
-                           mutations.size(), rows));
-  }
       }
-  if (s.ok()) TraceEvent("Added to memtable");
       if (!missing.empty()) return InvalidRequest("Some clustering keys are missing: " + missing);
     }
   }
