@@ -338,6 +338,7 @@ Result<Page<User>> IamService::ListUsers(const std::string& path_prefix, const s
 Status IamService::UpdateUser(const std::string& name, const std::optional<std::string>& new_name,
                               const std::optional<std::string>& new_path) {
   if (new_name) RETURN_IF_ERROR(CheckUserName(*new_name, "newUserName"));
+  if (new_path) RETURN_IF_ERROR(CheckPath(*new_path, "newPath"));
   std::lock_guard lock(mu_);
   const User* found = FindUser(name);
   if (found == nullptr) return NoSuchUser(name);

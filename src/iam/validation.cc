@@ -90,7 +90,7 @@ Status CheckPath(const std::string& path, const char* field) {
     return Validation(fmt::format(
         "Value '{}' at '{}' failed to satisfy constraint: Member must satisfy regular expression "
         "pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
-        path, field));
+        QuoteForMessage(path, 128), field));
   }
   return Status::OK();
 }

@@ -56,6 +56,23 @@ TEST_F(IamServiceTest, UserNamesAreValidatedAndUniqueIgnoringCase) {
   EXPECT_EQ(svc_->GetUser("bob").status().message(), "The user with name bob cannot be found.");
 }
 
+// fuzz_iam_form (CI run of issue 10): UpdateUser stored NewPath unchecked, and a path of invalid
+// UTF-8 made storing the user (as JSON) throw out of UpdateUser. NewPath follows AWS's path
+// pattern as CreateUser's Path does (botocore iam model: pathType), quoted safely.
+TEST_F(IamServiceTest, UpdateUserChecksTheNewPath) {
+  ASSERT_TRUE(svc_->CreateUser("alice", "/").ok());
+  Status bad = svc_->UpdateUser("alice", std::string("alice2"), std::string("/x\xb2" "F"));
+  EXPECT_EQ(AwsCode(bad), "ValidationError/400");
+  EXPECT_THAT(bad.message(), HasSubstr("Value '/x\\xb2F' at 'newPath' failed to satisfy "
+                                       "constraint: Member must satisfy regular expression "
+                                       "pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"));
+  EXPECT_EQ(AwsCode(svc_->UpdateUser("alice", std::nullopt, std::string("no-slashes"))),
+            "ValidationError/400");
+  EXPECT_TRUE(svc_->GetUser("alice").ok());  // nothing was renamed by the refused calls
+  ASSERT_TRUE(svc_->UpdateUser("alice", std::nullopt, std::string("/team/")).ok());
+  EXPECT_EQ(svc_->GetUser("alice")->path, "/team/");
+}
+
 // Issue 9 (fuzz_iam_form): a tag key of invalid UTF-8 made storing the user (as JSON) throw out
 // of TagUser. Tags follow AWS's pattern; the refusal quotes the bytes safely.
 TEST_F(IamServiceTest, TagsFollowAwsPatternAndInvalidUtf8IsRefused) {
