@@ -12,10 +12,10 @@
 #include "query/mutation_size.h"
 #include "query/request_deadline.h"
 #include "query/statement.h"
+#include "query/tracing.h"
 #include "query/where_clause.h"
 #include "schema/schema_store.h"
 
-#include "query/tracing.h"
 namespace sibyl::query {
 
 using schema::ColumnKind;
