@@ -4,18 +4,15 @@
 // engine in a temporary directory.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "cql/types/value.h"
 #include "query/processor.h"
 #include "storage/rocksdb_engine.h"
+#include "processor_fixture.h"
 
 namespace sibyl::query {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
@@ -24,31 +21,13 @@ MATCHER_P2(StatusIs, code, message, "") {
   return arg.status().code() == code && arg.status().message() == message;
 }
 
-class CassandraAnswers : public testing::Test {
+class CassandraAnswers : public ProcessorFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-answers-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = dir_.string();
-    o.durability = storage::Durability::kPeriodic;
-    auto engine = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
-    auto processor = OpenQueryProcessor(*engine_, NodeInfo{});
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(*processor);
+    ASSERT_NO_FATAL_FAILURE(OpenProcessor());
     Run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
         "'replication_factor': 1}");
     session_.keyspace = "ks";
-  }
-
-  void TearDown() override {
-    processor_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
   }
 
   Result<protocol::ResultMessage> Query(const std::string& cql,
@@ -109,10 +88,6 @@ class CassandraAnswers : public testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<QueryProcessor> processor_;
-  Session session_;
 };
 
 // Item 3. AggregateFcts.countFunctionForType counts the non-null values of its argument;

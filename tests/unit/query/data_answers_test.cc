@@ -2,19 +2,15 @@
 // real processor over a RocksDB engine in a temporary directory. End-to-end twins with the
 // Python driver are in tests/e2e/test_cassandra_answers_data.py.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "cql/types/numbers.h"
 #include "cql/types/value.h"
 #include "query/processor.h"
 #include "storage/rocksdb_engine.h"
+#include "processor_fixture.h"
 
 namespace sibyl::query {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string Collection(const std::vector<std::string>& elements) {
   std::string out = types::SerializeInt(static_cast<int32_t>(elements.size()));
@@ -23,31 +19,13 @@ std::string Collection(const std::vector<std::string>& elements) {
 }
 std::string I(int32_t v) { return types::SerializeInt(v); }
 
-class DataAnswers : public testing::Test {
+class DataAnswers : public ProcessorFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-data-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = dir_.string();
-    o.durability = storage::Durability::kPeriodic;
-    auto engine = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
-    auto processor = OpenQueryProcessor(*engine_, NodeInfo{}, ProcessorOptions{});
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(*processor);
+    ASSERT_NO_FATAL_FAILURE(OpenProcessor());
     Run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
         "'replication_factor': 1}");
     session_.keyspace = "ks";
-  }
-
-  void TearDown() override {
-    processor_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
   }
 
   Result<protocol::ResultMessage> Query(const std::string& cql,
@@ -70,10 +48,6 @@ class DataAnswers : public testing::Test {
     return std::get<protocol::RowsResult>(*result).rows;
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<QueryProcessor> processor_;
-  Session session_;
 };
 
 // Item 2: Sets.Value.fromSerialized sorts and de-duplicates a bound set, for every column kind,

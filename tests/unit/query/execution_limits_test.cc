@@ -4,51 +4,28 @@
 // over a RocksDB engine in a temporary directory.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
-
-#include <filesystem>
 
 #include "cql/types/value.h"
 #include "query/processor.h"
 #include "storage/rocksdb_engine.h"
+#include "processor_fixture.h"
 
 namespace sibyl::query {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::HasSubstr;
 
-class ExecutionLimits : public testing::Test {
+class ExecutionLimits : public ProcessorFixture {
  protected:
   void SetUp() override { Open(ProcessorOptions{}); }
 
   void Open(ProcessorOptions options) {
-    processor_.reset();
-    engine_.reset();
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-query-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = dir_.string();
-    o.durability = storage::Durability::kPeriodic;
-    auto engine = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
-    auto processor = OpenQueryProcessor(*engine_, NodeInfo{}, options);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(*processor);
+    ASSERT_NO_FATAL_FAILURE(OpenProcessor(options));
     Run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
         "'replication_factor': 3}");
     session_.keyspace = "ks";
-  }
-
-  void TearDown() override {
-    processor_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
   }
 
   Result<protocol::ResultMessage> Query(const std::string& cql,
@@ -83,10 +60,6 @@ class ExecutionLimits : public testing::Test {
     return rows;
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<QueryProcessor> processor_;
-  Session session_;
 };
 
 // Issue 9 item 4: with fetch size 1 the third page resumed inside a partition whose PER

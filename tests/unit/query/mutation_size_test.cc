@@ -3,51 +3,32 @@
 // Cassandra's, before anything is written. Runs the real processor over a RocksDB engine.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "query/processor.h"
 #include "storage/rocksdb_engine.h"
+#include "processor_fixture.h"
 
 namespace sibyl::query {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::HasSubstr;
 using testing::MatchesRegex;
 
 constexpr uint64_t kLimit = 4096;
 
-class MutationSize : public testing::Test {
+class MutationSize : public ProcessorFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-mutation-size-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = dir_.string();
-    o.durability = storage::Durability::kPeriodic;
-    auto engine = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
     ProcessorOptions options;
     options.max_mutation_bytes = kLimit;
-    auto processor = OpenQueryProcessor(*engine_, NodeInfo{}, options);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(*processor);
+    ASSERT_NO_FATAL_FAILURE(OpenProcessor(options));
     Run("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
         "'replication_factor': 1}");
     session_.keyspace = "ks";
     Run("CREATE TABLE t (k int PRIMARY KEY, v text)");
     Run("CREATE TABLE t2 (k int PRIMARY KEY, v text)");
-  }
-  void TearDown() override {
-    processor_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
   }
 
   Status Query(const std::string& cql) {
@@ -68,10 +49,6 @@ class MutationSize : public testing::Test {
            std::string(value_size, 'a') + "')";
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<QueryProcessor> processor_;
-  Session session_;
 };
 
 TEST_F(MutationSize, AnOversizedStatementIsRefusedWithCassandrasWording) {

@@ -3,48 +3,27 @@
 // expected texts are Cassandra 4.1's, cited per test.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
-
-#include <filesystem>
 
 #include "cql/types/value.h"
 #include "query/processor.h"
 #include "query/table_options.h"
 #include "query/tracing.h"
 #include "storage/rocksdb_engine.h"
+#include "processor_fixture.h"
 
 namespace sibyl::query {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::HasSubstr;
 
-class SchemaAnswers : public testing::Test {
+class SchemaAnswers : public ProcessorFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-schema-answers-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = dir_.string();
-    o.durability = storage::Durability::kPeriodic;
-    auto engine = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
     NodeInfo node;
     node.data_center = "datacenter1";
-    auto processor = OpenQueryProcessor(*engine_, node, {});
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(*processor);
-  }
-
-  void TearDown() override {
-    processor_.reset();
-    engine_.reset();
-    fs::remove_all(dir_);
+    ASSERT_NO_FATAL_FAILURE(OpenProcessor({}, node));
   }
 
   Result<protocol::ResultMessage> Query(const std::string& cql) {
@@ -76,10 +55,6 @@ class SchemaAnswers : public testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
-  std::unique_ptr<QueryProcessor> processor_;
-  Session session_;
 };
 
 constexpr const char* kNts = "CREATE KEYSPACE k WITH replication = {'class': 'NetworkTopologyStrategy', ";
