@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "storage/complex_cells.h"
+
 namespace sibyl::storage {
 namespace {
 
@@ -110,6 +112,28 @@ void DropShadowed(Row& row, const Deletion& deletion) {
   }
   for (auto it = row.cells.begin(); it != row.cells.end();) {
     it = deletion.deletes(it->second.timestamp) ? row.cells.erase(it) : std::next(it);
+  }
+}
+
+// Drops the elements of multi-cell columns that their collection deletion shadows (Cassandra's
+// ComplexColumnData complex deletion, issue 11). A column's deletion cell sorts right before its
+// elements (storage/complex_cells.h), so one pass sees the deletion first.
+void DropShadowedElements(std::map<std::string, Cell>& cells) {
+  std::string_view deleted_column;
+  int64_t deleted_at = kNoTimestamp;
+  bool active = false;
+  for (auto it = cells.begin(); it != cells.end();) {
+    const CellNameParts parts = SplitCellName(it->first);
+    if (parts.kind == CellNameKind::kCollectionDeletion) {
+      active = it->second.tombstone;
+      deleted_column = parts.column;
+      deleted_at = it->second.timestamp;
+    } else if (parts.kind == CellNameKind::kElement && active && parts.column == deleted_column &&
+               it->second.timestamp <= deleted_at) {
+      it = cells.erase(it);
+      continue;
+    }
+    ++it;
   }
 }
 
@@ -251,6 +275,7 @@ void MergeRow(Row& into, const Row& newer) {
     }
   }
   DropShadowed(into, into.deletion);
+  DropShadowedElements(into.cells);
 }
 
 void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
@@ -292,11 +317,15 @@ std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds,
     out.marker = m;
   }
   // Cassandra skips a dropped column's cells older than the drop when it reads them.
+  // Element cells and collection deletions belong to their column (complex_cells.h).
   auto dropped_cell = [&](const std::string& name, const Cell& cell) {
     if (dropped == nullptr || dropped->empty()) return false;
-    auto d = dropped->find(name);
+    auto d = dropped->find(std::string(CellColumn(name)));
     return d != dropped->end() && cell.timestamp <= d->second;
   };
+  // A stored row is normally merged already; a row merged from operands whose deletion came
+  // after the elements was not, so the collection deletions are applied here too.
+  DropShadowedElements(stored.cells);
   bool has_live_column = false;
   for (auto it = stored.cells.begin(); it != stored.cells.end();) {
     const Cell& cell = it->second;
