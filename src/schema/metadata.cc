@@ -1,6 +1,7 @@
 #include "schema/metadata.h"
 
 #include <algorithm>
+#include <set>
 
 namespace sibyl::schema {
 
@@ -64,6 +65,63 @@ const ColumnMetadata* TableMetadata::FindColumn(const std::string& column_name) 
     if (c.name == column_name) return &c;
   }
   return nullptr;
+}
+
+namespace {
+
+void AddWithDependencies(const KeyspaceMetadata& keyspace, const types::Type& type,
+                         std::set<std::string>& done, std::vector<types::Type>& out) {
+  if (type.kind() == types::Kind::kUdt && type.udt_keyspace() == keyspace.name) {
+    if (done.count(type.udt_name())) return;
+    done.insert(type.udt_name());
+    auto it = keyspace.user_types.find(type.udt_name());
+    // The keyspace's own definition (a field holds a copy, maybe frozen).
+    const types::Type& definition = it != keyspace.user_types.end() ? it->second : type;
+    for (const auto& field : definition.params()) AddWithDependencies(keyspace, field, done, out);
+    out.push_back(definition);
+    return;
+  }
+  for (const auto& p : type.params()) AddWithDependencies(keyspace, p, done, out);
+}
+
+}  // namespace
+
+std::vector<types::Type> UserTypesInDependencyOrder(const KeyspaceMetadata& keyspace) {
+  std::set<std::string> done;
+  std::vector<types::Type> out;
+  for (const auto& [name, type] : keyspace.user_types) {
+    AddWithDependencies(keyspace, type, done, out);
+  }
+  return out;
+}
+
+std::vector<std::string> TablesUsingUserType(const KeyspaceMetadata& keyspace,
+                                             const std::string& type_name) {
+  std::vector<std::string> out;
+  for (const auto& [name, table] : keyspace.tables) {
+    for (const auto& c : table->columns) {
+      if (types::ReferencesUserType(c.type, keyspace.name, type_name)) {
+        out.push_back(name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> UserTypesUsingUserType(const KeyspaceMetadata& keyspace,
+                                                const std::string& type_name) {
+  std::vector<std::string> out;
+  for (const auto& [name, type] : keyspace.user_types) {
+    if (name == type_name) continue;
+    for (const auto& field : type.params()) {
+      if (types::ReferencesUserType(field, keyspace.name, type_name)) {
+        out.push_back(name);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 const KeyspaceMetadata* SchemaSnapshot::FindKeyspace(const std::string& name) const {

@@ -99,11 +99,25 @@ struct KeyspaceMetadata {
   bool durable_writes = true;
   std::map<std::string, std::string> tags;
   std::map<std::string, std::shared_ptr<const TableMetadata>> tables;
+  // User-defined types by name (issue 11): each a non-frozen kUdt Type whose fields are resolved
+  // (a field of another user type holds that type's definition). Columns and fields that use a
+  // type hold a copy, rebuilt by the schema store whenever the type changes.
+  std::map<std::string, types::Type> user_types;
   bool is_system = false;  // not user-modifiable
   // A virtual keyspace (system_views, system_virtual_schema): listed in
   // system_virtual_schema.keyspaces only, never in system_schema.* (issue 10 item 19).
   bool is_virtual = false;
 };
+
+// The user types of `keyspace` in the order DESCRIBE prints them (Types.sortedStream, 4.1): by
+// name, each preceded by the types it uses that are not printed yet.
+std::vector<types::Type> UserTypesInDependencyOrder(const KeyspaceMetadata& keyspace);
+
+// The names of the tables and of the other user types of `keyspace` that use `type_name`.
+std::vector<std::string> TablesUsingUserType(const KeyspaceMetadata& keyspace,
+                                             const std::string& type_name);
+std::vector<std::string> UserTypesUsingUserType(const KeyspaceMetadata& keyspace,
+                                                const std::string& type_name);
 
 struct SchemaSnapshot {
   std::map<std::string, std::shared_ptr<const KeyspaceMetadata>> keyspaces;

@@ -94,6 +94,41 @@ std::string TableToJson(const TableMetadata& table) {
 }
 
 Result<TableMetadata> TableFromJson(const std::string& text) {
+  return TableFromJson(text, types::UserTypeLookup());
+}
+
+std::string UserTypeToJson(const types::Type& user_type) {
+  UserTypeDefinition d = DefinitionOf(user_type);
+  json j{{"keyspace", d.keyspace},
+         {"name", d.name},
+         {"field_names", d.field_names},
+         {"field_types", d.field_types}};
+  return j.dump();
+}
+
+Result<UserTypeDefinition> UserTypeFromJson(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [] { return Status(ErrorCode::kCorruption, "bad user type definition in schema table"); };
+  if (j.is_discarded() || !j.is_object() || !j["field_names"].is_array() ||
+      !j["field_types"].is_array() || !j["name"].is_string() || !j["keyspace"].is_string()) {
+    return bad();
+  }
+  UserTypeDefinition d;
+  d.keyspace = j["keyspace"].get<std::string>();
+  d.name = j["name"].get<std::string>();
+  for (const auto& f : j["field_names"]) {
+    if (!f.is_string()) return bad();
+    d.field_names.push_back(f.get<std::string>());
+  }
+  for (const auto& f : j["field_types"]) {
+    if (!f.is_string()) return bad();
+    d.field_types.push_back(f.get<std::string>());
+  }
+  if (d.field_names.size() != d.field_types.size()) return bad();
+  return d;
+}
+
+Result<TableMetadata> TableFromJson(const std::string& text, const types::UserTypeLookup& lookup) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || !j["columns"].is_array()) {
     return Status(ErrorCode::kCorruption, "bad table definition in schema table");
@@ -105,7 +140,7 @@ Result<TableMetadata> TableFromJson(const std::string& text) {
   for (const auto& jc : j["columns"]) {
     ColumnMetadata c;
     c.name = jc.value("name", "");
-    auto type = types::ParseTypeName(jc.value("type", ""));
+    auto type = types::ParseTypeName(jc.value("type", ""), lookup);
     if (!type.ok()) return type.status().WithContext("schema table");
     c.type = *type;
     std::string kind = jc.value("kind", "regular");

@@ -47,11 +47,21 @@ class SchemaStore {
   // Drops the definition and the data. kNotFound if absent.
   Status DropTable(const std::string& keyspace, const std::string& table);
 
+  // User-defined types (issue 11). `type` is a non-frozen kUdt Type of an existing keyspace,
+  // its fields resolved. CreateUserType: kInvalid "A user type with name 'x' already exists".
+  // AlterUserType replaces an existing type and rebuilds every table column and other type
+  // that uses it (schema/user_types.h); kNotFound if absent. DropUserType: kNotFound if absent,
+  // kInvalid with Cassandra's message while another type or a table uses it.
+  Status CreateUserType(const types::Type& type);
+  Status AlterUserType(const types::Type& type);
+  Status DropUserType(const std::string& keyspace, const std::string& name);
+
  private:
   explicit SchemaStore(storage::Engine& engine) : engine_(engine) {}
 
   Status PersistKeyspace(const KeyspaceMetadata& keyspace);
   Status PersistTable(const TableMetadata& table);
+  Status PersistUserType(const types::Type& type);
   void Publish(std::shared_ptr<SchemaSnapshot> next);
   std::shared_ptr<SchemaSnapshot> CopyForChange() const;
 

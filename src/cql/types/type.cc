@@ -55,6 +55,12 @@ Type Type::Udt(std::string keyspace, std::string name, std::vector<std::string> 
   return t;
 }
 
+Type Type::WithFrozen(bool frozen) const {
+  Type t = *this;
+  t.frozen_ = frozen;
+  return t;
+}
+
 bool Type::IsCollection() const {
   return kind_ == Kind::kList || kind_ == Kind::kSet || kind_ == Kind::kMap;
 }
@@ -127,7 +133,7 @@ std::string Type::ToCql() const {
       return inner + ">";
     }
     case Kind::kUdt:
-      inner = udt_name();
+      inner = QuoteUserTypeName(udt_name());
       break;
     case Kind::kCustom:
       return "'custom'";
@@ -151,7 +157,8 @@ namespace {
 
 class TypeNameParser {
  public:
-  explicit TypeNameParser(std::string_view text) : text_(text) {}
+  TypeNameParser(std::string_view text, const UserTypeLookup* lookup)
+      : text_(text), lookup_(lookup) {}
 
   Result<Type> ParseAll() {
     ASSIGN_OR_RETURN(Type t, Parse(/*frozen=*/false));
@@ -172,10 +179,23 @@ class TypeNameParser {
   std::string Word() {
     SkipSpace();
     size_t start = pos_;
+    quoted_ = false;
     if (pos_ < text_.size() && text_[pos_] == '"') {
+      // A quoted identifier: "" inside stands for one " (as QuoteUserTypeName writes it).
       ++pos_;
+      quoted_ = true;
       std::string out;
-      while (pos_ < text_.size() && text_[pos_] != '"') out += text_[pos_++];
+      while (pos_ < text_.size()) {
+        if (text_[pos_] == '"') {
+          if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+            out += '"';
+            pos_ += 2;
+            continue;
+          }
+          break;
+        }
+        out += text_[pos_++];
+      }
       if (pos_ < text_.size()) ++pos_;
       return out;
     }
@@ -210,7 +230,8 @@ class TypeNameParser {
                                         kMaxNestingDepth));
     }
     std::string w = Word();
-    if (w.empty()) return Error();
+    if (w.empty() && !quoted_) return Error();
+    if (quoted_) return UserType(w, frozen);
     if (w == "frozen") {
       if (!Consume('<')) return Error();
       ASSIGN_OR_RETURN(Type inner, Parse(true));
@@ -261,17 +282,71 @@ class TypeNameParser {
     for (const auto& [name, kind] : kNames) {
       if (w == name) return Type(kind);
     }
-    return InvalidRequest(fmt::format("Unknown type {}", QuoteForMessage(w)));
+    return UserType(w, frozen);
+  }
+
+  Result<Type> UserType(const std::string& name, bool frozen) {
+    if (lookup_ == nullptr || !*lookup_) {
+      return InvalidRequest(fmt::format("Unknown type {}", QuoteForMessage(name)));
+    }
+    ASSIGN_OR_RETURN(Type t, (*lookup_)(name));
+    return t.WithFrozen(frozen);
   }
 
   std::string_view text_;
+  const UserTypeLookup* lookup_ = nullptr;
   size_t pos_ = 0;
   int depth_ = 0;
+  bool quoted_ = false;  // whether the last Word() was a quoted identifier
 };
 
 }  // namespace
 
-Result<Type> ParseTypeName(std::string_view text) { return TypeNameParser(text).ParseAll(); }
+Result<Type> ParseTypeName(std::string_view text) {
+  return TypeNameParser(text, nullptr).ParseAll();
+}
+
+Result<Type> ParseTypeName(std::string_view text, const UserTypeLookup& lookup) {
+  return TypeNameParser(text, &lookup).ParseAll();
+}
+
+std::string QuoteUserTypeName(const std::string& name) {
+  const bool plain = !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                     });
+  // Native and collection type names are quoted too, so the text parses back to the user type.
+  static const char* kTypeWords[] = {
+      "ascii", "bigint",  "blob",   "boolean", "counter",  "date",   "decimal",  "double",
+      "duration", "float", "inet",  "int",     "smallint", "text",   "time",     "timestamp",
+      "timeuuid", "tinyint", "uuid", "varchar", "varint",  "list",   "set",      "map",
+      "frozen",   "tuple"};
+  const bool type_word = std::any_of(std::begin(kTypeWords), std::end(kTypeWords),
+                                     [&](const char* w) { return name == w; });
+  if (plain && !type_word) return name;
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool ReferencesUserType(const Type& type, const std::string& keyspace, const std::string& name) {
+  if (type.kind() == Kind::kUdt && type.udt_keyspace() == keyspace && type.udt_name() == name) {
+    return true;
+  }
+  for (const Type& p : type.params()) {
+    if (ReferencesUserType(p, keyspace, name)) return true;
+  }
+  return false;
+}
+
+int TypeDepth(const Type& type) {
+  int deepest = 0;
+  for (const Type& p : type.params()) deepest = std::max(deepest, TypeDepth(p));
+  return deepest + 1;
+}
 
 Status CheckKeyType(const Type& type, std::string_view column_name) {
   if (type.kind() == Kind::kCounter) {
@@ -286,6 +361,11 @@ Status CheckKeyType(const Type& type, std::string_view column_name) {
     return InvalidRequest(fmt::format(
         "Invalid non-frozen collection type {} for PRIMARY KEY component {}", type.ToCql(),
         column_name));
+  }
+  if (type.kind() == Kind::kUdt && !type.frozen()) {
+    // CreateTableStatement.builder (4.1).
+    return InvalidRequest(fmt::format(
+        "Invalid non-frozen user-defined type for PRIMARY KEY component {}", column_name));
   }
   return Status::OK();
 }

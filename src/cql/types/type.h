@@ -7,6 +7,7 @@
 // nullopt for CQL null. Storage keeps the same bytes in cells.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ class Type {
 
   Kind kind() const { return kind_; }
   bool frozen() const { return frozen_; }
+  // The same type, frozen or not (the parameters are shared).
+  Type WithFrozen(bool frozen) const;
   bool IsCollection() const;  // list, set, map
   // Element types: list/set: [element]; map: [key, value]; tuple/udt: fields.
   const std::vector<Type>& params() const;
@@ -97,6 +100,28 @@ inline constexpr int kMaxNestingDepth = 128;
 // "Unknown type <name>" for anything that is not a native or collection/tuple type, and for
 // types nested deeper than kMaxNestingDepth.
 Result<Type> ParseTypeName(std::string_view text);
+
+// ---- User-defined types (issue 11) ----------------------------------------------------------
+
+// Resolves a user type's name as written in a type ("address", "ks.address", or a quoted name,
+// without its quotes) to its definition, a non-frozen kUdt Type. Errors are the caller's
+// (Cassandra's "Unknown type ks.x").
+using UserTypeLookup = std::function<Result<Type>(const std::string& name)>;
+
+// ParseTypeName, resolving user type names with `lookup` (which may be empty: then they are
+// "Unknown type"). A UDT written inside frozen<> comes back frozen.
+Result<Type> ParseTypeName(std::string_view text, const UserTypeLookup& lookup);
+
+// A user type name as CQL writes it: bare when [a-z][a-z0-9_]*, otherwise double-quoted
+// (ColumnIdentifier.maybeQuote). Type::ToCql writes UDTs this way.
+std::string QuoteUserTypeName(const std::string& name);
+
+// Whether `type` mentions the user type `keyspace`.`name` at any depth
+// (AbstractType.referencesUserType).
+bool ReferencesUserType(const Type& type, const std::string& keyspace, const std::string& name);
+
+// How many levels of parameters `type` has (int: 1, list<int>: 2, a UDT of a UDT of int: 3).
+int TypeDepth(const Type& type);
 
 // Whether a column of type `type` can be a primary-key component (no non-frozen collections,
 // no counters, no duration). Returns kInvalid with Cassandra's wording otherwise.
