@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
 #include "query/clustering_bytes.h"
+#include "query/collection_selection.h"
 #include "query/paging_state.h"
 #include "query/request_deadline.h"
 #include "query/row_source.h"
@@ -26,10 +27,12 @@ using schema::TableMetadata;
 namespace {
 
 struct OutputColumn {
-  enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount };
+  enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount,
+                              kSubSelection };  // m['k'], s[a..b] (issue 11)
   Kind kind = Kind::kColumn;
   const ColumnMetadata* column = nullptr;
   protocol::ColumnSpec spec;
+  std::shared_ptr<const CollectionSelection> sub;  // kSubSelection
 };
 
 // The values of one candidate row, by column index in the table.
@@ -79,6 +82,8 @@ struct SelectStatement::Run {
   std::optional<PagingState> stop;
   // For ORDER BY across several partitions: the clustering key of each collected row.
   std::vector<std::string> row_clusterings;
+  // The keys and bounds of each kSubSelection output for this request, by output index.
+  std::vector<CollectionSelection::Bound> sub_bounds;
 
   size_t ColumnIndex(const ColumnMetadata* c) const { return c - table.columns.data(); }
 
@@ -124,6 +129,10 @@ struct SelectStatement::Run {
       switch (o.kind) {
         case OutputColumn::Kind::kColumn:
           out.push_back(view.values[ColumnIndex(o.column)]);
+          break;
+        case OutputColumn::Kind::kSubSelection:
+          out.push_back(o.sub->Apply(sub_bounds[&o - stmt.outputs.data()],
+                                     view.values[ColumnIndex(o.column)]));
           break;
         case OutputColumn::Kind::kWritetime: {
           const storage::Cell* cell = view.cells[ColumnIndex(o.column)];
@@ -271,6 +280,12 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
       ReadRequestContext(context, params, table->keyspace, where.partition.empty());
   Run run(*this, *table, params, *source, std::move(filters));
   run.request = &request;
+  run.sub_bounds.resize(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].sub) {
+      ASSIGN_OR_RETURN(run.sub_bounds[i], outputs[i].sub->Bind(params.values));
+    }
+  }
   ASSIGN_OR_RETURN(run.ranges, EvaluateClusteringRanges(where, *table, params.values));
   ASSIGN_OR_RETURN(run.limit_left, EvaluateLimit(limit, params.values, "LIMIT"));
   ASSIGN_OR_RETURN(run.per_partition, EvaluateLimit(per_partition_limit, params.values,
@@ -506,6 +521,14 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
           break;
         }
         return Unsupported(fmt::format("function {} in a selection", fname));
+      }
+      case parser::Selector::Kind::kElement:
+      case parser::Selector::Kind::kSlice: {  // issue 11
+        ASSIGN_OR_RETURN(out.sub, CollectionSelection::Prepare(*sel, *table, specs));
+        out.kind = OutputColumn::Kind::kSubSelection;
+        out.column = out.sub->column();
+        out.spec = Spec(*table, name, out.sub->type());
+        break;
       }
       default:
         return Unsupported("selector " + sel->text);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <set>
 
+#include "cql/types/collection_access.h"
 #include "cql/types/key_encoding.h"
 #include "cql/types/validate.h"
 #include "query/collection_values.h"
@@ -431,6 +432,77 @@ Status AddClusteringFilters(const ClusteringRestriction& r, std::vector<Filter>&
   return Status::OK();
 }
 
+// `c CONTAINS v` / `m CONTAINS KEY k` (issue 11), with Cassandra 4.1's checks in
+// SingleColumnRelation.toReceivers order and its receivers (CollectionType.makeCollectionReceiver:
+// "value(c)" of the element or map value type, "key(m)" of the map key type).
+Result<Filter> MakeContainsFilter(const ColumnMetadata& column, const parser::Relation& rel,
+                                  StatementKind kind, BindSpecs& specs) {
+  const types::Type& type = column.type;
+  const bool key = rel.op == Operator::kContainsKey;
+  if (key && type.kind() != types::Kind::kMap) {
+    return InvalidRequest("Cannot use CONTAINS KEY on non-map column " + column.name);
+  }
+  if (!key && !type.IsCollection()) {
+    return InvalidRequest("Cannot use CONTAINS on non-collection column " + column.name);
+  }
+  if (kind != StatementKind::kSelect) {
+    if (column.kind == ColumnKind::kRegular || column.kind == ColumnKind::kStatic) {
+      return InvalidRequest("Non PRIMARY KEY columns found in where clause: " + column.name);
+    }
+    return InvalidRequest(fmt::format("Cannot use {} with CONTAINS",
+                                      kind == StatementKind::kUpdate ? "UPDATE" : "DELETE"));
+  }
+  const bool map = type.kind() == types::Kind::kMap;
+  const types::Type& element = key ? type.params()[0] : map ? type.params()[1] : type.params()[0];
+  Filter f;
+  f.column = &column;
+  f.op = rel.op;
+  ASSIGN_OR_RETURN(f.value, PrepareTerm(rel.right, element,
+                                        (key ? "key(" : "value(") + column.name + ")", specs));
+  return f;
+}
+
+// `m[k] = v` (issue 11): SingleColumnRelation.toReceivers with a map key, then a
+// ContainsRestriction on the entry; only non-frozen maps, only EQ.
+Result<Filter> MakeMapEntryFilter(const schema::TableMetadata& table,
+                                  const parser::ElementRef& element, const parser::Relation& rel,
+                                  StatementKind kind, BindSpecs& specs) {
+  const ColumnMetadata* column = table.FindColumn(element.column);
+  if (column == nullptr) return InvalidRequest("Undefined column name " + element.column);
+  const types::Type& type = column->type;
+  if (rel.op == Operator::kContainsKey && type.kind() != types::Kind::kMap) {
+    return InvalidRequest("Cannot use CONTAINS KEY on non-map column " + column->name);
+  }
+  if (rel.op == Operator::kContains && !type.IsCollection()) {
+    return InvalidRequest("Cannot use CONTAINS on non-collection column " + column->name);
+  }
+  if (type.kind() == types::Kind::kList) {
+    return InvalidRequest(fmt::format(
+        "Indexes on list entries ({}[index] = value) are not currently supported.", column->name));
+  }
+  if (type.kind() != types::Kind::kMap) {
+    return InvalidRequest(fmt::format("Column {} cannot be used as a map", column->name));
+  }
+  if (type.frozen()) {
+    return InvalidRequest(fmt::format(
+        "Map-entry equality predicates on frozen map column {} are not supported", column->name));
+  }
+  if (rel.op != Operator::kEq) {
+    return InvalidRequest("Only EQ relations are supported on map entries");
+  }
+  if (kind != StatementKind::kSelect) {
+    return InvalidRequest("Non PRIMARY KEY columns found in where clause: " + column->name);
+  }
+  Filter f;
+  f.column = column;
+  f.op = Operator::kEq;
+  ASSIGN_OR_RETURN(f.map_key,
+                   PrepareTerm(element.key, type.params()[0], "key(" + column->name + ")", specs));
+  ASSIGN_OR_RETURN(f.value,
+                   PrepareTerm(rel.right, type.params()[1], "value(" + column->name + ")", specs));
+  return f;
+}
+
 }  // namespace
 
 Result<PreparedTerm> PrepareColumnTerm(const parser::TermPtr& term,
@@ -485,6 +557,7 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
   const bool select_filtering = kind == StatementKind::kSelect && allow_filtering;
   std::vector<const parser::Relation*> regular;
   bool has_token = false;
+  bool clustering_contains = false;  // issue 11
 
   for (const auto& rel : relations) {
     if (const auto* token = std::get_if<parser::TokenRef>(&rel.left)) {
@@ -574,12 +647,40 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
       where.any_clustering_restriction = true;
       continue;
     }
-    if (std::holds_alternative<parser::ElementRef>(rel.left)) {
-      return Unsupported("relations on collection elements");
+    if (const auto* element = std::get_if<parser::ElementRef>(&rel.left)) {
+      ASSIGN_OR_RETURN(Filter f, MakeMapEntryFilter(table, *element, rel, kind, specs));
+      where.filters.push_back(std::move(f));
+      continue;
     }
     const std::string& name = std::get<parser::ColumnRef>(rel.left).name;
     const ColumnMetadata* column = table.FindColumn(name);
     if (column == nullptr) return InvalidRequest("Undefined column name " + name);
+    if (rel.op == Operator::kContains || rel.op == Operator::kContainsKey) {
+      ASSIGN_OR_RETURN(Filter f, MakeContainsFilter(*column, rel, kind, specs));
+      if (column->kind == ColumnKind::kClustering) {
+        where.any_clustering_restriction = true;
+        clustering_contains = true;
+        // ClusteringColumnRestrictions.addRestriction: after a slice on an earlier column.
+        if (!select_filtering && !ck.empty() &&
+            ck.back().kind == ClusteringRestriction::Kind::kSlice &&
+            ck.back().first_position() < column->position) {
+          return InvalidRequest(fmt::format(
+              "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is "
+              "restricted by a non-EQ relation)",
+              column->name, ck.back().columns.front()->name));
+        }
+      }
+      where.filters.push_back(std::move(f));
+      continue;
+    }
+    // SingleColumnRelation.toReceivers: a non-frozen collection is only restricted by CONTAINS,
+    // CONTAINS KEY and map entries (issue 11).
+    if (column->type.IsCollection() && !column->type.frozen() && rel.op != Operator::kNeq &&
+        rel.op != Operator::kIsNot && rel.op != Operator::kLike) {
+      return InvalidRequest(fmt::format(
+          "Collection column '{}' ({}) cannot be restricted by a '{}' relation", column->name,
+          column->type.ToCql(), OpText(rel.op)));
+    }
     switch (rel.op) {
       case Operator::kNeq:
         return InvalidRequest(fmt::format("Unsupported \"!=\" relation on column {}", name));
@@ -590,13 +691,6 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
             "LIKE restriction is only supported on properly indexed columns. {} LIKE ... is not "
             "valid.",
             name));
-      case Operator::kContains:
-      case Operator::kContainsKey:
-        if (!column->type.IsCollection()) {
-          return InvalidRequest(fmt::format("Cannot use {} on non-collection column {}",
-                                            OpText(rel.op), name));
-        }
-        return Unsupported("CONTAINS relations");
       default:
         break;
     }
@@ -683,6 +777,12 @@ Result<WhereClause> AnalyzeWhere(const schema::TableMetadata& table,
     }
   }
 
+  // StatementRestrictions.processClusteringColumnsRestrictions (Cassandra 4.1).
+  if (clustering_contains && kind == StatementKind::kSelect && !allow_filtering) {
+    return InvalidRequest(
+        "Clustering columns can only be restricted with CONTAINS with a secondary index or "
+        "filtering");
+  }
   int expected = 0;
   bool prefix_broken = false;
   for (auto& r : ck) {
@@ -1002,10 +1102,24 @@ Result<FilterEvaluator> FilterEvaluator::Make(const std::vector<Filter>& filters
       r.values = f.in_values;
       r.in_marker = f.in_marker;
       ASSIGN_OR_RETURN(e.values, RestrictionValues(r, values));
+    } else if (f.map_key) {
+      // RowFilter.MapEqualityExpression.validate (issue 11).
+      bool unset = false;
+      ASSIGN_OR_RETURN(types::Value k, f.map_key->Evaluate(values, &unset));
+      const std::string& name = f.column->name;
+      if (!unset && !k) return InvalidRequest("Unsupported null map key for column " + name);
+      if (unset) return InvalidRequest("Unsupported unset map key for column " + name);
+      ASSIGN_OR_RETURN(types::Value v, f.value.Evaluate(values, &unset));
+      if (!unset && !v) return InvalidRequest("Unsupported null map value for column " + name);
+      if (unset) return InvalidRequest("Unsupported unset map value for column " + name);
+      e.map_key = std::move(*k);
+      e.values.push_back(std::move(*v));
     } else {
       bool unset = false;
       ASSIGN_OR_RETURN(types::Value v, f.value.Evaluate(values, &unset));
-      if (unset) return InvalidRequest("Invalid unset value for column " + f.column->name);
+      // RowFilter.Expression.validate: null, then unset (Cassandra 4.1 SelectTest
+      // testFilteringWithoutIndicesWithFrozenCollections).
+      if (unset) return InvalidRequest("Unsupported unset value for column " + f.column->name);
       if (!v) return InvalidRequest("Unsupported null value for column " + f.column->name);
       e.values.push_back(std::move(*v));
     }
@@ -1017,6 +1131,14 @@ Result<FilterEvaluator> FilterEvaluator::Make(const std::vector<Filter>& filters
 bool FilterEvaluator::MatchesOne(const Evaluated& f, const types::Value* value) {
   if (value == nullptr || !value->has_value()) return false;
   const std::string& v = **value;
+  // Collections (issue 11): RowFilter.SimpleExpression CONTAINS / CONTAINS_KEY and
+  // MapEqualityExpression on the column's one serialized value.
+  if (f.op == Operator::kContains) return types::CollectionContains(f.column->type, v, f.values[0]);
+  if (f.op == Operator::kContainsKey) return types::MapContainsKey(f.column->type, v, f.values[0]);
+  if (f.map_key) {
+    std::optional<std::string> found = types::SelectCollectionElement(f.column->type, v, *f.map_key);
+    return found && types::Compare(f.column->type.params()[1], *found, f.values[0]) == 0;
+  }
   if (f.op == Operator::kIn) {
     for (const auto& candidate : f.values) {
       if (types::Compare(f.column->type, v, candidate) == 0) return true;

@@ -58,13 +58,16 @@ struct ClusteringRestriction {
   int last_position() const { return columns.back()->position; }
 };
 
-// A relation evaluated on each candidate row (ALLOW FILTERING, or a non-key column).
+// A relation evaluated on each candidate row (ALLOW FILTERING, or a non-key column). For
+// CONTAINS `value` is an element (a map's value), for CONTAINS KEY a map key; `m[k] = v` is kEq
+// with `map_key` set (issue 11).
 struct Filter {
   const schema::ColumnMetadata* column = nullptr;
   parser::Operator op = parser::Operator::kEq;
   PreparedTerm value;
   std::vector<PreparedTerm> in_values;
   std::optional<PreparedTerm> in_marker;
+  std::optional<PreparedTerm> map_key;
 };
 
 struct WhereClause {
@@ -169,6 +172,7 @@ class FilterEvaluator {
     const schema::ColumnMetadata* column;
     parser::Operator op;
     std::vector<std::string> values;  // one for comparisons, several for IN
+    std::optional<std::string> map_key;  // m[k] = v (issue 11)
   };
   static bool MatchesOne(const Evaluated& f, const types::Value* value);
   std::vector<Evaluated> filters_;

@@ -274,6 +274,11 @@ struct Selector {
     kCast,       // CAST(arg AS type)
     kTerm,       // a constant or bind marker used as a selector
     kField,      // arg.field
+    // Collection sub-selection (Cassandra 4.0, CASSANDRA-7396; issue 11): args[0] is the
+    // selected collection. kElement: arg[term]; kSlice: arg[term..slice_end], where a missing
+    // bound (c[..b], c[a..]) is a null TermPtr.
+    kElement,
+    kSlice,
   };
   Kind kind = Kind::kColumn;
   std::string column;            // kColumn / kWritetime / kTtl
@@ -283,6 +288,7 @@ struct Selector {
   TypeName cast_type;            // kCast
   TermPtr term;                  // kTerm
   std::string field;             // kField
+  TermPtr slice_end;             // kSlice: the upper bound, null when open (issue 11)
   std::string alias;             // AS alias, empty when none
   std::string text;              // the selector as written, for the result column name
 };

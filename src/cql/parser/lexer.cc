@@ -200,7 +200,14 @@ class Lexer {
         return LexDurationRest(t, start);
       }
       bool is_float = false;
-      if (Peek() == '.' && IsDigit(Peek(1))) {
+      if (Peek() == '.' && Peek(1) == '.') {
+        // Cassandra's Lexer.g FLOAT: `1..3` is the integer 1 then the range `..`, `1...3` the
+        // float `1.` then `..` (collection slice selection, issue 11).
+        if (Peek(2) == '.') {
+          is_float = true;
+          Advance();
+        }
+      } else if (Peek() == '.' && IsDigit(Peek(1))) {
         is_float = true;
         Advance();
         while (IsDigit(Peek())) Advance();
@@ -266,7 +273,7 @@ class Lexer {
       RETURN_IF_ERROR(CheckNameLength(t));
       return finish(TokenKind::kNamedMarker);
     }
-    static const char* kTwo[] = {"<=", ">=", "!=", "+=", "-="};
+    static const char* kTwo[] = {"<=", ">=", "!=", "+=", "-=", ".."};
     for (const char* two : kTwo) {
       if (c == two[0] && Peek(1) == two[1]) {
         Advance(2);

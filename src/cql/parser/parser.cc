@@ -770,21 +770,76 @@ class Parser {
       sel->kind = Selector::Kind::kColumn;
       ASSIGN_OR_RETURN(sel->column, Ident());
       sel->text = sel->column;
-      if (AcceptSymbol(".")) {
-        auto field = std::make_shared<Selector>();
-        field->kind = Selector::Kind::kField;
-        field->args.push_back(sel);
-        ASSIGN_OR_RETURN(field->field, Ident());
-        field->text = sel->column + "." + field->field;
-        return SelectorPtr(field);
-      }
-      return SelectorPtr(sel);
+      return ParseSelectorModifiers(sel);
     }
     sel->kind = Selector::Kind::kTerm;
     size_t start = pos_;
     ASSIGN_OR_RETURN(sel->term, ParseTerm());
     sel->text = SourceText(start, pos_);
     return SelectorPtr(sel);
+  }
+
+  // selectorModifier of Cassandra 4.1's Parser.g, any number after a column: `.field` (a UDT
+  // field) and `[t]` / `[a..b]` / `[a..]` / `[..b]` (collection element and slice selection,
+  // issue 11). Each modifier nests the selector one level, bounded like every other nesting.
+  Result<SelectorPtr> ParseSelectorModifiers(SelectorPtr receiver) {
+    int modifiers = 0;
+    while (IsSymbol(".") || IsSymbol("[")) {
+      if (depth_ + ++modifiers > types::kMaxNestingDepth) return TooDeep();
+      auto sel = std::make_shared<Selector>();
+      sel->args.push_back(receiver);
+      if (AcceptSymbol(".")) {
+        sel->kind = Selector::Kind::kField;
+        ASSIGN_OR_RETURN(sel->field, Ident());
+        sel->text = receiver->text + "." + sel->field;
+      } else {
+        Advance();  // [
+        sel->kind = Selector::Kind::kElement;
+        std::string from_text;
+        std::string to_text;
+        if (!IsSymbol("..")) {
+          size_t start = pos_;
+          ASSIGN_OR_RETURN(sel->term, ParseTerm());
+          from_text = SubscriptText(start, pos_);
+        }
+        if (AcceptSymbol("..")) {
+          sel->kind = Selector::Kind::kSlice;
+          // c[..b] needs b; c[a..] may end here (collectionSubSelection).
+          if (sel->term == nullptr || !IsSymbol("]")) {
+            size_t start = pos_;
+            ASSIGN_OR_RETURN(sel->slice_end, ParseTerm());
+            to_text = SubscriptText(start, pos_);
+          }
+        }
+        RETURN_IF_ERROR(ExpectSymbol("]"));
+        // Selectable.WithElementSelection / WithSliceSelection.toString: "m['k']", "s[1..]".
+        sel->text = receiver->text + "[" + from_text +
+                    (sel->kind == Selector::Kind::kSlice ? ".." + to_text : "") + "]";
+        BoundName(sel->text);
+      }
+      receiver = std::move(sel);
+    }
+    return receiver;
+  }
+
+  // A term inside a selector's brackets as Cassandra's Term.Raw.getText writes it: strings
+  // quoted with their text unescaped ('it's'), every bind marker as ?, the rest as written.
+  std::string SubscriptText(size_t from, size_t to) const {
+    std::string out;
+    for (size_t i = from; i < to && out.size() <= kMaxIdentifierBytes; ++i) {
+      const Token& t = tokens_[i];
+      if (t.kind == TokenKind::kString) {
+        out += "'" + t.text + "'";
+      } else if (t.kind == TokenKind::kMarker || t.kind == TokenKind::kNamedMarker) {
+        out += "?";
+      } else if (t.kind == TokenKind::kSymbol && t.text == ",") {
+        out += ", ";
+      } else {
+        out += t.kind == TokenKind::kIdent ? t.text : t.raw;
+      }
+    }
+    BoundName(out);
+    return out;
   }
 
   Result<Body> ParseInsert() {
