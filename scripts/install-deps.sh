@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-cassandra python3-pytest python3-lz4 python3-snappy python3-boto3 awscli
   chromium fonts-dejavu-core
   clang libclang-rt-14-dev llvm  # the sanitizer build and libFuzzer targets (issue 9)
+  redis-server  # issue 14: bench/compare.sh measures Sibyl side by side with Redis
 )
 # Node.js may come from elsewhere (NodeSource); only ask Debian for it when it is absent.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
