@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "cql/parser/parser.h"
 #include "cql/types/key_encoding.h"
+#include "query/functions/statement_clock.h"
 #include "query/permissions.h"
 #include "query/processor.h"
 #include "query/statement.h"
@@ -217,6 +218,7 @@ class QueryProcessorImpl final : public QueryProcessor {
         statements.push_back(std::move(stmt));
       }
     }
+    functions::StatementClockScope clock;  // one now() for the whole batch (issue 13)
     return ExecuteBatchMessage(context_, session, batch, statements, options_.timeouts);
   }
 
@@ -324,6 +326,7 @@ class QueryProcessorImpl final : public QueryProcessor {
                                           stmt.table->name)
                             : std::string("Executing statement"));
     }
+    functions::StatementClockScope clock;  // one now() per statement execution (issue 13)
     auto result = stmt.Execute(context_, exec);
     TraceExecution(stmt, ast, result);
     return result;

@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/clustering_bytes.h"
 #include "query/collection_selection.h"
+#include "query/functions/expression.h"
 #include "query/paging_state.h"
 #include "query/request_deadline.h"
 #include "query/row_source.h"
@@ -28,11 +29,13 @@ namespace {
 
 struct OutputColumn {
   enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount,
-                              kSubSelection };  // m['k'], s[a..b] (issue 11)
+                              kSubSelection,  // m['k'], s[a..b] (issue 11)
+                              kExpression };  // f(...), a + b, CAST (issue 13)
   Kind kind = Kind::kColumn;
   const ColumnMetadata* column = nullptr;
   protocol::ColumnSpec spec;
   std::shared_ptr<const CollectionSelection> sub;  // kSubSelection
+  functions::ExpressionPtr expression;             // kExpression
 };
 
 // The values of one candidate row, by column index in the table.
@@ -84,6 +87,8 @@ struct SelectStatement::Run {
   std::vector<std::string> row_clusterings;
   // The keys and bounds of each kSubSelection output for this request, by output index.
   std::vector<CollectionSelection::Bound> sub_bounds;
+  // The first failure of a kExpression output (a function failing on a row's values).
+  mutable Status expression_error;
 
   size_t ColumnIndex(const ColumnMetadata* c) const { return c - table.columns.data(); }
 
@@ -130,6 +135,13 @@ struct SelectStatement::Run {
         case OutputColumn::Kind::kColumn:
           out.push_back(view.values[ColumnIndex(o.column)]);
           break;
+        case OutputColumn::Kind::kExpression: {  // issue 13
+          functions::RowInput input{&view.values, &view.cells, now_seconds};
+          auto v = o.expression->Evaluate(params.values, &input);
+          if (!v.ok() && expression_error.ok()) expression_error = v.status();
+          out.push_back(v.ok() ? std::move(*v) : types::Value(std::nullopt));
+          break;
+        }
         case OutputColumn::Kind::kSubSelection:
           out.push_back(o.sub->Apply(sub_bounds[&o - stmt.outputs.data()],
                                      view.values[ColumnIndex(o.column)]));
@@ -171,6 +183,7 @@ struct SelectStatement::Run {
       return true;
     }
     rows.push_back(Project(view, token));
+    if (!expression_error.ok()) return false;
     row_clusterings.push_back(clustering);
     --limit_left;
     --page_left;
@@ -373,6 +386,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     }
   }
 
+  RETURN_IF_ERROR(run.expression_error);
   protocol::RowsResult result;
   for (const auto& o : outputs) result.metadata.columns.push_back(o.spec);
   if (count_only) {
@@ -459,6 +473,16 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   for (const auto& sel : s.selectors) {
     OutputColumn out;
     std::string name = sel->alias.empty() ? sel->text : sel->alias;
+    if (functions::IsExpressionSelector(*sel)) {  // functions, operators, CAST (issue 13)
+      std::string expression_name;
+      ASSIGN_OR_RETURN(out.expression, functions::PrepareSelectorExpression(*sel, *table, specs,
+                                                                           &expression_name));
+      out.kind = OutputColumn::Kind::kExpression;
+      out.spec = Spec(*table, sel->alias.empty() ? expression_name : sel->alias,
+                      out.expression->type);
+      stmt->outputs.push_back(std::move(out));
+      continue;
+    }
     auto need_column = [&](const std::string& col) -> Result<const ColumnMetadata*> {
       const ColumnMetadata* c = table->FindColumn(col);
       if (c == nullptr) return Status(InvalidRequest("Undefined column name " + col));

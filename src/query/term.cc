@@ -8,6 +8,7 @@
 #include "cql/types/key_encoding.h"
 #include "cql/types/normalize.h"
 #include "cql/types/validate.h"
+#include "query/functions/expression.h"
 
 namespace sibyl::query {
 
@@ -67,44 +68,12 @@ Result<PreparedTerm> PrepareTerm(const parser::TermPtr& term, const types::Type&
     return PrepareTerm(cast->term, receiver, receiver_name, specs);
   }
   if (const auto* call = std::get_if<parser::FunctionCall>(&v)) {
-    const std::string name = call->name.name;
-    PreparedTerm::Kind kind;
-    Kind produces;
-    if (name == "now" || name == "currenttimeuuid") {
-      kind = PreparedTerm::Kind::kNowTimeuuid;
-      produces = Kind::kTimeuuid;
-    } else if (name == "uuid") {
-      kind = PreparedTerm::Kind::kRandomUuid;
-      produces = Kind::kUuid;
-    } else if (name == "currenttimestamp" ||
-               (name == "totimestamp" && call->args.size() == 1 &&
-                std::holds_alternative<parser::FunctionCall>(call->args[0]->value) &&
-                std::get<parser::FunctionCall>(call->args[0]->value).name.name == "now")) {
-      kind = PreparedTerm::Kind::kCurrentTimestamp;
-      produces = Kind::kTimestamp;
-    } else if (name == "currentdate") {
-      kind = PreparedTerm::Kind::kCurrentDate;
-      produces = Kind::kDate;
-    } else if (name == "currenttime") {
-      kind = PreparedTerm::Kind::kCurrentTime;
-      produces = Kind::kTime;
-    } else {
-      return Unsupported(fmt::format("function {} in a term", name));
-    }
-    if (name != "totimestamp" && !call->args.empty()) {
-      return InvalidRequest(fmt::format(
-          "Invalid number of arguments in call to function {}: 0 required but {} provided", name,
-          call->args.size()));
-    }
-    bool compatible = receiver.kind() == produces ||
-                      (produces == Kind::kTimeuuid && receiver.kind() == Kind::kUuid);
-    if (!compatible) {
-      return InvalidRequest(
-          fmt::format("Type error: cannot assign result of function system.{} (type {}) to {} "
-                      "(type {})",
-                      name, types::Type(produces).ToCql(), receiver_name, receiver.ToCql()));
-    }
-    t.kind_ = kind;
+    // Function calls and operators: query/functions (issue 13).
+    ASSIGN_OR_RETURN(auto expression,
+                     functions::PrepareCallTerm(*call, receiver, receiver_name, specs));
+    if (expression->kind == functions::Expression::Kind::kTerm) return expression->term;
+    t.kind_ = PreparedTerm::Kind::kExpression;
+    t.expression_ = std::move(expression);
     return t;
   }
   return PrepareCompositeLiteral(term, receiver, receiver_name, specs);
@@ -269,6 +238,8 @@ Result<types::Value> PreparedTerm::Evaluate(const std::vector<protocol::BoundVal
     }
     case Kind::kComposite:
       return EvaluateComposite(values, unset);
+    case Kind::kExpression:
+      return expression_->Evaluate(values, nullptr);
     case Kind::kCurrentTime: {
       int64_t nanos = (NowMicros() % (86400LL * 1000000)) * 1000;
       return types::Value(types::SerializeBigint(nanos));

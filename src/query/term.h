@@ -18,6 +18,9 @@
 namespace sibyl::schema {
 struct ColumnMetadata;
 }  // namespace sibyl::schema
+namespace sibyl::query::functions {
+struct Expression;  // query/functions/expression.h (issue 13)
+}  // namespace sibyl::query::functions
 
 namespace sibyl::query {
 
@@ -47,7 +50,9 @@ class PreparedTerm {
                               kCurrentDate, kCurrentTime, kToken,
                               // A list, set, map, tuple or UDT literal with a non-constant part
                               // (a marker, now()...): serialized and normalised per request.
-                              kComposite };
+                              kComposite,
+                              // A function call or operator (query/functions, issue 13).
+                              kExpression };
 
   static PreparedTerm Constant(types::Value v) {
     PreparedTerm t;
@@ -89,6 +94,8 @@ class PreparedTerm {
   int marker_ = -1;
   types::Type type_;
   std::string receiver_name_;
+  // kExpression: the prepared call.
+  std::shared_ptr<const functions::Expression> expression_;
   // kToken: the arguments. kComposite: the elements (maps: key, value, key, value...; UDTs: one
   // per field in the type's order, absent fields as null constants).
   std::vector<PreparedTerm> args_;

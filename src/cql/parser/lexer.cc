@@ -193,7 +193,8 @@ class Lexer {
       if (c == '-') Advance();
       while (IsDigit(Peek())) Advance();
       // Duration: digits followed by a unit (1h30m, 12mo, 3us).
-      if (std::isalpha(static_cast<unsigned char>(Peek())) && Peek() != 'e' && Peek() != 'E') {
+      if ((std::isalpha(static_cast<unsigned char>(Peek())) && Peek() != 'e' && Peek() != 'E') ||
+          (Peek() == '\xc2' && Peek(1) == '\xb5')) {  // 1µs (issue 13)
         return LexDurationRest(t, start);
       }
       if ((Peek() == 'e' || Peek() == 'E') && !(IsDigit(Peek(1)) || ((Peek(1) == '-' || Peek(1) == '+') && IsDigit(Peek(2))))) {
@@ -233,6 +234,14 @@ class Lexer {
         return RecognitionError(t, s_.substr(start, pos_ - start));
       }
       return finish(is_float ? TokenKind::kFloat : TokenKind::kInteger);
+    }
+    if ((c == 'P' || c == 'p') && IsAlternativeDuration()) {
+      // Lexer.g DURATION's ISO 8601 alternative form P0001-02-03T04:05:06 (issue 13).
+      Advance(20);
+      t.kind = TokenKind::kDuration;
+      t.raw = std::string(s_.substr(start, pos_ - start));
+      t.text = t.raw;
+      return Status::OK();
     }
     if (IsIdentStart(c)) {
       while (IsIdentChar(Peek())) Advance();
@@ -280,11 +289,26 @@ class Lexer {
         return finish(TokenKind::kSymbol);
       }
     }
-    if (std::string_view("(),;.*=<>[]{}:+-").find(c) != std::string_view::npos) {
+    // '/' and '%' are the division and modulo operators (issue 13); "//" and "/*" are comments.
+    if (std::string_view("(),;.*=<>[]{}:+-/%").find(c) != std::string_view::npos) {
       Advance();
       return finish(TokenKind::kSymbol);
     }
     return RecognitionError(t, ThroughCurrentChar(start));
+  }
+
+  // 'P' DIGIT{4} '-' DIGIT{2} '-' DIGIT{2} 'T' DIGIT{2} ':' DIGIT{2} ':' DIGIT{2}, not followed
+  // by more of an identifier.
+  bool IsAlternativeDuration() const {
+    static const char kShape[] = "P####-##-##T##:##:##";
+    for (size_t i = 1; i < 20; ++i) {
+      const char want = kShape[i];
+      const char got = Peek(i);
+      if (want == '#' ? !IsDigit(got) : (want == 'T' ? (got != 'T' && got != 't') : got != want)) {
+        return false;
+      }
+    }
+    return !IsIdentChar(Peek(20));
   }
 
   // Continues a duration literal after its first digits: (digits unit)+. A unit is made of

@@ -213,7 +213,96 @@ class Parser {
     return std::isdigit(static_cast<unsigned char>(t.text[1])) || t.text[1] == 't';
   }
 
+  // ---- arithmetic (issue 13) -------------------------------------------------------------------
+  // Cassandra 4.1 Parser.g term: termAddition / termMultiplication / termGroup. As
+  // FunctionCall.Raw.newOperation does, an operator is a call of system._add, _substract,
+  // _multiply, _divide, _modulo; unary minus is system._negate (of a number literal: the
+  // negative literal).
+  static TermPtr OperationTerm(char op, TermPtr left, TermPtr right) {
+    static const std::pair<char, const char*> kNames[] = {
+        {'+', "_add"}, {'-', "_substract"}, {'*', "_multiply"}, {'/', "_divide"}, {'%', "_modulo"}};
+    FunctionCall call;
+    call.name.keyspace = "system";
+    for (const auto& [symbol, name] : kNames) {
+      if (symbol == op) call.name.name = name;
+    }
+    call.args.push_back(std::move(left));
+    if (right != nullptr) call.args.push_back(std::move(right));
+    if (op == 'n') call.name.name = "_negate";
+    return MakeTerm(std::move(call));
+  }
+
+  // Whether the token at pos_ + n can start a term (so that `l = [1] + l` stays a prepend).
+  bool StartsTermAt(size_t n) const {
+    const Token& t = Ahead(n);
+    switch (t.kind) {
+      case TokenKind::kString: case TokenKind::kInteger: case TokenKind::kFloat:
+      case TokenKind::kUuid: case TokenKind::kHex: case TokenKind::kDuration:
+      case TokenKind::kMarker: case TokenKind::kNamedMarker:
+        return true;
+      case TokenKind::kSymbol:
+        return t.text == "[" || t.text == "{" || t.text == "(" || t.text == "-";
+      case TokenKind::kIdent:
+      case TokenKind::kQuotedIdent: {
+        if (t.kind == TokenKind::kIdent &&
+            (t.text == "true" || t.text == "false" || t.text == "null" || t.text == "nan" ||
+             t.text == "infinity" || (t.text.size() >= 2 && t.text[0] == 'p' &&
+                                      (std::isdigit(static_cast<unsigned char>(t.text[1])) ||
+                                       t.text[1] == 't')))) {
+          return true;
+        }
+        const Token& next = Ahead(n + 1);
+        if (next.kind != TokenKind::kSymbol) return false;
+        return next.text == "(" || (next.text == "." && Ahead(n + 3).kind == TokenKind::kSymbol &&
+                                    Ahead(n + 3).text == "(");
+      }
+      default:
+        return false;
+    }
+  }
+
   Result<TermPtr> ParseTerm() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
+    ASSIGN_OR_RETURN(TermPtr left, ParseTermProduct());
+    while ((IsSymbol("+") || IsSymbol("-")) && StartsTermAt(1)) {
+      const char op = Cur().text[0];
+      Advance();
+      ASSIGN_OR_RETURN(TermPtr right, ParseTermProduct());
+      left = OperationTerm(op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<TermPtr> ParseTermProduct() {
+    ASSIGN_OR_RETURN(TermPtr left, ParseTermGroup());
+    while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
+      const char op = Cur().text[0];
+      Advance();
+      ASSIGN_OR_RETURN(TermPtr right, ParseTermGroup());
+      left = OperationTerm(op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<TermPtr> ParseTermGroup() {
+    if (IsSymbol("-") && !IsKeyword(Ahead(1), "infinity") && !IsKeyword(Ahead(1), "nan")) {
+      Advance();
+      Level level(depth_);
+      if (level.exceeded()) return TooDeep();
+      ASSIGN_OR_RETURN(TermPtr operand, ParseSimpleTerm());
+      if (const auto* lit = std::get_if<Literal>(&operand->value);
+          lit != nullptr &&
+          (lit->kind == types::LiteralKind::kInteger || lit->kind == types::LiteralKind::kFloat)) {
+        std::string text = lit->text[0] == '-' ? lit->text.substr(1) : "-" + lit->text;
+        return MakeTerm(Literal{lit->kind, std::move(text)});
+      }
+      return OperationTerm('n', std::move(operand), nullptr);
+    }
+    return ParseSimpleTerm();
+  }
+
+  Result<TermPtr> ParseSimpleTerm() {
     Level level(depth_);
     if (level.exceeded()) return TooDeep();
     const Token& t = Cur();
@@ -283,7 +372,7 @@ class Parser {
         TypeCast c;
         ASSIGN_OR_RETURN(c.type, Type());
         RETURN_IF_ERROR(ExpectSymbol(")"));
-        ASSIGN_OR_RETURN(c.term, ParseTerm());
+        ASSIGN_OR_RETURN(c.term, ParseSimpleTerm());
         return MakeTerm(std::move(c));
       }
       TupleLiteral tuple;
@@ -674,9 +763,120 @@ class Parser {
     return Body(std::move(s));
   }
 
+  // ---- selector arithmetic (issue 13) ------------------------------------------------------------
+  // Cassandra 4.1 Parser.g unaliasedSelector: selectionAddition / selectionMultiplication /
+  // selectionGroup, the operators as calls of system._add... (Selectable.WithFunction.Raw.
+  // newOperation), a parenthesised selector, and keyspace-qualified calls (system.now()).
+  static SelectorPtr OperationSelector(char op, SelectorPtr left, SelectorPtr right) {
+    static const std::pair<char, const char*> kNames[] = {
+        {'+', "_add"}, {'-', "_substract"}, {'*', "_multiply"}, {'/', "_divide"}, {'%', "_modulo"}};
+    auto sel = std::make_shared<Selector>();
+    sel->kind = Selector::Kind::kFunction;
+    sel->function.keyspace = "system";
+    sel->function.name = "_negate";
+    for (const auto& [symbol, name] : kNames) {
+      if (symbol == op) sel->function.name = name;
+    }
+    sel->text = right == nullptr ? "-" + left->text
+                                 : fmt::format("{} {} {}", left->text, op, right->text);
+    BoundName(sel->text);
+    sel->args.push_back(std::move(left));
+    if (right != nullptr) sel->args.push_back(std::move(right));
+    return sel;
+  }
+
+  Result<SelectorPtr> ParseSelectorExpression() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
+    ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorProduct());
+    while (IsSymbol("+") || IsSymbol("-")) {
+      const char op = Cur().text[0];
+      Advance();
+      ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorProduct());
+      left = OperationSelector(op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<SelectorPtr> ParseSelectorProduct() {
+    ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorGroup());
+    while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
+      const char op = Cur().text[0];
+      Advance();
+      ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorGroup());
+      left = OperationSelector(op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<SelectorPtr> ParseSelectorGroup() {
+    Level level(depth_);
+    if (level.exceeded()) return TooDeep();
+    if (IsSymbol("-") && !IsKeyword(Ahead(1), "infinity") && !IsKeyword(Ahead(1), "nan")) {
+      Advance();
+      ASSIGN_OR_RETURN(SelectorPtr operand, ParseSelectorGroup());
+      if (operand->kind == Selector::Kind::kTerm && operand->term != nullptr) {
+        if (const auto* lit = std::get_if<Literal>(&operand->term->value);
+            lit != nullptr && (lit->kind == types::LiteralKind::kInteger ||
+                               lit->kind == types::LiteralKind::kFloat)) {
+          auto negative = std::make_shared<Selector>(*operand);
+          negative->term = MakeTerm(
+              Literal{lit->kind, lit->text[0] == '-' ? lit->text.substr(1) : "-" + lit->text});
+          negative->text = "-" + operand->text;
+          return SelectorPtr(negative);
+        }
+      }
+      return OperationSelector('n', std::move(operand), nullptr);
+    }
+    const bool name_here = Cur().kind == TokenKind::kIdent || Cur().kind == TokenKind::kQuotedIdent;
+    if (name_here && Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == "." &&
+        (Ahead(2).kind == TokenKind::kIdent || Ahead(2).kind == TokenKind::kQuotedIdent) &&
+        Ahead(3).kind == TokenKind::kSymbol && Ahead(3).text == "(") {
+      auto sel = std::make_shared<Selector>();
+      sel->kind = Selector::Kind::kFunction;
+      sel->function.keyspace = Cur().text;
+      Advance();
+      Advance();  // .
+      sel->function.name = Cur().text;
+      Advance();
+      Advance();  // (
+      std::string args_text;
+      if (!IsSymbol(")")) {
+        do {
+          ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
+          if (args_text.size() <= kMaxIdentifierBytes) {
+            args_text += (args_text.empty() ? "" : ", ") + arg->text;
+          }
+          sel->args.push_back(std::move(arg));
+        } while (AcceptSymbol(","));
+      }
+      RETURN_IF_ERROR(ExpectSymbol(")"));
+      sel->text = fmt::format("{}.{}({})", sel->function.keyspace, sel->function.name, args_text);
+      BoundName(sel->text);
+      return SelectorPtr(sel);
+    }
+    const bool type_hint = Ahead(1).kind == TokenKind::kIdent && IsNativeTypeName(Ahead(1).text) &&
+                           Ahead(2).kind == TokenKind::kSymbol &&
+                           (Ahead(2).text == ")" || Ahead(2).text == "<");
+    if (IsSymbol("(") && !type_hint) {
+      // (a + b): a nested selector; anything else in parentheses is a tuple term.
+      const size_t save = pos_;
+      const size_t markers = markers_.size();
+      Advance();
+      auto inner = ParseSelectorExpression();
+      if (inner.ok() && IsSymbol(")")) {
+        Advance();
+        return inner;
+      }
+      pos_ = save;
+      markers_.resize(markers);
+    }
+    return ParseUnaliasedSelector();
+  }
+
   Result<SelectorPtr> ParseSelector() {
     size_t start = pos_;
-    ASSIGN_OR_RETURN(SelectorPtr sel, ParseUnaliasedSelector());
+    ASSIGN_OR_RETURN(SelectorPtr sel, ParseSelectorExpression());
     auto copy = std::make_shared<Selector>(*sel);
     if (copy->text.empty()) copy->text = SourceText(start, pos_);
     if (AcceptKeyword("as")) {
@@ -738,7 +938,7 @@ class Parser {
       }
       if (name == "cast") {
         sel->kind = Selector::Kind::kCast;
-        ASSIGN_OR_RETURN(SelectorPtr arg, ParseUnaliasedSelector());
+        ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
         sel->args.push_back(std::move(arg));
         RETURN_IF_ERROR(ExpectKeyword("as"));
         ASSIGN_OR_RETURN(sel->cast_type, Type());
@@ -752,7 +952,7 @@ class Parser {
       std::string args_text;
       if (!IsSymbol(")")) {
         do {
-          ASSIGN_OR_RETURN(SelectorPtr arg, ParseUnaliasedSelector());
+          ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
           if (args_text.size() <= kMaxIdentifierBytes) {
             args_text += (args_text.empty() ? "" : ", ") + arg->text;
           }
@@ -774,7 +974,7 @@ class Parser {
     }
     sel->kind = Selector::Kind::kTerm;
     size_t start = pos_;
-    ASSIGN_OR_RETURN(sel->term, ParseTerm());
+    ASSIGN_OR_RETURN(sel->term, ParseSimpleTerm());  // operators belong to the selector (issue 13)
     sel->text = SourceText(start, pos_);
     return SelectorPtr(sel);
   }
