@@ -33,7 +33,7 @@ class BatchStatement final : public CqlStatement {
     std::vector<storage::TableMutation> all;
     for (const auto& child : children) {
       RETURN_IF_ERROR(request.Check());
-      ASSIGN_OR_RETURN(auto mutations, child->BuildMutations(params, batch_ts));
+      ASSIGN_OR_RETURN(auto mutations, child->BuildMutations(context, params, batch_ts));
       for (auto& m : mutations) all.push_back(std::move(m));
     }
     RETURN_IF_ERROR(request.Check());
@@ -136,7 +136,7 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
     ExecutionParams params{session, request.entries[i].values, request.consistency,
                            /*page_size=*/-1, std::nullopt, /*skip_metadata=*/false,
                            request.default_timestamp};
-    ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(params, batch_ts));
+    ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(context, params, batch_ts));
     for (auto& m : mutations) all.push_back(std::move(m));
   }
   RETURN_IF_ERROR(deadline.Check());

@@ -8,9 +8,12 @@
 
 #include "common/clock.h"
 #include "query/clustering_bytes.h"
+#include "query/collection_operations.h"
 #include "query/collection_values.h"
+#include "query/complex_columns.h"
 #include "query/mutation_size.h"
 #include "query/request_deadline.h"
+#include "query/row_source.h"
 #include "query/statement.h"
 #include "query/tracing.h"
 #include "query/where_clause.h"
@@ -110,6 +113,63 @@ storage::Cell MakeCell(const types::Value& value, const WriteTime& w) {
   return cell;
 }
 
+// The cell every new collection element copies: the statement's timestamp and TTL (issue 11).
+storage::Cell ElementProto(const WriteTime& w) { return MakeCell(std::string(), w); }
+
+// The live row (or static row, `clustering` nullopt) as it is now, for the collection operations
+// that read (list index and list removal, as Cassandra's prefetch). Dropped columns and TTLs are
+// applied as on any read. Null when there is none.
+Result<std::optional<storage::Row>> ReadCurrentRow(QueryContext& context, const TableMetadata& table,
+                                                   const std::string& partition_key, int64_t token,
+                                                   const std::optional<std::string>& clustering,
+                                                   int64_t now_seconds) {
+  EngineRowSource source(context.engine, table);
+  storage::SliceQuery slice;
+  slice.now_seconds = now_seconds;
+  slice.want_static = !clustering.has_value();
+  slice.row_limit = clustering.has_value() ? 1 : 0;
+  if (clustering && !clustering->empty()) {
+    slice.ranges.push_back({{*clustering, true}, {*clustering, true}});
+  }
+  ASSIGN_OR_RETURN(auto partition, source.ReadPartition(partition_key, token, slice));
+  if (!clustering) return std::move(partition.static_row);
+  for (auto& row : partition.rows) {
+    if (row.clustering == *clustering) return std::optional<storage::Row>(std::move(row));
+  }
+  return std::optional<storage::Row>();
+}
+
+// Applies the collection operations on static (or regular) columns to one row of a partition,
+// reading it first when one of them needs it (issue 11).
+Status ApplyCollectionOperations(QueryContext& context, const TableMetadata& table,
+                                 const std::vector<CollectionOperation>& ops, bool is_static,
+                                 const ExecutionParams& params, const WriteTime& w,
+                                 const std::string& partition_key, int64_t token,
+                                 const std::string& clustering, storage::Row* out) {
+  std::optional<std::optional<storage::Row>> current;
+  const storage::Cell proto = ElementProto(w);
+  for (const auto& op : ops) {
+    if ((op.column->kind == ColumnKind::kStatic) != is_static) continue;
+    if (op.NeedsCurrentRow() && !current) {
+      ASSIGN_OR_RETURN(auto row, ReadCurrentRow(context, table, partition_key, token,
+                                                is_static ? std::nullopt
+                                                          : std::optional<std::string>(clustering),
+                                                w.now_seconds));
+      current = std::move(row);
+    }
+    const storage::Row* existing = current && *current ? &**current : nullptr;
+    RETURN_IF_ERROR(ApplyCollectionOperation(op, params.values, proto, w.now_seconds, existing, out));
+  }
+  return Status::OK();
+}
+
+bool HasOperations(const std::vector<CollectionOperation>& ops, bool is_static) {
+  for (const auto& op : ops) {
+    if ((op.column->kind == ColumnKind::kStatic) == is_static) return true;
+  }
+  return false;
+}
+
 Status CheckWritable(const TableMetadata& table) {
   if (table.is_virtual) {
     return Status(ErrorCode::kUnauthorized,
@@ -128,6 +188,8 @@ Status RefuseConditions(const parser::Conditions& conditions) {
 class InsertStatement final : public ModificationStatement {
  public:
   std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> values;
+  // Values of non-frozen collection columns: each replaces the collection (issue 11).
+  std::vector<CollectionOperation> collection_ops;
   PreparedUsing using_clause;
   // False for an INSERT of static columns only, without the clustering key: no row is written.
   bool writes_row = true;
@@ -135,7 +197,8 @@ class InsertStatement final : public ModificationStatement {
   bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
 
   Result<std::vector<storage::TableMutation>> BuildMutations(
-      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+      QueryContext& context, const ExecutionParams& params,
+      std::optional<int64_t> batch_timestamp) const override {
     ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, true));
     std::vector<std::string> pk(table->partition_key.size());
     std::string clustering;
@@ -170,6 +233,13 @@ class InsertStatement final : public ModificationStatement {
     for (size_t i = 0; i < ck.size(); ++i) {
       RETURN_IF_ERROR(types::AppendClusteringComponent(
           table->clustering_column(i).type, table->clustering_column(i).order, ck[i], &clustering));
+    }
+    if (!collection_ops.empty()) {
+      RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, true, params, w,
+                                                target.key, target.token, clustering, &static_row));
+      RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, false, params, w,
+                                                target.key, target.token, clustering, &row));
+      has_static |= !static_row.cells.empty();
     }
     storage::PartitionMutation m;
     m.partition_key = std::move(target.key);
@@ -247,6 +317,8 @@ Result<std::map<std::string, std::vector<std::string>>> ClusteringComponentsByKe
 class UpdateStatement final : public ModificationStatement {
  public:
   std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> assignments;
+  // Operations on non-frozen collection columns (issue 11), in statement order.
+  std::vector<CollectionOperation> collection_ops;
   WhereClause where;
   PreparedUsing using_clause;
   bool static_only = false;
@@ -254,7 +326,8 @@ class UpdateStatement final : public ModificationStatement {
   bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
 
   Result<std::vector<storage::TableMutation>> BuildMutations(
-      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+      QueryContext& context, const ExecutionParams& params,
+      std::optional<int64_t> batch_timestamp) const override {
     ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, true));
     ASSIGN_OR_RETURN(auto partitions, EvaluatePartitions(where, *table, params.values));
     std::vector<std::string> keys;
@@ -275,16 +348,23 @@ class UpdateStatement final : public ModificationStatement {
       if (unset) continue;
       (column->kind == ColumnKind::kStatic ? static_row : row).cells[column->name] = MakeCell(v, w);
     }
+    const bool regular_ops = HasOperations(collection_ops, false);
     std::vector<storage::TableMutation> out;
     for (auto& p : partitions) {
       storage::PartitionMutation m;
       m.partition_key = p.key;
       m.token = p.token;
-      if (!static_row.cells.empty()) m.static_row = static_row;
-      if (!row.cells.empty()) {
+      storage::Row statics = static_row;
+      RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, true, params, w,
+                                                p.key, p.token, "", &statics));
+      if (!statics.cells.empty()) m.static_row = std::move(statics);
+      if (!row.cells.empty() || regular_ops) {
         for (const auto& key : keys) {
           storage::Row r = row;
           r.clustering = key;
+          RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, false, params,
+                                                    w, p.key, p.token, key, &r));
+          if (r.cells.empty()) continue;
           auto exact = exact_components.find(key);
           if (exact != exact_components.end()) {
             RETURN_IF_ERROR(AddExactClusteringCell(*table, exact->second, key, w.timestamp, &r));
@@ -303,13 +383,16 @@ class UpdateStatement final : public ModificationStatement {
 class DeleteStatement final : public ModificationStatement {
  public:
   std::vector<const ColumnMetadata*> columns;
+  // DELETE c on a non-frozen collection, DELETE c[k] (issue 11).
+  std::vector<CollectionOperation> collection_ops;
   WhereClause where;
   PreparedUsing using_clause;
 
   bool has_own_timestamp() const override { return using_clause.timestamp.has_value(); }
 
   Result<std::vector<storage::TableMutation>> BuildMutations(
-      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const override {
+      QueryContext& context, const ExecutionParams& params,
+      std::optional<int64_t> batch_timestamp) const override {
     ASSIGN_OR_RETURN(WriteTime w, EvaluateUsing(using_clause, *table, params, batch_timestamp, false));
     ASSIGN_OR_RETURN(auto partitions, EvaluatePartitions(where, *table, params.values));
     storage::Deletion deletion{w.timestamp, w.now_seconds};
@@ -323,7 +406,7 @@ class DeleteStatement final : public ModificationStatement {
       storage::PartitionMutation m;
       m.partition_key = p.key;
       m.token = p.token;
-      if (!columns.empty()) {
+      if (!columns.empty() || !collection_ops.empty()) {
         storage::Row row;
         storage::Row static_row;
         for (const auto* c : columns) {
@@ -333,16 +416,22 @@ class DeleteStatement final : public ModificationStatement {
           cell.local_deletion_time = w.now_seconds;
           (c->kind == ColumnKind::kStatic ? static_row : row).cells[c->name] = cell;
         }
+        RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, true, params, w,
+                                                  p.key, p.token, "", &static_row));
         if (!static_row.cells.empty()) m.static_row = std::move(static_row);
-        if (!row.cells.empty()) {
+        if (!row.cells.empty() || HasOperations(collection_ops, false)) {
+          std::vector<std::string> keys;
           if (table->clustering.empty()) {
-            m.rows.push_back(row);
+            keys.push_back("");
           } else {
-            for (const auto& r : ranges.ranges) {
-              storage::Row copy = row;
-              copy.clustering = r.start.prefix;
-              m.rows.push_back(std::move(copy));
-            }
+            for (const auto& r : ranges.ranges) keys.push_back(r.start.prefix);
+          }
+          for (const auto& key : keys) {
+            storage::Row copy = row;
+            copy.clustering = key;
+            RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, false, params,
+                                                      w, p.key, p.token, key, &copy));
+            if (!copy.cells.empty()) m.rows.push_back(std::move(copy));
           }
         }
       } else if (table->clustering.empty()) {
@@ -373,7 +462,7 @@ Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& con
                                                                const ExecutionParams& params) const {
   const RequestContext request =
       WriteRequestContext(context, params, table ? table->keyspace : "", "SIMPLE");
-  ASSIGN_OR_RETURN(auto mutations, BuildMutations(params, std::nullopt));
+  ASSIGN_OR_RETURN(auto mutations, BuildMutations(context, params, std::nullopt));
   // Past the deadline nothing is written: the client gets WriteTimeout (issue 9 item 4).
   RETURN_IF_ERROR(request.Check());
   RETURN_IF_ERROR(ApplyMutations(context, mutations));
@@ -424,8 +513,10 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
     if (!seen.insert(column->name).second) {
       return InvalidRequest("Multiple definitions found for column " + column->name);
     }
-    if (column->type.IsCollection() && !column->type.frozen()) {
-      return Unsupported("writing non-frozen collection column " + column->name);
+    if (IsMultiCellCollection(column->type)) {
+      ASSIGN_OR_RETURN(auto op, PrepareCollectionReplace(s.values[i], *column, specs));
+      stmt->collection_ops.push_back(std::move(op));
+      continue;
     }
     ASSIGN_OR_RETURN(auto term, PrepareColumnTerm(s.values[i], *column, specs));
     stmt->values.emplace_back(column, std::move(term));
@@ -447,6 +538,10 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
     has_regular |= column->kind == ColumnKind::kRegular;
     has_static |= column->kind == ColumnKind::kStatic;
     has_clustering |= column->kind == ColumnKind::kClustering;
+  }
+  for (const auto& op : stmt->collection_ops) {
+    has_regular |= op.column->kind == ColumnKind::kRegular;
+    has_static |= op.column->kind == ColumnKind::kStatic;
   }
   const bool static_only = !has_clustering && !has_regular && has_static;
   if (!table->clustering.empty()) {
@@ -489,11 +584,18 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
     if (column->is_primary_key()) {
       return InvalidRequest(fmt::format("PRIMARY KEY part {} found in SET part", column->name));
     }
-    if (a.kind != parser::Assignment::Kind::kSet) {
-      return Unsupported("collection, counter and field operations in UPDATE");
+    if (IsCollectionAssignment(a, *column)) {
+      // Several element operations on one collection are fine (m[a] = 1, m[b] = 2).
+      if (a.kind == parser::Assignment::Kind::kSet && !seen.insert(column->name).second) {
+        return InvalidRequest("Multiple definitions found for column " + column->name);
+      }
+      only_static &= column->kind == ColumnKind::kStatic;
+      ASSIGN_OR_RETURN(auto op, PrepareCollectionAssignment(a, *column, specs));
+      stmt->collection_ops.push_back(std::move(op));
+      continue;
     }
-    if (column->type.IsCollection() && !column->type.frozen()) {
-      return Unsupported("writing non-frozen collection column " + column->name);
+    if (a.kind != parser::Assignment::Kind::kSet) {
+      return Unsupported("counter and field operations in UPDATE");
     }
     if (!seen.insert(column->name).second) {
       return InvalidRequest("Multiple definitions found for column " + column->name);
@@ -552,8 +654,13 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
       return InvalidRequest(fmt::format(
           "Invalid identifier {} for deletion (should not be a PRIMARY KEY part)", column->name));
     }
-    if (target.key || !target.field.empty()) return Unsupported("deleting collection elements or fields");
+    if (!target.field.empty()) return Unsupported("deleting collection elements or fields");
     only_static &= column->kind == ColumnKind::kStatic;
+    if (target.key || IsMultiCellCollection(column->type)) {
+      ASSIGN_OR_RETURN(auto op, PrepareCollectionDeletion(target, *column, specs));
+      stmt->collection_ops.push_back(std::move(op));
+      continue;
+    }
     stmt->columns.push_back(column);
   }
   ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));

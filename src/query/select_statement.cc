@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
 #include "query/clustering_bytes.h"
+#include "query/complex_columns.h"
 #include "query/collection_selection.h"
 #include "query/functions/expression.h"
 #include "query/paging_state.h"
@@ -110,6 +111,11 @@ struct SelectStatement::Run {
       const ColumnMetadata& c = table.columns[idx];
       const storage::Row* source_row = c.kind == ColumnKind::kStatic ? static_row : row;
       if (source_row == nullptr) continue;
+      if (IsMultiCellCollection(c.type)) {
+        // Non-frozen collections: the live element cells as one value (issue 11).
+        view.values[idx] = AssembleCollection(c.type, c.name, source_row->cells);
+        continue;
+      }
       auto it = source_row->cells.find(c.name);
       if (it == source_row->cells.end()) continue;
       auto dropped = table.dropped_columns.find(c.name);
@@ -503,9 +509,13 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
           return InvalidRequest(fmt::format("Cannot use selection function {} on PRIMARY KEY part {}",
                                             wt ? "writeTime" : "ttl", out.column->name));
         }
-        if (out.column->type.IsCollection() && !out.column->type.frozen()) {
-          return InvalidRequest(fmt::format("Cannot use selection function {} on collections",
-                                            wt ? "writeTime" : "ttl"));
+        // Cassandra 4.1 Selectable.WritetimeOrTTL: multi-cell columns have no one timestamp.
+        const types::Type& type = out.column->type;
+        if ((type.IsCollection() || type.kind() == types::Kind::kUdt) && !type.frozen()) {
+          return InvalidRequest(fmt::format("Cannot use selection function {} on non-frozen {} {}",
+                                            wt ? "writeTime" : "ttl",
+                                            type.IsCollection() ? "collection" : "UDT",
+                                            out.column->name));
         }
         out.kind = wt ? OutputColumn::Kind::kWritetime : OutputColumn::Kind::kTtl;
         out.spec = Spec(*table, name, types::Type(wt ? types::Kind::kBigint : types::Kind::kInt));

@@ -77,9 +77,11 @@ class CqlStatement {
 class ModificationStatement : public CqlStatement {
  public:
   bool is_modification() const override { return true; }
-  // The mutations for one execution; `batch_timestamp` is the batch's, if any.
+  // The mutations for one execution; `batch_timestamp` is the batch's, if any. `context` serves
+  // the reads of the list operations that need one (l[i] = v, DELETE l[i], l = l - v; issue 11).
   virtual Result<std::vector<storage::TableMutation>> BuildMutations(
-      const ExecutionParams& params, std::optional<int64_t> batch_timestamp) const = 0;
+      QueryContext& context, const ExecutionParams& params,
+      std::optional<int64_t> batch_timestamp) const = 0;
   // Whether the statement sets its own USING TIMESTAMP.
   virtual bool has_own_timestamp() const = 0;
 

@@ -1348,7 +1348,9 @@ class Parser {
       ASSIGN_OR_RETURN(s.table, QName());
       using Kind = AlterTableStatement::Kind;
       if (AcceptKeyword("add")) {
-        if (AcceptKeyword("tags")) {
+        // ADD TAGS {...} (Keyspaces) vs ADD tags set<text>: a column may be named tags (issue 11).
+        if (IsKeyword("tags") && Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == "{") {
+          Advance();
           s.kind = Kind::kAddTags;
           ASSIGN_OR_RETURN(s.tags, ParseTerm());
           return Body(std::move(s));
@@ -1364,7 +1366,8 @@ class Parser {
         } while (parens && AcceptSymbol(","));
         if (parens) RETURN_IF_ERROR(ExpectSymbol(")"));
       } else if (AcceptKeyword("drop")) {
-        if (AcceptKeyword("tags")) {
+        if (IsKeyword("tags") && Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == "{") {
+          Advance();
           s.kind = Kind::kDropTags;
           ASSIGN_OR_RETURN(s.tags, ParseTerm());
           return Body(std::move(s));
