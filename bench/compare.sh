@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# bench/compare.sh (issue 14): Redis and Sibyl back to back, measured by the same load generator
+# (bench/loadgen) with identical settings, and the issue's table with ratios Sibyl/Redis.
+#
+#   bash bench/compare.sh [--duration S] [--warmup S] [--connections N] [--keys N]
+#                         [--value-size N] [--build-dir DIR] [--smoke] [--out FILE]
+#
+# Servers, each started fresh on free loopback ports with an empty temporary directory:
+#   redis         redis-server --appendonly no --save ''        (nothing on disk)
+#   redis-always  redis-server --appendonly yes --appendfsync always   (fsync before replying)
+#   sibyl-periodic  sibyl serve --auth none --durability periodic
+#   sibyl-sync      sibyl serve --auth none                     (the default: --durability sync)
+# Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
+# Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
+#
+# --smoke (CI, or a quick check): 1 s per case over 2,000 keys; it checks only that every run
+# completes with zero errors, never a speed. Client and server share this machine's cores, so
+# the absolute figures depend on the machine; compare the ratios.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR="$ROOT/build"
+DURATION=10
+WARMUP=1
+CONNECTIONS=50
+KEYS=100000
+VALUE_SIZE=100
+SMOKE=""
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --keys) KEYS=$2; shift 2 ;;
+    --value-size) VALUE_SIZE=$2; shift 2 ;;
+    --build-dir) BUILD_DIR=$(cd "$2" && pwd); shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --smoke) SMOKE=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$SMOKE" ]; then DURATION=1; WARMUP=0; KEYS=2000; fi
+
+LOADGEN="$BUILD_DIR/bench/loadgen"
+SIBYL="$BUILD_DIR/sibyl"
+for bin in "$LOADGEN" "$SIBYL"; do
+  [ -x "$bin" ] || { echo "compare.sh: $bin is missing: build it (bash scripts/build.sh)" >&2; exit 2; }
+done
+command -v redis-server >/dev/null ||
+  { echo "compare.sh: redis-server is missing: bash scripts/install-deps.sh" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sibyl-compare.XXXXXX")
+RESULTS="$WORK/results.jsonl"
+SERVER_PID=""
+cleanup() {
+  [ -z "$SERVER_PID" ] || { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_listening() {  # port pid log
+  for _ in $(seq 1 400); do
+    kill -0 "$2" 2>/dev/null || { echo "compare.sh: server exited:" >&2; tail -20 "$3" >&2; exit 1; }
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "compare.sh: server did not listen on $1 within 20 s" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+start_redis() {  # name, extra redis-server arguments...
+  local name=$1; shift
+  local dir="$WORK/$name"; mkdir -p "$dir"
+  PORT=$(free_port)
+  redis-server --port "$PORT" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
+    --logfile "$dir/server.log" "$@" &
+  SERVER_PID=$!
+  PROTOCOL=redis
+  wait_listening "$PORT" "$SERVER_PID" "$dir/server.log"
+}
+
+start_sibyl() {  # name, extra sibyl serve arguments...
+  local name=$1; shift
+  local dir="$WORK/$name"; mkdir -p "$dir/data"
+  PORT=$(free_port)
+  "$SIBYL" serve --auth none --data-dir "$dir/data" --listen-address 127.0.0.1 \
+    --cql-port "$PORT" --cql-tls-port "$(free_port)" --http-port "$(free_port)" "$@" \
+    >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  PROTOCOL=cql
+  wait_listening "$PORT" "$SERVER_PID" "$dir/server.log"
+}
+
+FAILED=0
+run() {  # server-name, op, depth, extra loadgen arguments...
+  local name=$1 op=$2 depth=$3; shift 3
+  local out="$WORK/run.out" rc=0
+  "$LOADGEN" --protocol "$PROTOCOL" --port "$PORT" --server-pid "$SERVER_PID" \
+    --connections "$CONNECTIONS" --depth "$depth" --op "$op" --keys "$KEYS" \
+    --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" "$@" >"$out" || rc=$?
+  local json
+  json=$(grep '^{' "$out" | tail -1 || true)
+  echo "  $name: $(grep -v '^{' "$out" | tail -1)"
+  if [ "$rc" -ne 0 ] || [ -z "$json" ]; then
+    echo "compare.sh: $name $op depth $depth: loadgen exited $rc" >&2
+    FAILED=1
+  fi
+  [ -z "$json" ] || echo "{\"server\":\"$name\",\"rc\":$rc,${json#\{}" >>"$RESULTS"
+}
+
+echo "compare.sh: $CONNECTIONS connections, $KEYS keys, $VALUE_SIZE-byte values, ${DURATION}s per case" \
+  "(warm-up ${WARMUP}s); client and server share $(nproc) cores"
+
+start_redis redis --appendonly no
+run redis write 1; run redis write 32
+run redis read 32 --populate; run redis read 1
+stop_server
+
+start_redis redis-always --appendonly yes --appendfsync always
+run redis-always write 1; run redis-always write 32
+stop_server
+
+start_sibyl sibyl-periodic --durability periodic
+run sibyl-periodic write 1; run sibyl-periodic write 32
+run sibyl-periodic read 32 --populate; run sibyl-periodic read 1
+stop_server
+
+start_sibyl sibyl-sync
+run sibyl-sync write 1; run sibyl-sync write 32
+run sibyl-sync read 32 --populate; run sibyl-sync read 1
+stop_server
+
+python3 - "$RESULTS" "${OUT:-}" <<'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+r = {(x["server"], x["op"], x["depth"]): x for x in rows}
+bad = [x for x in rows if x["errors"] or x["rc"] or (x["op"] == "read" and x["misses"])]
+
+def get(server, op, depth):
+    return r.get((server, op, depth))
+
+def k(v):
+    return f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"
+
+def cell(x):
+    if not x:
+        return "n/a"
+    return f"{k(x['ops_per_s'])} ops/s, p50 {x['p50_us'] / 1000:.2f} ms, p99 {x['p99_us'] / 1000:.2f} ms"
+
+def ratio(a, b):
+    if not a or not b or not b["ops_per_s"]:
+        return "n/a"
+    return f"{a['ops_per_s'] / b['ops_per_s']:.2f}x"
+
+def cpu(server, op):
+    vals = []
+    for d in (1, 32):
+        x = get(server, op, d)
+        v = x and x.get("server_cpu_us_per_op")
+        vals.append(f"{v:.1f}" if v is not None and v is not False else "n/a")
+    return " / ".join(vals) + " us"
+
+lines = ["| case | Redis | Sibyl (periodic sync) | ratio | Redis (appendfsync always) "
+         "| Sibyl (sync, the default) | ratio sync/always | ratio sync/periodic |",
+         "|---|---|---|---|---|---|---|---|"]
+for op, label in (("write", "writes"), ("read", "reads")):
+    for d in (1, 32):
+        red, per, alw, syn = (get("redis", op, d), get("sibyl-periodic", op, d),
+                              get("redis-always", op, d), get("sibyl-sync", op, d))
+        lines.append(f"| {label}, {d} in flight | {cell(red)} | {cell(per)} | {ratio(per, red)} "
+                     f"| {cell(alw)} | {cell(syn)} | {ratio(syn, alw)} | {ratio(syn, per)} |")
+for op, label in (("write", "writes"), ("read", "reads")):
+    lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis', op)} "
+                 f"| {cpu('sibyl-periodic', op)} | | {cpu('redis-always', op) if op == 'write' else 'n/a'} "
+                 f"| {cpu('sibyl-sync', op)} | | |")
+def client(server):
+    xs = [x["client_cpu_us_per_op"] for x in rows if x["server"] == server]
+    return f"{min(xs):.1f}-{max(xs):.1f} us" if xs else "n/a"
+def rss(server):
+    xs = [x["server_rss_mb"] for x in rows if x["server"] == server and x["server_rss_mb"]]
+    return f"{xs[-1]:.0f} MB" if xs else "n/a"
+lines.append(f"| client CPU/op (all cases) | {client('redis')} | {client('sibyl-periodic')} | "
+             f"| {client('redis-always')} | {client('sibyl-sync')} | | |")
+lines.append(f"| server RSS after the runs | {rss('redis')} | {rss('sibyl-periodic')} | "
+             f"| {rss('redis-always')} | {rss('sibyl-sync')} | | |")
+table = "\n".join(lines)
+print()
+print(table)
+if sys.argv[2]:
+    with open(sys.argv[2], "w") as f:
+        f.write(table + "\n")
+if bad:
+    print("\ncompare.sh: runs with errors, read misses or a failed exit:", file=sys.stderr)
+    for x in bad:
+        print(f"  {x['server']} {x['op']} depth {x['depth']}: errors {x['errors']}, "
+              f"misses {x['misses']}, exit {x['rc']}", file=sys.stderr)
+    sys.exit(1)
+EOF
+[ "$FAILED" -eq 0 ]
