@@ -103,6 +103,11 @@ Result<PreparedTerm> PrepareCompositeLiteral(const parser::TermPtr& term,
   const auto* set = std::get_if<parser::SetLiteral>(&v);
   const auto* map = std::get_if<parser::MapLiteral>(&v);
   const auto* tuple = std::get_if<parser::TupleLiteral>(&v);
+  // Cassandra 4.1 Tuples.Literal.prepare: the parser cannot tell `(x)` from a one-element tuple,
+  // so it is the term x when the receiver is no tuple (issue 11).
+  if (tuple != nullptr && tuple->elements.size() == 1 && receiver.kind() != Kind::kTuple) {
+    return PrepareTerm(tuple->elements[0], receiver, receiver_name, specs);
+  }
   const auto* udt = std::get_if<parser::UdtLiteral>(&v);
   const std::string value_name = "value(" + receiver_name + ")";
   // Cassandra's message names the literal's own kind (Lists/Sets/Maps/Tuples/UserTypes.Literal

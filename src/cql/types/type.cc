@@ -128,9 +128,11 @@ std::string Type::ToCql() const {
       inner = fmt::format("map<{}, {}>", params()[0].ToCql(), params()[1].ToCql());
       break;
     case Kind::kTuple: {
-      inner = "tuple<";
+      // Tuples are always frozen, and Cassandra 4.1 says so (CQL3Type.Tuple.toString:
+      // "frozen<tuple<int, text>>" in system_schema, DESCRIBE and messages; issue 11).
+      inner = "frozen<tuple<";
       for (size_t i = 0; i < params().size(); ++i) inner += (i ? ", " : "") + params()[i].ToCql();
-      return inner + ">";
+      return inner + ">>";
     }
     case Kind::kUdt:
       inner = QuoteUserTypeName(udt_name());

@@ -86,7 +86,10 @@ TEST(Type, ParsesAndPrintsCqlNames) {
   t = ParseTypeName("frozen<map<varchar, frozen<list<int>>>>");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->ToCql(), "frozen<map<text, frozen<list<int>>>>");
-  EXPECT_EQ(ParseTypeName("tuple<int, text>")->ToCql(), "tuple<int, text>");
+  // Cassandra 4.1 writes tuples frozen (CQL3Type.Tuple.toString), issue 11.
+  EXPECT_EQ(ParseTypeName("tuple<int, text>")->ToCql(), "frozen<tuple<int, text>>");
+  EXPECT_EQ(ParseTypeName("frozen<list<tuple<int, text>>>")->ToCql(),
+            "frozen<list<frozen<tuple<int, text>>>>");
   EXPECT_EQ(ParseTypeName("nonsense").status().code(), ErrorCode::kInvalid);
   EXPECT_EQ(CheckKeyType(*ParseTypeName("list<int>"), "c").code(), ErrorCode::kInvalid);
 }
