@@ -62,6 +62,7 @@ struct Options {
   std::string user;
   std::string password;
   std::string keyspace = "bench";
+  bool create_schema = true;
   int server_pid = 0;
   uint64_t seed = 1;
   double drain_timeout = 5;
@@ -747,6 +748,8 @@ int Main(int argc, char** argv) {
   app.add_option("--password", o.password, "CQL: SASL PLAIN password; Redis: AUTH password");
   app.add_option("--keyspace", o.keyspace, "CQL keyspace of table <keyspace>.kv (created if absent)")
       ->capture_default_str();
+  app.add_flag("!--no-create", o.create_schema,
+               "CQL: do not create the keyspace and table (they exist; e.g. a read-only login)");
   app.add_option("--server-pid", o.server_pid, "Server process: CPU per op and RSS from /proc")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "Random seed")->capture_default_str();
@@ -773,7 +776,7 @@ int Main(int argc, char** argv) {
     bool ok = c.fd >= 0;
     if (ok && cql_mode) {
       ok = setup.CqlHandshake(c, &error);
-      if (ok && i == 0) {
+      if (ok && i == 0 && o.create_schema) {
         ok = setup.CqlQuery(c,
                             "CREATE KEYSPACE IF NOT EXISTS " + o.keyspace +
                                 " WITH replication = {'class': 'SimpleStrategy', "
