@@ -122,6 +122,8 @@ run() {  # server-name, op, depth, extra loadgen arguments...
 
 echo "compare.sh: $CONNECTIONS connections, $KEYS keys, $VALUE_SIZE-byte values, ${DURATION}s per case" \
   "(warm-up ${WARMUP}s); client and server share $(nproc) cores"
+# Anything else running skews the figures: say how busy the machine was, before and after.
+echo "compare.sh: sibyl $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?"), $(redis-server --version | grep -o 'v=[0-9.]*'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 start_redis redis --appendonly no
 run redis write 1; run redis write 32
@@ -142,6 +144,7 @@ run sibyl-sync write 1; run sibyl-sync write 32
 run sibyl-sync read 32 --populate; run sibyl-sync read 1
 stop_server
 
+echo "compare.sh: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$RESULTS" "${OUT:-}" <<'EOF'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
