@@ -43,6 +43,10 @@ class DescribeStatement final : public CqlStatement {
     auto describe_keyspace = [&](const schema::KeyspaceMetadata& ks) {
       add(ks.name, "keyspace", ks.name, KeyspaceCql(ks));
       if (d_.only) return;
+      // Types before tables, each after the types it uses (Types.sortedStream; issue 11).
+      for (const auto& type : schema::UserTypesInDependencyOrder(ks)) {
+        add(ks.name, "type", type.udt_name(), UserTypeCql(type));
+      }
       for (const auto& [name, table] : ks.tables) {
         add(ks.name, "table", name, TableCql(*table, ks.is_virtual));
       }
@@ -60,10 +64,37 @@ class DescribeStatement final : public CqlStatement {
           for (const auto& [name, t] : ks->tables) add(ks_name, "table", name, std::nullopt);
         }
         break;
-      case Kind::kTypes:
+      case Kind::kTypes: {
+        // DescribeStatement.types (4.1): the current keyspace's, else every keyspace's.
+        listing();
+        if (!current.empty() && snapshot->FindKeyspace(current) == nullptr) {
+          return InvalidRequest(fmt::format("'{}' not found in keyspaces", current));
+        }
+        for (const auto& [ks_name, ks] : snapshot->keyspaces) {
+          if (!current.empty() && ks_name != current) continue;
+          for (const auto& [name, t] : ks->user_types) add(ks_name, "type", name, std::nullopt);
+        }
+        break;
+      }
+      case Kind::kType: {
+        element();
+        std::string ks_name = d_.name.keyspace.empty() ? current : d_.name.keyspace;
+        if (ks_name.empty()) {
+          return InvalidRequest("No keyspace specified and no current keyspace");
+        }
+        const auto* ks = snapshot->FindKeyspace(ks_name);
+        if (ks == nullptr) return InvalidRequest(fmt::format("'{}' not found in keyspaces", ks_name));
+        auto it = ks->user_types.find(d_.name.name);
+        if (it == ks->user_types.end()) {
+          return InvalidRequest(fmt::format("User defined type '{}' not found in '{}'",
+                                            d_.name.name, ks_name));
+        }
+        add(ks_name, "type", it->first, UserTypeCql(it->second));
+        break;
+      }
       case Kind::kFunctions:
       case Kind::kAggregates:
-        listing();  // no user types, functions or aggregates yet
+        listing();  // no functions or aggregates yet
         break;
       case Kind::kCluster: {
         // DescribeStatement.cluster (4.1): class names without their package, and with a

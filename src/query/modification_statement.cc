@@ -16,6 +16,7 @@
 #include "query/row_source.h"
 #include "query/statement.h"
 #include "query/tracing.h"
+#include "query/user_type_cells.h"
 #include "query/where_clause.h"
 #include "schema/schema_store.h"
 
@@ -190,6 +191,8 @@ class InsertStatement final : public ModificationStatement {
   std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> values;
   // Values of non-frozen collection columns: each replaces the collection (issue 11).
   std::vector<CollectionOperation> collection_ops;
+  // Values of non-frozen UDT columns, one cell per field (issue 11, query/user_type_cells.h).
+  std::vector<UserTypeOperation> udt_ops;
   PreparedUsing using_clause;
   // False for an INSERT of static columns only, without the clustering key: no row is written.
   bool writes_row = true;
@@ -226,6 +229,14 @@ class InsertStatement final : public ModificationStatement {
       } else {
         row.cells[column->name] = MakeCell(v, w);
       }
+    }
+    if (!udt_ops.empty()) {  // non-frozen UDTs (issue 11)
+      const storage::Cell proto = MakeCell(std::string(), w);
+      RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, true, params.values, proto, w.now_seconds,
+                                              &static_row));
+      RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, false, params.values, proto, w.now_seconds,
+                                              &row));
+      has_static |= !static_row.cells.empty();
     }
     PartitionTarget target = MakePartitionTarget(std::move(pk));
     // On the serialized key, as Cassandra's validateKey (issue 10 items 13, 16).
@@ -319,6 +330,8 @@ class UpdateStatement final : public ModificationStatement {
   std::vector<std::pair<const ColumnMetadata*, PreparedTerm>> assignments;
   // Operations on non-frozen collection columns (issue 11), in statement order.
   std::vector<CollectionOperation> collection_ops;
+  // v = {...} and v.f = x on non-frozen UDT columns (issue 11, query/user_type_cells.h).
+  std::vector<UserTypeOperation> udt_ops;
   WhereClause where;
   PreparedUsing using_clause;
   bool static_only = false;
@@ -347,6 +360,13 @@ class UpdateStatement final : public ModificationStatement {
       ASSIGN_OR_RETURN(types::Value v, term.Evaluate(params.values, &unset));
       if (unset) continue;
       (column->kind == ColumnKind::kStatic ? static_row : row).cells[column->name] = MakeCell(v, w);
+    }
+    if (!udt_ops.empty()) {  // non-frozen UDTs: the same cells for every row (issue 11)
+      const storage::Cell proto = MakeCell(std::string(), w);
+      RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, true, params.values, proto, w.now_seconds,
+                                              &static_row));
+      RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, false, params.values, proto, w.now_seconds,
+                                              &row));
     }
     const bool regular_ops = HasOperations(collection_ops, false);
     std::vector<storage::TableMutation> out;
@@ -385,6 +405,8 @@ class DeleteStatement final : public ModificationStatement {
   std::vector<const ColumnMetadata*> columns;
   // DELETE c on a non-frozen collection, DELETE c[k] (issue 11).
   std::vector<CollectionOperation> collection_ops;
+  // DELETE v.f, DELETE v on a non-frozen UDT (issue 11, query/user_type_cells.h).
+  std::vector<UserTypeOperation> udt_ops;
   WhereClause where;
   PreparedUsing using_clause;
 
@@ -406,7 +428,7 @@ class DeleteStatement final : public ModificationStatement {
       storage::PartitionMutation m;
       m.partition_key = p.key;
       m.token = p.token;
-      if (!columns.empty() || !collection_ops.empty()) {
+      if (!columns.empty() || !collection_ops.empty() || !udt_ops.empty()) {
         storage::Row row;
         storage::Row static_row;
         for (const auto* c : columns) {
@@ -416,6 +438,11 @@ class DeleteStatement final : public ModificationStatement {
           cell.local_deletion_time = w.now_seconds;
           (c->kind == ColumnKind::kStatic ? static_row : row).cells[c->name] = cell;
         }
+        const storage::Cell proto = MakeCell(std::string(), w);
+        RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, true, params.values, proto,
+                                                w.now_seconds, &static_row));
+        RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, false, params.values, proto,
+                                                w.now_seconds, &row));
         RETURN_IF_ERROR(ApplyCollectionOperations(context, *table, collection_ops, true, params, w,
                                                   p.key, p.token, "", &static_row));
         if (!static_row.cells.empty()) m.static_row = std::move(static_row);
@@ -518,6 +545,11 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
       stmt->collection_ops.push_back(std::move(op));
       continue;
     }
+    if (IsMultiCellUserType(column->type)) {  // issue 11
+      ASSIGN_OR_RETURN(auto op, PrepareUserTypeReplace(s.values[i], *column, specs));
+      stmt->udt_ops.push_back(std::move(op));
+      continue;
+    }
     ASSIGN_OR_RETURN(auto term, PrepareColumnTerm(s.values[i], *column, specs));
     stmt->values.emplace_back(column, std::move(term));
   }
@@ -540,6 +572,10 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
     has_clustering |= column->kind == ColumnKind::kClustering;
   }
   for (const auto& op : stmt->collection_ops) {
+    has_regular |= op.column->kind == ColumnKind::kRegular;
+    has_static |= op.column->kind == ColumnKind::kStatic;
+  }
+  for (const auto& op : stmt->udt_ops) {
     has_regular |= op.column->kind == ColumnKind::kRegular;
     has_static |= op.column->kind == ColumnKind::kStatic;
   }
@@ -583,6 +619,19 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
     if (column == nullptr) return InvalidRequest("Undefined column name " + a.column);
     if (column->is_primary_key()) {
       return InvalidRequest(fmt::format("PRIMARY KEY part {} found in SET part", column->name));
+    }
+    // Non-frozen UDTs: v.f = x, and v = {...} (issue 11, query/user_type_cells.h).
+    if (a.kind == parser::Assignment::Kind::kSetField ||
+        (a.kind == parser::Assignment::Kind::kSet && IsMultiCellUserType(column->type))) {
+      if (a.kind == parser::Assignment::Kind::kSet && !seen.insert(column->name).second) {
+        return InvalidRequest("Multiple definitions found for column " + column->name);
+      }
+      only_static &= column->kind == ColumnKind::kStatic;
+      ASSIGN_OR_RETURN(auto op, a.kind == parser::Assignment::Kind::kSetField
+                                    ? PrepareUserTypeFieldAssignment(a, *column, specs)
+                                    : PrepareUserTypeReplace(a.value, *column, specs));
+      stmt->udt_ops.push_back(std::move(op));
+      continue;
     }
     if (IsCollectionAssignment(a, *column)) {
       // Several element operations on one collection are fine (m[a] = 1, m[b] = 2).
@@ -654,7 +703,13 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
       return InvalidRequest(fmt::format(
           "Invalid identifier {} for deletion (should not be a PRIMARY KEY part)", column->name));
     }
-    if (!target.field.empty()) return Unsupported("deleting collection elements or fields");
+    if (!target.field.empty() || (!target.key && IsMultiCellUserType(column->type))) {
+      // DELETE v.f, DELETE v of a non-frozen UDT (issue 11, query/user_type_cells.h).
+      only_static &= column->kind == ColumnKind::kStatic;
+      ASSIGN_OR_RETURN(auto op, PrepareUserTypeDeletion(target, *column));
+      stmt->udt_ops.push_back(std::move(op));
+      continue;
+    }
     only_static &= column->kind == ColumnKind::kStatic;
     if (target.key || IsMultiCellCollection(column->type)) {
       ASSIGN_OR_RETURN(auto op, PrepareCollectionDeletion(target, *column, specs));

@@ -128,6 +128,12 @@ Status Collect(const parser::Statement& statement, Collector& c) {
           }
         } else if constexpr (std::is_same_v<T, parser::DropTableStatement>) {
           c.OnTable("cassandra:Drop", s.table);
+        } else if constexpr (std::is_same_v<T, parser::CreateTypeStatement> ||
+                             std::is_same_v<T, parser::AlterTypeStatement> ||
+                             std::is_same_v<T, parser::DropTypeStatement>) {
+          // Amazon Keyspaces maps CREATE TYPE and DROP TYPE (and so ALTER TYPE) onto
+          // cassandra:Alter on the keyspace (issue 11).
+          c.OnKeyspace("cassandra:Alter", c.KeyspaceOf(s.name));
         } else if constexpr (std::is_same_v<T, parser::DescribeStatement>) {
           // DESCRIBE reads the schema tables, as a driver's metadata refresh does.
           c.OnTable("cassandra:Select", parser::QualifiedName{"system_schema", "tables"});

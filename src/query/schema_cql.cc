@@ -143,4 +143,15 @@ std::string TableCql(const schema::TableMetadata& t, bool virtual_table) {
   return out + ";";
 }
 
+std::string UserTypeCql(const types::Type& t) {
+  std::string out = fmt::format("CREATE TYPE {}.{} (\n", QuoteIdentifier(t.udt_keyspace()),
+                                QuoteIdentifier(t.udt_name()));
+  const auto& names = t.udt_field_names();
+  for (size_t i = 0; i < names.size() && i < t.params().size(); ++i) {
+    out += fmt::format("{}    {} {}", i ? ",\n" : "", QuoteIdentifier(names[i]),
+                       t.params()[i].ToCql());
+  }
+  return out + "\n);";
+}
+
 }  // namespace sibyl::query

@@ -15,5 +15,7 @@ std::string QuoteIdentifier(const std::string& name);
 // comment with the structure for reference, since CQL cannot recreate them (issue 10 item 19).
 std::string KeyspaceCql(const schema::KeyspaceMetadata& keyspace);
 std::string TableCql(const schema::TableMetadata& table, bool virtual_table = false);
+// CREATE TYPE ks.t (\n    f type,\n    ...\n); as UserType.toCqlString (4.1) prints it (issue 11).
+std::string UserTypeCql(const types::Type& user_type);
 
 }  // namespace sibyl::query

@@ -12,6 +12,7 @@
 #include "query/properties.h"
 #include "query/statement.h"
 #include "query/table_options.h"
+#include "query/user_types.h"
 #include "schema/schema_store.h"
 
 namespace sibyl::query {
@@ -247,9 +248,26 @@ Status NoKeyspace() {
       "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename");
 }
 
-Result<types::Type> ColumnType(const parser::TypeName& name, const std::string& column) {
-  auto type = types::ParseTypeName(name.ToString());
+// A non-frozen user type column (issue 11): CreateTableStatement.builder (4.1) refuses one whose
+// fields include non-frozen collections.
+Status CheckUserTypeColumn(const types::Type& type, const std::string& column) {
+  if (type.kind() != types::Kind::kUdt || type.frozen()) return Status::OK();
+  for (const auto& field : type.params()) {
+    if (field.IsCollection() && !field.frozen()) {
+      return InvalidRequest("Non-frozen UDTs with nested non-frozen collections are not supported");
+    }
+  }
+  // Stored one cell per field (query/user_type_cells.h).
+  (void)column;
+  return Status::OK();
+}
+
+Result<types::Type> ColumnType(const parser::TypeName& name, const std::string& column,
+                               const KeyspaceMetadata& ks) {
+  // User types resolve in the table's keyspace (issue 11, query/user_types.h).
+  auto type = ResolveType(name, ks.name, &ks);
   if (!type.ok()) return type.status();
+  RETURN_IF_ERROR(CheckUserTypeColumn(*type, column));
   if (type->kind() == types::Kind::kCounter) return Unsupported("counter columns (" + column + ")");
   // Non-frozen list/set/map columns are multi-cell (issue 11, storage/complex_cells.h); key
   // columns go through CheckKeyType instead, which refuses them as Cassandra does.
@@ -406,14 +424,14 @@ class SchemaStatement final : public CqlStatement {
         if (def.is_static) {
           return InvalidRequest(fmt::format("Static column {} cannot be part of the PRIMARY KEY", def.name));
         }
-        auto type = types::ParseTypeName(def.type.ToString());
+        auto type = ResolveType(def.type, keyspace, ks);
         if (!type.ok()) return type.status();
         RETURN_IF_ERROR(types::CheckKeyType(*type, def.name));
         c.type = *type;
         c.kind = key->second.first;
         c.position = key->second.second;
       } else {
-        ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name));
+        ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name, *ks));
         c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
         if (def.is_static && clustering.empty()) {
           return InvalidRequest(
@@ -470,7 +488,11 @@ class SchemaStatement final : public CqlStatement {
           }
           ColumnMetadata c;
           c.name = def.name;
-          ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name));
+          const KeyspaceMetadata* table_ks = snapshot->FindKeyspace(t.keyspace);
+          if (table_ks == nullptr) {
+            return InvalidRequest(fmt::format("Keyspace {} does not exist", t.keyspace));
+          }
+          ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name, *table_ks));
           c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
           if (def.is_static && t.clustering.empty()) {
             return InvalidRequest(fmt::format(

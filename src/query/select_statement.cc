@@ -111,8 +111,9 @@ struct SelectStatement::Run {
       const ColumnMetadata& c = table.columns[idx];
       const storage::Row* source_row = c.kind == ColumnKind::kStatic ? static_row : row;
       if (source_row == nullptr) continue;
-      if (IsMultiCellCollection(c.type)) {
-        // Non-frozen collections: the live element cells as one value (issue 11).
+      if (IsMultiCellCollection(c.type) && source_row->cells.count(c.name) == 0) {
+        // Non-frozen collections: the live element cells as one value (issue 11). System tables
+        // (MemoryRowSource) hold whole values of their set<text>/map<...> columns instead.
         view.values[idx] = AssembleCollection(c.type, c.name, source_row->cells);
         continue;
       }

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "common/clock.h"
+#include "query/user_types.h"
 #include "schema/schema_store.h"
 
 namespace sibyl::query {
@@ -63,6 +64,12 @@ Result<std::shared_ptr<const CqlStatement>> PrepareStatement(const parser::State
   }
   if (const auto* s = std::get_if<parser::UnsupportedStatement>(&body)) {
     return Unsupported(s->what);
+  }
+  // User-defined type DDL (issue 11).
+  if (std::holds_alternative<parser::CreateTypeStatement>(body) ||
+      std::holds_alternative<parser::AlterTypeStatement>(body) ||
+      std::holds_alternative<parser::DropTypeStatement>(body)) {
+    return PrepareTypeStatement(statement);
   }
   if (binds > 0) {
     return InvalidRequest("Bind variables are not supported in schema statements or USE");

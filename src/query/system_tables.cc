@@ -613,6 +613,19 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
   } else if (id == "system_schema.columns" || id == "system_schema_mcs.columns" ||
              id == "system_virtual_schema.columns") {
     column_rows();
+  } else if (id == "system_schema.types") {
+    // SchemaKeyspace.addTypeToSchemaMutation (4.1): field types as CQL text (issue 11).
+    for (const auto& [ks_name, ks] : snapshot.keyspaces) {
+      if (!listed(*ks)) continue;
+      for (const auto& [type_name, type] : ks->user_types) {
+        std::vector<std::string> field_types;
+        for (const auto& f : type.params()) field_types.push_back(f.ToCql());
+        rows.Add({{"keyspace_name", Text(ks_name)},
+                  {"type_name", Text(type_name)},
+                  {"field_names", SerializeTextList(type.udt_field_names())},
+                  {"field_types", SerializeTextList(field_types)}});
+      }
+    }
   } else if (id == "system_schema.dropped_columns") {
     each_table([&](const KeyspaceMetadata& ks, const TableMetadata& t) {
       for (const auto& [name, d] : t.dropped_columns) {

@@ -27,6 +27,9 @@ struct QualifiedName {
 struct TypeName {
   std::string name;  // lower-cased for native/collection names: "int", "list", "map", "frozen"...
   std::vector<TypeName> params;
+  // A user type's name (written as an identifier, maybe quoted), never a native type even when
+  // its text is "int" (issue 11).
+  bool user_type = false;
   std::string ToString() const;  // canonical spelling, e.g. "frozen<list<int>>"
 };
 
@@ -330,11 +333,41 @@ struct DescribeStatement {
     kFunctions,
     kAggregates,
     kName,        // DESCRIBE <name>: a keyspace, else a table
+    kType,        // DESCRIBE TYPE [ks.]t (issue 11)
   };
   Kind kind = Kind::kKeyspaces;
   QualifiedName name;  // kKeyspace (name.name = keyspace), kTable, kName
   bool full = false;   // FULL SCHEMA: include system keyspaces
   bool only = false;   // DESCRIBE ONLY KEYSPACE: without its tables
+};
+
+// ---- User-defined types (issue 11) ------------------------------------------------------------
+
+struct CreateTypeStatement {  // CREATE TYPE [IF NOT EXISTS] [ks.]t (f type, ...)
+  QualifiedName name;
+  IfNotExists if_not_exists = IfNotExists::kNo;
+  std::vector<std::pair<std::string, TypeName>> fields;
+};
+
+struct AlterTypeStatement {
+  enum class Kind : uint8_t {
+    kAdd,     // ALTER TYPE t ADD [IF NOT EXISTS] f type
+    kRename,  // ALTER TYPE t RENAME [IF EXISTS] a TO b [AND c TO d ...]
+    kAlter,   // ALTER TYPE t ALTER f TYPE type (refused, as Cassandra 4 refuses it)
+  };
+  QualifiedName name;
+  bool if_exists = false;  // ALTER TYPE IF EXISTS t ...
+  Kind kind = Kind::kAdd;
+  std::string field;                                         // kAdd, kAlter
+  TypeName field_type;                                       // kAdd, kAlter
+  bool if_field_not_exists = false;                          // kAdd
+  bool if_field_exists = false;                              // kRename
+  std::vector<std::pair<std::string, std::string>> renames;  // kRename: from -> to
+};
+
+struct DropTypeStatement {
+  QualifiedName name;
+  IfExists if_exists = IfExists::kNo;
 };
 
 // Statements Sibyl parses only to refuse clearly: CREATE INDEX, CREATE TYPE, GRANT, ...
@@ -348,7 +381,7 @@ struct Statement {
                DropKeyspaceStatement, CreateTableStatement, AlterTableStatement,
                DropTableStatement, TruncateStatement, InsertStatement, UpdateStatement,
                DeleteStatement, SelectStatement, BatchStatement, DescribeStatement,
-               UnsupportedStatement>
+               UnsupportedStatement, CreateTypeStatement, AlterTypeStatement, DropTypeStatement>
       body;
   // Bind markers of the whole statement in order (for a batch: of all inner statements).
   std::vector<BindMarker> bind_markers;

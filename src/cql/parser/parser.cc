@@ -178,8 +178,9 @@ class Parser {
       Advance();
     } else {
       ASSIGN_OR_RETURN(t.name, Ident());
+      t.user_type = true;
     }
-    if (AcceptSymbol(".")) {
+    if (t.user_type && AcceptSymbol(".")) {
       ASSIGN_OR_RETURN(std::string second, Ident());
       t.name += "." + second;
       return t;
@@ -684,8 +685,13 @@ class Parser {
       d.kind = Kind::kFunctions;
     } else if (AcceptKeyword("aggregates")) {
       d.kind = Kind::kAggregates;
+    } else if (IsKeyword("type") && Ahead(1).kind != TokenKind::kEof &&
+               !(Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == ";")) {
+      Advance();
+      d.kind = Kind::kType;
+      ASSIGN_OR_RETURN(d.name, QName());
     } else if (Cur().kind == TokenKind::kIdent &&
-               (Cur().text == "type" || Cur().text == "function" || Cur().text == "aggregate" ||
+               (Cur().text == "function" || Cur().text == "aggregate" ||
                 Cur().text == "index" || Cur().text == "materialized")) {
       return Refuse("DESCRIBE " + Upper(Cur().text));
     } else {
@@ -1232,7 +1238,8 @@ class Parser {
     }
     if (IsKeyword("custom")) return Refuse("CREATE CUSTOM INDEX");
     if (IsKeyword("materialized")) return Refuse("CREATE MATERIALIZED VIEW");
-    static const std::set<std::string> kOthers = {"index", "type", "function", "aggregate",
+    if (AcceptKeyword("type")) return ParseCreateType();
+    static const std::set<std::string> kOthers = {"index", "function", "aggregate",
                                                   "trigger", "role", "user"};
     if (Cur().kind == TokenKind::kIdent && kOthers.count(Cur().text)) {
       return Refuse("CREATE " + Upper(Cur().text));
@@ -1403,20 +1410,124 @@ class Parser {
       }
       return Body(std::move(s));
     }
+    if (AcceptKeyword("type")) return ParseAlterType();
     if (Cur().kind == TokenKind::kIdent &&
-        (Cur().text == "type" || Cur().text == "materialized" || Cur().text == "role" ||
-         Cur().text == "user")) {
+        (Cur().text == "materialized" || Cur().text == "role" || Cur().text == "user")) {
       return Refuse("ALTER " + Upper(Cur().text));
     }
     return NoViable();
+  }
+
+  // ---- user-defined types (issue 11; Cassandra 4.1 Parser.g createTypeStatement,
+  // alterTypeStatement, dropTypeStatement) ----------------------------------------------------
+
+  // userTypeName: (ks '.')? non_type_ident. A native type's name is not an identifier there, and
+  // Parser.g reserves a few future type names.
+  Result<QualifiedName> UserTypeName() {
+    auto non_type_ident = [&]() -> Result<std::string> {
+      if (Cur().kind == TokenKind::kIdent && IsNativeTypeName(Cur().text)) return NoViable();
+      static const std::set<std::string> kReservedTypeNames = {
+          "byte", "complex", "enum", "date", "interval", "macaddr", "bitstring"};
+      if (Cur().kind == TokenKind::kIdent && kReservedTypeNames.count(Cur().text)) {
+        return Error(Cur(), "Invalid (reserved) user type name " + Cur().text);
+      }
+      if (Cur().kind == TokenKind::kQuotedIdent && Cur().text.empty()) return NoViable();
+      return Ident();
+    };
+    QualifiedName q;
+    if ((Cur().kind == TokenKind::kIdent || Cur().kind == TokenKind::kQuotedIdent) &&
+        Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == ".") {
+      ASSIGN_OR_RETURN(q.keyspace, Ident());
+      Advance();  // .
+    }
+    ASSIGN_OR_RETURN(q.name, non_type_ident());
+    return q;
+  }
+
+  // A field name (fident): an identifier, never empty.
+  Result<std::string> FieldName() {
+    if (Cur().kind == TokenKind::kQuotedIdent && Cur().text.empty()) return NoViable();
+    return Ident();
+  }
+
+  Result<Body> ParseCreateType() {
+    CreateTypeStatement s;
+    if (AcceptKeyword("if")) {
+      RETURN_IF_ERROR(ExpectKeyword("not"));
+      RETURN_IF_ERROR(ExpectKeyword("exists"));
+      s.if_not_exists = IfNotExists::kYes;
+    }
+    ASSIGN_OR_RETURN(s.name, UserTypeName());
+    RETURN_IF_ERROR(ExpectSymbol("("));
+    // typeColumns ( ',' typeColumns? )*: a trailing comma is allowed.
+    do {
+      if (!s.fields.empty() && IsSymbol(")")) break;
+      ASSIGN_OR_RETURN(std::string field, FieldName());
+      ASSIGN_OR_RETURN(TypeName type, Type());
+      s.fields.emplace_back(std::move(field), std::move(type));
+    } while (AcceptSymbol(","));
+    RETURN_IF_ERROR(ExpectSymbol(")"));
+    return Body(std::move(s));
+  }
+
+  Result<Body> ParseAlterType() {
+    AlterTypeStatement s;
+    if (IsKeyword("if") && IsKeyword(Ahead(1), "exists")) {
+      Advance();
+      Advance();
+      s.if_exists = true;
+    }
+    ASSIGN_OR_RETURN(s.name, UserTypeName());
+    using Kind = AlterTypeStatement::Kind;
+    if (AcceptKeyword("add")) {
+      s.kind = Kind::kAdd;
+      if (IsKeyword("if") && IsKeyword(Ahead(1), "not")) {
+        Advance();
+        Advance();
+        RETURN_IF_ERROR(ExpectKeyword("exists"));
+        s.if_field_not_exists = true;
+      }
+      ASSIGN_OR_RETURN(s.field, FieldName());
+      ASSIGN_OR_RETURN(s.field_type, Type());
+    } else if (AcceptKeyword("rename")) {
+      s.kind = Kind::kRename;
+      if (IsKeyword("if") && IsKeyword(Ahead(1), "exists")) {
+        Advance();
+        Advance();
+        s.if_field_exists = true;
+      }
+      do {
+        ASSIGN_OR_RETURN(std::string from, FieldName());
+        RETURN_IF_ERROR(ExpectKeyword("to"));
+        ASSIGN_OR_RETURN(std::string to, FieldName());
+        s.renames.emplace_back(std::move(from), std::move(to));
+      } while (AcceptKeyword("and"));
+    } else if (AcceptKeyword("alter")) {
+      s.kind = Kind::kAlter;
+      ASSIGN_OR_RETURN(s.field, FieldName());
+      RETURN_IF_ERROR(ExpectKeyword("type"));
+      ASSIGN_OR_RETURN(s.field_type, Type());
+    } else {
+      return NoViable();
+    }
+    return Body(std::move(s));
   }
 
   Result<Body> ParseDrop() {
     Advance();  // DROP
     bool keyspace = AcceptKeyword("keyspace") || AcceptKeyword("schema");
     bool table = !keyspace && (AcceptKeyword("table") || AcceptKeyword("columnfamily"));
+    if (!keyspace && !table && AcceptKeyword("type")) {
+      DropTypeStatement s;
+      if (AcceptKeyword("if")) {
+        RETURN_IF_ERROR(ExpectKeyword("exists"));
+        s.if_exists = IfExists::kYes;
+      }
+      ASSIGN_OR_RETURN(s.name, UserTypeName());
+      return Body(std::move(s));
+    }
     if (!keyspace && !table) {
-      static const std::set<std::string> kOthers = {"index", "type", "function", "aggregate",
+      static const std::set<std::string> kOthers = {"index", "function", "aggregate",
                                                     "trigger", "role", "user", "materialized"};
       if (Cur().kind == TokenKind::kIdent && kOthers.count(Cur().text)) {
         return Refuse("DROP " + Upper(Cur().text));

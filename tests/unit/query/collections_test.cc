@@ -252,5 +252,14 @@ TEST_F(Collections, AlterAddAndDropDoNotResurrectElements) {
             "'set<text>'");
 }
 
+// System tables keep whole values of their non-frozen set/map columns (system.local tokens,
+// system_schema.tables flags): drivers build their token map from them.
+TEST_F(Collections, SystemTablesNonFrozenColumnsStillRead) {
+  EXPECT_EQ(Select("SELECT tokens FROM system.local"), "{'-9223372036854775808'}");
+  EXPECT_EQ(Select("SELECT flags FROM system_schema.tables WHERE keyspace_name = 'ks' AND "
+                   "table_name = 't'"),
+            "{'compound'}");
+}
+
 }  // namespace
 }  // namespace sibyl::query
