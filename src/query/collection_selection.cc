@@ -8,12 +8,45 @@ namespace sibyl::query {
 
 using parser::Selector;
 
+namespace {
+
+bool IsStep(const Selector& s) {
+  return s.kind == Selector::Kind::kElement || s.kind == Selector::Kind::kSlice ||
+         s.kind == Selector::Kind::kField;
+}
+
+// The field at `index` of a serialized UDT: null when null, absent (written before the field
+// was added) or unreadable.
+types::Value FieldOf(std::string_view b, size_t index) {
+  size_t pos = 0;
+  for (size_t i = 0;; ++i) {
+    if (b.size() - pos < 4) return std::nullopt;
+    uint32_t len = 0;
+    for (size_t j = 0; j < 4; ++j) len = (len << 8) | static_cast<uint8_t>(b[pos + j]);
+    pos += 4;
+    const int32_t n = static_cast<int32_t>(len);
+    if (n >= 0 && b.size() - pos < static_cast<size_t>(n)) return std::nullopt;
+    if (i == index) return n < 0 ? types::Value() : types::Value(std::string(b.substr(pos, n)));
+    if (n > 0) pos += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+bool CollectionSelection::Handles(const parser::Selector& selector) {
+  for (const Selector* cur = &selector; IsStep(*cur) && !cur->args.empty() && cur->args[0];
+       cur = cur->args[0].get()) {
+    if (cur->kind != Selector::Kind::kField) return true;
+  }
+  return false;
+}
+
 Result<std::shared_ptr<const CollectionSelection>> CollectionSelection::Prepare(
     const parser::Selector& selector, const schema::TableMetadata& table, BindSpecs& specs) {
   // The chain from the outermost step down to the column; the parser bounds its length.
   std::vector<const Selector*> chain;
   const Selector* cur = &selector;
-  while (Handles(*cur)) {
+  while (IsStep(*cur)) {
     chain.push_back(cur);
     if (cur->args.empty() || cur->args[0] == nullptr) return InternalError("selection without a base");
     cur = cur->args[0].get();
@@ -33,6 +66,28 @@ Result<std::shared_ptr<const CollectionSelection>> CollectionSelection::Prepare(
     const Selector& s = **it;
     const bool slice = s.kind == Selector::Kind::kSlice;
     const std::string& selected_name = s.args[0]->text;
+    if (s.kind == Selector::Kind::kField) {
+      // Selectable.WithFieldSelection.newSelectorFactory (Cassandra 4.1).
+      if (selected_type.kind() != types::Kind::kUdt) {
+        return InvalidRequest(fmt::format("Invalid field selection: {} of type {} is not a user "
+                                          "type",
+                                          selected_name, selected_type.ToCql()));
+      }
+      const auto& names = selected_type.udt_field_names();
+      size_t index = 0;
+      while (index < names.size() && names[index] != s.field) ++index;
+      if (index == names.size() || index >= selected_type.params().size()) {
+        return InvalidRequest(fmt::format("{} of type {} has no field {}", selected_name,
+                                          selected_type.ToCql(), s.field));
+      }
+      Step step;
+      step.field = index;
+      step.selected_name = selected_name;
+      selected_type = selected_type.params()[index];
+      frozen = true;
+      out->steps_.push_back(std::move(step));
+      continue;
+    }
     if (!selected_type.IsCollection()) {
       // Selectable.WithElementSelection / WithSliceSelection.newSelectorFactory.
       return InvalidRequest(
@@ -108,7 +163,9 @@ types::Value CollectionSelection::Apply(const Bound& bound,
   for (size_t i = 0; i < steps_.size() && i < bound.first.size(); ++i) {
     if (!value) return std::nullopt;
     const Step& step = steps_[i];
-    if (step.slice) {
+    if (step.field) {
+      value = FieldOf(*value, *step.field);
+    } else if (step.slice) {
       value = types::SelectCollectionSlice(step.collection, *value, bound.first[i],
                                            bound.second[i], step.frozen);
     } else {

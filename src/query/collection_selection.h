@@ -32,18 +32,18 @@ class CollectionSelection {
     std::vector<std::optional<std::string>> second;  // slice end (absent: open)
   };
 
-  // Whether `selector` is an element or slice selection this class prepares.
-  static bool Handles(const parser::Selector& selector) {
-    return selector.kind == parser::Selector::Kind::kElement ||
-           selector.kind == parser::Selector::Kind::kSlice;
-  }
+  // Whether this class prepares `selector`: an element or slice selection, or a chain of UDT
+  // field selections with one somewhere below (`others['work'].city`, `v.m[..'b']`; plain field
+  // chains are query/field_selection's).
+  static bool Handles(const parser::Selector& selector);
 
-  // Prepares a kElement/kSlice selector whose innermost selected is a column of `table`
-  // (through any number of element/slice steps). Records its markers in `specs` ("key(m)" for a
+  // Prepares a selector Handles() accepts whose innermost selected is a column of `table`
+  // (through any number of element, slice and field steps). Records its markers in `specs` ("key(m)" for a
   // map, "value(s)" for a set, as Maps.keySpecOf / Sets.valueSpecOf). kInvalid with Cassandra
   // 4.1's texts: "Undefined column name x", "Invalid element selection: v is of type int is not
   // a collection", "Element selection is only allowed on sets and maps, but l is a list" (and
-  // the Slice twins). Other selectors under a step (functions, UDT fields) are unsupported.
+  // the Slice twins), "Invalid field selection: v of type int is not a user type", "v of type
+  // frozen<t> has no field x". Other selectors under a step (functions) are unsupported.
   static Result<std::shared_ptr<const CollectionSelection>> Prepare(
       const parser::Selector& selector, const schema::TableMetadata& table, BindSpecs& specs);
 
@@ -66,6 +66,7 @@ class CollectionSelection {
  private:
   struct Step {
     bool slice = false;
+    std::optional<size_t> field;  // a UDT field step: the field's index
     types::Type collection;  // the type of the selected value: a set or a map
     bool frozen = true;      // false only for a slice applied directly to a non-frozen column
     std::string selected_name;  // for messages: the selected's column name (factory name)

@@ -480,6 +480,14 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   for (const auto& sel : s.selectors) {
     OutputColumn out;
     std::string name = sel->alias.empty() ? sel->text : sel->alias;
+    if (CollectionSelection::Handles(*sel)) {  // m['k'], s[a..b], u['k'].f (issue 11)
+      ASSIGN_OR_RETURN(out.sub, CollectionSelection::Prepare(*sel, *table, specs));
+      out.kind = OutputColumn::Kind::kSubSelection;
+      out.column = out.sub->column();
+      out.spec = Spec(*table, name, out.sub->type());
+      stmt->outputs.push_back(std::move(out));
+      continue;
+    }
     if (functions::IsExpressionSelector(*sel)) {  // functions, operators, CAST (issue 13)
       std::string expression_name;
       ASSIGN_OR_RETURN(out.expression, functions::PrepareSelectorExpression(*sel, *table, specs,
@@ -556,14 +564,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
           break;
         }
         return Unsupported(fmt::format("function {} in a selection", fname));
-      }
-      case parser::Selector::Kind::kElement:
-      case parser::Selector::Kind::kSlice: {  // issue 11
-        ASSIGN_OR_RETURN(out.sub, CollectionSelection::Prepare(*sel, *table, specs));
-        out.kind = OutputColumn::Kind::kSubSelection;
-        out.column = out.sub->column();
-        out.spec = Spec(*table, name, out.sub->type());
-        break;
       }
       default:
         return Unsupported("selector " + sel->text);

@@ -330,5 +330,60 @@ TEST_F(CollectionQueries, TupleLiteralsAndKeys) {
             "k[0] int, k[1] text, c frozen<tuple<int, frozen<list<int>>>>, v[1][0] text");
 }
 
+// Non-frozen collections read back as one value (query/complex_columns), so selection and
+// filtering work alike, with the multi-cell differences: an empty slice is null
+// (CollectionsTest.testSelectionOfEmptyCollections), map entries may be filtered
+// (SelectTest.testFilteringWithoutIndices: e[1] = 6), whole-collection relations are refused.
+TEST_F(CollectionQueries, NonFrozenCollections) {
+  Run("CREATE TABLE t (k int, c int, m map<text, int>, s set<text>, l list<int>, "
+      "sm map<int, text> static, PRIMARY KEY (k, c))");
+  Run("INSERT INTO t (k, c, m, s, l, sm) VALUES (1, 1, {'z': 1, 'a': 2}, {'b', 'a'}, [3, 1], "
+      "{1: 'x'})");
+  Run("UPDATE t SET m['q'] = 7, s = s + {'c'} WHERE k = 1 AND c = 2");
+  EXPECT_THAT(Rows("SELECT c, m['a'], m['a'..'b'], s['x'..], s['b'..'c'] FROM t WHERE k = 1"),
+              ElementsAre("1|2|{'a': 2}|null|{'b'}", "2|null|null|null|{'c'}"));
+  EXPECT_THAT(Rows("SELECT c FROM t WHERE m['a'] = 2 ALLOW FILTERING"), ElementsAre("1"));
+  EXPECT_THAT(Rows("SELECT c FROM t WHERE m CONTAINS KEY 'q' ALLOW FILTERING"), ElementsAre("2"));
+  EXPECT_THAT(Rows("SELECT c FROM t WHERE m CONTAINS ? ALLOW FILTERING", {Int(1)}),
+              ElementsAre("1"));
+  EXPECT_THAT(Rows("SELECT c FROM t WHERE l CONTAINS 3 AND s CONTAINS 'a' ALLOW FILTERING"),
+              ElementsAre("1"));
+  EXPECT_THAT(Rows("SELECT c FROM t WHERE sm CONTAINS 'x' ALLOW FILTERING"),
+              ElementsAre("1", "2"));
+  EXPECT_EQ(Markers("SELECT c FROM t WHERE m[?] = ? ALLOW FILTERING"), "key(m) text, value(m) int");
+  EXPECT_THAT(Query("SELECT c FROM t WHERE m = {'a': 2} ALLOW FILTERING"),
+              StatusIs(kInvalid, "Collection column 'm' (map<text, int>) cannot be restricted by a "
+                                 "'=' relation"));
+  EXPECT_THAT(Query("SELECT c FROM t WHERE m['a'] > 2 ALLOW FILTERING"),
+              StatusIs(kInvalid, "Only EQ relations are supported on map entries"));
+  EXPECT_THAT(Query("SELECT c FROM t WHERE m['a'] = null ALLOW FILTERING"),
+              StatusIs(kInvalid, "Unsupported null map value for column m"));
+  EXPECT_THAT(Query("SELECT c FROM t WHERE m[?] = 1 ALLOW FILTERING",
+                    {protocol::BoundValue::Unset()}),
+              StatusIs(kInvalid, "Unsupported unset map key for column m"));
+  EXPECT_THAT(Query("SELECT c FROM t WHERE m['a'] = 2"),
+              StatusIs(kInvalid,
+                       "Cannot execute this query as it might involve data filtering and thus may "
+                       "have unpredictable performance. If you want to execute this query despite "
+                       "the performance unpredictability, use ALLOW FILTERING"));
+}
+
+// CollectionsTest.testUDTAndCollectionNestedAccess: field and element steps chain either way
+// (v[?].s, v.m[..?], others['work'].city).
+TEST_F(CollectionQueries, FieldAndElementSelectionsChain) {
+  Run("CREATE TYPE addr (city text, zips frozen<set<int>>)");
+  Run("CREATE TABLE t (k int PRIMARY KEY, others map<text, frozen<addr>>, home frozen<addr>)");
+  Run("INSERT INTO t (k, others, home) VALUES (0, {'work': {city: 'Bergen', zips: {5, 1}}}, "
+      "{city: 'Oslo', zips: {2, 4, 6}})");
+  EXPECT_THAT(Rows("SELECT others['work'].city, others['x'].city, home.zips[?..?], "
+                   "others['work'].zips[1] FROM t",
+                   {Int(3), Int(9)}),
+              ElementsAre("'Bergen'|null|{4, 6}|1"));
+  EXPECT_EQ(Columns("SELECT others['work'].city, home.zips[2] FROM t"),
+            "others['work'].city text, home.zips[2] int");
+  EXPECT_THAT(Query("SELECT others['work'].nope FROM t"),
+              StatusIs(kInvalid, "others['work'] of type frozen<addr> has no field nope"));
+}
+
 }  // namespace
 }  // namespace sibyl::query
