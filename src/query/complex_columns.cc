@@ -169,10 +169,11 @@ std::vector<CollectionElement> LiveElements(const types::Type& type, std::string
   if (type.kind() != Kind::kList && !type.params().empty()) {
     // Paths are serializations: their byte order is not the type's (-1 > 1 as bytes).
     const types::Type& key_type = type.params()[0];
-    std::stable_sort(out.begin(), out.end(), [&](const CollectionElement& a,
-                                                 const CollectionElement& b) {
+    auto less = [&](const CollectionElement& a, const CollectionElement& b) {
       return types::Compare(key_type, a.path, b.path) < 0;
-    });
+    };
+    // Often already in order (text keys, non-negative numbers): one pass checks it.
+    if (!std::is_sorted(out.begin(), out.end(), less)) std::stable_sort(out.begin(), out.end(), less);
   }
   return out;
 }

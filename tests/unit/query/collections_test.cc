@@ -27,6 +27,20 @@ std::string Literal(const types::Type& type, const std::string& bytes) {
   return type.kind() == types::Kind::kList ? "[" + out + "]" : "{" + out + "}";
 }
 
+// List element ids sort by bytes in list order: a prepend before every earlier prepend and
+// every append (Lists.PrecisionTime mirrors the clock around 2010-01-01), appends increasing.
+TEST(ListElementIds, PrependsGoFirstAppendsGoLast) {
+  const auto a1 = AppendListElementIds(2);
+  const auto p1 = PrependListElementIds(2);
+  const auto p2 = PrependListElementIds(1);
+  const auto a2 = AppendListElementIds(1);
+  const std::vector<std::string> order = {p2[0], p1[0], p1[1], a1[0], a1[1], a2[0]};
+  for (size_t i = 0; i < order.size(); ++i) {
+    EXPECT_EQ(order[i].size(), 16u);
+    if (i > 0) EXPECT_LT(order[i - 1], order[i]) << i;
+  }
+}
+
 class Collections : public ProcessorFixture {
  protected:
   void SetUp() override {
