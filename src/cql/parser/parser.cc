@@ -262,11 +262,29 @@ class Parser {
     }
   }
 
+  // Each operator nests the tree one level: a chain of them counts against the nesting limit
+  // like parentheses (the recursion itself goes through ParseSimpleTerm's level).
+  class OperatorLevels {
+   public:
+    explicit OperatorLevels(int& depth) : depth_(depth) {}
+    ~OperatorLevels() { depth_ -= added_; }
+    OperatorLevels(const OperatorLevels&) = delete;
+    OperatorLevels& operator=(const OperatorLevels&) = delete;
+    bool Add() {
+      ++added_;
+      return ++depth_ <= types::kMaxNestingDepth;
+    }
+
+   private:
+    int& depth_;
+    int added_ = 0;
+  };
+
   Result<TermPtr> ParseTerm() {
-    Level level(depth_);
-    if (level.exceeded()) return TooDeep();
+    OperatorLevels levels(depth_);
     ASSIGN_OR_RETURN(TermPtr left, ParseTermProduct());
     while ((IsSymbol("+") || IsSymbol("-")) && StartsTermAt(1)) {
+      if (!levels.Add()) return TooDeep();
       const char op = Cur().text[0];
       Advance();
       ASSIGN_OR_RETURN(TermPtr right, ParseTermProduct());
@@ -276,8 +294,10 @@ class Parser {
   }
 
   Result<TermPtr> ParseTermProduct() {
+    OperatorLevels levels(depth_);
     ASSIGN_OR_RETURN(TermPtr left, ParseTermGroup());
     while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
+      if (!levels.Add()) return TooDeep();
       const char op = Cur().text[0];
       Advance();
       ASSIGN_OR_RETURN(TermPtr right, ParseTermGroup());
@@ -289,8 +309,6 @@ class Parser {
   Result<TermPtr> ParseTermGroup() {
     if (IsSymbol("-") && !IsKeyword(Ahead(1), "infinity") && !IsKeyword(Ahead(1), "nan")) {
       Advance();
-      Level level(depth_);
-      if (level.exceeded()) return TooDeep();
       ASSIGN_OR_RETURN(TermPtr operand, ParseSimpleTerm());
       if (const auto* lit = std::get_if<Literal>(&operand->value);
           lit != nullptr &&
@@ -792,10 +810,10 @@ class Parser {
   }
 
   Result<SelectorPtr> ParseSelectorExpression() {
-    Level level(depth_);
-    if (level.exceeded()) return TooDeep();
+    OperatorLevels levels(depth_);
     ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorProduct());
     while (IsSymbol("+") || IsSymbol("-")) {
+      if (!levels.Add()) return TooDeep();
       const char op = Cur().text[0];
       Advance();
       ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorProduct());
@@ -805,8 +823,10 @@ class Parser {
   }
 
   Result<SelectorPtr> ParseSelectorProduct() {
+    OperatorLevels levels(depth_);
     ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorGroup());
     while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
+      if (!levels.Add()) return TooDeep();
       const char op = Cur().text[0];
       Advance();
       ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorGroup());
@@ -815,10 +835,11 @@ class Parser {
     return left;
   }
 
+  // Only the branches that recurse here (not through ParseUnaliasedSelector) open a level.
   Result<SelectorPtr> ParseSelectorGroup() {
-    Level level(depth_);
-    if (level.exceeded()) return TooDeep();
     if (IsSymbol("-") && !IsKeyword(Ahead(1), "infinity") && !IsKeyword(Ahead(1), "nan")) {
+      Level level(depth_);
+      if (level.exceeded()) return TooDeep();
       Advance();
       ASSIGN_OR_RETURN(SelectorPtr operand, ParseSelectorGroup());
       if (operand->kind == Selector::Kind::kTerm && operand->term != nullptr) {
@@ -838,6 +859,8 @@ class Parser {
     if (name_here && Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == "." &&
         (Ahead(2).kind == TokenKind::kIdent || Ahead(2).kind == TokenKind::kQuotedIdent) &&
         Ahead(3).kind == TokenKind::kSymbol && Ahead(3).text == "(") {
+      Level level(depth_);
+      if (level.exceeded()) return TooDeep();
       auto sel = std::make_shared<Selector>();
       sel->kind = Selector::Kind::kFunction;
       sel->function.keyspace = Cur().text;
@@ -866,6 +889,8 @@ class Parser {
                            (Ahead(2).text == ")" || Ahead(2).text == "<");
     if (IsSymbol("(") && !type_hint) {
       // (a + b): a nested selector; anything else in parentheses is a tuple term.
+      Level level(depth_);
+      if (level.exceeded()) return TooDeep();
       const size_t save = pos_;
       const size_t markers = markers_.size();
       Advance();

@@ -432,23 +432,27 @@ Kind PromotedKind(Kind left, Kind right) {
   }
 }
 
-std::string JavaDoubleToString(double v) {
+namespace {
+// Java prints at least two significant digits ("1.0E10", "4.9E-324"): when the shortest
+// representation has one, the closest two-digit one is used.
+template <typename T>
+std::string JavaFloatingToStringOf(T v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf) - 1, v, std::chars_format::scientific);
   *res.ptr = '\0';
+  if (std::string_view(buf).find('.') == std::string_view::npos && v != 0) {
+    res = std::to_chars(buf, buf + sizeof(buf) - 1, v, std::chars_format::scientific, 1);
+    *res.ptr = '\0';
+  }
   return JavaFloatingToString(buf, std::signbit(v));
 }
+}  // namespace
 
-std::string JavaFloatToString(float v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf) - 1, v, std::chars_format::scientific);
-  *res.ptr = '\0';
-  return JavaFloatingToString(buf, std::signbit(v));
-}
+std::string JavaDoubleToString(double v) { return JavaFloatingToStringOf(v); }
+
+std::string JavaFloatToString(float v) { return JavaFloatingToStringOf(v); }
 
 std::string NumberToJavaString(Kind kind, std::string_view value) {
   switch (kind) {
