@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "cql/types/key_encoding.h"
+#include "query/collection_selection.h"
 #include "query/functions/function_resolver.h"
 #include "schema/metadata.h"
 #include "storage/partition.h"
@@ -175,6 +176,11 @@ Result<types::Value> Expression::Evaluate(const std::vector<protocol::BoundValue
     case Kind::kColumn:
       if (row == nullptr || row->values == nullptr) return InternalError("column read without a row");
       return (*row->values)[column];
+    case Kind::kSubSelection: {  // issue 11: the keys are bound per evaluation
+      if (row == nullptr || row->values == nullptr) return InternalError("column read without a row");
+      ASSIGN_OR_RETURN(CollectionSelection::Bound bound, sub->Bind(values));
+      return sub->Apply(bound, (*row->values)[column]);
+    }
     case Kind::kWritetime:
     case Kind::kTtl: {
       if (row == nullptr) return InternalError("column read without a row");
@@ -457,6 +463,18 @@ Result<SelectorNode> PrepareSelector(const parser::Selector& sel, const schema::
       return PrepareCastSelector(sel, table, specs);
     case parser::Selector::Kind::kTerm:
       return PrepareTermSelector(sel, specs, expected);
+    case parser::Selector::Kind::kElement:
+    case parser::Selector::Kind::kSlice:
+    case parser::Selector::Kind::kField:
+      if (CollectionSelection::Handles(sel)) {  // f(m['k']), m['k'] + 1 (issue 11)
+        auto e = std::make_shared<Expression>();
+        e->kind = Expression::Kind::kSubSelection;
+        ASSIGN_OR_RETURN(e->sub, CollectionSelection::Prepare(sel, table, specs));
+        e->type = e->sub->type();
+        e->column = ColumnIndex(table, e->sub->column());
+        return SelectorNode{std::move(e), sel.text};
+      }
+      return Unsupported("this selector inside a function call or operation: " + sel.text);
     default:
       return Unsupported("this selector inside a function call or operation: " + sel.text);
   }

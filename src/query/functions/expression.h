@@ -28,6 +28,10 @@ struct Cell;
 
 #include "query/namespaces.h"
 
+namespace sibyl::query {
+class CollectionSelection;  // query/collection_selection.h (issue 11)
+}  // namespace sibyl::query
+
 namespace sibyl::query::functions {
 
 // What a selector expression reads of the row being selected. Views into the caller's row;
@@ -48,6 +52,7 @@ struct Expression {
     kTtl,        // ttl(c)
     kToken,      // token(pk...) of the row (selectors)
     kCall,       // a native function call or operator
+    kSubSelection,  // m['k'], s[a..b], u['k'].f of the row (query/collection_selection, issue 11)
   };
   Kind kind = Kind::kTerm;
   types::Type type;
@@ -56,6 +61,7 @@ struct Expression {
   std::vector<int> token_columns;            // kToken: the partition key columns, in order
   const NativeFunction* function = nullptr;  // kCall
   std::vector<std::shared_ptr<const Expression>> args;  // kCall
+  std::shared_ptr<const CollectionSelection> sub;       // kSubSelection (column: its column)
 
   // Whether it has the same value in every execution and row (constants and pure calls of
   // constants).

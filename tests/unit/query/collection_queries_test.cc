@@ -385,5 +385,15 @@ TEST_F(CollectionQueries, FieldAndElementSelectionsChain) {
               StatusIs(kInvalid, "others['work'] of type frozen<addr> has no field nope"));
 }
 
+// Selectable.WithElementSelection is a selector like any other, so functions and operators take
+// it as an argument (CollectionsTest.testMapOperation: "with UDF taking a map", f(m[1])).
+TEST_F(CollectionQueries, SelectionsInsideFunctionsAndOperators) {
+  Run("CREATE TABLE t (k int PRIMARY KEY, m frozen<map<int, int>>)");
+  Run("INSERT INTO t (k, m) VALUES (0, {1: 10, 2: 20})");
+  EXPECT_THAT(Rows("SELECT m[1] + 1, blobasint(intasblob(m[?])), m[3] + 1 FROM t", {Int(2)}),
+              ElementsAre("11|20|null"));
+  EXPECT_EQ(Columns("SELECT m[1] + 1 FROM t"), "m[1] + 1 int");
+}
+
 }  // namespace
 }  // namespace sibyl::query
