@@ -11,6 +11,8 @@
 #include "query/clustering_bytes.h"
 #include "query/complex_columns.h"
 #include "query/collection_selection.h"
+#include "query/field_selection.h"
+#include "query/user_type_cells.h"
 #include "query/functions/expression.h"
 #include "query/paging_state.h"
 #include "query/request_deadline.h"
@@ -31,12 +33,14 @@ namespace {
 struct OutputColumn {
   enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount,
                               kSubSelection,  // m['k'], s[a..b] (issue 11)
-                              kExpression };  // f(...), a + b, CAST (issue 13)
+                              kExpression,    // f(...), a + b, CAST (issue 13)
+                              kField };       // addr.city (issue 11)
   Kind kind = Kind::kColumn;
   const ColumnMetadata* column = nullptr;
   protocol::ColumnSpec spec;
   std::shared_ptr<const CollectionSelection> sub;  // kSubSelection
   functions::ExpressionPtr expression;             // kExpression
+  std::shared_ptr<const FieldSelection> field;     // kField
 };
 
 // The values of one candidate row, by column index in the table.
@@ -117,6 +121,11 @@ struct SelectStatement::Run {
         view.values[idx] = AssembleCollection(c.type, c.name, source_row->cells);
         continue;
       }
+      if (IsMultiCellUserType(c.type)) {
+        // Non-frozen UDTs: the live field cells as one value (issue 11).
+        view.values[idx] = AssembleUserType(c.type, c.name, source_row->cells);
+        continue;
+      }
       auto it = source_row->cells.find(c.name);
       if (it == source_row->cells.end()) continue;
       auto dropped = table.dropped_columns.find(c.name);
@@ -149,6 +158,9 @@ struct SelectStatement::Run {
           out.push_back(v.ok() ? std::move(*v) : types::Value(std::nullopt));
           break;
         }
+        case OutputColumn::Kind::kField:
+          out.push_back(o.field->Apply(view.values[ColumnIndex(o.column)]));
+          break;
         case OutputColumn::Kind::kSubSelection:
           out.push_back(o.sub->Apply(sub_bounds[&o - stmt.outputs.data()],
                                      view.values[ColumnIndex(o.column)]));
@@ -564,6 +576,13 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
           break;
         }
         return Unsupported(fmt::format("function {} in a selection", fname));
+      }
+      case parser::Selector::Kind::kField: {  // addr.city, b.x.a (issue 11)
+        ASSIGN_OR_RETURN(out.field, FieldSelection::Prepare(*sel, *table));
+        out.kind = OutputColumn::Kind::kField;
+        out.column = out.field->column();
+        out.spec = Spec(*table, name, out.field->type());
+        break;
       }
       default:
         return Unsupported("selector " + sel->text);
