@@ -133,6 +133,34 @@ def test_describe_prints_types_before_tables(session, keyspace):
     assert statement == f"CREATE TYPE {keyspace}.a_outer (\n    i frozen<z_inner>\n);"
 
 
+def test_non_frozen_udt_updates_one_field(session, keyspace):
+    # Why: a non-frozen UDT column (Cassandra 3.6+) stores one cell per field, so
+    # `SET v.f = ?` writes only that field and `SET v = {...}` replaces all of them
+    # (UserTypesTest.testUpdateNonFrozenUDT / testDeleteNonFrozenUDT).
+    session.execute(f"CREATE TYPE {keyspace}.nf (a int, b text)")
+    session.execute(f"CREATE TABLE {keyspace}.nft (k int PRIMARY KEY, v nf)")
+    session.execute(f"INSERT INTO {keyspace}.nft (k, v) VALUES (0, {{a: 0, b: 'abc'}})")
+    set_field = session.prepare(f"UPDATE {keyspace}.nft SET v.a = ? WHERE k = ?")
+    assert set_field.column_metadata[0].name == "v.a"
+    session.execute(set_field, (1, 0))
+    session.execute(f"UPDATE {keyspace}.nft SET v.b = 'def' WHERE k = 0")
+    row = session.execute(f"SELECT v, v.a FROM {keyspace}.nft WHERE k = 0").one()
+    assert (row.v.a, row.v.b, row.v_a) == (1, "def", 1)
+    session.execute(f"DELETE v.b FROM {keyspace}.nft WHERE k = 0")
+    assert session.execute(f"SELECT v FROM {keyspace}.nft WHERE k = 0").one().v.b is None
+    session.execute(f"UPDATE {keyspace}.nft SET v = {{b: 'only'}} WHERE k = 0")
+    v = session.execute(f"SELECT v FROM {keyspace}.nft WHERE k = 0").one().v
+    assert (v.a, v.b) == (None, "only")
+    session.execute(f"DELETE v.b FROM {keyspace}.nft WHERE k = 0")
+    assert session.execute(f"SELECT v FROM {keyspace}.nft WHERE k = 0").one().v is None
+    with pytest.raises(InvalidRequest) as e:
+        session.execute(f"UPDATE {keyspace}.nft SET v.nope = 1 WHERE k = 0")
+    assert "UDT column v does not have a field named nope" in str(e.value)
+    with pytest.raises(InvalidRequest) as e:
+        session.execute(f"SELECT writetime(v) FROM {keyspace}.nft")
+    assert "non-frozen UDT v" in str(e.value)
+
+
 def test_types_survive_restart(fresh_server):
     # Why: types are schema rows; tables that use them resolve again at startup.
     fresh_server.start()
