@@ -128,12 +128,15 @@ Status Collect(const parser::Statement& statement, Collector& c) {
           }
         } else if constexpr (std::is_same_v<T, parser::DropTableStatement>) {
           c.OnTable("cassandra:Drop", s.table);
-        } else if constexpr (std::is_same_v<T, parser::CreateTypeStatement> ||
-                             std::is_same_v<T, parser::AlterTypeStatement> ||
-                             std::is_same_v<T, parser::DropTypeStatement>) {
-          // Amazon Keyspaces maps CREATE TYPE and DROP TYPE (and so ALTER TYPE) onto
-          // cassandra:Alter on the keyspace (issue 11).
-          c.OnKeyspace("cassandra:Alter", c.KeyspaceOf(s.name));
+        } else if constexpr (std::is_same_v<T, parser::CreateTypeStatement>) {
+          // User types are no IAM resources: Amazon Keyspaces checks the keyspace's permission
+          // for the same action (devguide configure-udt-permissions: CREATE TYPE needs
+          // cassandra:Create, DROP TYPE cassandra:Drop on the keyspace; issue 11).
+          c.OnKeyspace("cassandra:Create", c.KeyspaceOf(s.name));
+        } else if constexpr (std::is_same_v<T, parser::AlterTypeStatement>) {
+          c.OnKeyspace("cassandra:Alter", c.KeyspaceOf(s.name));  // as ALTER on the keyspace
+        } else if constexpr (std::is_same_v<T, parser::DropTypeStatement>) {
+          c.OnKeyspace("cassandra:Drop", c.KeyspaceOf(s.name));
         } else if constexpr (std::is_same_v<T, parser::DescribeStatement>) {
           // DESCRIBE reads the schema tables, as a driver's metadata refresh does.
           c.OnTable("cassandra:Select", parser::QualifiedName{"system_schema", "tables"});

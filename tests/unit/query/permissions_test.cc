@@ -80,6 +80,19 @@ TEST(Permissions, SchemaStatementsNeedCreateAlterDrop) {
   EXPECT_THAT(Needs("DESCRIBE KEYSPACES"), ElementsAre("cassandra:Select system_schema/tables"));
 }
 
+// User types are no IAM resources: the keyspace's Create / Alter / Drop (Amazon Keyspaces devguide,
+// "Configure permissions to work with user-defined types"; issue 11).
+TEST(Permissions, TypeStatementsNeedTheKeyspacesPermission) {
+  EXPECT_THAT(Needs("CREATE TYPE shop.address (street text)"),
+              ElementsAre("cassandra:Create shop"));
+  EXPECT_THAT(Needs("CREATE TYPE address (street text)", "shop"),
+              ElementsAre("cassandra:Create shop"));
+  EXPECT_THAT(Needs("ALTER TYPE shop.address ADD city text"), ElementsAre("cassandra:Alter shop"));
+  EXPECT_THAT(Needs("DROP TYPE IF EXISTS shop.address"), ElementsAre("cassandra:Drop shop"));
+  // The keyspace's tags are the resource tags.
+  EXPECT_EQ(First("DROP TYPE shop.address").resource_tags.at("env"), "prod");
+}
+
 TEST(Permissions, TagsNeedTagAndUntagResourceWithTheirKeys) {
   EXPECT_THAT(Needs("CREATE TABLE shop.t (id int PRIMARY KEY) WITH TAGS = {'owner': 'bob'}"),
               ElementsAre("cassandra:Create shop/t", "cassandra:TagResource shop/t"));
