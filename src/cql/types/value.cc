@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <regex>
 
@@ -229,10 +230,113 @@ int64_t DigitsValue(const std::string& digits) {
   return !digits.empty() && digits[0] == '-' ? -v : v;
 }
 
+// ---- time zones by name (issue 13) -----------------------------------------------------------
+// Cassandra 4.1's TimestampSerializer formats end in " z" (a zone name or id: "UTC",
+// "America/New_York") as well as offsets. Zone ids are read from the system's tz database
+// (TZif files under /usr/share/zoneinfo, version 2+ 64-bit data; instants past the last
+// transition use the last offset). Names are checked before they become paths, files are
+// bounded, and parsed zones are cached (a bounded number of them).
+constexpr size_t kMaxZoneFileBytes = 1 << 20;
+constexpr size_t kMaxCachedZones = 512;
+
+struct ZoneData {
+  std::vector<int64_t> transitions;  // UTC seconds, ascending
+  std::vector<int32_t> offsets;      // offset in effect from each transition on
+  int32_t initial_offset = 0;        // before the first transition
+};
+
+bool ValidZoneName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '/' || name.find("..") != std::string_view::npos) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' && c != '+') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<ZoneData> LoadZone(const std::string& name) {
+  std::FILE* f = std::fopen(("/usr/share/zoneinfo/" + name).c_str(), "rb");
+  if (f == nullptr) return std::nullopt;
+  std::string data(kMaxZoneFileBytes + 1, '\0');
+  size_t n = std::fread(data.data(), 1, data.size(), f);
+  std::fclose(f);
+  if (n > kMaxZoneFileBytes) return std::nullopt;
+  data.resize(n);
+  auto be32 = [&](size_t at) -> int64_t {
+    return static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(data[at])) << 24) |
+                                (static_cast<uint32_t>(static_cast<uint8_t>(data[at + 1])) << 16) |
+                                (static_cast<uint32_t>(static_cast<uint8_t>(data[at + 2])) << 8) |
+                                static_cast<uint8_t>(data[at + 3]));
+  };
+  auto header = [&](size_t at, int64_t counts[6]) -> bool {
+    if (at + 44 > data.size() || data.compare(at, 4, "TZif") != 0) return false;
+    for (int i = 0; i < 6; ++i) {
+      counts[i] = be32(at + 20 + 4 * i);
+      if (counts[i] < 0 || counts[i] > 100000) return false;
+    }
+    return true;
+  };
+  // counts: isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
+  int64_t c[6];
+  if (!header(0, c) || data[4] < '2') return std::nullopt;
+  size_t v1 = 44 + c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
+  if (!header(v1, c)) return std::nullopt;
+  size_t at = v1 + 44;
+  const size_t need = c[3] * 9 + c[4] * 6;
+  if (c[4] == 0 || at + need > data.size()) return std::nullopt;
+  ZoneData zone;
+  for (int64_t i = 0; i < c[3]; ++i) {
+    zone.transitions.push_back((be32(at + 8 * i) << 32) | (be32(at + 8 * i + 4) & 0xffffffffLL));
+  }
+  const size_t types_at = at + c[3] * 8;
+  const size_t infos_at = types_at + c[3];
+  for (int64_t i = 0; i < c[3]; ++i) {
+    uint8_t type = static_cast<uint8_t>(data[types_at + i]);
+    if (type >= c[4]) return std::nullopt;
+    zone.offsets.push_back(static_cast<int32_t>(be32(infos_at + 6 * type)));
+  }
+  zone.initial_offset = static_cast<int32_t>(be32(infos_at));
+  return zone;
+}
+
+int32_t OffsetAt(const ZoneData& zone, int64_t utc_seconds) {
+  auto it = std::upper_bound(zone.transitions.begin(), zone.transitions.end(), utc_seconds);
+  if (it == zone.transitions.begin()) return zone.initial_offset;
+  return zone.offsets[(it - zone.transitions.begin()) - 1];
+}
+
+// The UTC seconds of a local date-time in zone `name`, or nullopt for an unknown zone. A local
+// time in a gap or overlap takes the offset in effect just before it (ZonedDateTime.ofLocal's
+// earlier offset).
+std::optional<int64_t> LocalToUtc(const std::string& name, int64_t local_seconds) {
+  static std::mutex mu;
+  static std::map<std::string, std::optional<ZoneData>> cache;
+  std::optional<ZoneData> zone;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(name);
+    if (it == cache.end()) {
+      if (!ValidZoneName(name)) return std::nullopt;
+      auto loaded = LoadZone(name);
+      if (cache.size() < kMaxCachedZones) cache.emplace(name, loaded);
+      zone = std::move(loaded);
+    } else {
+      zone = it->second;
+    }
+  }
+  if (!zone) return std::nullopt;
+  const int32_t first = OffsetAt(*zone, local_seconds - 86400);
+  const int32_t second = OffsetAt(*zone, local_seconds - first);
+  return local_seconds - std::max(first, second);
+}
+
 // Parses Cassandra's timestamp string forms into milliseconds since the epoch.
 std::optional<int64_t> ParseTimestampText(std::string_view text) {
   static const std::regex kRe(
-      R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$)");
+      R"(^\s*([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})|\s+([A-Za-z][A-Za-z0-9_+\-/]{0,63}))?\s*$)");
   std::cmatch m;
   // libstdc++'s regex executor recurses per input character: never hand it unbounded input.
   if (text.size() > kMaxDateTimeText) return std::nullopt;
@@ -261,8 +365,13 @@ std::optional<int64_t> ParseTimestampText(std::string_view text) {
     offset_minutes = sign * (hh * 60 + mm);
   }
   int64_t days = DaysFromCivil(year, month, day);
-  return ((days * 86400 + hour * 3600 + minute * 60 + second) - offset_minutes * 60) * 1000 +
-         millis;
+  int64_t local = days * 86400 + hour * 3600 + minute * 60 + second;
+  if (m[9].matched) {  // a zone by name (issue 13)
+    auto utc = LocalToUtc(m[9].str(), local);
+    if (!utc) return std::nullopt;
+    return *utc * 1000 + millis;
+  }
+  return (local - offset_minutes * 60) * 1000 + millis;
 }
 
 std::optional<uint32_t> ParseDateText(std::string_view text) {
@@ -600,6 +709,16 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+// "^-?\\d+$" of TimestampSerializer / SimpleDateSerializer.
+bool IsSignedDigits(std::string_view text) {
+  size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (i == text.size()) return false;
+  for (; i < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
 const char* KindWord(LiteralKind kind) {
   switch (kind) {
     case LiteralKind::kString: return "STRING";
@@ -717,6 +836,21 @@ Result<std::string> ConvertLiteral(const Type& type, LiteralKind kind, std::stri
         return SerializeBigint(v);
       }
       if (kind != LiteralKind::kString) return invalid();
+      // TimestampSerializer.dateStringToTimestamp (4.1): "now", then a string of digits as
+      // milliseconds since the epoch, then the date/time formats (issue 13).
+      if (ToLower(text) == "now") {
+        return SerializeBigint(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+      }
+      if (IsSignedDigits(text)) {
+        auto v = ParseInt64(text);
+        if (!v) {
+          return InvalidRequest(fmt::format("Unable to make long (for date) from: '{}'",
+                                            QuoteForMessage(text)));
+        }
+        return SerializeBigint(*v);
+      }
       auto ms = ParseTimestampText(text);
       if (!ms) {
         return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",
@@ -730,6 +864,16 @@ Result<std::string> ConvertLiteral(const Type& type, LiteralKind kind, std::stri
         return SerializeInt(static_cast<int32_t>(static_cast<uint32_t>(v)));
       }
       if (kind != LiteralKind::kString) return invalid();
+      // SimpleDateSerializer.dateStringToDays: digits are the raw unsigned day number (2^31 is
+      // the epoch), then the yyyy-mm-dd form (issue 13).
+      if (IsSignedDigits(text)) {
+        auto v = ParseInt64(text);
+        if (!v || *v < 0 || *v > UINT32_MAX) {
+          return InvalidRequest(fmt::format("Unable to make unsigned int (for date) from: '{}'",
+                                            QuoteForMessage(text)));
+        }
+        return SerializeInt(static_cast<int32_t>(static_cast<uint32_t>(*v)));
+      }
       auto days = ParseDateText(text);
       if (!days) {
         return InvalidRequest(fmt::format("Unable to coerce '{}' to a formatted date (long)",

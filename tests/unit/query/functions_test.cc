@@ -573,5 +573,39 @@ TEST_F(FunctionQueries, CurrentTimeIsOneInstantPerStatement) {
   EXPECT_NE(u[0][0], u[1][0]);
 }
 
+TEST_F(FunctionQueries, TimestampAndDateStringsInEveryCassandraForm) {
+  // TimestampSerializer.dateStringToTimestamp: digits are epoch milliseconds; zones by offset
+  // or by name (" z"); SimpleDateSerializer.dateStringToDays: digits are the raw day number.
+  Run("CREATE TABLE tz (k int PRIMARY KEY, ts timestamp, d date)");
+  const std::pair<const char*, const char*> stamps[] = {
+      {"'123'", "'1970-01-01T00:00:00.123Z'"},
+      {"'-1'", "'1969-12-31T23:59:59.999Z'"},
+      {"'2024-01-01 00:00:00 America/New_York'", "'2024-01-01T05:00:00.000Z'"},
+      {"'2024-07-01 00:00 Europe/Paris'", "'2024-06-30T22:00:00.000Z'"},
+      {"'2024-07-01T12:30:00 UTC'", "'2024-07-01T12:30:00.000Z'"},
+      {"'2024-07-01+0200'", "'2024-06-30T22:00:00.000Z'"},
+      {"'2024-07-01 10:00:00.5Z'", "'2024-07-01T10:00:00.500Z'"},
+  };
+  for (const auto& [literal, expected] : stamps) {
+    Run(std::string("INSERT INTO tz (k, ts) VALUES (1, ") + literal + ")");
+    EXPECT_EQ(Answer("SELECT ts FROM tz WHERE k = 1"), std::string("ts:timestamp |") + expected)
+        << literal;
+  }
+  EXPECT_EQ(Query("INSERT INTO tz (k, ts) VALUES (1, '2024-01-01 00:00 Mars/Olympus')")
+                .status().message(),
+            "Unable to coerce '2024-01-01 00:00 Mars/Olympus' to a formatted date (long)");
+  EXPECT_EQ(Query("INSERT INTO tz (k, ts) VALUES (1, '2024-01-01 00:00 ../../etc/passwd')")
+                .status().message(),
+            "Unable to coerce '2024-01-01 00:00 ../../etc/passwd' to a formatted date (long)");
+  EXPECT_EQ(Query("INSERT INTO tz (k, ts) VALUES (1, '99999999999999999999')").status().message(),
+            "Unable to make long (for date) from: '99999999999999999999'");
+  Run("INSERT INTO tz (k, d) VALUES (2, '2147483648')");
+  EXPECT_EQ(Answer("SELECT d FROM tz WHERE k = 2"), "d:date |'1970-01-01'");
+  Run("INSERT INTO tz (k, d) VALUES (2, '2147483649')");
+  EXPECT_EQ(Answer("SELECT d FROM tz WHERE k = 2"), "d:date |'1970-01-02'");
+  EXPECT_EQ(Query("INSERT INTO tz (k, d) VALUES (2, '-1')").status().message(),
+            "Unable to make unsigned int (for date) from: '-1'");
+}
+
 }  // namespace
 }  // namespace sibyl::query
