@@ -259,3 +259,45 @@ TEST(Parser, ErrorsGiveLineColumnAndToken) {
 
 }  // namespace
 }  // namespace sibyl::cql::parser
+
+namespace sibyl::cql::parser {
+namespace {
+
+// Cassandra 4.1 Parser.g createTypeStatement / alterTypeStatement / dropTypeStatement (issue 11).
+TEST(Parser, UserTypeStatements) {
+  auto create = Parse("CREATE TYPE IF NOT EXISTS ks.address (street text, \"Zip\" int, "
+                      "home frozen<other>, tags set<text>,)");
+  const auto& c = As<CreateTypeStatement>(create);
+  EXPECT_EQ(c.name.keyspace, "ks");
+  EXPECT_EQ(c.name.name, "address");
+  EXPECT_EQ(c.if_not_exists, IfNotExists::kYes);
+  ASSERT_EQ(c.fields.size(), 4u);
+  EXPECT_EQ(c.fields[1].first, "Zip");
+  EXPECT_EQ(c.fields[2].second.ToString(), "frozen<other>");
+  EXPECT_TRUE(c.fields[2].second.params[0].user_type);
+  EXPECT_FALSE(c.fields[3].second.user_type);
+  const auto& add = As<AlterTypeStatement>(Parse("ALTER TYPE address ADD city text"));
+  EXPECT_EQ(add.kind, AlterTypeStatement::Kind::kAdd);
+  EXPECT_EQ(add.field, "city");
+  const auto& rename = As<AlterTypeStatement>(Parse("ALTER TYPE a RENAME x TO y AND z TO w"));
+  ASSERT_EQ(rename.renames.size(), 2u);
+  EXPECT_EQ(rename.renames[1].second, "w");
+  const auto& drop = As<DropTypeStatement>(Parse("DROP TYPE IF EXISTS ks.\"Odd\""));
+  EXPECT_EQ(drop.if_exists, IfExists::kYes);
+  EXPECT_EQ(drop.name.name, "Odd");
+  const auto& describe = As<DescribeStatement>(Parse("DESCRIBE TYPE ks.address"));
+  EXPECT_EQ(describe.kind, DescribeStatement::Kind::kType);
+  // A quoted "int" is a user type, never the native type.
+  auto quoted = Parse("CREATE TABLE t (k int PRIMARY KEY, v frozen<\"int\">)");
+  EXPECT_TRUE(As<CreateTableStatement>(quoted).columns[1].type.params[0].user_type);
+  // Native type names and Parser.g's reserved type names are no user type names.
+  EXPECT_EQ(Error("CREATE TYPE int (a int)").code(), ErrorCode::kSyntaxError);
+  EXPECT_THAT(Error("CREATE TYPE ks.byte (a int)").message(),
+              HasSubstr("Invalid (reserved) user type name byte"));
+  EXPECT_EQ(Error("CREATE TYPE \"\" (a int)").code(), ErrorCode::kSyntaxError);
+  EXPECT_EQ(Error("CREATE TYPE t (\"\" int)").code(), ErrorCode::kSyntaxError);
+  EXPECT_EQ(Error("ALTER TYPE t RENAME a TO \"\"").code(), ErrorCode::kSyntaxError);
+}
+
+}  // namespace
+}  // namespace sibyl::cql::parser
