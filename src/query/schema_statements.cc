@@ -274,6 +274,29 @@ Result<types::Type> ColumnType(const parser::TypeName& name, const std::string& 
   return *type;
 }
 
+// AlterTableStatement.AddColumns (4.1): a dropped column comes back only with a type whose values
+// are compatible with the old one's (type.isValueCompatibleWith). Refused here where the answer
+// is certain: multi-cell and single-cell (frozen or scalar) either way, or collections of another
+// kind (CollectionType.isValueCompatibleWithInternal, AlterTest
+// testNonFrozenCollectionsAreIncompatibleWithBlob). Old cells stay hidden by the drop time
+// whatever the type (issue 11).
+Status CheckReAddedColumn(const TableMetadata& table, const std::string& name,
+                          const types::Type& type) {
+  auto dropped = table.dropped_columns.find(name);
+  if (dropped == table.dropped_columns.end()) return Status::OK();
+  auto old = types::ParseTypeName(dropped->second.type);
+  if (!old.ok()) return Status::OK();  // a user type: not decided here
+  auto multi_cell = [](const types::Type& t) {
+    return (t.IsCollection() || t.kind() == types::Kind::kUdt) && !t.frozen();
+  };
+  const bool incompatible = multi_cell(*old) != multi_cell(type) ||
+                            (old->IsCollection() && type.IsCollection() && old->kind() != type.kind());
+  if (!incompatible) return Status::OK();
+  return InvalidRequest(fmt::format(
+      "Cannot re-add previously dropped column '{}' of type {}, incompatible with previous type {}",
+      name, type.ToCql(), old->ToCql()));
+}
+
 // ---- statements -----------------------------------------------------------------------------
 
 class SchemaStatement final : public CqlStatement {
@@ -493,6 +516,7 @@ class SchemaStatement final : public CqlStatement {
             return InvalidRequest(fmt::format("Keyspace {} does not exist", t.keyspace));
           }
           ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name, *table_ks));
+          RETURN_IF_ERROR(CheckReAddedColumn(t, def.name, c.type));
           c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
           if (def.is_static && t.clustering.empty()) {
             return InvalidRequest(fmt::format(

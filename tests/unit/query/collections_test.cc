@@ -266,6 +266,27 @@ TEST_F(Collections, AlterAddAndDropDoNotResurrectElements) {
             "'set<text>'");
 }
 
+// AlterTableStatement.AddColumns (4.1) / AlterTest.testNonFrozenCollectionsAreIncompatibleWithBlob.
+TEST_F(Collections, ReAddingADroppedColumnNeedsACompatibleType) {
+  Run("CREATE TABLE r (k int PRIMARY KEY, a map<int, int>, b blob, c set<int>)");
+  Run("ALTER TABLE r DROP a");
+  Run("ALTER TABLE r DROP b");
+  Run("ALTER TABLE r DROP c");
+  EXPECT_EQ(Invalid("ALTER TABLE r ADD a blob"),
+            "Cannot re-add previously dropped column 'a' of type blob, incompatible with previous "
+            "type map<int, int>");
+  EXPECT_EQ(Invalid("ALTER TABLE r ADD b list<int>"),
+            "Cannot re-add previously dropped column 'b' of type list<int>, incompatible with "
+            "previous type blob");
+  EXPECT_EQ(Invalid("ALTER TABLE r ADD c frozen<set<int>>"),
+            "Cannot re-add previously dropped column 'c' of type frozen<set<int>>, incompatible "
+            "with previous type set<int>");
+  EXPECT_EQ(Invalid("ALTER TABLE r ADD c list<int>"),
+            "Cannot re-add previously dropped column 'c' of type list<int>, incompatible with "
+            "previous type set<int>");
+  Run("ALTER TABLE r ADD a map<int, int>");
+}
+
 // System tables keep whole values of their non-frozen set/map columns (system.local tokens,
 // system_schema.tables flags): drivers build their token map from them.
 TEST_F(Collections, SystemTablesNonFrozenColumnsStillRead) {
