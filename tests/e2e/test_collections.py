@@ -172,10 +172,15 @@ def test_single_element_ttl_expiry(session, t):
     session.execute(f"UPDATE {t} SET m = m + {{'keep': 1}} WHERE k = {k} AND c = 0")
     session.execute(f"UPDATE {t} USING TTL 1 SET m['gone'] = 2 WHERE k = {k} AND c = 0")
     session.execute(f"UPDATE {t} USING TTL 1 SET s = s + {{5}} WHERE k = {k} AND c = 0")
+    k2 = key()  # INSERT ... USING TTL: the marker and every element expire together
+    session.execute(session.prepare(f"INSERT INTO {t} (k, c, l) VALUES (?, 0, ?) USING TTL 1"),
+                    [k2, ["a", "b"]])
     assert one(session, t, k, "m") == {"gone": 2, "keep": 1}
+    assert one(session, t, k2, "l") == ["a", "b"]
     time.sleep(2.05)
     assert one(session, t, k, "m") == {"keep": 1}
     assert one(session, t, k, "s") is None
+    assert session.execute(f"SELECT k FROM {t} WHERE k = {k2}").one() is None
 
 
 def test_static_collections_and_batches(session, t):
