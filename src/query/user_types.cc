@@ -137,6 +137,16 @@ class TypeResolver {
   const schema::KeyspaceMetadata* ks_;
 };
 
+// A field's position is a cell path of two bytes in non-frozen columns (as Cassandra's
+// UserType.cellPathForField, a short) and the type's field count a [short] in the native
+// protocol's type option: more fields cannot be stored or described (issue 9's bounded work).
+constexpr size_t kMaxUserTypeFields = 32767;
+
+Status TooManyFields(const std::string& keyspace, const std::string& name, size_t count) {
+  return InvalidRequest(fmt::format("A user type cannot have more than {} fields ({}.{} would have {})",
+                                    kMaxUserTypeFields, keyspace, name, count));
+}
+
 Status TooDeep(const std::string& what) {
   return InvalidRequest(fmt::format("{} nests types more than {} levels deep", what,
                                     types::kMaxNestingDepth));
@@ -224,6 +234,9 @@ class TypeStatement final : public CqlStatement {
       if (s.if_not_exists == parser::IfNotExists::kYes) return Nothing();
       return InvalidRequest(fmt::format("A user type with name '{}' already exists", name));
     }
+    if (s.fields.size() > kMaxUserTypeFields) {
+      return TooManyFields(keyspace, name, s.fields.size());
+    }
     std::set<std::string> used;
     for (const auto& [field, raw] : s.fields) {
       if (!used.insert(field).second) {
@@ -278,6 +291,9 @@ class TypeStatement final : public CqlStatement {
           return InvalidRequest(fmt::format(
               "Cannot add field {} to type {}: a field with name {} already exists", s.field,
               cql_name, s.field));
+        }
+        if (field_names.size() + 1 > kMaxUserTypeFields) {
+          return TooManyFields(keyspace, name, field_names.size() + 1);
         }
         RETURN_IF_ERROR(CheckFieldType(s.field_type));
         ASSIGN_OR_RETURN(Type field_type, ResolveType(s.field_type, keyspace, ks));

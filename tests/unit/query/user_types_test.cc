@@ -303,5 +303,14 @@ TEST_F(UserTypes, FieldOperationRefusals) {
             "0x2200 Unknown field 'foo' in value of user defined type a");
 }
 
+// A field position is a two-byte cell path (UserType.cellPathForField's short): no type has more
+// fields than that can address (issue 9's bounded work).
+TEST_F(UserTypes, FieldCountIsBounded) {
+  std::string fields;
+  for (int i = 0; i < 32768; ++i) fields += fmt::format("{}f{} int", i ? ", " : "", i);
+  EXPECT_EQ(Error("CREATE TYPE big (" + fields + ")"),
+            "0x2200 A user type cannot have more than 32767 fields (ks.big would have 32768)");
+}
+
 }  // namespace
 }  // namespace sibyl::query
