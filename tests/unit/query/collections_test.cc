@@ -266,6 +266,17 @@ TEST_F(Collections, AlterAddAndDropDoNotResurrectElements) {
             "'set<text>'");
 }
 
+// Non-frozen collections of frozen ones: elements sorted by the frozen type's order, inner
+// sets normalised (sorted, each once) whatever order they were written in.
+TEST_F(Collections, NonFrozenCollectionsOfFrozenCollections) {
+  Run("CREATE TABLE n (k int PRIMARY KEY, s set<frozen<list<int>>>, m map<text, frozen<set<int>>>)");
+  Run("UPDATE n SET s = s + {[2], [1, 5], [1]}, m['b'] = {3, 1, 3}, m['a'] = {} WHERE k = 1");
+  EXPECT_EQ(Select("SELECT s, m FROM n WHERE k = 1"), "{[1], [1, 5], [2]} | {'a': {}, 'b': {1, 3}}");
+  Run("UPDATE n SET s = s - {[1, 5]} WHERE k = 1");
+  Run("DELETE m['b'] FROM n WHERE k = 1");
+  EXPECT_EQ(Select("SELECT s, m FROM n WHERE k = 1"), "{[1], [2]} | {'a': {}}");
+}
+
 // AlterTableStatement.AddColumns (4.1) / AlterTest.testNonFrozenCollectionsAreIncompatibleWithBlob.
 TEST_F(Collections, ReAddingADroppedColumnNeedsACompatibleType) {
   Run("CREATE TABLE r (k int PRIMARY KEY, a map<int, int>, b blob, c set<int>)");
