@@ -104,7 +104,7 @@ def test_collection_literals_are_normalised_too(session, keyspace):
     # Why: item 2 — literals go the same way as bound values: {3, 1, 2, 1} is the set {1, 2, 3}
     # (Sets.Literal -> Sets.Value in a TreeSet), map literals keep the last value of a key, and
     # WHERE c = {1, 2, 3} finds a set bound as (2, 1, 3).
-    # (UDT literals are covered by the unit tests: CREATE TYPE is not supported yet.)
+    # (UDT literals: tests/e2e/test_udts.py.)
     t = table(session, keyspace,
               "p frozen<set<int>>, c frozen<map<int, text>>, u frozen<tuple<int, frozen<set<text>>>>, "
               "l frozen<list<frozen<tuple<int, frozen<set<int>>>>>>, PRIMARY KEY (p, c)")

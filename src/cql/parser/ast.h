@@ -370,7 +370,7 @@ struct DropTypeStatement {
   IfExists if_exists = IfExists::kNo;
 };
 
-// Statements Sibyl parses only to refuse clearly: CREATE INDEX, CREATE TYPE, GRANT, ...
+// Statements Sibyl parses only to refuse clearly: CREATE INDEX, GRANT, ...
 // query/ answers Invalid "unsupported: <what>".
 struct UnsupportedStatement {
   std::string what;  // e.g. "CREATE INDEX"
