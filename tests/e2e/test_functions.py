@@ -199,3 +199,23 @@ def test_duration_literals(session, keyspace):
         assert session.execute(f"SELECT d FROM {keyspace}.du WHERE k = {k}").one().d == expected
     with pytest.raises(InvalidRequest, match="Invalid duration. The minutes should be after hours"):
         session.execute(f"INSERT INTO {keyspace}.du (k, d) VALUES (9, 1m1h)")
+
+
+def test_timestamp_and_date_string_forms(session, keyspace):
+    # TimestampSerializer.dateStringToTimestamp (digits are epoch milliseconds; zones by offset
+    # or name) and SimpleDateSerializer.dateStringToDays (digits are the raw day number).
+    session.execute(f"CREATE TABLE {keyspace}.tsf (k int PRIMARY KEY, ts timestamp, d date)")
+    for literal, expected in [("'123'", datetime.datetime(1970, 1, 1, 0, 0, 0, 123000)),
+                              ("'2024-01-01 00:00:00 America/New_York'",
+                               datetime.datetime(2024, 1, 1, 5, 0)),
+                              ("'2024-07-01T12:30:00+02:00'", datetime.datetime(2024, 7, 1, 10, 30)),
+                              ("'2024-07-01'", datetime.datetime(2024, 7, 1))]:
+        session.execute(f"INSERT INTO {keyspace}.tsf (k, ts) VALUES (1, {literal})")
+        assert session.execute(f"SELECT ts FROM {keyspace}.tsf WHERE k = 1").one().ts == expected
+    session.execute(f"INSERT INTO {keyspace}.tsf (k, d) VALUES (2, '2147483649')")
+    assert session.execute(f"SELECT d FROM {keyspace}.tsf WHERE k = 2").one().d == \
+        Date(datetime.date(1970, 1, 2))
+    with pytest.raises(InvalidRequest, match="Unable to coerce '2024-01-01 00:00 Mars/Olympus' "
+                                             "to a formatted date"):
+        session.execute(f"INSERT INTO {keyspace}.tsf (k, ts) VALUES (1, "
+                        "'2024-01-01 00:00 Mars/Olympus')")
