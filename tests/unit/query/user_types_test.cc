@@ -312,5 +312,27 @@ TEST_F(UserTypes, FieldCountIsBounded) {
             "0x2200 A user type cannot have more than 32767 fields (ks.big would have 32768)");
 }
 
+// UDTs anywhere a type goes: static, inside tuples and collections (frozen implicitly in a tuple,
+// as RawTuple freezes its elements), ALTER TABLE ADD and DROP of UDT columns.
+TEST_F(UserTypes, ColumnsOfEveryShape) {
+  Run("CREATE TYPE p (x int)");
+  Run("CREATE TABLE s (k int, c int, st frozen<p> static, tu tuple<int, p>, "
+      "l list<frozen<p>>, m frozen<map<p, text>>, PRIMARY KEY (k, c))");
+  EXPECT_THAT(Column("SELECT type FROM system_schema.columns WHERE keyspace_name = 'ks' AND "
+                     "table_name = 's' AND column_name = 'm'",
+                     0),
+              ElementsAre("frozen<map<frozen<p>, text>>"));
+  Run("INSERT INTO s (k, c, st, tu, l, m) VALUES (1, 1, {x: 1}, (2, {x: 2}), [{x: 3}], "
+      "{{x: 4}: 'four'})");
+  EXPECT_THAT(Column("SELECT st.x FROM s WHERE k = 1", 0), ElementsAre(types::SerializeInt(1)));
+  Run("ALTER TABLE s ADD extra p");
+  Run("UPDATE s SET extra.x = 5 WHERE k = 1 AND c = 1");
+  EXPECT_THAT(Column("SELECT extra.x FROM s WHERE k = 1", 0), ElementsAre(types::SerializeInt(5)));
+  EXPECT_EQ(Error("DROP TYPE p"), "0x2200 Cannot drop user type 'ks.p' as it is still used by tables s");
+  Run("ALTER TABLE s DROP extra");
+  Run("DROP TABLE s");
+  Run("DROP TYPE p");
+}
+
 }  // namespace
 }  // namespace sibyl::query
