@@ -161,6 +161,47 @@ def test_non_frozen_udt_updates_one_field(session, keyspace):
     assert "non-frozen UDT v" in str(e.value)
 
 
+def test_schema_change_events_reach_other_clients(server, session, keyspace):
+    # Why: another client learns of CREATE/ALTER/DROP TYPE only from the SCHEMA_CHANGE event
+    # (target TYPE) its control connection registered for.
+    import time
+    other = server.cluster(schema_event_refresh_window=0.01)
+    other.connect()
+    try:
+        def wait_for(check):
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                if check():
+                    return True
+                time.sleep(0.02)
+            return False
+        session.execute(f"CREATE TYPE {keyspace}.evt (a int)")
+        assert wait_for(lambda: "evt" in other.metadata.keyspaces[keyspace].user_types)
+        session.execute(f"ALTER TYPE {keyspace}.evt ADD b text")
+        assert wait_for(lambda: other.metadata.keyspaces[keyspace].user_types["evt"].field_names
+                        == ["a", "b"])
+        session.execute(f"DROP TYPE {keyspace}.evt")
+        assert wait_for(lambda: "evt" not in other.metadata.keyspaces[keyspace].user_types)
+    finally:
+        other.shutdown()
+
+
+def test_udt_partition_key_prepared_and_alter_refused(session, keyspace):
+    # Why: a frozen UDT partition key routes by its serialized value; adding a field would make
+    # equal values different keys, so ALTER TYPE ADD is refused (AlterTypeStatement.AddField).
+    session.execute(f"CREATE TYPE {keyspace}.pkt (a int, b text)")
+    session.execute(f"CREATE TABLE {keyspace}.bypk (k frozen<pkt> PRIMARY KEY, v int)")
+    ins = session.prepare(f"INSERT INTO {keyspace}.bypk (k, v) VALUES (?, ?)")
+    assert ins.routing_key_indexes == [0]
+    session.execute(f"INSERT INTO {keyspace}.bypk (k, v) VALUES ({{a: 1, b: 'x'}}, 1)")
+    sel = session.prepare(f"SELECT v FROM {keyspace}.bypk WHERE k = {{a: ?, b: ?}}")
+    assert session.execute(sel, (1, "x")).one().v == 1
+    with pytest.raises(InvalidRequest) as e:
+        session.execute(f"ALTER TYPE {keyspace}.pkt ADD c int")
+    assert (f"Cannot add new field c of type int to user type {keyspace}.pkt as the type is "
+            f"being used in partition key by the following tables: {keyspace}.bypk") in str(e.value)
+
+
 def test_types_survive_restart(fresh_server):
     # Why: types are schema rows; tables that use them resolve again at startup.
     fresh_server.start()
