@@ -325,6 +325,13 @@ TEST_F(UserTypes, ColumnsOfEveryShape) {
   Run("INSERT INTO s (k, c, st, tu, l, m) VALUES (1, 1, {x: 1}, (2, {x: 2}), [{x: 3}], "
       "{{x: 4}: 'four'})");
   EXPECT_THAT(Column("SELECT st.x FROM s WHERE k = 1", 0), ElementsAre(types::SerializeInt(1)));
+  // Every column that nests the type follows ALTER TYPE (the tuple's and map's too).
+  Run("ALTER TYPE p ADD y int");
+  EXPECT_THAT(Column("SELECT st.y FROM s WHERE k = 1", 0), ElementsAre("null"));
+  auto tuple_type = Rows("SELECT tu, m FROM s WHERE k = 1").metadata.columns;
+  ASSERT_EQ(tuple_type.size(), 2u);
+  EXPECT_EQ(tuple_type[0].type.params()[1].udt_field_names(), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(tuple_type[1].type.params()[0].udt_field_names(), (std::vector<std::string>{"x", "y"}));
   Run("ALTER TABLE s ADD extra p");
   Run("UPDATE s SET extra.x = 5 WHERE k = 1 AND c = 1");
   EXPECT_THAT(Column("SELECT extra.x FROM s WHERE k = 1", 0), ElementsAre(types::SerializeInt(5)));
