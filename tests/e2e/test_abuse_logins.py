@@ -66,7 +66,7 @@ class Bystander(threading.Thread):
 
     def __exit__(self, *exc):
         deadline = time.monotonic() + 5
-        while len(self.latencies) < 3 and not self.errors and time.monotonic() < deadline:
+        while len(self.latencies) < 5 and not self.errors and time.monotonic() < deadline:
             time.sleep(0.01)  # served a few times at least, even when the abuse was quick
         self.stopping.set()
         self.join(timeout=10)
