@@ -204,4 +204,19 @@ types::Value AssembleCollection(const types::Type& type, std::string_view column
   return out;
 }
 
+const storage::Cell* FindLiveElementCell(const types::Type& type, std::string_view column,
+                                         std::string_view key,
+                                         const std::map<std::string, storage::Cell>& cells) {
+  if (type.kind() == Kind::kList || type.params().empty()) return nullptr;
+  const types::Type& key_type = type.params()[0];
+  const auto end = storage::ComplexCellsEnd(cells, column);
+  for (auto it = storage::ComplexCellsBegin(cells, column); it != end; ++it) {
+    if (it->second.tombstone) continue;
+    const storage::CellNameParts parts = storage::SplitCellName(it->first);
+    if (parts.kind != storage::CellNameKind::kElement) continue;
+    if (types::Compare(key_type, parts.path, key) == 0) return &it->second;
+  }
+  return nullptr;
+}
+
 }  // namespace sibyl::query

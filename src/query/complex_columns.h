@@ -65,4 +65,11 @@ std::vector<CollectionElement> LiveElements(const types::Type& type, std::string
 types::Value AssembleCollection(const types::Type& type, std::string_view column,
                                 const std::map<std::string, storage::Cell>& cells);
 
+// The live cell of the element of non-frozen set or map column `column` whose element (set) or
+// key (map) equals `key` in the type's order (so 1.0 finds 1.00 in a set<decimal>), or nullptr.
+// For WRITETIME(c[k]) / TTL(c[k]) (Cassandra 5.0, CASSANDRA-8877). Linear in the elements.
+const storage::Cell* FindLiveElementCell(const types::Type& type, std::string_view column,
+                                         std::string_view key,
+                                         const std::map<std::string, storage::Cell>& cells);
+
 }  // namespace sibyl::query

@@ -36,6 +36,8 @@ class FieldSelection {
   const schema::ColumnMetadata* column() const { return column_; }
   // The selected field's type.
   const types::Type& type() const { return type_; }
+  // The field indexes of the steps, outermost (the column's own field) first.
+  const std::vector<size_t>& path() const { return path_; }
 
   // The field of one row's column value (the native-protocol serialization of the UDT).
   types::Value Apply(const types::Value& column_value) const;

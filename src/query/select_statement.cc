@@ -41,12 +41,17 @@ struct OutputColumn {
   std::shared_ptr<const CollectionSelection> sub;  // kSubSelection
   functions::ExpressionPtr expression;             // kExpression
   std::shared_ptr<const FieldSelection> field;     // kField
+  // kWritetime / kTtl of one element or field (Cassandra 5.0, CASSANDRA-8877; issue 11):
+  // writetime(m['k']) / writetime(s[e]) has `sub`, writetime(u.f) has `field`.
 };
 
 // The values of one candidate row, by column index in the table.
 struct RowView {
   std::vector<types::Value> values;
   std::vector<const storage::Cell*> cells;
+  // The resolved cells holding each multi-cell column's element cells (null when absent), for
+  // writetime(c[k]) / ttl(c[k]) and writetime(u.f).
+  std::vector<const std::map<std::string, storage::Cell>*> complex;
 };
 
 class SelectStatement final : public CqlStatement {
@@ -101,6 +106,7 @@ struct SelectStatement::Run {
                  const storage::Row* row, const storage::Row* static_row) {
     view.values.assign(table.columns.size(), std::nullopt);
     view.cells.assign(table.columns.size(), nullptr);
+    view.complex.assign(table.columns.size(), nullptr);
     for (size_t i = 0; i < table.partition_key.size(); ++i) {
       view.values[table.partition_key[i]] = pk_components[i];
     }
@@ -119,11 +125,13 @@ struct SelectStatement::Run {
         // Non-frozen collections: the live element cells as one value (issue 11). System tables
         // (MemoryRowSource) hold whole values of their set<text>/map<...> columns instead.
         view.values[idx] = AssembleCollection(c.type, c.name, source_row->cells);
+        view.complex[idx] = &source_row->cells;
         continue;
       }
       if (IsMultiCellUserType(c.type)) {
         // Non-frozen UDTs: the live field cells as one value (issue 11).
         view.values[idx] = AssembleUserType(c.type, c.name, source_row->cells);
+        view.complex[idx] = &source_row->cells;
         continue;
       }
       auto it = source_row->cells.find(c.name);
@@ -141,6 +149,19 @@ struct SelectStatement::Run {
 
   bool Matches(const RowView& view) const {
     return filters.Matches([&](const ColumnMetadata* c) { return &view.values[ColumnIndex(c)]; });
+  }
+
+  // The cell whose timestamp and TTL a kWritetime / kTtl output reads: the column's cell, or
+  // the live cell of the selected element or field (null when absent).
+  const storage::Cell* TimedCell(const OutputColumn& o, const RowView& view) const {
+    const size_t idx = ColumnIndex(o.column);
+    if (!o.sub && !o.field) return view.cells[idx];
+    const std::map<std::string, storage::Cell>* cells = view.complex[idx];
+    if (cells == nullptr) return nullptr;
+    if (o.field) return FindLiveFieldCell(o.column->name, o.field->path().front(), *cells);
+    const auto& key = sub_bounds[&o - stmt.outputs.data()].first.front();
+    if (!key.has_value()) return nullptr;
+    return FindLiveElementCell(o.column->type, o.column->name, *key, *cells);
   }
 
   std::vector<types::Value> Project(const RowView& view, int64_t token) const {
@@ -166,13 +187,13 @@ struct SelectStatement::Run {
                                      view.values[ColumnIndex(o.column)]));
           break;
         case OutputColumn::Kind::kWritetime: {
-          const storage::Cell* cell = view.cells[ColumnIndex(o.column)];
+          const storage::Cell* cell = TimedCell(o, view);
           out.push_back(cell ? types::Value(types::SerializeBigint(cell->timestamp))
                              : types::Value(std::nullopt));
           break;
         }
         case OutputColumn::Kind::kTtl: {
-          const storage::Cell* cell = view.cells[ColumnIndex(o.column)];
+          const storage::Cell* cell = TimedCell(o, view);
           if (cell == nullptr || cell->ttl == 0) {
             out.push_back(std::nullopt);
           } else {
@@ -468,6 +489,45 @@ std::vector<const ColumnMetadata*> SelectAllOrder(const TableMetadata& table) {
   return out;
 }
 
+// writetime(c[k]) / ttl(c[k]) on a non-frozen set or map and writetime(u.f) / ttl(u.f) on a
+// non-frozen UDT: Cassandra 5.0 (CASSANDRA-8877, Selectable.WritetimeOrTTL with a selector
+// modifier) answers the element's or field's own cell, a bigint / int, null when absent. The
+// other 5.0 forms (slices, which answer a list, chained steps, elements of frozen values) are a
+// clear "unsupported", never a wrong answer.
+Status PrepareElementWritetime(const parser::Selector& sel, const TableMetadata& table,
+                               BindSpecs& specs, OutputColumn* out) {
+  const bool wt = sel.kind == parser::Selector::Kind::kWritetime;
+  const parser::Selector& inner = *sel.args[0];
+  const bool one_step = inner.args.size() == 1 && inner.args[0] != nullptr &&
+                        inner.args[0]->kind == parser::Selector::Kind::kColumn;
+  if (!one_step || (inner.kind != parser::Selector::Kind::kElement &&
+                    inner.kind != parser::Selector::Kind::kField)) {
+    return Unsupported(fmt::format("{} of {}", wt ? "writetime" : "ttl", inner.text));
+  }
+  const ColumnMetadata* c = table.FindColumn(inner.args[0]->column);
+  if (c == nullptr) return InvalidRequest("Undefined column name " + inner.args[0]->column);
+  if (c->is_primary_key()) {
+    return InvalidRequest(fmt::format("Cannot use selection function {} on PRIMARY KEY part {}",
+                                      wt ? "writeTime" : "ttl", c->name));
+  }
+  if (inner.kind == parser::Selector::Kind::kElement) {
+    // Cassandra's refusals first (not a collection, a list), from the element selection itself.
+    ASSIGN_OR_RETURN(out->sub, CollectionSelection::Prepare(inner, table, specs));
+    if (!IsMultiCellCollection(c->type)) {
+      return Unsupported(fmt::format("{} of an element of frozen collection {}",
+                                     wt ? "writetime" : "ttl", c->name));
+    }
+  } else {
+    ASSIGN_OR_RETURN(out->field, FieldSelection::Prepare(inner, table));
+    if (!IsMultiCellUserType(c->type)) {
+      return Unsupported(fmt::format("{} of a field of frozen UDT {}", wt ? "writetime" : "ttl",
+                                     c->name));
+    }
+  }
+  out->column = c;
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectStatement& s,
@@ -525,6 +585,12 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
       case parser::Selector::Kind::kWritetime:
       case parser::Selector::Kind::kTtl: {
         bool wt = sel->kind == parser::Selector::Kind::kWritetime;
+        if (!sel->args.empty()) {  // writetime(m['k']), ttl(u.f) (Cassandra 5.0)
+          RETURN_IF_ERROR(PrepareElementWritetime(*sel, *table, specs, &out));
+          out.kind = wt ? OutputColumn::Kind::kWritetime : OutputColumn::Kind::kTtl;
+          out.spec = Spec(*table, name, types::Type(wt ? types::Kind::kBigint : types::Kind::kInt));
+          break;
+        }
         ASSIGN_OR_RETURN(out.column, need_column(sel->column));
         if (out.column->is_primary_key()) {
           return InvalidRequest(fmt::format("Cannot use selection function {} on PRIMARY KEY part {}",

@@ -48,6 +48,13 @@ types::Value AssembleUserType(const types::Type& type, std::string_view column,
   return out;
 }
 
+const storage::Cell* FindLiveFieldCell(std::string_view column, size_t position,
+                                       const std::map<std::string, storage::Cell>& cells) {
+  auto it = cells.find(storage::ElementCellName(column, UserTypeFieldPath(position)));
+  if (it == cells.end() || it->second.tombstone) return nullptr;
+  return &it->second;
+}
+
 namespace {
 
 // Operation.toString of a field setter: "c.f = <term>" (Term.Raw.getText).

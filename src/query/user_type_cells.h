@@ -42,6 +42,11 @@ std::string UserTypeFieldPath(size_t position);
 types::Value AssembleUserType(const types::Type& type, std::string_view column,
                               const std::map<std::string, storage::Cell>& cells);
 
+// The live cell of field `position` of non-frozen UDT column `column` in a resolved row's cells,
+// or nullptr. For WRITETIME(u.f) / TTL(u.f) (Cassandra 5.0, CASSANDRA-8877).
+const storage::Cell* FindLiveFieldCell(std::string_view column, size_t position,
+                                       const std::map<std::string, storage::Cell>& cells);
+
 struct UserTypeOperation {
   enum class Kind : uint8_t { kReplace, kSetField, kDeleteField, kDeleteAll };
   const schema::ColumnMetadata* column = nullptr;

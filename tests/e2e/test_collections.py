@@ -183,6 +183,43 @@ def test_single_element_ttl_expiry(session, t):
     assert session.execute(f"SELECT k FROM {t} WHERE k = {k2}").one() is None
 
 
+@pytest.mark.parametrize("prepared", [False, True])
+def test_writetime_and_ttl_of_one_element_or_field(session, keyspace, t, prepared):
+    # Why: Cassandra 5.0 (CASSANDRA-8877) answers WRITETIME/TTL of one element c[k] of a
+    # non-frozen set or map, and of one field of a non-frozen UDT, from that element's cell:
+    # bigint / int, null when the element is absent or has no TTL. The whole non-frozen
+    # collection stays refused as in 4.1 (test_errors_name_the_column).
+    k = key()
+    session.execute(f"UPDATE {t} USING TIMESTAMP 100 SET m['a'] = 1, s = s + {{5}} "
+                    f"WHERE k = {k} AND c = 0")
+    session.execute(f"UPDATE {t} USING TIMESTAMP 200 AND TTL 1000 SET m['b'] = 2 "
+                    f"WHERE k = {k} AND c = 0")
+    cql = (f"SELECT writetime(m[%s]) AS wa, writetime(m[%s]) AS wb, writetime(m[%s]) AS wz, "
+           f"writetime(s[%s]) AS ws, ttl(m[%s]) AS ta, ttl(m[%s]) AS tb FROM {t} "
+           f"WHERE k = %s AND c = 0")
+    values = ["a", "b", "zz", 5, "a", "b", k]
+    if prepared:
+        cql = session.prepare(cql.replace("%s", "?"))
+    row = session.execute(cql, values).one()
+    assert (row.wa, row.wb, row.wz, row.ws, row.ta) == (100, 200, None, 100, None)
+    assert 990 < row.tb <= 1000
+    names = session.execute(f"SELECT writetime(m['a']), ttl(s[5]) FROM {t} "
+                            f"WHERE k = {k} AND c = 0").column_names
+    assert names == ["writetime(m['a'])", "ttl(s[5])"]  # Selectable.WritetimeOrTTL.toString
+
+    udt = f"{keyspace}.wt_{uuid.uuid4().hex[:6]}"
+    table = f"{udt}_t"
+    session.execute(f"CREATE TYPE IF NOT EXISTS {udt} (street text, city text)")
+    session.execute(f"CREATE TABLE IF NOT EXISTS {table} (k int PRIMARY KEY, a {udt.split('.')[1]})")
+    session.execute(f"UPDATE {table} USING TIMESTAMP 300 SET a.city = 'x' WHERE k = 1")
+    fields = f"SELECT writetime(a.city) AS wc, writetime(a.street) AS ws FROM {table} WHERE k = 1"
+    row = session.execute(session.prepare(fields) if prepared else fields).one()
+    assert (row.wc, row.ws) == (300, None)
+    with pytest.raises(InvalidRequest) as e:
+        session.execute(f"SELECT writetime(l[0]) FROM {t}")
+    assert "Element selection is only allowed on sets and maps, but l is a list" in str(e.value)
+
+
 def test_static_collections_and_batches(session, t):
     # Why: static collections are multi-cell too; a batch applies every operation atomically.
     k = key()

@@ -963,8 +963,21 @@ class Parser {
       if (name == "writetime" || name == "ttl") {
         sel->kind = name == "ttl" ? Selector::Kind::kTtl : Selector::Kind::kWritetime;
         ASSIGN_OR_RETURN(sel->column, Ident());
+        std::string inner_text = sel->column;
+        if (IsSymbol("[") || IsSymbol(".")) {
+          // Cassandra 5.0's selectorModifier inside WRITETIME/TTL (CASSANDRA-8877):
+          // writetime(m['k']), ttl(u.f). args[0] is the element or field selection.
+          auto column = std::make_shared<Selector>();
+          column->kind = Selector::Kind::kColumn;
+          column->column = sel->column;
+          column->text = sel->column;
+          ASSIGN_OR_RETURN(SelectorPtr inner, ParseSelectorModifiers(column));
+          inner_text = inner->text;
+          sel->args.push_back(std::move(inner));
+        }
         RETURN_IF_ERROR(ExpectSymbol(")"));
-        sel->text = fmt::format("{}({})", name, sel->column);
+        sel->text = fmt::format("{}({})", name, inner_text);
+        BoundName(sel->text);
         return SelectorPtr(sel);
       }
       if (name == "cast") {

@@ -453,9 +453,11 @@ Result<SelectorNode> PrepareSelector(const parser::Selector& sel, const schema::
       return SelectorNode{std::move(e), c->name};
     }
     case parser::Selector::Kind::kWritetime:
-      return PrepareWritetimeOrTtl("writetime", sel.column, table);
     case parser::Selector::Kind::kTtl:
-      return PrepareWritetimeOrTtl("ttl", sel.column, table);
+      // writetime(m['k']) / ttl(u.f) (issue 11) are answered only as top-level selectors.
+      if (!sel.args.empty()) return Unsupported(sel.text + " inside an expression");
+      return PrepareWritetimeOrTtl(sel.kind == parser::Selector::Kind::kTtl ? "ttl" : "writetime",
+                                   sel.column, table);
     case parser::Selector::Kind::kFunction:
       if (sel.count_star) return Unsupported("count(*) inside an expression");
       return PrepareFunctionSelector(sel, table, specs);

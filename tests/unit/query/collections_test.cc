@@ -218,6 +218,74 @@ TEST_F(Collections, RefusalsNameTheColumnAsCassandraDoes) {
               HasSubstr("Non-frozen collections are not allowed inside collections"));
 }
 
+// WRITETIME / TTL of one element of a non-frozen set or map and of one field of a non-frozen UDT
+// (Cassandra 5.0, CASSANDRA-8877: Selectable.WritetimeOrTTL takes a selector modifier): the
+// element's or field's own cell, bigint / int, named "writetime(m['a'])", null when absent.
+// A whole non-frozen collection stays refused as in 4.1 (RefusalsNameTheColumnAsCassandraDoes).
+TEST_F(Collections, WritetimeAndTtlOfOneElementOrField) {
+  Run("UPDATE t USING TIMESTAMP 100 SET m['a'] = 1, s = s + {5} WHERE k = 1 AND c = 1");
+  Run("UPDATE t USING TIMESTAMP 200 AND TTL 1000 SET m['b'] = 2 WHERE k = 1 AND c = 1");
+  Run("UPDATE t USING TIMESTAMP 300 SET v = 7 WHERE k = 1 AND c = 2");
+  EXPECT_EQ(Select("SELECT writetime(m['a']), writetime(m['b']), writetime(m['zz']), "
+                   "writetime(s[5]), writetime(s[6]), ttl(m['a']) FROM t WHERE k = 1"),
+            "100 | 200 | null | 100 | null | null; null | null | null | null | null | null");
+  auto ttl = Query("SELECT ttl(m['b']), writetime(m['b']) AS w FROM t WHERE k = 1 AND c = 1");
+  ASSERT_TRUE(ttl.ok()) << ttl.status().ToString();
+  const auto& rows = std::get<protocol::RowsResult>(*ttl);
+  ASSERT_EQ(rows.rows.size(), 1u);
+  ASSERT_TRUE(rows.rows[0][0].has_value());
+  const int32_t left = types::DeserializeInt(*rows.rows[0][0]);
+  EXPECT_GT(left, 990);
+  EXPECT_LE(left, 1000);
+  EXPECT_EQ(rows.metadata.columns[0].name, "ttl(m['b'])");
+  EXPECT_EQ(rows.metadata.columns[0].type.ToCql(), "int");
+  EXPECT_EQ(rows.metadata.columns[1].name, "w");
+  EXPECT_EQ(rows.metadata.columns[1].type.ToCql(), "bigint");
+  // A deleted or overwritten element answers its own state.
+  Run("DELETE m['a'] FROM t USING TIMESTAMP 400 WHERE k = 1 AND c = 1");
+  Run("UPDATE t USING TIMESTAMP 500 SET m['b'] = 3 WHERE k = 1 AND c = 1");
+  EXPECT_EQ(Select("SELECT writetime(m['a']), writetime(m['b']), ttl(m['b']) FROM t "
+                   "WHERE k = 1 AND c = 1"),
+            "null | 500 | null");
+
+  // Bound keys: the marker is "key(m)" as for m[?] (Maps.keySpecOf).
+  auto prepared = processor_->Prepare(session_, "SELECT writetime(m[?]) FROM t WHERE k = 1 AND c = 1");
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  const auto& p = std::get<protocol::PreparedResult>(*prepared);
+  ASSERT_EQ(p.bind_metadata.columns.size(), 1u);
+  EXPECT_EQ(p.bind_metadata.columns[0].name, "key(m)");
+  EXPECT_EQ(p.result_metadata.columns[0].name, "writetime(m[?])");
+  protocol::QueryParameters params;
+  params.values = {protocol::BoundValue::Of("b")};
+  auto executed = processor_->Execute(session_, p.id, params);
+  ASSERT_TRUE(executed.ok()) << executed.status().ToString();
+  const auto& exec_rows = std::get<protocol::RowsResult>(*executed).rows;
+  ASSERT_EQ(exec_rows.size(), 1u);
+  ASSERT_TRUE(exec_rows[0][0].has_value());
+  EXPECT_EQ(types::DeserializeBigint(*exec_rows[0][0]), 500);
+
+  // Non-frozen UDT fields.
+  Run("CREATE TYPE addr (street text, city text)");
+  Run("CREATE TABLE u (k int PRIMARY KEY, a addr, fa frozen<addr>)");
+  Run("UPDATE u USING TIMESTAMP 600 AND TTL 1000 SET a.city = 'x' WHERE k = 1");
+  EXPECT_EQ(Select("SELECT writetime(a.city), writetime(a.street), ttl(a.street) FROM u"),
+            "600 | null | null");
+
+  // Cassandra's refusals, and the 5.0 forms not built here as a clear "unsupported".
+  EXPECT_EQ(Invalid("SELECT writetime(l[0]) FROM t"),
+            "Element selection is only allowed on sets and maps, but l is a list");
+  EXPECT_EQ(Invalid("SELECT writetime(v['a']) FROM t"),
+            "Invalid element selection: v is of type int is not a collection");
+  EXPECT_EQ(Invalid("SELECT ttl(nope['a']) FROM t"), "Undefined column name nope");
+  EXPECT_EQ(Invalid("SELECT writetime(k['a']) FROM t"),
+            "Cannot use selection function writeTime on PRIMARY KEY part k");
+  EXPECT_THAT(Invalid("SELECT writetime(m['a'..'b']) FROM t"), HasSubstr("unsupported"));
+  EXPECT_THAT(Invalid("SELECT writetime(fa.city) FROM u"), HasSubstr("unsupported"));
+  EXPECT_THAT(Invalid("SELECT bigintAsBlob(writetime(m['a'])) FROM t"), HasSubstr("unsupported"));
+  EXPECT_EQ(Invalid("SELECT writetime(a) FROM u"),
+            "Cannot use selection function writeTime on non-frozen UDT a");
+}
+
 // Lists/Maps/Sets indexSpecOf, keySpecOf, valueSpecOf: the receivers PREPARED names.
 TEST_F(Collections, PreparedMarkersAreNamedAsCassandraNamesThem) {
   auto prepared = processor_->Prepare(
