@@ -280,30 +280,34 @@ class Parser {
     int added_ = 0;
   };
 
-  Result<TermPtr> ParseTerm() {
+  // One left-associative level of binary operators: `ops` holds the one-character operators of
+  // the level; operands come from `next`, `combine(op, left, right)` builds the node, and an
+  // operator is taken only while `take()` agrees. Shared by terms and selectors.
+  template <typename Ptr, typename Next, typename Combine, typename Take>
+  Result<Ptr> ParseOperatorLevel(std::string_view ops, Next next, Combine combine, Take take) {
     OperatorLevels levels(depth_);
-    ASSIGN_OR_RETURN(TermPtr left, ParseTermProduct());
-    while ((IsSymbol("+") || IsSymbol("-")) && StartsTermAt(1)) {
+    ASSIGN_OR_RETURN(Ptr left, next());
+    while (Cur().kind == TokenKind::kSymbol && Cur().text.size() == 1 &&
+           ops.find(Cur().text[0]) != std::string_view::npos && take()) {
       if (!levels.Add()) return TooDeep();
       const char op = Cur().text[0];
       Advance();
-      ASSIGN_OR_RETURN(TermPtr right, ParseTermProduct());
-      left = OperationTerm(op, std::move(left), std::move(right));
+      ASSIGN_OR_RETURN(Ptr right, next());
+      left = combine(op, std::move(left), std::move(right));
     }
     return left;
   }
 
+  Result<TermPtr> ParseTerm() {
+    // A + or - is an operator only when a term follows it (StartsTermAt).
+    return ParseOperatorLevel<TermPtr>(
+        "+-", [this] { return ParseTermProduct(); }, OperationTerm,
+        [this] { return StartsTermAt(1); });
+  }
+
   Result<TermPtr> ParseTermProduct() {
-    OperatorLevels levels(depth_);
-    ASSIGN_OR_RETURN(TermPtr left, ParseTermGroup());
-    while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
-      if (!levels.Add()) return TooDeep();
-      const char op = Cur().text[0];
-      Advance();
-      ASSIGN_OR_RETURN(TermPtr right, ParseTermGroup());
-      left = OperationTerm(op, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseOperatorLevel<TermPtr>(
+        "*/%", [this] { return ParseTermGroup(); }, OperationTerm, [] { return true; });
   }
 
   Result<TermPtr> ParseTermGroup() {
@@ -810,29 +814,13 @@ class Parser {
   }
 
   Result<SelectorPtr> ParseSelectorExpression() {
-    OperatorLevels levels(depth_);
-    ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorProduct());
-    while (IsSymbol("+") || IsSymbol("-")) {
-      if (!levels.Add()) return TooDeep();
-      const char op = Cur().text[0];
-      Advance();
-      ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorProduct());
-      left = OperationSelector(op, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseOperatorLevel<SelectorPtr>(
+        "+-", [this] { return ParseSelectorProduct(); }, OperationSelector, [] { return true; });
   }
 
   Result<SelectorPtr> ParseSelectorProduct() {
-    OperatorLevels levels(depth_);
-    ASSIGN_OR_RETURN(SelectorPtr left, ParseSelectorGroup());
-    while (IsSymbol("*") || IsSymbol("/") || IsSymbol("%")) {
-      if (!levels.Add()) return TooDeep();
-      const char op = Cur().text[0];
-      Advance();
-      ASSIGN_OR_RETURN(SelectorPtr right, ParseSelectorGroup());
-      left = OperationSelector(op, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseOperatorLevel<SelectorPtr>(
+        "*/%", [this] { return ParseSelectorGroup(); }, OperationSelector, [] { return true; });
   }
 
   // Only the branches that recurse here (not through ParseUnaliasedSelector) open a level.

@@ -1,11 +1,11 @@
 #include "cql/types/numbers.h"
 
-#include <gmp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <limits>
+
+#include "cql/types/mpz.h"
 
 namespace sibyl::cql::types {
 
@@ -31,20 +31,7 @@ std::optional<int64_t> ParseInt64(std::string_view text) {
 
 namespace {
 
-// Decimal digits <-> magnitudes go through GMP, whose conversions are subquadratic (divide and
-// conquer over powers of the base): a 10^6-digit literal converts in milliseconds, where the
-// schoolbook loops used before took minutes (issue 9 item 4). Small values skip GMP.
-class Mpz {
- public:
-  Mpz() { mpz_init(z_); }
-  ~Mpz() { mpz_clear(z_); }
-  Mpz(const Mpz&) = delete;
-  Mpz& operator=(const Mpz&) = delete;
-  mpz_ptr get() { return z_; }
-
- private:
-  mpz_t z_;
-};
+// Decimal digits <-> magnitudes go through GMP (cql/types/mpz.h); small values skip GMP.
 
 // REQUIRES: `digits` is non-empty and all ASCII digits (GMP would skip white space).
 std::string MagnitudeFromDigits(std::string_view digits) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "cql/types/mpz.h"
 #include "cql/types/numbers.h"
 #include "cql/types/value.h"
 
@@ -26,18 +27,7 @@ namespace {
 constexpr int64_t kMaxPowerOfTen = 100000;
 constexpr int kDecimal128Digits = 34;
 
-class Mpz {
- public:
-  Mpz() { mpz_init(z_); }
-  ~Mpz() { mpz_clear(z_); }
-  Mpz(const Mpz&) = delete;
-  Mpz& operator=(const Mpz&) = delete;
-  mpz_ptr get() { return z_; }
-  mpz_srcptr get() const { return z_; }
-
- private:
-  mpz_t z_;
-};
+using types::Mpz;  // cql/types/mpz.h
 
 template <typename T>
 T FromBigEndian(std::string_view b) {
