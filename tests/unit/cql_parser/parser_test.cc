@@ -276,16 +276,20 @@ TEST(Parser, UserTypeStatements) {
   EXPECT_EQ(c.fields[2].second.ToString(), "frozen<other>");
   EXPECT_TRUE(c.fields[2].second.params[0].user_type);
   EXPECT_FALSE(c.fields[3].second.user_type);
-  const auto& add = As<AlterTypeStatement>(Parse("ALTER TYPE address ADD city text"));
+  auto add_statement = Parse("ALTER TYPE address ADD city text");
+  const auto& add = As<AlterTypeStatement>(add_statement);
   EXPECT_EQ(add.kind, AlterTypeStatement::Kind::kAdd);
   EXPECT_EQ(add.field, "city");
-  const auto& rename = As<AlterTypeStatement>(Parse("ALTER TYPE a RENAME x TO y AND z TO w"));
+  auto rename_statement = Parse("ALTER TYPE a RENAME x TO y AND z TO w");
+  const auto& rename = As<AlterTypeStatement>(rename_statement);
   ASSERT_EQ(rename.renames.size(), 2u);
   EXPECT_EQ(rename.renames[1].second, "w");
-  const auto& drop = As<DropTypeStatement>(Parse("DROP TYPE IF EXISTS ks.\"Odd\""));
+  auto drop_statement = Parse("DROP TYPE IF EXISTS ks.\"Odd\"");
+  const auto& drop = As<DropTypeStatement>(drop_statement);
   EXPECT_EQ(drop.if_exists, IfExists::kYes);
   EXPECT_EQ(drop.name.name, "Odd");
-  const auto& describe = As<DescribeStatement>(Parse("DESCRIBE TYPE ks.address"));
+  auto describe_statement = Parse("DESCRIBE TYPE ks.address");
+  const auto& describe = As<DescribeStatement>(describe_statement);
   EXPECT_EQ(describe.kind, DescribeStatement::Kind::kType);
   // A quoted "int" is a user type, never the native type.
   auto quoted = Parse("CREATE TABLE t (k int PRIMARY KEY, v frozen<\"int\">)");

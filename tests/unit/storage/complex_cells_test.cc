@@ -40,11 +40,14 @@ TEST(ComplexCellNames, SplitElementDeletionSimpleAndMetadata) {
   EXPECT_EQ(p.column, "tags");
   EXPECT_EQ(p.path, "a\xfd\xfe" "b");  // the path is opaque: any byte may follow the separator
 
-  p = SplitCellName(ElementCellName("tags", ""));
+  // CellNameParts are views into the name: keep each name alive while its parts are used.
+  const std::string empty_element = ElementCellName("tags", "");
+  p = SplitCellName(empty_element);
   EXPECT_EQ(p.kind, CellNameKind::kElement);  // an empty set element / map key
   EXPECT_EQ(p.path, "");
 
-  p = SplitCellName(CollectionDeletionCellName("tags"));
+  const std::string deletion = CollectionDeletionCellName("tags");
+  p = SplitCellName(deletion);
   EXPECT_EQ(p.kind, CellNameKind::kCollectionDeletion);
   EXPECT_EQ(p.column, "tags");
 
