@@ -813,6 +813,23 @@ class Parser {
     return sel;
   }
 
+  // The arguments of a function selector after its "(", through the ")": appended to sel.args;
+  // returns their texts joined by ", " for the column name (capped near kMaxIdentifierBytes).
+  Result<std::string> ParseSelectorArguments(Selector& sel) {
+    std::string args_text;
+    if (!IsSymbol(")")) {
+      do {
+        ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
+        if (args_text.size() <= kMaxIdentifierBytes) {
+          args_text += (args_text.empty() ? "" : ", ") + arg->text;
+        }
+        sel.args.push_back(std::move(arg));
+      } while (AcceptSymbol(","));
+    }
+    RETURN_IF_ERROR(ExpectSymbol(")"));
+    return args_text;
+  }
+
   Result<SelectorPtr> ParseSelectorExpression() {
     return ParseOperatorLevel<SelectorPtr>(
         "+-", [this] { return ParseSelectorProduct(); }, OperationSelector, [] { return true; });
@@ -857,17 +874,7 @@ class Parser {
       sel->function.name = Cur().text;
       Advance();
       Advance();  // (
-      std::string args_text;
-      if (!IsSymbol(")")) {
-        do {
-          ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
-          if (args_text.size() <= kMaxIdentifierBytes) {
-            args_text += (args_text.empty() ? "" : ", ") + arg->text;
-          }
-          sel->args.push_back(std::move(arg));
-        } while (AcceptSymbol(","));
-      }
-      RETURN_IF_ERROR(ExpectSymbol(")"));
+      ASSIGN_OR_RETURN(std::string args_text, ParseSelectorArguments(*sel));
       sel->text = fmt::format("{}.{}({})", sel->function.keyspace, sel->function.name, args_text);
       BoundName(sel->text);
       return SelectorPtr(sel);
@@ -981,17 +988,7 @@ class Parser {
       }
       sel->kind = Selector::Kind::kFunction;
       sel->function.name = name;
-      std::string args_text;
-      if (!IsSymbol(")")) {
-        do {
-          ASSIGN_OR_RETURN(SelectorPtr arg, ParseSelectorExpression());
-          if (args_text.size() <= kMaxIdentifierBytes) {
-            args_text += (args_text.empty() ? "" : ", ") + arg->text;
-          }
-          sel->args.push_back(std::move(arg));
-        } while (AcceptSymbol(","));
-      }
-      RETURN_IF_ERROR(ExpectSymbol(")"));
+      ASSIGN_OR_RETURN(std::string args_text, ParseSelectorArguments(*sel));
       sel->text = fmt::format("system.{}({})", name, args_text);
       BoundName(sel->text);
       return SelectorPtr(sel);
