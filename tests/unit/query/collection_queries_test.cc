@@ -65,18 +65,6 @@ class CollectionQueries : public ProcessorFixture {
     session_.keyspace = "ks";
   }
 
-  Result<protocol::ResultMessage> Query(const std::string& cql,
-                                        std::vector<protocol::BoundValue> values = {}) {
-    protocol::QueryParameters params;
-    params.values = std::move(values);
-    return processor_->Query(session_, cql, params);
-  }
-
-  void Run(const std::string& cql) {
-    auto result = Query(cql);
-    ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
-  }
-
   // The rows of a SELECT as "a|b|c" with CQL literals (null for null).
   std::vector<std::string> Rows(const std::string& cql,
                                 std::vector<protocol::BoundValue> values = {}) {

@@ -52,13 +52,6 @@ class Collections : public ProcessorFixture {
         "st set<text> static, v int, PRIMARY KEY (k, c))");
   }
 
-  Result<protocol::ResultMessage> Query(const std::string& cql,
-                                        std::vector<protocol::BoundValue> values = {}) {
-    protocol::QueryParameters params;
-    params.values = std::move(values);
-    return processor_->Query(session_, cql, params);
-  }
-
   void Run(const std::string& cql, std::vector<protocol::BoundValue> values = {}) {
     auto result = Query(cql, std::move(values));
     ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();

@@ -472,18 +472,6 @@ class FunctionQueries : public ProcessorFixture {
         "0x00000005)");
   }
 
-  Result<protocol::ResultMessage> Query(const std::string& cql,
-                                        std::vector<protocol::BoundValue> values = {}) {
-    protocol::QueryParameters params;
-    params.values = std::move(values);
-    return processor_->Query(session_, cql, params);
-  }
-
-  void Run(const std::string& cql) {
-    auto result = Query(cql);
-    ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
-  }
-
   // "name:type" of each result column, then each row's values as CQL literals.
   std::string Answer(const std::string& cql) {
     auto result = Query(cql);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "query/processor.h"
 #include "storage/rocksdb_engine.h"
@@ -36,6 +37,20 @@ class ProcessorFixture : public testing::Test {
     auto processor = OpenQueryProcessor(*engine_, node, options);
     ASSERT_TRUE(processor.ok()) << processor.status().ToString();
     processor_ = std::move(*processor);
+  }
+
+  // One unprepared statement in session_, with bound values.
+  Result<protocol::ResultMessage> Query(const std::string& cql,
+                                        std::vector<protocol::BoundValue> values = {}) {
+    protocol::QueryParameters params;
+    params.values = std::move(values);
+    return processor_->Query(session_, cql, params);
+  }
+
+  // A statement that must succeed (set-up).
+  void Run(const std::string& cql) {
+    auto result = Query(cql);
+    ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
   }
 
   void TearDown() override {

@@ -24,18 +24,6 @@ class UserTypes : public ProcessorFixture {
     Run("USE ks");
   }
 
-  Result<protocol::ResultMessage> Query(const std::string& cql,
-                                        std::vector<protocol::BoundValue> values = {}) {
-    protocol::QueryParameters params;
-    params.values = std::move(values);
-    return processor_->Query(session_, cql, params);
-  }
-
-  void Run(const std::string& cql) {
-    auto result = Query(cql);
-    ASSERT_TRUE(result.ok()) << cql << ": " << result.status().ToString();
-  }
-
   // The error of `cql` as "<code hex> <message>", or "OK".
   std::string Error(const std::string& cql) {
     auto result = Query(cql);
