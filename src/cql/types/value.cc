@@ -427,10 +427,6 @@ bool ReadVint(std::string_view b, size_t* pos, int64_t* value) {
   return true;
 }
 
-struct Duration {
-  int64_t months = 0, days = 0, nanos = 0;
-};
-
 // Cassandra's Duration.from (cql3/Duration.java), by hand: the same three forms, the same
 // unit order rules, the same limits (months and days fit an int32, nanoseconds an int64) and
 // the same messages. Numbers too long for a long count as over the limit (Cassandra would fail
@@ -650,6 +646,8 @@ class DurationParser {
   Duration d_;
 };
 
+}  // namespace
+
 std::optional<Duration> DecodeDuration(std::string_view b) {
   Duration d;
   size_t pos = 0;
@@ -659,6 +657,8 @@ std::optional<Duration> DecodeDuration(std::string_view b) {
   }
   return d;
 }
+
+namespace {
 
 std::string FormatDuration(const Duration& d) {
   if (d.months == 0 && d.days == 0 && d.nanos == 0) return "0s";

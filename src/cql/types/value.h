@@ -45,6 +45,13 @@ int Compare(const Type& type, std::string_view a, std::string_view b);
 // Used for DESCRIBE, error messages and debugging.
 std::string ToCqlLiteral(const Type& type, std::string_view bytes);
 
+// A duration value's three parts (native protocol: three zig-zag vints), as Cassandra's Duration.
+struct Duration {
+  int64_t months = 0, days = 0, nanos = 0;
+};
+// The parts of a serialized duration; nullopt when the bytes are not exactly three vints.
+std::optional<Duration> DecodeDuration(std::string_view bytes);
+
 // Serializations of common values.
 std::string SerializeBigint(int64_t v);
 std::string SerializeInt(int32_t v);

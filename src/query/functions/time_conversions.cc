@@ -23,18 +23,6 @@ unsigned DaysInMonth(int64_t y, unsigned m) {
   return kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
-bool ReadVint(std::string_view b, size_t* pos, int64_t* value) {
-  if (*pos >= b.size()) return false;
-  uint8_t first = static_cast<uint8_t>(b[(*pos)++]);
-  int extra = 0;
-  while (extra < 8 && (first & (0x80 >> extra))) ++extra;
-  if (*pos + extra > b.size()) return false;
-  uint64_t v = extra == 8 ? 0 : (first & (0xff >> (extra + 1)));
-  for (int i = 0; i < extra; ++i) v = (v << 8) | static_cast<uint8_t>(b[(*pos)++]);
-  *value = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-  return true;
-}
-
 int64_t Wrap(uint64_t v) { return static_cast<int64_t>(v); }
 
 std::string TimeuuidFrom(int64_t uuid_time, uint64_t low) {
@@ -108,12 +96,9 @@ std::string MaxTimeuuid(int64_t millis) {
 
 Result<std::string> AddDuration(Kind kind, std::string_view temporal, std::string_view duration,
                                 bool subtract) {
-  int64_t months = 0, days = 0, nanos = 0;
-  size_t pos = 0;
-  if (!ReadVint(duration, &pos, &months) || !ReadVint(duration, &pos, &days) ||
-      !ReadVint(duration, &pos, &nanos)) {
-    return InvalidRequest("Invalid duration value");
-  }
+  const std::optional<types::Duration> parts = types::DecodeDuration(duration);
+  if (!parts) return InvalidRequest("Invalid duration value");
+  int64_t months = parts->months, days = parts->days, nanos = parts->nanos;
   const std::string text = types::ToCqlLiteral(types::Type(Kind::kDuration), duration);
   if (kind == Kind::kDate && nanos != 0) {
     return InvalidRequest("The duration must have a day precision. Was: " + text);
