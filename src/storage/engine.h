@@ -8,6 +8,7 @@
 // synchronisation. Tables are identified by an opaque id chosen by schema/ (a UUID string).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,17 @@ struct ScanQuery {
   const RequestContext* context = nullptr;
 };
 
+// ---- compare-and-apply (lightweight transactions, issue 12) ------------------------------------
+// What CompareAndApply hands its decision function: the partition as read (the slice of the
+// SliceQuery, reconciled) and the write timestamp the engine chose for this operation (µs).
+// The function returns the mutation to apply to that same partition, or nullopt to apply
+// nothing (a condition failed); an error aborts the operation and is returned as is. It runs
+// while the partition is held: it must not call the engine for the same partition, and should
+// be quick (no I/O besides reads of this partition through its arguments).
+using CasDecide =
+    std::function<Result<std::optional<PartitionMutation>>(const ResolvedPartition& current,
+                                                           int64_t write_timestamp)>;
+
 enum class Durability : uint8_t {
   kSync,      // every acknowledged write is fsynced (group commit)
   kPeriodic,  // the WAL is fsynced in the background every period
@@ -86,6 +98,23 @@ class Engine {
   virtual Result<ResolvedPartition> ReadPartition(const std::string& table_id,
                                                   const std::string& partition_key, int64_t token,
                                                   const SliceQuery& query) = 0;
+
+  // Compare-and-apply on one partition (ARCHITECTURE.md "Data model on storage"; the
+  // lightweight transactions of issue 12): reads `read` of the partition, calls `decide` with
+  // it and a write timestamp, and applies the mutation it returns (if any) atomically and
+  // durably, as Apply. Linearizable per partition: operations on one partition happen one after
+  // the other, each seeing every earlier one, and a ReadPartition that starts after one returned
+  // sees its write. The write timestamp is chosen by the engine: strictly greater than that of
+  // every earlier compare-and-apply on the partition that applied, and than every cell,
+  // marker and deletion timestamp in the read (so the write wins over what it was decided
+  // on), and otherwise the clock. Blind writes (Apply) are not ordered with it: they race by
+  // timestamp, as in Cassandra.
+  // Returns the Status of `read.context` (ReadTimeout/WriteTimeout) when its deadline passes
+  // while waiting for the partition, kNotFound if the table does not exist, kInternal if the
+  // mutation is for another partition, and `decide`'s error as is. `read.context` may be null
+  // (unbounded wait). Any thread.
+  virtual Status CompareAndApply(const std::string& table_id, const std::string& partition_key,
+                                 int64_t token, const SliceQuery& read, const CasDecide& decide) = 0;
 
   // Lists partitions (that may hold live data) in token order.
   virtual Result<std::vector<PartitionPosition>> ScanPartitions(const std::string& table_id,
