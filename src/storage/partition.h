@@ -34,6 +34,13 @@ struct Cell {
   int64_t local_deletion_time = 0;
   bool tombstone = false;
   std::string value;  // empty for a tombstone
+  // Counter cells (docs/dev/key-encoding.md "Counters"): `value` is an 8-byte big-endian
+  // two's-complement sum of increments, `timestamp` the highest timestamp among them, ttl and
+  // local_deletion_time are 0. Counter cells reconcile by adding (row_codec.cc
+  // ReconcileCounterCells), so an increment is a blind write. `counter_floor` is the timestamp of
+  // the newest cell tombstone merged into the counter: every increment the sum holds is newer.
+  bool counter = false;
+  int64_t counter_floor = kNoTimestamp;
 
   bool operator==(const Cell&) const = default;
 };

@@ -42,6 +42,7 @@ class Reader {
     uint32_t n = U32();
     return std::string(Take(n));
   }
+  void Fail() { ok_ = false; }
 
  private:
   std::string_view Take(size_t n) {
@@ -71,8 +72,10 @@ void AppendRowBody(const Row& row, std::string* out) {
     PutI64(out, cell.timestamp);
     PutU32(out, static_cast<uint32_t>(cell.ttl));
     PutI64(out, cell.local_deletion_time);
-    PutU8(out, cell.tombstone ? 1 : 0);
+    // Cell kind: 0 value, 1 tombstone, 2 counter (then its floor after the value).
+    PutU8(out, cell.counter ? 2 : (cell.tombstone ? 1 : 0));
     PutBytes(out, cell.value);
+    if (cell.counter) PutI64(out, cell.counter_floor);
   }
 }
 
@@ -90,8 +93,15 @@ Row ReadRowBody(Reader& r) {
     cell.timestamp = r.I64();
     cell.ttl = static_cast<int32_t>(r.U32());
     cell.local_deletion_time = r.I64();
-    cell.tombstone = r.U8() != 0;
+    const uint8_t kind = r.U8();
+    if (kind > 2) r.Fail();
+    cell.tombstone = kind == 1;
+    cell.counter = kind == 2;
     cell.value = r.Bytes();
+    if (cell.counter) {
+      cell.counter_floor = r.I64();
+      if (cell.value.size() != 8) r.Fail();  // a counter sum is always 8 bytes
+    }
     row.cells.emplace(std::move(name), std::move(cell));
   }
   return row;
@@ -148,7 +158,7 @@ void MergeDeletion(Deletion& into, const Deletion& other) {
 uint64_t RowBodySize(const Row& row) {
   uint64_t size = 8 + 4 + 8 + 8 + 8 + 4;  // marker, deletion, cell count
   for (const auto& [name, cell] : row.cells) {
-    size += 4 + name.size() + 8 + 4 + 8 + 1 + 4 + cell.value.size();
+    size += 4 + name.size() + 8 + 4 + 8 + 1 + 4 + cell.value.size() + (cell.counter ? 8 : 0);
   }
   return size;
 }
@@ -253,8 +263,65 @@ bool CellWins(const Cell& a, const Cell& b) {
   return std::string_view(a.value).compare(b.value) >= 0;
 }
 
+// ---- counters (docs/dev/key-encoding.md "Counters") ----------------------------------------
+// A counter cell is a sum of increments; two of them reconcile by adding, whatever their
+// timestamps, so that every increment counts once (the merge operator sees each operand once).
+// A cell tombstone (DELETE c) at T removes the increments written at or before T and is kept in
+// the sum as its floor, so a later merge with an older increment still drops it; increments
+// newer than T count from zero. Addition wraps as Java's long does.
+namespace {
+
+int64_t CounterValue(const Cell& c) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < c.value.size(); ++i) {
+    v = (v << 8) | static_cast<uint8_t>(c.value[i]);
+  }
+  return static_cast<int64_t>(v);
+}
+
+std::string CounterBytes(int64_t v) {
+  std::string out;
+  PutI64(&out, v);
+  return out;
+}
+
+}  // namespace
+
+bool IsCounterReconciliation(const Cell& a, const Cell& b) {
+  return (a.counter && (b.counter || b.tombstone)) || (b.counter && a.tombstone);
+}
+
+Cell ReconcileCounterCells(const Cell& a, const Cell& b) {
+  auto floor_of = [](const Cell& c) { return c.tombstone ? c.timestamp : c.counter_floor; };
+  const int64_t floor = std::max(floor_of(a), floor_of(b));
+  Cell out;
+  out.counter = true;
+  out.counter_floor = floor;
+  out.timestamp = kNoTimestamp;
+  uint64_t sum = 0;
+  bool live = false;
+  for (const Cell* c : {&a, &b}) {
+    if (!c->counter || (floor != kNoTimestamp && c->timestamp <= floor)) continue;
+    sum += static_cast<uint64_t>(CounterValue(*c));  // wraps like Java's long
+    out.timestamp = std::max(out.timestamp, c->timestamp);
+    live = true;
+  }
+  if (!live) {
+    // Only the deletion is left: the newer tombstone (a floor-only counter never exists, as a
+    // counter's increments are all newer than its floor).
+    if (a.tombstone && (!b.tombstone || CellWins(a, b))) return a;
+    if (b.tombstone) return b;
+    out.timestamp = floor;
+  }
+  out.value = CounterBytes(static_cast<int64_t>(sum));
+  return out;
+}
+
 void MergeRow(Row& into, const Row& newer) {
   MergeDeletion(into.deletion, newer.deletion);
+  // The merged row deletion is applied to both sides before their cells meet, so a counter sum
+  // never absorbs an increment that the deletion shadows (counters reconcile by adding).
+  DropShadowed(into, into.deletion);
   const Liveness& m = newer.marker;
   if (m.timestamp != kNoTimestamp) {
     // Cassandra 4.1's LivenessInfo.supersedes: the higher timestamp; on a tie an expiring marker
@@ -269,7 +336,11 @@ void MergeRow(Row& into, const Row& newer) {
   for (const auto& [name, cell] : newer.cells) {
     auto it = into.cells.find(name);
     if (it == into.cells.end()) {
-      into.cells.emplace(name, cell);
+      if (!into.deletion.deletes(cell.timestamp)) into.cells.emplace(name, cell);
+    } else if (IsCounterReconciliation(cell, it->second)) {
+      if (!into.deletion.deletes(cell.timestamp)) {
+        it->second = ReconcileCounterCells(it->second, cell);
+      }
     } else if (CellWins(cell, it->second)) {
       it->second = cell;
     }

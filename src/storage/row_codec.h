@@ -31,6 +31,11 @@ Result<PartitionHeader> DecodeHeader(std::string_view bytes);
 
 // Whether cell `a` wins over cell `b` (Cassandra's reconciliation).
 bool CellWins(const Cell& a, const Cell& b);
+// Counter cells (Cell::counter) reconcile with each other and with cell tombstones by adding,
+// not by picking a winner: whether that rule applies to `a` and `b`, and their reconciliation
+// (commutative and associative; docs/dev/key-encoding.md "Counters").
+bool IsCounterReconciliation(const Cell& a, const Cell& b);
+Cell ReconcileCounterCells(const Cell& a, const Cell& b);
 // Merges `newer` into `into` (order does not matter: the merge is commutative) and drops what
 // the row deletion shadows.
 void MergeRow(Row& into, const Row& newer);
