@@ -118,6 +118,9 @@ struct Relation {
   TermPtr right;
   std::vector<TermPtr> in_values;
   bool in_is_list = false;  // true when written as IN (a, b, ...), even if empty
+  // IF u.f op v (a UDT field condition, issue 12): the field, with `left` the ColumnRef of u.
+  // Only conditions set it; WHERE relations never do.
+  std::string field;
 };
 
 // ---- Options (WITH a = b AND ...) -------------------------------------------------------------

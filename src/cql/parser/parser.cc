@@ -591,6 +591,23 @@ class Parser {
       return Status::OK();
     }
     do {
+      // IF u.f op v: a UDT field condition (Cassandra 4.1 columnCondition '.' fident; issue 12).
+      if (Cur().kind == TokenKind::kIdent && Ahead(1).kind == TokenKind::kSymbol &&
+          Ahead(1).text == ".") {
+        Relation r;
+        ASSIGN_OR_RETURN(std::string column, Ident());
+        Advance();
+        ASSIGN_OR_RETURN(r.field, Ident());
+        r.left = ColumnRef{column};
+        ASSIGN_OR_RETURN(r.op, ParseOperator());
+        if (r.op == Operator::kIn) {
+          RETURN_IF_ERROR(ParseInValues(r, false));
+        } else {
+          ASSIGN_OR_RETURN(r.right, ParseTerm());
+        }
+        c.columns.push_back(std::move(r));
+        continue;
+      }
       ASSIGN_OR_RETURN(Relation r, ParseRelation());
       c.columns.push_back(std::move(r));
     } while (AcceptKeyword("and"));
