@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "cql/parser/ast.h"
 #include "cql/protocol/messages.h"
+#include "query/batch_limits.h"
 #include "query/processor.h"
 #include "schema/metadata.h"
 #include "storage/engine.h"
@@ -23,6 +24,7 @@ class SchemaStore;
 namespace sibyl::query {
 
 class SystemTables;
+struct LwtConditions;  // query/lwt_conditions.h (issue 12)
 
 // Strictly increasing server-side write timestamps (microseconds).
 int64_t NextWriteTimestamp();
@@ -37,6 +39,8 @@ struct QueryContext {
   std::function<void(const protocol::SchemaChangeResult&)> notify_schema_change;
   // ProcessorOptions::max_mutation_bytes, checked by ApplyMutations (issue 9 item 10).
   uint64_t max_mutation_bytes = 16ull << 20;
+  // ProcessorOptions' batch size thresholds, checked by BATCH (issue 12, query/batch_limits.h).
+  BatchSizeLimits batch_limits{};
 };
 
 // One execution's inputs.
@@ -50,6 +54,9 @@ struct ExecutionParams {
   std::optional<int64_t> default_timestamp;
   // Deadlines of this request (with session.received and session.cancel: request_deadline.h).
   RequestTimeouts timeouts{};
+  // The request's serial consistency (SERIAL / LOCAL_SERIAL) for conditional writes (issue 12);
+  // nullopt when the client sent none.
+  std::optional<protocol::Consistency> serial_consistency{};
 };
 
 class CqlStatement {
@@ -84,6 +91,8 @@ class ModificationStatement : public CqlStatement {
       std::optional<int64_t> batch_timestamp) const = 0;
   // Whether the statement sets its own USING TIMESTAMP.
   virtual bool has_own_timestamp() const = 0;
+  // The IF clause (lightweight transactions, query/lwt.h; issue 12); null when there is none.
+  std::shared_ptr<const LwtConditions> conditions;
 
   Result<protocol::ResultMessage> Execute(QueryContext& context,
                                           const ExecutionParams& params) const override;
