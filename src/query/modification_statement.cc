@@ -11,6 +11,7 @@
 #include "query/collection_operations.h"
 #include "query/collection_values.h"
 #include "query/complex_columns.h"
+#include "query/insert_json.h"
 #include "query/mutation_size.h"
 #include "query/request_deadline.h"
 #include "query/row_source.h"
@@ -523,7 +524,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
-  if (s.json) return Unsupported("INSERT JSON");
+  if (s.json) return PrepareInsertJson(s, bind_count, session, context);  // issue 13
   RETURN_IF_ERROR(RefuseConditions(s.conditions));
   auto stmt = std::make_shared<InsertStatement>();
   stmt->table = table;

@@ -14,6 +14,7 @@
 #include "query/field_selection.h"
 #include "query/user_type_cells.h"
 #include "query/functions/expression.h"
+#include "query/json_values.h"
 #include "query/paging_state.h"
 #include "query/request_deadline.h"
 #include "query/row_source.h"
@@ -62,6 +63,7 @@ class SelectStatement final : public CqlStatement {
   bool distinct = false;
   bool count_only = false;
   bool has_order_by = false;
+  bool json = false;  // SELECT JSON: rows become one "[json]" text (query/json_values.h, issue 13)
   std::optional<PreparedTerm> limit;
   std::optional<PreparedTerm> per_partition_limit;
 
@@ -439,6 +441,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
     result.metadata.paging_state = run.stop->Encode();
   }
   result.metadata.no_metadata = params.skip_metadata;
+  if (json) ConvertRowsToJson(&result);  // issue 13
   return protocol::ResultMessage(std::move(result));
 }
 
@@ -535,11 +538,11 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
                                                           QueryContext& context) {
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
-  if (s.json) return Unsupported("SELECT JSON");
   if (!s.group_by.empty()) return Unsupported("GROUP BY");
   auto stmt = std::make_shared<SelectStatement>();
   stmt->table = table;
   stmt->distinct = s.distinct;
+  stmt->json = s.json;
   BindSpecs specs(bind_count);
   specs.keyspace = table->keyspace;
   specs.table = table->name;
@@ -754,6 +757,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   stmt->bind_targets = specs.targets;
   stmt->result_metadata.no_metadata = false;
   for (const auto& o : stmt->outputs) stmt->result_metadata.columns.push_back(o.spec);
+  if (s.json) stmt->result_metadata.columns = {JsonColumnSpec(table->keyspace, table->name)};
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }
 

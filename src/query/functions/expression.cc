@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/collection_selection.h"
 #include "query/functions/function_resolver.h"
+#include "query/functions/json_functions.h"
 #include "schema/metadata.h"
 #include "storage/partition.h"
 
@@ -139,7 +140,6 @@ Status CheckSpecialTermFunction(const parser::QualifiedName& name) {
     return InvalidRequest(
         "toJson() may only be used within the selection clause of SELECT statements");
   }
-  if (name.name == "fromjson") return Unsupported("fromJson() (JSON is a later part of issue 13)");
   if (name.name == "token") {
     return Unsupported("token() outside a token restriction of a WHERE clause or a selector");
   }
@@ -228,7 +228,20 @@ Result<ExpressionPtr> PrepareCallTerm(const parser::FunctionCall& call, const Ty
                                       const std::string& receiver_name, BindSpecs& specs) {
   RETURN_IF_ERROR(CheckSpecialTermFunction(call.name));
   ASSIGN_OR_RETURN(std::vector<ArgumentInfo> infos, DescribeArgs(call.args));
-  ASSIGN_OR_RETURN(const NativeFunction* f, ResolveFunction(call.name, infos, &receiver));
+  // fromJson() is made for its receiver (FromJsonFct.getInstance; issue 13, json_functions.h).
+  std::shared_ptr<const NativeFunction> owned;
+  if ((call.name.keyspace.empty() || call.name.keyspace == "system") && call.name.name == "fromjson") {
+    owned = MakeFromJsonFunction(receiver);
+    if (call.args.size() != 1) {
+      return InvalidRequest(fmt::format(
+          "Incorrect number of arguments specified for function {} (expected 1, found {})",
+          owned->Signature(), call.args.size()));
+    }
+  }
+  const NativeFunction* f = owned.get();
+  if (f == nullptr) {
+    ASSIGN_OR_RETURN(f, ResolveFunction(call.name, infos, &receiver));
+  }
   if (f == nullptr) {
     return InvalidRequest(fmt::format("Unknown function {} called", WrittenName(call.name)));
   }
@@ -247,6 +260,7 @@ Result<ExpressionPtr> PrepareCallTerm(const parser::FunctionCall& call, const Ty
   expression->kind = Expression::Kind::kCall;
   expression->type = f->return_type;
   expression->function = f;
+  expression->owned_function = std::move(owned);
   for (size_t i = 0; i < call.args.size(); ++i) {
     // FunctionResolver.makeArgSpec: "arg0(system.blobasint)".
     std::string arg_name = fmt::format("arg{}({})", i, f->QualifiedName());
@@ -357,6 +371,25 @@ Result<SelectorNode> PrepareTermSelector(const parser::Selector& sel, BindSpecs&
   return SelectorNode{std::move(e), text};
 }
 
+// toJson(x) (Selectable.WithToJSonFunction, ToJsonFct.getInstance): one argument of any type.
+Result<SelectorNode> PrepareToJsonSelector(const parser::Selector& sel,
+                                           const schema::TableMetadata& table, BindSpecs& specs) {
+  if (sel.args.size() != 1) {
+    return InvalidRequest(
+        fmt::format("toJson() only accepts one argument (got {})", sel.args.size()));
+  }
+  ASSIGN_OR_RETURN(SelectorNode arg, PrepareSelector(*sel.args[0], table, specs, nullptr));
+  auto e = std::make_shared<Expression>();
+  e->kind = Expression::Kind::kCall;
+  e->type = Type(Kind::kVarchar);
+  e->owned_function = MakeToJsonFunction(arg.expression->type);
+  e->function = e->owned_function.get();
+  e->args.push_back(arg.expression);
+  std::string column_name = e->function->ColumnName({arg.name});
+  ASSIGN_OR_RETURN(ExpressionPtr folded, FoldIfConstant(std::move(e)));
+  return SelectorNode{std::move(folded), std::move(column_name)};
+}
+
 Result<SelectorNode> PrepareFunctionSelector(const parser::Selector& sel,
                                              const schema::TableMetadata& table, BindSpecs& specs) {
   const parser::QualifiedName& name = sel.function;
@@ -367,7 +400,7 @@ Result<SelectorNode> PrepareFunctionSelector(const parser::Selector& sel,
       sel.args.size() == 1 && sel.args[0]->kind == parser::Selector::Kind::kColumn) {
     return PrepareWritetimeOrTtl(name.name, sel.args[0]->column, table);
   }
-  if (native && name.name == "tojson") return Unsupported("toJson() (JSON is a later part of issue 13)");
+  if (native && name.name == "tojson") return PrepareToJsonSelector(sel, table, specs);  // issue 13
   if (native && name.name == "fromjson") {
     return InvalidRequest("fromJson() cannot be used in the selection clause of a SELECT statement");
   }

@@ -62,6 +62,8 @@ struct Expression {
   const NativeFunction* function = nullptr;  // kCall
   std::vector<std::shared_ptr<const Expression>> args;  // kCall
   std::shared_ptr<const CollectionSelection> sub;       // kSubSelection (column: its column)
+  // kCall of toJson() / fromJson(): `function`, made for its types (json_functions.h, issue 13).
+  std::shared_ptr<const NativeFunction> owned_function;
 
   // Whether it has the same value in every execution and row (constants and pure calls of
   // constants).
