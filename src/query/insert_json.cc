@@ -165,6 +165,10 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsertJson(const parser::Inse
     stmt->bind_specs[marker->index] = JsonColumnSpec(table->keyspace, table->name);
   }
   stmt->bind_targets.assign(bind_count, nullptr);
+  // Its IF clause is the INSERT's (lightweight transactions, issue 12).
+  if (const auto* m = dynamic_cast<const ModificationStatement*>(prepared.get())) {
+    stmt->conditions = m->conditions;
+  }
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }
 

@@ -137,7 +137,7 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
   static void Deduplicate(JsonValue* object) {
     auto& m = object->members;
     if (m.size() < 2) return;
-    std::unordered_map<std::string_view, size_t> first;
+    std::unordered_map<std::string, size_t> first;
     std::vector<std::pair<std::string, JsonValue>> out;
     bool repeated = false;
     for (size_t i = 0; i < m.size() && !repeated; ++i) repeated = !first.emplace(m[i].first, i).second;
@@ -919,7 +919,9 @@ Result<JsonValue> ParseJson(std::string_view text) {
   const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder,
                                             nlohmann::json::input_format_t::json, false);
   if (!ok || !builder.has_root) {
-    return InvalidRequest(builder.error.empty() ? std::string("no JSON value") : builder.error);
+    // nlohmann's message quotes what it last read: bounded and made valid UTF-8 (issue 9).
+    return InvalidRequest(builder.error.empty() ? std::string("no JSON value")
+                                                : QuoteForMessage(builder.error, 512));
   }
   return std::move(builder.root);
 }
@@ -999,10 +1001,11 @@ void ConvertRowsToJson(protocol::RowsResult* result) {
 
 Result<std::string> FromJsonValue(const Type& type, const JsonValue& value) {
   ASSIGN_OR_RETURN(std::string bytes, FromJsonAt(type, value, 0));
-  if (!bytes.empty() && types::HasSetOrMap(type)) {
-    RETURN_IF_ERROR(types::ValidateValue(type, bytes));
-    bytes = types::NormalizeValue(type, bytes);
-  }
+  // What is stored passes the one validator of values (issue 9): an empty duration, which
+  // Cassandra's DurationType.fromString("") would make, is refused with the validator's text.
+  Status valid = types::ValidateValue(type, bytes);
+  if (!valid.ok()) return Marshal(valid.message());
+  if (!bytes.empty() && types::HasSetOrMap(type)) bytes = types::NormalizeValue(type, bytes);
   return bytes;
 }
 
