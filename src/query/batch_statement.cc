@@ -2,6 +2,7 @@
 // LOGGED batch is all-or-nothing (and UNLOGGED gets the same guarantee for free on one node).
 #include <fmt/format.h>
 
+#include "query/counters.h"
 #include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/term.h"
@@ -14,7 +15,7 @@ class BatchStatement final : public CqlStatement {
  public:
   std::vector<std::shared_ptr<const ModificationStatement>> children;
   std::optional<PreparedTerm> timestamp;
-  bool logged = true;  // the write type of a WriteTimeout
+  const char* write_type = "BATCH";  // the write type of a WriteTimeout
 
   Result<protocol::ResultMessage> Execute(QueryContext& context,
                                           const ExecutionParams& params) const override {
@@ -29,7 +30,7 @@ class BatchStatement final : public CqlStatement {
     }
     const RequestContext request = WriteRequestContext(
         context, params, children.empty() || !children[0]->table ? "" : children[0]->table->keyspace,
-        logged ? "BATCH" : "UNLOGGED_BATCH");
+        write_type);
     std::vector<storage::TableMutation> all;
     for (const auto& child : children) {
       RETURN_IF_ERROR(request.Check());
@@ -47,9 +48,8 @@ class BatchStatement final : public CqlStatement {
 Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStatement& s,
                                                          size_t bind_count, const Session& session,
                                                          QueryContext& context) {
-  if (s.type == parser::BatchStatement::Type::kCounter) return Unsupported("COUNTER batches");
   auto batch = std::make_shared<BatchStatement>();
-  batch->logged = s.type != parser::BatchStatement::Type::kUnlogged;
+  batch->write_type = s.type == parser::BatchStatement::Type::kUnlogged ? "UNLOGGED_BATCH" : "BATCH";
   BindSpecs specs(bind_count);
   // BatchStatement.Parsed.prepare: attrs.prepare("[batch]", "[batch]").
   specs.keyspace = "[batch]";
@@ -89,6 +89,15 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
     }
     batch->children.push_back(std::move(modification));
   }
+  // Counter statements only in COUNTER (or UNLOGGED) batches, and alone (issue 12).
+  std::vector<const schema::TableMetadata*> tables;
+  for (const auto& child : batch->children) tables.push_back(child->table.get());
+  RETURN_IF_ERROR(CheckBatchCounters(
+      s.type == parser::BatchStatement::Type::kCounter    ? BatchKind::kCounter
+      : s.type == parser::BatchStatement::Type::kUnlogged ? BatchKind::kUnlogged
+                                                          : BatchKind::kLogged,
+      s.using_clause.timestamp != nullptr, tables));
+  if (!tables.empty()) batch->write_type = WriteTypeFor(tables[0], batch->write_type);
   batch->bind_specs = std::move(merged);
   // BatchStatement.getPartitionKeyBindVariableIndexes: the key indexes of the first statement's
   // table over all the batch's markers, and none when the statements write several tables.
@@ -110,7 +119,15 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
     QueryContext& context, Session& session, const protocol::BatchRequest& request,
     const std::vector<std::shared_ptr<const CqlStatement>>& statements,
     const RequestTimeouts& timeouts) {
-  if (request.type == protocol::BatchRequest::Type::kCounter) return Unsupported("COUNTER batches");
+  {  // Counter statements only in COUNTER (or UNLOGGED) batches, and alone (issue 12).
+    std::vector<const schema::TableMetadata*> tables;
+    for (const auto& st : statements) tables.push_back(st->table.get());
+    RETURN_IF_ERROR(CheckBatchCounters(
+        request.type == protocol::BatchRequest::Type::kCounter    ? BatchKind::kCounter
+        : request.type == protocol::BatchRequest::Type::kUnlogged ? BatchKind::kUnlogged
+                                                                  : BatchKind::kLogged,
+        false, tables));
+  }
   int64_t batch_ts = request.default_timestamp ? *request.default_timestamp : NextWriteTimestamp();
   static const std::vector<protocol::BoundValue> kNoValues;
   ExecutionParams batch_params{session,        kNoValues,    request.consistency,
@@ -120,7 +137,9 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
       statements.empty() || !statements[0]->table ? "" : statements[0]->table->keyspace;
   const RequestContext deadline = WriteRequestContext(
       context, batch_params, keyspace,
-      request.type == protocol::BatchRequest::Type::kLogged ? "BATCH" : "UNLOGGED_BATCH");
+      WriteTypeFor(statements.empty() ? nullptr : statements[0]->table.get(),
+                   request.type == protocol::BatchRequest::Type::kLogged ? "BATCH"
+                                                                         : "UNLOGGED_BATCH"));
   std::vector<storage::TableMutation> all;
   for (size_t i = 0; i < statements.size(); ++i) {
     RETURN_IF_ERROR(deadline.Check());

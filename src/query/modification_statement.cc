@@ -11,6 +11,7 @@
 #include "query/collection_operations.h"
 #include "query/collection_values.h"
 #include "query/complex_columns.h"
+#include "query/counters.h"
 #include "query/insert_json.h"
 #include "query/mutation_size.h"
 #include "query/request_deadline.h"
@@ -333,6 +334,8 @@ class UpdateStatement final : public ModificationStatement {
   std::vector<CollectionOperation> collection_ops;
   // v = {...} and v.f = x on non-frozen UDT columns (issue 11, query/user_type_cells.h).
   std::vector<UserTypeOperation> udt_ops;
+  // c = c + x on counter columns (issue 12, query/counters.h).
+  std::vector<CounterOperation> counter_ops;
   WhereClause where;
   PreparedUsing using_clause;
   bool static_only = false;
@@ -368,6 +371,10 @@ class UpdateStatement final : public ModificationStatement {
                                               &static_row));
       RETURN_IF_ERROR(ApplyUserTypeOperations(udt_ops, false, params.values, proto, w.now_seconds,
                                               &row));
+    }
+    if (!counter_ops.empty()) {  // increments: counter delta cells (issue 12)
+      RETURN_IF_ERROR(ApplyCounterOperations(counter_ops, true, params.values, w.timestamp, &static_row));
+      RETURN_IF_ERROR(ApplyCounterOperations(counter_ops, false, params.values, w.timestamp, &row));
     }
     const bool regular_ops = HasOperations(collection_ops, false);
     std::vector<storage::TableMutation> out;
@@ -489,7 +496,8 @@ class DeleteStatement final : public ModificationStatement {
 Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& context,
                                                                const ExecutionParams& params) const {
   const RequestContext request =
-      WriteRequestContext(context, params, table ? table->keyspace : "", "SIMPLE");
+      WriteRequestContext(context, params, table ? table->keyspace : "",
+                          WriteTypeFor(table.get(), "SIMPLE"));  // COUNTER: issue 12
   ASSIGN_OR_RETURN(auto mutations, BuildMutations(context, params, std::nullopt));
   // Past the deadline nothing is written: the client gets WriteTimeout (issue 9 item 4).
   RETURN_IF_ERROR(request.Check());
@@ -524,6 +532,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
+  RETURN_IF_ERROR(CheckCounterInsert(*table));  // issue 12
   if (s.json) return PrepareInsertJson(s, bind_count, session, context);  // issue 13
   RETURN_IF_ERROR(RefuseConditions(s.conditions));
   auto stmt = std::make_shared<InsertStatement>();
@@ -606,6 +615,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
+  RETURN_IF_ERROR(CheckCounterModification(*table, s.using_clause, s.conditions));  // issue 12
   RETURN_IF_ERROR(RefuseConditions(s.conditions));
   auto stmt = std::make_shared<UpdateStatement>();
   stmt->table = table;
@@ -620,6 +630,12 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
     if (column == nullptr) return InvalidRequest("Undefined column name " + a.column);
     if (column->is_primary_key()) {
       return InvalidRequest(fmt::format("PRIMARY KEY part {} found in SET part", column->name));
+    }
+    if (IsCounterAssignment(a, *column)) {  // issue 12: c = c + x (query/counters.h)
+      only_static &= column->kind == ColumnKind::kStatic;
+      ASSIGN_OR_RETURN(auto op, PrepareCounterAssignment(a, *column, specs));
+      stmt->counter_ops.push_back(std::move(op));
+      continue;
     }
     // Non-frozen UDTs: v.f = x, and v = {...} (issue 11, query/user_type_cells.h).
     if (a.kind == parser::Assignment::Kind::kSetField ||
@@ -689,6 +705,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
+  RETURN_IF_ERROR(CheckCounterModification(*table, s.using_clause, s.conditions));  // issue 12
   RETURN_IF_ERROR(RefuseConditions(s.conditions));
   if (s.using_clause.ttl) return InvalidRequest("Cannot provide custom TTL for DELETE statements");
   auto stmt = std::make_shared<DeleteStatement>();

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/utf8.h"
+#include "query/counters.h"
 #include "query/properties.h"
 #include "query/statement.h"
 #include "query/table_options.h"
@@ -268,7 +269,7 @@ Result<types::Type> ColumnType(const parser::TypeName& name, const std::string& 
   auto type = ResolveType(name, ks.name, &ks);
   if (!type.ok()) return type.status();
   RETURN_IF_ERROR(CheckUserTypeColumn(*type, column));
-  if (type->kind() == types::Kind::kCounter) return Unsupported("counter columns (" + column + ")");
+  // Counter columns (issue 12): the table-level rules are query/counters.h CheckCounterTable.
   // Non-frozen list/set/map columns are multi-cell (issue 11, storage/complex_cells.h); key
   // columns go through CheckKeyType instead, which refuses them as Cassandra does.
   return *type;
@@ -483,6 +484,7 @@ class SchemaStatement final : public CqlStatement {
       }
     }
     RETURN_IF_ERROR(ApplyTableProperties(s.properties, t));
+    RETURN_IF_ERROR(CheckCounterTable(t));  // issue 12: no mixing, no default TTL
     t.Finish();
     Status st = context.schema.CreateTable(t);
     if (st.code() == ErrorCode::kAlreadyExists && s.if_not_exists == parser::IfNotExists::kYes) {
@@ -517,6 +519,7 @@ class SchemaStatement final : public CqlStatement {
           }
           ASSIGN_OR_RETURN(c.type, ColumnType(def.type, def.name, *table_ks));
           RETURN_IF_ERROR(CheckReAddedColumn(t, def.name, c.type));
+          RETURN_IF_ERROR(CheckAddedColumn(t, c));  // issue 12: counters only with counters
           c.kind = def.is_static ? ColumnKind::kStatic : ColumnKind::kRegular;
           if (def.is_static && t.clustering.empty()) {
             return InvalidRequest(fmt::format(
@@ -560,6 +563,7 @@ class SchemaStatement final : public CqlStatement {
         break;
       case Kind::kWith:
         RETURN_IF_ERROR(ApplyTableProperties(s.properties, t));
+        RETURN_IF_ERROR(CheckAlteredCounterTable(t));  // issue 12
         break;
       case Kind::kAlterType:
         return InvalidRequest("Altering column types is no longer supported");

@@ -9,6 +9,7 @@
 #include "cql/types/key_encoding.h"
 #include "cql/types/value.h"
 #include "query/collection_values.h"
+#include "query/counters.h"
 #include "query/tracing.h"
 
 namespace sibyl::query {
@@ -580,7 +581,9 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
       auto values = TableOptionValues(t);
       values["keyspace_name"] = Text(ks.name);
       values["table_name"] = Text(t.name);
-      values["flags"] = SerializeTextSet({"compound"});
+      // Cassandra 4.1 TableMetadata.Flag: a counter table is also flagged "counter" (issue 12).
+      values["flags"] = IsCounterTable(t) ? SerializeTextSet({"compound", "counter"})
+                                          : SerializeTextSet({"compound"});
       rows.Add(values);
     });
   } else if (id == "system_schema_mcs.tables") {
