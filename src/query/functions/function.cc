@@ -21,6 +21,7 @@ std::string NativeFunction::ColumnName(const std::vector<std::string>& args) con
     case Naming::kNegation: return "-" + (args.empty() ? std::string() : args[0]);
     case Naming::kCast:
       return fmt::format("cast({} as {})", args.empty() ? "" : args[0], return_type.ToCql());
+    case Naming::kCountRows: return "count";
     case Naming::kCall: break;
   }
   std::string joined;
@@ -68,6 +69,7 @@ struct Registry {
     AddCastFunctions(all);
     AddOperationFunctions(all);
     AddMathFunctions(all);
+    AddAggregateFunctions(all);  // issue 13: AggregateFcts.all()
     for (const auto& f : all) by_name[f.name].push_back(&f);
   }
 };

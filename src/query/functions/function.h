@@ -5,6 +5,7 @@
 // Aggregates and toJson/fromJson plug in beside these later (issue 13).
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "query/namespaces.h"
 
 namespace sibyl::query::functions {
+
+class AggregateState;  // aggregate_functions.h
 
 // The argument values of one call, in order; nullopt is null. An argument may be an empty
 // value (0 bytes), which Cassandra hands to functions as is.
@@ -27,6 +30,7 @@ struct NativeFunction {
     kOperator,  // a + b
     kNegation,  // -a
     kCast,      // cast(a as int)
+    kCountRows, // count (count(*) and count(1), Cassandra's countRows)
   };
 
   std::string name;  // as Cassandra registers it: "totimestamp", "castAsInt", "_add"
@@ -38,6 +42,11 @@ struct NativeFunction {
   char operator_symbol = 0;  // kOperator: '+', '-', '*', '/', '%'
   // Runs the function. Errors are final Statuses with Cassandra's texts (see FunctionFailure).
   std::function<Result<types::Value>(const Arguments&)> execute;
+  // Aggregates only (count, min, max, sum, avg, countRows; aggregate_functions.h): a fresh state
+  // for one group of rows. Empty for scalar functions.
+  std::function<std::unique_ptr<AggregateState>()> new_aggregate;
+
+  bool IsAggregate() const { return static_cast<bool>(new_aggregate); }
 
   // "system.totimestamp"
   std::string QualifiedName() const { return "system." + name; }
@@ -61,6 +70,7 @@ void AddBytesFunctions(std::vector<NativeFunction>& out);      // bytes_function
 void AddCastFunctions(std::vector<NativeFunction>& out);       // cast_functions.cc
 void AddOperationFunctions(std::vector<NativeFunction>& out);  // operation_functions.cc
 void AddMathFunctions(std::vector<NativeFunction>& out);       // math_functions.cc
+void AddAggregateFunctions(std::vector<NativeFunction>& out);  // aggregate_functions.cc
 
 // Every native function named `name` (case-sensitive, without "system."), in registration
 // order; empty when there is none. The registry is built once and immutable; any thread.

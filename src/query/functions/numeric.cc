@@ -670,4 +670,72 @@ Result<std::string> ConvertNumber(Kind from, std::string_view value, Kind to) {
   }
 }
 
+// ---- exact operations for the aggregates (numeric.h) --------------------------------------
+
+namespace {
+Result<std::string> DecimalAddOrSubtract(std::string_view a, std::string_view b, bool subtract) {
+  Decimal x;
+  Decimal y;
+  DecimalFromBytes(a, x);
+  DecimalFromBytes(b, y);
+  Decimal out;
+  Mpz ub;
+  RETURN_IF_ERROR(Align(x, y, out.unscaled, ub, &out.scale));
+  if (subtract) {
+    mpz_sub(out.unscaled.get(), out.unscaled.get(), ub.get());
+  } else {
+    mpz_add(out.unscaled.get(), out.unscaled.get(), ub.get());
+  }
+  return DecimalToBytes(out);
+}
+}  // namespace
+
+Result<std::string> DecimalAdd(std::string_view a, std::string_view b) {
+  return DecimalAddOrSubtract(a, b, false);
+}
+
+Result<std::string> DecimalSubtract(std::string_view a, std::string_view b) {
+  return DecimalAddOrSubtract(a, b, true);
+}
+
+Result<std::string> DecimalDivideHalfEven(std::string_view a, int64_t divisor) {
+  Decimal x;
+  DecimalFromBytes(a, x);
+  Decimal out;
+  out.scale = x.scale;
+  Mpz d;
+  Mpz r;
+  mpz_set_si(d.get(), static_cast<long>(divisor));
+  mpz_tdiv_qr(out.unscaled.get(), r.get(), x.unscaled.get(), d.get());
+  mpz_abs(r.get(), r.get());
+  mpz_mul_ui(r.get(), r.get(), 2);
+  const int c = mpz_cmp(r.get(), d.get());
+  if (c > 0 || (c == 0 && mpz_odd_p(out.unscaled.get()))) {
+    if (mpz_sgn(x.unscaled.get()) < 0) {
+      mpz_sub_ui(out.unscaled.get(), out.unscaled.get(), 1);
+    } else {
+      mpz_add_ui(out.unscaled.get(), out.unscaled.get(), 1);
+    }
+  }
+  return DecimalToBytes(out);
+}
+
+std::string VarintAdd(std::string_view a, std::string_view b) {
+  Mpz x;
+  Mpz y;
+  VarintToMpz(a, x);
+  VarintToMpz(b, y);
+  mpz_add(x.get(), x.get(), y.get());
+  return MpzToVarint(x);
+}
+
+std::string VarintDivide(std::string_view a, int64_t divisor) {
+  Mpz x;
+  Mpz d;
+  VarintToMpz(a, x);
+  mpz_set_si(d.get(), static_cast<long>(divisor));
+  mpz_tdiv_q(x.get(), x.get(), d.get());
+  return MpzToVarint(x);
+}
+
 }  // namespace sibyl::query::functions

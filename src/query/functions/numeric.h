@@ -59,4 +59,14 @@ std::string NumberToJavaString(types::Kind kind, std::string_view value);
 std::string JavaDoubleToString(double v);
 std::string JavaFloatToString(float v);
 
+// Exact java.math operations for the aggregates (aggregate_functions.cc), on serialized
+// decimal / varint values: BigDecimal.add and subtract (exact, scale max of the two),
+// BigDecimal.divide(BigDecimal.valueOf(divisor), RoundingMode.HALF_EVEN) (the scale of the
+// dividend), BigInteger.add and divide (truncating). REQUIRES divisor > 0.
+Result<std::string> DecimalAdd(std::string_view a, std::string_view b);
+Result<std::string> DecimalSubtract(std::string_view a, std::string_view b);
+Result<std::string> DecimalDivideHalfEven(std::string_view a, int64_t divisor);
+std::string VarintAdd(std::string_view a, std::string_view b);
+std::string VarintDivide(std::string_view a, int64_t divisor);
+
 }  // namespace sibyl::query::functions
