@@ -103,6 +103,12 @@ class QueryProcessor {
   // before serving; every listener added is called.
   using SchemaListener = std::function<void(const protocol::SchemaChangeResult&)>;
   virtual void AddSchemaListener(SchemaListener listener) = 0;
+
+  // Group commit (issue 14): runs `done` once the writes of every request that returned before
+  // this call are durable (storage::Engine::WhenDurable), possibly on another thread. A request
+  // run inside a storage::DeferredSyncScope whose scope became pending must not be answered
+  // before. Default: at once.
+  virtual void WhenDurable(std::function<void(const Status&)> done) { done(Status::OK()); }
 };
 
 // Opens the processor over `engine`: loads (or creates on first start) the schema, including the

@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/functions/statement_clock.h"
 #include "query/permissions.h"
+#include "query/prepared_cache.h"
 #include "query/processor.h"
 #include "query/statement.h"
 #include "query/system_tables.h"
@@ -169,11 +170,8 @@ class QueryProcessorImpl final : public QueryProcessor {
     TraceEvent("Preparing statement");
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
     std::string id = Md5(session.keyspace + std::string(cql));
-    {
-      std::unique_lock lock(cache_mu_);
-      if (prepared_.size() > kMaxPrepared) prepared_.clear();
-      prepared_[id] = Entry{std::string(cql), session.keyspace, ast, stmt};
-    }
+    prepared_.Put(id, std::make_shared<const PreparedEntry>(
+                          PreparedEntry{std::string(cql), session.keyspace, ast, stmt}));
     protocol::PreparedResult result;
     result.id = id;
     const std::string ks = stmt->table ? stmt->table->keyspace : "";
@@ -190,12 +188,12 @@ class QueryProcessorImpl final : public QueryProcessor {
 
   Result<protocol::ResultMessage> Execute(Session& session, std::string_view id,
                                           const protocol::QueryParameters& params) override {
-    ASSIGN_OR_RETURN(Entry entry, Lookup(id));
+    ASSIGN_OR_RETURN(auto entry, Lookup(id));
     RequestTrace trace(*traces_, session, "EXECUTE", "Execute CQL3 prepared query",
-                       session.trace ? TraceParameters(entry.query, params)
+                       session.trace ? TraceParameters(entry->query, params)
                                      : std::map<std::string, std::string>{});
-    RETURN_IF_ERROR(AuthorizePrepared(entry, session));
-    return Run(*entry.statement, *entry.ast, session, params);
+    RETURN_IF_ERROR(AuthorizePrepared(*entry, session));
+    return Run(*entry->statement, *entry->ast, session, params);
   }
 
   Result<protocol::ResultMessage> Batch(Session& session,
@@ -207,9 +205,9 @@ class QueryProcessorImpl final : public QueryProcessor {
     std::vector<std::shared_ptr<const CqlStatement>> statements;
     for (const auto& entry : batch.entries) {
       if (entry.prepared) {
-        ASSIGN_OR_RETURN(Entry e, Lookup(entry.query_or_id));
-        RETURN_IF_ERROR(AuthorizePrepared(e, session));
-        statements.push_back(e.statement);
+        ASSIGN_OR_RETURN(auto e, Lookup(entry.query_or_id));
+        RETURN_IF_ERROR(AuthorizePrepared(*e, session));
+        statements.push_back(e->statement);
       } else {
         TraceEvent(fmt::format("Parsing {}", entry.query_or_id));
         ASSIGN_OR_RETURN(auto ast, parser::ParseStatement(entry.query_or_id));
@@ -222,20 +220,19 @@ class QueryProcessorImpl final : public QueryProcessor {
     return ExecuteBatchMessage(context_, session, batch, statements, options_.timeouts);
   }
 
+  // Group commit (issue 14).
+  void WhenDurable(std::function<void(const Status&)> done) override {
+    context_.engine.WhenDurable(std::move(done));
+  }
+
   void AddSchemaListener(SchemaListener listener) override {
     std::lock_guard lock(listener_mu_);
     listeners_.push_back(std::move(listener));
   }
 
  private:
+  // Prepared statements kept; past it the least recently used go (PreparedCache).
   static constexpr size_t kMaxPrepared = 100000;
-
-  struct Entry {
-    std::string query;
-    std::string keyspace;
-    std::shared_ptr<const parser::Statement> ast;
-    std::shared_ptr<const CqlStatement> statement;
-  };
 
   void Notify(const protocol::SchemaChangeResult& change) {
     std::vector<SchemaListener> listeners;
@@ -256,17 +253,15 @@ class QueryProcessorImpl final : public QueryProcessor {
   }
 
   // A prepared statement's names resolve in the keyspace it was prepared in.
-  Status AuthorizePrepared(const Entry& entry, const Session& session) {
+  Status AuthorizePrepared(const PreparedEntry& entry, const Session& session) {
     return Authorize(*entry.ast, Session{entry.keyspace, session.authorizer});
   }
 
   // The cached statement for `id`, prepared again if its table changed since.
-  Result<Entry> Lookup(std::string_view id) {
-    Entry entry;
+  Result<std::shared_ptr<const PreparedEntry>> Lookup(std::string_view id) {
+    std::shared_ptr<const PreparedEntry> entry = prepared_.Find(id);
     {
-      std::shared_lock lock(cache_mu_);
-      auto it = prepared_.find(std::string(id));
-      if (it == prepared_.end()) {
+      if (entry == nullptr) {
         return Status(ErrorCode::kUnprepared,
                       fmt::format("Prepared query with ID {} not found (either the query was not "
                                   "prepared on this host (maybe the host has been restarted?) or "
@@ -275,16 +270,16 @@ class QueryProcessorImpl final : public QueryProcessor {
                                   Hex(id)),
                       UnpreparedDetail{std::string(id)});
       }
-      entry = it->second;
     }
-    const auto& table = entry.statement->table;
+    const auto& table = entry->statement->table;
     if (table) {
       auto current = schema_->snapshot()->FindTable(table->keyspace, table->name);
       if (current != table) {
-        Session session{entry.keyspace, nullptr};
-        ASSIGN_OR_RETURN(entry.statement, PrepareStatement(*entry.ast, session, context_));
-        std::unique_lock lock(cache_mu_);
-        prepared_[std::string(id)] = entry;
+        Session session{entry->keyspace, nullptr};
+        auto updated = std::make_shared<PreparedEntry>(*entry);
+        ASSIGN_OR_RETURN(updated->statement, PrepareStatement(*entry->ast, session, context_));
+        entry = std::move(updated);
+        prepared_.Put(id, entry);
       }
     }
     return entry;
@@ -342,8 +337,7 @@ class QueryProcessorImpl final : public QueryProcessor {
   std::mutex listener_mu_;
   std::vector<SchemaListener> listeners_;  // GUARDED_BY(listener_mu_)
 
-  std::shared_mutex cache_mu_;
-  std::unordered_map<std::string, Entry> prepared_;  // GUARDED_BY(cache_mu_)
+  PreparedCache prepared_{kMaxPrepared};
 };
 
 }  // namespace

@@ -247,6 +247,7 @@ struct SelectStatement::Run {
     slice.now_seconds = now_seconds;
     slice.want_static = table.has_static;
     slice.context = request;
+    slice.single_row = table.clustering.empty();  // a point read by key (issue 14)
     bool first_read = !resume_after.has_value();
     slice.resume_after = std::move(resume_after);
     RowView view;

@@ -124,6 +124,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "WAL fsync period with --durability periodic, in ms")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  serve->add_option("--block-cache-mb", config.block_cache_mb,
+                    "Storage block cache (data, index and filter blocks), in MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
   serve->add_option("--cluster-name", config.cluster_name, "Cluster name (system.local)")
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")

@@ -47,6 +47,8 @@ struct ServerConfig {
   storage::Durability durability = storage::Durability::kSync;
   // Period of the WAL fsync with kPeriodic, in milliseconds. Default: 10000.
   int periodic_sync_ms = 10000;
+  // RocksDB's block cache (uncompressed blocks, index and filter blocks), in MiB (issue 14).
+  int64_t block_cache_mb = 256;
   // Reported in system.local. Default: "Sibyl Cluster".
   std::string cluster_name = "Sibyl Cluster";
   // Reported in system.local. Default: datacenter1.

@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "storage/deferred_sync.h"
+
 namespace sibyl::server {
 
 namespace protocol = cql::protocol;
@@ -277,7 +279,7 @@ void Connection::ProcessBuffered() {
   if (state_.closed()) {
     close_after_write_ = true;
     input_.clear();
-    if (!writing_now_) LingerAndClose();
+    if (!writing_now_ && !flush_posted_) LingerAndClose();  // else after the write
     return;
   }
   // The partial-frame deadline counts from the frame's first byte.
@@ -405,15 +407,36 @@ void Connection::RunOnWorker(FrameAction action) {
     session.trace_id.reset();
     session.client_address = self->client_address_;
     const std::string keyspace_before = session.keyspace;
+    // Group commit (issue 14): under sync durability the request's writes leave their fsync to
+    // the engine's group-commit thread, and the answer goes out once they are durable; this
+    // worker does not wait for the disk.
+    storage::DeferredSyncScope deferred_sync;
     std::string frame = ExecuteQueryRequest(self->processor_, session, action.request,
                                             action.version, action.stream, compression);
     if (session.keyspace != keyspace_before) {
       std::lock_guard lock(self->session_mu_);
       self->session_.keyspace = session.keyspace;
     }
-    asio::post(self->socket_.get_executor(), [self, frame = std::move(frame),
-                                              bytes = action.request_bytes]() mutable {
-      self->OnWorkerDone(std::move(frame), bytes);
+    const size_t bytes = action.request_bytes;
+    if (!deferred_sync.pending()) {
+      return asio::post(self->socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
+        self->OnWorkerDone(std::move(frame), bytes);
+      });
+    }
+    self->processor_.WhenDurable([self, frame = std::move(frame), bytes, version = action.version,
+                                  stream = action.stream,
+                                  compression](const Status& status) mutable {
+      if (!status.ok()) {
+        // Applied but not durable: the client must not take it as acknowledged.
+        frame = protocol::EncodeErrorFrame(
+            version, stream,
+            Status(ErrorCode::kServerError,
+                   "The write could not be made durable: " + status.message()),
+            compression);
+      }
+      asio::post(self->socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
+        self->OnWorkerDone(std::move(frame), bytes);
+      });
     });
   });
 }
@@ -430,7 +453,16 @@ void Connection::QueueWrite(std::string frame) {
   if (closed_) return;
   unsent_bytes_ += frame.size();
   queued_.push_back(std::move(frame));
-  if (!writing_now_) WriteMore();
+  if (writing_now_ || flush_posted_) return;
+  // Responses that complete together go out in one write (issue 14): the write starts once the
+  // handlers already queued on this thread (other requests' completions) have run.
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    if (self->closed_ || self->writing_now_) return;
+    if (!self->queued_.empty()) return self->WriteMore();
+    if (self->close_after_write_) self->LingerAndClose();
+  });
 }
 
 void Connection::WriteMore() {

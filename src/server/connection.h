@@ -154,6 +154,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string> queued_;  // frames waiting for the next write
   std::vector<std::string> writing_; // frames of the write in progress
   bool writing_now_ = false;
+  bool flush_posted_ = false;        // QueueWrite posted the next WriteMore
   bool close_after_write_ = false;
   bool closed_ = false;
   size_t in_flight_ = 0;

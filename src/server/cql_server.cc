@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <future>
 
 #include "common/fd_reserve.h"
 #include "query/processor.h"
@@ -164,6 +165,11 @@ void CqlServer::Stop() {
   });
   impl_->registry->CloseAll();
   impl_->workers.join();
+  // Answers waiting for the group commit's fsync (issue 14) are posted to the event loops while
+  // they still run.
+  std::promise<void> durable;
+  processor_.WhenDurable([&durable](const Status&) { durable.set_value(); });
+  durable.get_future().wait();
   impl_->guards.clear();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();

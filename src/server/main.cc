@@ -69,6 +69,7 @@ int Serve(const ServerConfig& config) {
   storage_options.path = (std::filesystem::path(config.data_dir) / "db").string();
   storage_options.durability = config.durability;
   storage_options.periodic_sync_ms = config.periodic_sync_ms;
+  storage_options.block_cache_bytes = static_cast<uint64_t>(config.block_cache_mb) << 20;
   auto engine = storage::OpenRocksDbEngine(storage_options);
   if (!engine.ok()) {
     spdlog::critical("Cannot open the storage engine at {}: {}", storage_options.path,

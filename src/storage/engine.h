@@ -43,6 +43,9 @@ struct SliceQuery {
   // The request's deadline and cancel flag, checked while reading (its Status is returned);
   // null: unbounded. Not owned; outlives the call. (issue 9)
   const RequestContext* context = nullptr;
+  // The table has no clustering columns, so a partition holds at most one row (clustering
+  // ""): an engine may fetch it by key instead of iterating (issue 14). Set by the reader.
+  bool single_row = false;
 };
 
 // A position in token order: a partition, identified by its token and key.
@@ -122,6 +125,12 @@ class Engine {
 
   // Flushes memtables and syncs everything (used at clean shutdown and by tests).
   virtual Status Flush() = 0;
+
+  // Group commit (issue 14, storage/deferred_sync.h): runs `done` once every write that
+  // returned before this call is durable, possibly on another thread, with the Status of the
+  // sync. Under Durability::kSync, writes made in a DeferredSyncScope return before their fsync
+  // and mark the scope pending: the caller answers only from `done`. Default: at once.
+  virtual void WhenDurable(std::function<void(const Status&)> done) { done(Status::OK()); }
 };
 
 }  // namespace sibyl::storage

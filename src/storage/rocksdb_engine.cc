@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "storage/deferred_sync.h"
+#include "storage/group_commit.h"
 #include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
 
@@ -190,6 +192,7 @@ class RocksDbEngine final : public Engine {
   explicit RocksDbEngine(RocksDbOptions options) : options_(std::move(options)) {}
 
   ~RocksDbEngine() override {
+    if (group_commit_) group_commit_->Stop();  // answers the writes still waiting for a sync
     {
       std::lock_guard<std::mutex> lock(sync_mu_);
       stopping_ = true;
@@ -236,6 +239,11 @@ class RocksDbEngine final : public Engine {
       }
     }
     write_options_.sync = options_.durability == Durability::kSync;
+    if (write_options_.sync) {
+      // Group commit (issue 14): deferred sync writes share one SyncWAL per group.
+      group_commit_ = std::make_unique<GroupCommit>(
+          [this] { return FromRocks(db_->SyncWAL(), "syncing the WAL"); });
+    }
     if (options_.durability == Durability::kPeriodic) {
       sync_thread_ = std::thread([this] { PeriodicSync(); });
     }
@@ -303,7 +311,20 @@ class RocksDbEngine final : public Engine {
       }
       held.push_back(std::move(cf));
     }
-    return FromRocks(db_->Write(write_options_, &batch), "writing");
+    // Group commit (issue 14): in a DeferredSyncScope a sync write leaves its fsync to
+    // WhenDurable, and its caller answers from there.
+    DeferredSyncScope* deferred = write_options_.sync ? DeferredSyncScope::Current() : nullptr;
+    if (deferred == nullptr) return FromRocks(db_->Write(write_options_, &batch), "writing");
+    rocksdb::WriteOptions unsynced = write_options_;
+    unsynced.sync = false;
+    RETURN_IF_ERROR(FromRocks(db_->Write(unsynced, &batch), "writing"));
+    deferred->MarkPending();
+    return Status::OK();
+  }
+
+  void WhenDurable(std::function<void(const Status&)> done) override {
+    if (group_commit_) return group_commit_->Defer(std::move(done));
+    done(Status::OK());
   }
 
   Result<ResolvedPartition> ReadPartition(const std::string& table_id,
@@ -315,6 +336,7 @@ class RocksDbEngine final : public Engine {
     out.partition_key = partition_key;
     out.token = token;
     const std::string prefix = PartitionPrefix(token, partition_key);
+    if (query.single_row) return ReadSingleRow(cf.get(), prefix, query, std::move(out));
     const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
     struct Release {
       rocksdb::DB* db;
@@ -458,6 +480,60 @@ class RocksDbEngine final : public Engine {
     return Status::OK();
   }
 
+  // A partition of a table without clustering columns (issue 14): its header and its one row
+  // by one MultiGet (a consistent view, bloom filters apply), no snapshot and no iterator.
+  Result<ResolvedPartition> ReadSingleRow(rocksdb::ColumnFamilyHandle* cf,
+                                          const std::string& prefix, const SliceQuery& query,
+                                          ResolvedPartition out) {
+    const std::string keys[2] = {prefix + kHeaderKind, prefix + kRowKind};
+    const rocksdb::Slice slices[2] = {keys[0], keys[1]};
+    rocksdb::PinnableSlice values[2];
+    rocksdb::Status statuses[2];
+    db_->MultiGet(rocksdb::ReadOptions(), cf, 2, slices, values, statuses, /*sorted_input=*/true);
+    PartitionHeader header;
+    if (statuses[0].ok()) {
+      ASSIGN_OR_RETURN(header, DecodeHeader(values[0].ToStringView()));
+    } else if (!statuses[0].IsNotFound()) {
+      return FromRocks(statuses[0], "reading partition header");
+    }
+    if (query.want_static && header.static_row) {
+      auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
+                             query.now_seconds, query.dropped_columns);
+      if (live && !live->cells.empty()) {
+        live->marker = Liveness{};
+        out.static_row = std::move(*live);
+      }
+    }
+    if (statuses[1].IsNotFound()) return out;
+    RETURN_IF_ERROR(FromRocks(statuses[1], "reading rows"));
+    const std::string clustering;  // the one row's
+    // As the iterator would: the row must lie in a range and after the resume position.
+    if (query.resume_after && clustering <= *query.resume_after && !query.reversed) return out;
+    if (query.resume_after && clustering >= *query.resume_after && query.reversed) return out;
+    if (!query.ranges.empty() &&
+        std::none_of(query.ranges.begin(), query.ranges.end(),
+                     [&](const ClusteringRange& r) { return r.Contains(clustering); })) {
+      return out;
+    }
+    ASSIGN_OR_RETURN(Row stored, DecodeRow(values[1].ToStringView()));
+    stored.clustering = clustering;
+    int64_t deletion = header.deletion.timestamp;
+    for (const auto& rt : header.range_tombstones) {
+      if (rt.range.Contains(clustering) &&
+          (deletion == kNoTimestamp || rt.deletion.timestamp > deletion)) {
+        deletion = rt.deletion.timestamp;
+      }
+    }
+    auto live = ResolveRow(std::move(stored), deletion, query.now_seconds, query.dropped_columns);
+    if (!live) return out;
+    if (query.row_limit == 0) {
+      out.more = true;
+      return out;
+    }
+    out.rows.push_back(std::move(*live));
+    return out;
+  }
+
   Result<std::vector<PartitionPosition>> ScanPartitions(const std::string& table_id,
                                                         const ScanQuery& query) override {
     auto cf = Find(table_id);
@@ -537,6 +613,10 @@ class RocksDbEngine final : public Engine {
     cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options_.gc_grace_seconds);
     cf.compression = rocksdb::kLZ4Compression;
     cf.write_buffer_size = 32 << 20;
+    // Point reads (issue 14): a whole-key bloom filter in the memtable lets a Get of a key the
+    // memtable lacks (most often a partition's header) skip the skip list.
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache_;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -603,6 +683,7 @@ class RocksDbEngine final : public Engine {
   std::condition_variable sync_cv_;
   bool stopping_ = false;  // GUARDED_BY(sync_mu_)
   std::thread sync_thread_;
+  std::unique_ptr<GroupCommit> group_commit_;  // kSync only
 };
 
 }  // namespace

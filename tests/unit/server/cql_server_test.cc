@@ -239,6 +239,33 @@ TEST_F(CqlServerTest, ManyRequestsInOneWriteAreAllAnsweredOnTheirStreams) {
   EXPECT_EQ(*streams.rbegin(), 109);
 }
 
+// Group commit (issue 14): a request whose write left its fsync to WhenDurable is answered only
+// once the sync ends, while later requests of the same connection are answered meanwhile; a
+// failed sync answers SERVER_ERROR on its stream (the write was not acknowledged).
+TEST_F(CqlServerTest, DeferredSyncWritesAreAnsweredOnlyOnceDurable) {
+  auto client = ReadyClient();
+  processor_.HoldDurable();
+  client->Send(QueryFrame("DURABLE", 3));
+  processor_.WaitForDurableWaiters(1);
+  client->Send(QueryFrame("SELECT 1", 4));
+  auto first = client->ReadFrame();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_THAT(ToHex(*first), StartsWith("84 00 00 04 08"));  // not the write's answer
+  processor_.SyncDurable(Status::OK());
+  auto durable = client->ReadFrame();
+  ASSERT_TRUE(durable.has_value());
+  EXPECT_EQ(ToHex(*durable), "84 00 00 03 08 00 00 00 04 00 00 00 01");
+
+  processor_.HoldDurable();
+  client->Send(QueryFrame("DURABLE", 5));
+  processor_.WaitForDurableWaiters(1);
+  processor_.SyncDurable(Status(ErrorCode::kIOError, "disk gone"));
+  auto failed = client->ReadFrame();
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_THAT(ToHex(*failed), StartsWith("84 00 00 05 00"));  // ERROR
+  EXPECT_EQ(failed->substr(9, 4), Hex("00 00 00 00"));        // SERVER_ERROR
+}
+
 TEST_F(CqlServerTest, UseChangesTheSessionOfThatConnectionOnly) {
   auto a = ReadyClient();
   auto b = ReadyClient();

@@ -6,6 +6,9 @@
 //   "FAIL"            -> Invalid "bad"
 //   "THROW"           -> throws std::runtime_error
 //   "BLOCK"           -> waits until Release() is called, then Void
+//   "DURABLE"         -> Void, as a write whose fsync is left to WhenDurable (group commit,
+//                        issue 14): while HoldDurable() is on, WhenDurable keeps the callbacks
+//                        until SyncDurable(status)
 //   anything else     -> Void
 
 #include <algorithm>
@@ -15,6 +18,7 @@
 
 #include "cql/types/value.h"
 #include "query/processor.h"
+#include "storage/deferred_sync.h"
 
 namespace sibyl::testing {
 
@@ -44,6 +48,10 @@ class FakeProcessor : public query::QueryProcessor {
       }
       if (listener) listener(change);
       return protocol::ResultMessage(change);
+    }
+    if (cql == "DURABLE") {
+      if (auto* scope = storage::DeferredSyncScope::Current()) scope->MarkPending();
+      return protocol::ResultMessage(protocol::VoidResult{});
     }
     if (cql == "FAIL") return InvalidRequest("bad");
     if (cql == "THROW") throw std::runtime_error("boom");
@@ -80,6 +88,37 @@ class FakeProcessor : public query::QueryProcessor {
     listener_ = std::move(listener);
   }
 
+  void WhenDurable(std::function<void(const Status&)> done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (hold_durable_) {
+        durable_waiting_.push_back(std::move(done));
+        cv_.notify_all();
+        return;
+      }
+    }
+    done(Status::OK());
+  }
+  void HoldDurable() {
+    std::lock_guard lock(mu_);
+    hold_durable_ = true;
+  }
+  // Waits until `n` answers wait for WhenDurable.
+  void WaitForDurableWaiters(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return durable_waiting_.size() >= n; });
+  }
+  // The "sync" ends with `status`: the held callbacks run; later ones run at once.
+  void SyncDurable(const Status& status) {
+    std::vector<std::function<void(const Status&)>> waiting;
+    {
+      std::lock_guard lock(mu_);
+      hold_durable_ = false;
+      waiting.swap(durable_waiting_);
+    }
+    for (auto& done : waiting) done(status);
+  }
+
   // Waits until `n` BLOCK queries are waiting.
   void WaitForBlocked(int n) {
     std::unique_lock lock(mu_);
@@ -104,6 +143,8 @@ class FakeProcessor : public query::QueryProcessor {
   int blocked_now_ = 0;
   int max_blocked_at_once_ = 0;
   bool released_ = false;
+  bool hold_durable_ = false;
+  std::vector<std::function<void(const Status&)>> durable_waiting_;
 };
 
 }  // namespace sibyl::testing

@@ -1,0 +1,58 @@
+#pragma once
+// The prepared-statement cache (issue 14): id -> prepared statement, shared by every connection.
+// When full, the least recently used sixteenth is evicted (Cassandra's cache also evicts the
+// least recently used, and a client then gets UNPREPARED and prepares again), so a flood of new
+// statements costs each insertion O(1) amortised and never empties the cache of those in use.
+// A lookup takes a shared lock and hands out the entry by pointer: nothing is copied per execute.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace sibyl::parser {
+struct Statement;
+}
+
+namespace sibyl::query {
+
+struct CqlStatement;
+
+struct PreparedEntry {
+  std::string query;
+  std::string keyspace;  // the session's keyspace when prepared: names resolve in it
+  std::shared_ptr<const parser::Statement> ast;
+  std::shared_ptr<const CqlStatement> statement;
+};
+
+class PreparedCache {
+ public:
+  explicit PreparedCache(size_t capacity);
+
+  // The entry of `id`, marked as just used; null when absent (never prepared, or evicted).
+  std::shared_ptr<const PreparedEntry> Find(std::string_view id) const;
+  // Adds or replaces the entry of `id`, evicting the least recently used first when full.
+  void Put(std::string_view id, std::shared_ptr<const PreparedEntry> entry);
+  size_t size() const;
+
+ private:
+  struct Slot {
+    std::shared_ptr<const PreparedEntry> entry;
+    mutable std::atomic<uint64_t> used{0};  // the clock_ tick of its last use
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  void EvictOldest();  // REQUIRES: mu_ held exclusively
+
+  const size_t capacity_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::unique_ptr<Slot>, Hash, std::equal_to<>> slots_;
+  mutable std::atomic<uint64_t> clock_{0};
+};
+
+}  // namespace sibyl::query
