@@ -373,6 +373,41 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
   if (into.static_row) DropShadowed(*into.static_row, into.deletion);
 }
 
+bool MergeStoredValues(const std::string_view* existing,
+                       const std::vector<std::string_view>& operands, std::string* out) {
+  std::vector<std::string_view> values;
+  values.reserve(operands.size() + 1);
+  if (existing != nullptr) values.push_back(*existing);
+  values.insert(values.end(), operands.begin(), operands.end());
+  if (values.empty() || values[0].size() < 2) return false;
+  if (values[0][1] == 'H') {
+    std::optional<PartitionHeader> merged;
+    for (std::string_view v : values) {
+      auto h = DecodeHeader(v);
+      if (!h.ok()) return false;
+      if (merged) {
+        MergeHeader(*merged, *h);
+      } else {
+        merged = std::move(*h);
+      }
+    }
+    *out = EncodeHeader(*merged);
+    return true;
+  }
+  std::optional<Row> merged;
+  for (std::string_view v : values) {
+    auto r = DecodeRow(v);
+    if (!r.ok()) return false;
+    if (merged) {
+      MergeRow(*merged, *r);
+    } else {
+      merged = std::move(*r);
+    }
+  }
+  *out = EncodeRow(*merged);
+  return true;
+}
+
 std::optional<Row> ResolveRow(Row stored, int64_t covering, int64_t now_seconds,
                               const DroppedColumns* dropped) {
   int64_t deleted_at = stored.deletion.timestamp;

@@ -40,6 +40,12 @@ Cell ReconcileCounterCells(const Cell& a, const Cell& b);
 // the row deletion shadows.
 void MergeRow(Row& into, const Row& newer);
 void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
+// Merges the stored values of one key, oldest first (`existing`, when not null, before the
+// operands): each is decoded once and the result encoded once, so merging n operands (a hot
+// counter's increments) costs n decodes, not n decode-merge-encode rounds. False when a value is
+// malformed or the values mix rows and headers.
+bool MergeStoredValues(const std::string_view* existing,
+                       const std::vector<std::string_view>& operands, std::string* out);
 
 // The live content of a stored row at `now_seconds`, given the partition-level deletions that
 // cover it (`covering` is the highest deletion timestamp among the partition deletion and the

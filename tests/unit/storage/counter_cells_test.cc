@@ -176,6 +176,30 @@ TEST(CounterCells, MalformedCounterIsCorruptionNotACrash) {
   EXPECT_FALSE(DecodeRow(bad_kind).ok());
 }
 
+// The merge operator's full merge: every operand decoded once, same result as merging pairwise.
+TEST(CounterCells, MergeStoredValuesFoldsOperandsInOrder) {
+  std::vector<std::string> encoded;
+  for (const Row& r : {RowWith(Delta(5, 1)), RowWith(Tombstone(10)), RowWith(Delta(15, 2)),
+                       RowDeletion(20), RowWith(Delta(25, 4)), RowWith(Delta(26, 8))}) {
+    encoded.push_back(EncodeRow(r));
+  }
+  std::vector<std::string_view> operands(encoded.begin() + 1, encoded.end());
+  std::string_view existing = encoded[0];
+  std::string out;
+  ASSERT_TRUE(MergeStoredValues(&existing, operands, &out));
+  auto merged = DecodeRow(out);
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(Read(*merged), 12);
+  ASSERT_TRUE(MergeStoredValues(nullptr, operands, &out));
+  EXPECT_EQ(Read(*DecodeRow(out)), 12);
+  // A malformed operand or a header among rows fails the merge (RocksDB reports corruption).
+  std::vector<std::string_view> bad = {encoded[1], std::string_view("\x01R")};
+  EXPECT_FALSE(MergeStoredValues(nullptr, bad, &out));
+  const std::string header = EncodeHeader(PartitionHeader{});
+  std::vector<std::string_view> mixed = {header, encoded[1]};
+  EXPECT_FALSE(MergeStoredValues(nullptr, mixed, &out));
+}
+
 // ---- through the RocksDB engine: merge operator, compaction, reopen, real threads ----------
 
 class CounterEngineTest : public testing::Test {
