@@ -111,8 +111,8 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
       parent->elements.push_back(std::move(v));
       return &parent->elements.back();
     }
-    parent->members.emplace_back(std::move(pending_key_), std::move(v));
-    return &parent->members.back().second;
+    parent->members.push_back(JsonMember{std::move(pending_key_), std::move(v)});
+    return &parent->members.back().value;
   }
   bool Count() {
     if (++values_ > kMaxJsonValues) {
@@ -138,17 +138,17 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     auto& m = object->members;
     if (m.size() < 2) return;
     std::unordered_map<std::string, size_t> first;
-    std::vector<std::pair<std::string, JsonValue>> out;
+    std::vector<JsonMember> out;
     bool repeated = false;
-    for (size_t i = 0; i < m.size() && !repeated; ++i) repeated = !first.emplace(m[i].first, i).second;
+    for (size_t i = 0; i < m.size() && !repeated; ++i) repeated = !first.emplace(m[i].key, i).second;
     if (!repeated) return;
     first.clear();
     for (auto& member : m) {
-      auto [it, inserted] = first.emplace(member.first, out.size());
+      auto [it, inserted] = first.emplace(member.key, out.size());
       if (inserted) {
         out.push_back(std::move(member));
       } else {
-        out[it->second].second = std::move(member.second);
+        out[it->second].value = std::move(member.value);
       }
     }
     m = std::move(out);
@@ -201,8 +201,8 @@ void AppendJavaString(const JsonValue& v, std::string* out, size_t limit) {
       *out += '{';
       for (size_t i = 0; i < v.members.size() && out->size() <= limit; ++i) {
         if (i > 0) *out += ", ";
-        *out += v.members[i].first + "=";
-        AppendJavaString(v.members[i].second, out, limit);
+        *out += v.members[i].key + "=";
+        AppendJavaString(v.members[i].value, out, limit);
       }
       *out += '}';
       return;
@@ -897,8 +897,8 @@ void AppendWritten(const JsonValue& v, std::string* out) {
       *out += '{';
       for (size_t i = 0; i < v.members.size(); ++i) {
         if (i > 0) *out += ',';
-        *out += Quoted(v.members[i].first) + ":";
-        AppendWritten(v.members[i].second, out);
+        *out += Quoted(v.members[i].key) + ":";
+        AppendWritten(v.members[i].value, out);
       }
       *out += '}';
       return;

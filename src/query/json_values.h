@@ -33,6 +33,8 @@ inline constexpr int kMaxJsonDepth = 128;
 // (about 100 bytes a value) whatever the text's shape.
 inline constexpr size_t kMaxJsonValues = 1u << 20;
 
+struct JsonMember;
+
 // A parsed JSON value. Numbers keep their text: integers in plain decimal digits (from the
 // parser's exact 64-bit value, or as written past 64 bits), floats exactly as written.
 struct JsonValue {
@@ -41,10 +43,14 @@ struct JsonValue {
   bool boolean = false;
   std::string text;                                        // kInteger, kFloat, kString
   std::vector<JsonValue> elements;                         // kArray
-  std::vector<std::pair<std::string, JsonValue>> members;  // kObject: document order, unique
-                                                           // keys (a repeated key keeps its first
-                                                           // place and its last value, as
-                                                           // Jackson's LinkedHashMap)
+  // kObject: document order, unique keys (a repeated key keeps its first place and its last
+  // value, as Jackson's LinkedHashMap).
+  std::vector<JsonMember> members;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // Parses one JSON value (Jackson's ObjectMapper.readValue: text after the first value is
