@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "cql/types/key_encoding.h"
+#include "query/aggregation.h"
 #include "query/clustering_bytes.h"
 #include "query/complex_columns.h"
 #include "query/collection_selection.h"
@@ -32,7 +33,7 @@ using schema::TableMetadata;
 namespace {
 
 struct OutputColumn {
-  enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken, kCount,
+  enum class Kind : uint8_t { kColumn, kWritetime, kTtl, kToken,
                               kSubSelection,  // m['k'], s[a..b] (issue 11)
                               kExpression,    // f(...), a + b, CAST (issue 13)
                               kField };       // addr.city (issue 11)
@@ -61,8 +62,15 @@ class SelectStatement final : public CqlStatement {
   WhereClause where;
   bool reversed = false;
   bool distinct = false;
-  bool count_only = false;
   bool has_order_by = false;
+  // Aggregates and GROUP BY (issue 13, query/aggregation.h): the selection's aggregate calls;
+  // `aggregating`: aggregates without GROUP BY (one group of all the rows); `grouping`: GROUP BY
+  // the partition key and the first `group_prefix` clustering columns.
+  std::vector<const functions::Expression*> aggregate_calls;
+  bool aggregating = false;
+  bool grouping = false;
+  size_t group_prefix = 0;
+  bool Grouped() const { return aggregating || grouping; }
   bool json = false;  // SELECT JSON: rows become one "[json]" text (query/json_values.h, issue 13)
   std::optional<PreparedTerm> limit;
   std::optional<PreparedTerm> per_partition_limit;
@@ -91,7 +99,6 @@ struct SelectStatement::Run {
   int64_t page_left = INT64_MAX;
   int64_t limit_left = INT64_MAX;
   int64_t per_partition = INT64_MAX;
-  int64_t count = 0;
   std::vector<std::vector<types::Value>> rows;
   // Where this page stopped, when it did.
   std::optional<PagingState> stop;
@@ -101,6 +108,19 @@ struct SelectStatement::Run {
   std::vector<CollectionSelection::Bound> sub_bounds;
   // The first failure of a kExpression output (a function failing on a row's values).
   mutable Status expression_error;
+  // ---- The group being built (issue 13, query/aggregation.h) ----
+  std::optional<GroupAggregates> aggregates;
+  bool group_open = false;
+  int64_t group_token = 0;
+  RowSnapshot group_first;              // its first row: the plain columns of its output row
+  std::string group_first_clustering;   // for ORDER BY across IN partitions
+  std::string group_last_clustering;    // where a page ending with this group resumes after
+  const AggregateResults* group_results = nullptr;  // while its output row is projected
+  // The partition being read, and the groups PER PARTITION LIMIT still allows in it.
+  std::string current_key;
+  uint32_t current_index = 0;
+  int64_t groups_left_in_partition = INT64_MAX;
+  bool partition_done = false;
 
   size_t ColumnIndex(const ColumnMetadata* c) const { return c - table.columns.data(); }
 
@@ -176,6 +196,7 @@ struct SelectStatement::Run {
           break;
         case OutputColumn::Kind::kExpression: {  // issue 13
           functions::RowInput input{&view.values, &view.cells, now_seconds};
+          input.aggregates = group_results;  // issue 13: a group's aggregate results
           auto v = o.expression->Evaluate(params.values, &input);
           if (!v.ok() && expression_error.ok()) expression_error = v.status();
           out.push_back(v.ok() ? std::move(*v) : types::Value(std::nullopt));
@@ -207,9 +228,6 @@ struct SelectStatement::Run {
         case OutputColumn::Kind::kToken:
           out.push_back(types::SerializeBigint(token));
           break;
-        case OutputColumn::Kind::kCount:
-          out.push_back(std::nullopt);
-          break;
       }
     }
     return out;
@@ -217,13 +235,7 @@ struct SelectStatement::Run {
 
   // Emits a row; returns false when the page or the limit is full.
   bool Emit(const RowView& view, int64_t token, const std::string& clustering) {
-    if (stmt.count_only) {
-      // count(col) counts the rows where col is not null; count(*) and count(1) every row
-      // (Cassandra 4.1 AggregateFcts.countFunctionForType vs countRowsFunction).
-      const ColumnMetadata* counted = stmt.outputs[0].column;
-      if (counted == nullptr || view.values[ColumnIndex(counted)].has_value()) ++count;
-      return true;
-    }
+    if (stmt.Grouped()) return AddToGroup(view, token, clustering);
     rows.push_back(Project(view, token));
     if (!expression_error.ok()) return false;
     row_clusterings.push_back(clustering);
@@ -232,10 +244,91 @@ struct SelectStatement::Run {
     return limit_left > 0 && page_left > 0;
   }
 
-  // Reads one partition from `resume_after` (or its start). Returns true when the page or
-  // limit filled up inside it (stop is then set), false when the partition was exhausted.
+  // ---- Aggregates and GROUP BY (issue 13) ----
+  // Outputs the open group as a row (its first row's plain columns, its aggregates' results);
+  // false when the page or the limit is then full.
+  bool CloseGroup() {
+    group_open = false;
+    auto results = aggregates->Compute();
+    if (!results.ok()) {
+      if (expression_error.ok()) expression_error = results.status();
+      return false;
+    }
+    RowView view;
+    view.values = group_first.values;
+    view.cells = group_first.CellPointers();
+    view.complex = group_first.ComplexPointers();
+    group_results = &*results;
+    rows.push_back(Project(view, group_token));
+    group_results = nullptr;
+    if (!expression_error.ok()) return false;
+    row_clusterings.push_back(group_first_clustering);
+    --limit_left;
+    --page_left;
+    --groups_left_in_partition;
+    return limit_left > 0 && page_left > 0;
+  }
+
+  // Adds a row to its group (GroupMaker: the partition key and the clustering prefix), first
+  // outputting the open group when the row starts another. False when that filled the page or
+  // the limit: the row is then not consumed, and the next page resumes after the closed group's
+  // last row (stop is set here).
+  bool AddToGroup(const RowView& view, int64_t token, const std::string& clustering) {
+    if (partition_done) return true;
+    if (group_open && stmt.grouping &&
+        !SameGroupPrefix(table, stmt.group_prefix, group_first.values, view.values)) {
+      const bool go_on = CloseGroup();
+      if (!go_on || groups_left_in_partition <= 0) {
+        if (!go_on && expression_error.ok()) {
+          std::optional<std::string> last;
+          if (groups_left_in_partition > 0) last = group_last_clustering;
+          stop = PagingState{current_key, token, current_index, std::move(last), limit_left,
+                             groups_left_in_partition};
+        }
+        partition_done = true;
+        return go_on;
+      }
+    }
+    if (!group_open) {
+      group_open = true;
+      group_token = token;
+      group_first.Assign(view.values, view.cells, view.complex);
+      group_first_clustering = clustering;
+      aggregates->Reset();
+    }
+    functions::RowInput input{&view.values, &view.cells, now_seconds};
+    Status added = aggregates->Add(params.values, input);
+    if (!added.ok()) {
+      if (expression_error.ok()) expression_error = added;
+      return false;
+    }
+    group_last_clustering = clustering;
+    return true;
+  }
+
+  // ReadPartitionRows; with GROUP BY the partition's last group is then output (groups never
+  // span partitions), and PER PARTITION LIMIT counts groups.
   Result<bool> ReadPartition(const std::string& key, int64_t token, uint32_t index,
                              std::optional<std::string> resume_after, int64_t partition_left) {
+    if (!stmt.grouping) {
+      return ReadPartitionRows(key, token, index, std::move(resume_after), partition_left);
+    }
+    current_key = key;
+    current_index = index;
+    groups_left_in_partition = partition_left;
+    partition_done = partition_left <= 0;
+    ASSIGN_OR_RETURN(bool stopped,
+                     ReadPartitionRows(key, token, index, std::move(resume_after), INT64_MAX));
+    if (stopped || !group_open) return stopped;
+    if (CloseGroup()) return false;
+    if (!stop) stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
+    return true;
+  }
+
+  // Reads one partition from `resume_after` (or its start). Returns true when the page or
+  // limit filled up inside it (stop is then set), false when the partition was exhausted.
+  Result<bool> ReadPartitionRows(const std::string& key, int64_t token, uint32_t index,
+                                 std::optional<std::string> resume_after, int64_t partition_left) {
     ASSIGN_OR_RETURN(auto components, types::SplitPartitionKey(key, table.partition_key.size()));
     if (!ranges.all && ranges.ranges.empty()) return false;
     // Nothing more may come from this partition (a resumed page can start here): reading with
@@ -258,7 +351,7 @@ struct SelectStatement::Run {
       if (stmt.distinct) want = 1;
       // Over-read a little when filtering, since some rows will be dropped.
       slice.row_limit = static_cast<uint64_t>(filters.empty() ? want : std::max<int64_t>(want, 100));
-      if (stmt.count_only) slice.row_limit = 1000;
+      if (stmt.Grouped()) slice.row_limit = 1000;  // issue 13: aggregates read page by page
       ASSIGN_OR_RETURN(auto partition, source.ReadPartition(key, token, slice));
       if (partition.more && partition.rows.empty()) {
         // Every read must move forward; a source that says "more" without rows never would.
@@ -269,7 +362,7 @@ struct SelectStatement::Run {
         if (partition.rows.empty() && static_row == nullptr) return false;
         RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
         if (!Emit(view, token, "")) {
-          stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
+          if (!stop) stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
           return true;
         }
         return false;
@@ -280,7 +373,7 @@ struct SelectStatement::Run {
         RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
         if (Matches(view)) {
           if (!Emit(view, token, "")) {
-            stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
+            if (!stop) stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
             return true;
           }
         }
@@ -294,6 +387,7 @@ struct SelectStatement::Run {
         --partition_left;
         bool go_on = Emit(view, token, row.clustering);
         if (!go_on) {
+          if (stop) return true;  // set by AddToGroup (issue 13)
           // A partition whose PER PARTITION LIMIT is used up is finished: the next page starts
           // after it, not inside it with nothing left to read.
           std::optional<std::string> last;
@@ -301,7 +395,7 @@ struct SelectStatement::Run {
           stop = PagingState{key, token, index, std::move(last), limit_left, partition_left};
           return true;
         }
-        if (partition_left <= 0) return false;
+        if (partition_left <= 0 || partition_done) return false;
       }
       if (!partition.more) return false;
     }
@@ -346,8 +440,15 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
   ASSIGN_OR_RETURN(run.limit_left, EvaluateLimit(limit, params.values, "LIMIT"));
   ASSIGN_OR_RETURN(run.per_partition, EvaluateLimit(per_partition_limit, params.values,
                                                     "PER PARTITION LIMIT"));
-  bool paging = params.page_size > 0 && !count_only;
+  bool paging = params.page_size > 0 && !aggregating;
   if (paging) run.page_left = params.page_size;
+  if (aggregating) {
+    // Cassandra 4.1 getDataLimits, AGGREGATE_EVERYTHING: LIMIT and PER PARTITION LIMIT bound the
+    // one output row, not the rows read.
+    run.limit_left = INT64_MAX;
+    run.per_partition = INT64_MAX;
+  }
+  if (Grouped()) run.aggregates.emplace(aggregate_calls);  // issue 13
 
   std::optional<PagingState> state;
   if (params.paging_state && !params.paging_state->empty()) {
@@ -430,13 +531,22 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
   }
 
   RETURN_IF_ERROR(run.expression_error);
+  if (aggregating) {
+    // Issue 13: the one row of aggregates without GROUP BY, also over no rows (count 0, sum 0,
+    // max null, plain columns null).
+    if (!run.group_open) {
+      run.group_open = true;
+      run.group_first.Assign(std::vector<types::Value>(table->columns.size()),
+                             std::vector<const storage::Cell*>(table->columns.size(), nullptr),
+                             {});
+      run.group_first.complex.assign(table->columns.size(), std::nullopt);
+    }
+    run.CloseGroup();
+    RETURN_IF_ERROR(run.expression_error);
+  }
   protocol::RowsResult result;
   for (const auto& o : outputs) result.metadata.columns.push_back(o.spec);
-  if (count_only) {
-    result.rows.push_back({types::SerializeBigint(run.count)});
-  } else {
-    result.rows = std::move(run.rows);
-  }
+  result.rows = std::move(run.rows);
   // A page that stopped exactly at the LIMIT has nothing more to give.
   if (run.stop && run.limit_left > 0 && paging) {
     result.metadata.paging_state = run.stop->Encode();
@@ -539,7 +649,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
                                                           QueryContext& context) {
   auto snapshot = context.schema.snapshot();
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
-  if (!s.group_by.empty()) return Unsupported("GROUP BY");
   auto stmt = std::make_shared<SelectStatement>();
   stmt->table = table;
   stmt->distinct = s.distinct;
@@ -614,22 +723,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
       }
       case parser::Selector::Kind::kFunction: {
         const std::string& fname = sel->function.name;
-        if (fname == "count" && (sel->count_star || sel->args.size() == 1)) {
-          if (sel->args.size() == 1 && sel->args[0]->kind != parser::Selector::Kind::kColumn) {
-            return Unsupported("count() of an expression");
-          }
-          out.kind = OutputColumn::Kind::kCount;
-          std::string count_name = "count";
-          if (!sel->count_star) {
-            ASSIGN_OR_RETURN(out.column, need_column(sel->args[0]->column));
-            // A native function's result column is named "system.count(b)".
-            count_name = "system.count(" + out.column->name + ")";
-          }
-          out.spec = Spec(*table, sel->alias.empty() ? count_name : sel->alias,
-                          types::Type(types::Kind::kBigint));
-          stmt->count_only = true;
-          break;
-        }
         if (fname == "token") {
           bool matches = sel->args.size() == table->partition_key.size();
           for (size_t i = 0; matches && i < sel->args.size(); ++i) {
@@ -659,11 +752,20 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
     }
     stmt->outputs.push_back(std::move(out));
   }
-  if (stmt->count_only && stmt->outputs.size() > 1) {
-    return Unsupported("mixing count() with other selectors (aggregates come with a later issue)");
-  }
   ASSIGN_OR_RETURN(stmt->where,
                    AnalyzeWhere(*table, s.where, StatementKind::kSelect, s.allow_filtering, specs));
+  // Issue 13: aggregates (mixed with plain columns as Cassandra 4.1 allows: the first row's
+  // values) and GROUP BY (query/aggregation.h).
+  for (const auto& o : stmt->outputs) {
+    if (o.expression) o.expression->CollectAggregates(&stmt->aggregate_calls);
+  }
+  if (!s.group_by.empty()) {
+    ASSIGN_OR_RETURN(stmt->group_prefix,
+                     PrepareGroupBy(*table, s.group_by, stmt->where, s.distinct));
+    stmt->grouping = true;
+  } else {
+    stmt->aggregating = !stmt->aggregate_calls.empty();
+  }
   // Cassandra 4.1 SelectStatement.RawStatement.selectOnlyStaticColumns and
   // StatementRestrictions: a selection of static (and partition key) columns only reads the
   // static row, so it may not restrict the clustering key.
@@ -707,7 +809,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
     }
     const bool key_range = stmt->where.partition.empty();
     for (size_t i = 0; key_range && i < table->partition_key.size(); ++i) {
-      if (!selected.count(table->partition_key_column(i).name) && !stmt->count_only) {
+      if (!selected.count(table->partition_key_column(i).name) && stmt->aggregate_calls.empty()) {
         return InvalidRequest(fmt::format(
             "SELECT DISTINCT queries must request all the partition key columns (missing {})",
             table->partition_key_column(i).name));

@@ -201,6 +201,15 @@ Result<types::Value> Expression::Evaluate(const std::vector<protocol::BoundValue
       return types::Value(
           types::SerializeBigint(types::Murmur3Token(types::SerializePartitionKey(parts))));
     }
+    case Kind::kAggregate: {  // the group's result, computed by query/aggregation.cc
+      if (row == nullptr || row->aggregates == nullptr) {
+        return InternalError("aggregate read outside of a group");
+      }
+      for (const auto& [node, value] : *row->aggregates) {
+        if (node == this) return value;
+      }
+      return InternalError("aggregate without a result");
+    }
     case Kind::kCall: {
       Arguments call_args;
       call_args.reserve(args.size());
@@ -222,6 +231,22 @@ Result<types::Value> Expression::Evaluate(const std::vector<protocol::BoundValue
     }
   }
   return InternalError("unknown expression kind");
+}
+
+bool Expression::ContainsAggregate() const {
+  if (kind == Kind::kAggregate) return true;
+  for (const auto& a : args) {
+    if (a->ContainsAggregate()) return true;
+  }
+  return false;
+}
+
+void Expression::CollectAggregates(std::vector<const Expression*>* out) const {
+  if (kind == Kind::kAggregate) {
+    out->push_back(this);
+    return;
+  }
+  for (const auto& a : args) a->CollectAggregates(out);
 }
 
 Result<ExpressionPtr> PrepareCallTerm(const parser::FunctionCall& call, const Type& receiver,
@@ -404,9 +429,15 @@ Result<SelectorNode> PrepareFunctionSelector(const parser::Selector& sel,
   if (native && name.name == "fromjson") {
     return InvalidRequest("fromJson() cannot be used in the selection clause of a SELECT statement");
   }
-  if (IsAggregateName(name)) {
-    return Unsupported(fmt::format("aggregate {}() here (aggregates are a later part of issue 13)",
-                                   name.name));
+  if (sel.count_star) {  // count(*) and count(1): AggregateFcts.countRowsFunction, "count"
+    const auto& count_rows = FindNativeFunctions("countRows");
+    if (count_rows.empty()) return InternalError("countRows is not registered");
+    auto e = std::make_shared<Expression>();
+    e->kind = Expression::Kind::kAggregate;
+    e->function = count_rows.front();
+    e->type = e->function->return_type;
+    std::string column_name = e->function->ColumnName({});
+    return SelectorNode{std::move(e), std::move(column_name)};
   }
   // Arguments other than terms are prepared first; terms once the function says their type.
   std::vector<ArgumentInfo> infos;
@@ -442,6 +473,16 @@ Result<SelectorNode> PrepareFunctionSelector(const parser::Selector& sel,
     e->args.push_back(prepared[i]->expression);
   }
   std::string column_name = f->ColumnName(names);
+  if (f->IsAggregate()) {
+    // AbstractFunctionSelector.newFactory (Cassandra 4.1).
+    for (const auto& a : e->args) {
+      if (a->ContainsAggregate()) {
+        return InvalidRequest("aggregate functions cannot be used as arguments of aggregate functions");
+      }
+    }
+    e->kind = Expression::Kind::kAggregate;
+    return SelectorNode{std::move(e), std::move(column_name)};
+  }
   ASSIGN_OR_RETURN(ExpressionPtr folded, FoldIfConstant(std::move(e)));
   return SelectorNode{std::move(folded), std::move(column_name)};
 }
@@ -492,7 +533,6 @@ Result<SelectorNode> PrepareSelector(const parser::Selector& sel, const schema::
       return PrepareWritetimeOrTtl(sel.kind == parser::Selector::Kind::kTtl ? "ttl" : "writetime",
                                    sel.column, table);
     case parser::Selector::Kind::kFunction:
-      if (sel.count_star) return Unsupported("count(*) inside an expression");
       return PrepareFunctionSelector(sel, table, specs);
     case parser::Selector::Kind::kCast:
       return PrepareCastSelector(sel, table, specs);
@@ -523,7 +563,7 @@ bool IsExpressionSelector(const parser::Selector& selector) {
     case parser::Selector::Kind::kFunction: {
       const auto& name = selector.function;
       const bool native = name.keyspace.empty() || name.keyspace == "system";
-      if (native && (name.name == "count" || name.name == "token")) return false;
+      if (native && name.name == "token") return false;
       return true;
     }
     case parser::Selector::Kind::kCast:

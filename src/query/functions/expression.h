@@ -40,6 +40,9 @@ struct RowInput {
   const std::vector<types::Value>* values = nullptr;         // by table column index
   const std::vector<const storage::Cell*>* cells = nullptr;  // by table column index, or null
   int64_t now_seconds = 0;                                   // for ttl()
+  // The results of the aggregate calls (Kind::kAggregate) of the group being output
+  // (query/aggregation.h); null while rows are fed to the aggregates.
+  const std::vector<std::pair<const struct Expression*, types::Value>>* aggregates = nullptr;
 };
 
 // A prepared expression tree. Immutable once prepared; shared by the executions of a prepared
@@ -53,14 +56,15 @@ struct Expression {
     kToken,      // token(pk...) of the row (selectors)
     kCall,       // a native function call or operator
     kSubSelection,  // m['k'], s[a..b], u['k'].f of the row (query/collection_selection, issue 11)
+    kAggregate,  // count/min/max/sum/avg(args) over a group of rows (aggregate_functions.h)
   };
   Kind kind = Kind::kTerm;
   types::Type type;
   PreparedTerm term;                         // kTerm
   int column = -1;                           // kColumn, kWritetime, kTtl: index in the table
   std::vector<int> token_columns;            // kToken: the partition key columns, in order
-  const NativeFunction* function = nullptr;  // kCall
-  std::vector<std::shared_ptr<const Expression>> args;  // kCall
+  const NativeFunction* function = nullptr;  // kCall, kAggregate
+  std::vector<std::shared_ptr<const Expression>> args;  // kCall, kAggregate
   std::shared_ptr<const CollectionSelection> sub;       // kSubSelection (column: its column)
   // kCall of toJson() / fromJson(): `function`, made for its types (json_functions.h, issue 13).
   std::shared_ptr<const NativeFunction> owned_function;
@@ -73,6 +77,10 @@ struct Expression {
   // (the function failed). REQUIRES: `row` non-null when the expression reads columns.
   Result<types::Value> Evaluate(const std::vector<protocol::BoundValue>& values,
                                 const RowInput* row) const;
+  // Whether it calls an aggregate anywhere (a selector that aggregates rows).
+  bool ContainsAggregate() const;
+  // Appends its aggregate calls (kAggregate nodes), in tree order.
+  void CollectAggregates(std::vector<const Expression*>* out) const;
 };
 
 using ExpressionPtr = std::shared_ptr<const Expression>;
