@@ -78,6 +78,9 @@ def test_select_json_with_aliases_functions_paging_limit_and_distinct(session, k
     assert [r[0] for r in session.execute(f"SELECT JSON count(*) FROM {t} WHERE k = 0")] == [
         '{"count": 5}']
     assert session.execute(f"SELECT toJson(v) FROM {t} WHERE k = 0 AND c = 9").one() is None
+    # JsonTest.testJsonWithGroupBy: aggregates and GROUP BY rows are JSON rows too.
+    assert [r[0] for r in session.execute(f"SELECT JSON k, max(v), count(*) FROM {t} GROUP BY k")] == [
+        '{"k": 0, "system.max(v)": 40, "count": 5}']
 
 
 def test_insert_json_defaults_using_and_case_sensitive_keys(session, keyspace):
