@@ -63,6 +63,7 @@ fuzz_sigv4 8192 10 2048
 fuzz_policy 8192 10 2048
 fuzz_iam_form 8192 20 3072
 fuzz_console_json 8192 20 3072
+fuzz_json 8192 10 2048
 "
 if [ "${#targets[@]}" -eq 0 ]; then
   while read -r name _; do [ -n "$name" ] && targets+=("$name"); done <<<"$TARGETS"
