@@ -119,6 +119,12 @@ def test_insert_json_errors_are_cassandras(session, keyspace):
         with pytest.raises(InvalidRequest) as bound:
             session.execute(ps, [text])
         assert message in str(bound.value), text
+    # In a BATCH, bound (the INSERT is known per execution) and literal.
+    batch = session.prepare(f"BEGIN BATCH INSERT INTO {t} JSON ?; "
+                            f"INSERT INTO {t} JSON '{{\"k\": 9, \"v\": 9}}'; APPLY BATCH")
+    session.execute(batch, ['{"k": 8, "l": [8]}'])
+    assert [tuple(r) for r in session.execute(f"SELECT k, v, l FROM {t} WHERE k IN (8, 9)")] == [
+        (8, None, [8]), (9, 9, None)]
     # A string for a number is accepted, as Cassandra does.
     session.execute(f"INSERT INTO {t} JSON '{{\"k\": \"7\", \"v\": \"123\"}}'")
     assert session.execute(f"SELECT v FROM {t} WHERE k = 7").one().v == 123
