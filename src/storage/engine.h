@@ -95,6 +95,11 @@ class Engine {
 
   // Applies the mutations atomically and durably (per the configured Durability) before
   // returning. Writes are blind: no read happens. kNotFound if a table does not exist.
+  // Counter cells (Cell::counter; docs/dev/key-encoding.md "Counters", issue 12) are increments:
+  // an engine must apply each one exactly once and reconcile counter cells by adding them
+  // (row_codec.h ReconcileCounterCells), never by picking the newer, so that increments from any
+  // number of concurrent writers are all kept without a read-before-write. A cell tombstone or
+  // row deletion at T removes the increments written at or before T.
   virtual Status Apply(const std::vector<TableMutation>& mutations) = 0;
 
   // Reads a slice of one partition, reconciled. An absent partition gives an empty result.
