@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "query/counters.h"
+#include "query/batch_limits.h"
+#include "query/lwt.h"
 #include "query/request_deadline.h"
 #include "query/statement.h"
 #include "query/term.h"
@@ -15,10 +17,18 @@ class BatchStatement final : public CqlStatement {
  public:
   std::vector<std::shared_ptr<const ModificationStatement>> children;
   std::optional<PreparedTerm> timestamp;
+  // Whether a statement has an IF clause: the batch is then one compare-and-apply (issue 12).
+  bool has_conditions = false;
   const char* write_type = "BATCH";  // the write type of a WriteTimeout
 
   Result<protocol::ResultMessage> Execute(QueryContext& context,
                                           const ExecutionParams& params) const override {
+    if (has_conditions) {  // issue 12: query/lwt.h
+      std::vector<CasEntry> entries;
+      for (const auto& child : children) entries.push_back({child.get(), &params});
+      return ExecuteConditional(context, params, entries, /*is_batch=*/true);
+    }
+    RETURN_IF_ERROR(CheckWriteConsistency(params.consistency));
     std::optional<int64_t> batch_ts;
     if (timestamp) {
       ASSIGN_OR_RETURN(std::string v, EvaluateRequired(*timestamp, params.values, "timestamp"));
@@ -38,6 +48,10 @@ class BatchStatement final : public CqlStatement {
       for (auto& m : mutations) all.push_back(std::move(m));
     }
     RETURN_IF_ERROR(request.Check());
+    std::vector<const schema::TableMetadata*> tables;
+    for (const auto& child : children) tables.push_back(child->table.get());
+    RETURN_IF_ERROR(CheckBatchSize(all, BatchTableNames(tables), context.batch_limits,
+                                   &params.session.warnings));  // issue 12
     RETURN_IF_ERROR(ApplyMutations(context, all));
     return protocol::ResultMessage(protocol::VoidResult{});
   }
@@ -88,6 +102,16 @@ Result<std::shared_ptr<const CqlStatement>> PrepareBatch(const parser::BatchStat
       }
     }
     batch->children.push_back(std::move(modification));
+  }
+  // BatchStatement.validate (issue 12): a conditional batch takes its timestamp from the
+  // compare-and-apply.
+  for (const auto& child : batch->children) batch->has_conditions |= child->conditions != nullptr;
+  if (batch->has_conditions) {
+    bool custom_timestamp = batch->timestamp.has_value();
+    for (const auto& child : batch->children) custom_timestamp |= child->has_own_timestamp();
+    if (custom_timestamp) {
+      return InvalidRequest("Cannot provide custom timestamp for conditional BATCH");
+    }
   }
   // Counter statements only in COUNTER (or UNLOGGED) batches, and alone (issue 12).
   std::vector<const schema::TableMetadata*> tables;
@@ -140,6 +164,18 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
       WriteTypeFor(statements.empty() ? nullptr : statements[0]->table.get(),
                    request.type == protocol::BatchRequest::Type::kLogged ? "BATCH"
                                                                          : "UNLOGGED_BATCH"));
+  // A batch with an IF clause is one compare-and-apply (issue 12, query/lwt.h).
+  bool has_conditions = false;
+  for (const auto& stmt : statements) {
+    has_conditions |= stmt->is_modification() &&
+                      static_cast<const ModificationStatement&>(*stmt).conditions != nullptr;
+  }
+  if (!has_conditions) RETURN_IF_ERROR(CheckWriteConsistency(request.consistency));
+  batch_params.serial_consistency = request.serial_consistency;
+  std::vector<ExecutionParams> entry_params;
+  entry_params.reserve(statements.size());
+  std::vector<CasEntry> cas_entries;
+  std::vector<const schema::TableMetadata*> tables;
   std::vector<storage::TableMutation> all;
   for (size_t i = 0; i < statements.size(); ++i) {
     RETURN_IF_ERROR(deadline.Check());
@@ -155,10 +191,24 @@ Result<protocol::ResultMessage> ExecuteBatchMessage(
     ExecutionParams params{session, request.entries[i].values, request.consistency,
                            /*page_size=*/-1, std::nullopt, /*skip_metadata=*/false,
                            request.default_timestamp};
+    tables.push_back(stmt.table.get());
+    if (has_conditions) {
+      if (stmt.has_own_timestamp()) {
+        return InvalidRequest("Cannot provide custom timestamp for conditional BATCH");
+      }
+      entry_params.push_back(params);
+      cas_entries.push_back({&stmt, &entry_params.back()});
+      continue;
+    }
     ASSIGN_OR_RETURN(auto mutations, stmt.BuildMutations(context, params, batch_ts));
     for (auto& m : mutations) all.push_back(std::move(m));
   }
+  if (has_conditions) {
+    return ExecuteConditional(context, batch_params, cas_entries, /*is_batch=*/true);
+  }
   RETURN_IF_ERROR(deadline.Check());
+  RETURN_IF_ERROR(CheckBatchSize(all, BatchTableNames(tables), context.batch_limits,
+                                 &session.warnings));  // issue 12
   RETURN_IF_ERROR(ApplyMutations(context, all));
   return protocol::ResultMessage(protocol::VoidResult{});
 }

@@ -10,6 +10,7 @@
 #include "query/clustering_bytes.h"
 #include "query/collection_operations.h"
 #include "query/collection_values.h"
+#include "query/lwt.h"
 #include "query/complex_columns.h"
 #include "query/counters.h"
 #include "query/insert_json.h"
@@ -178,11 +179,6 @@ Status CheckWritable(const TableMetadata& table) {
     return Status(ErrorCode::kUnauthorized,
                   fmt::format("{} keyspace is not user-modifiable.", table.keyspace));
   }
-  return Status::OK();
-}
-
-Status RefuseConditions(const parser::Conditions& conditions) {
-  if (conditions.any()) return Unsupported("conditional updates (IF ...; lightweight transactions)");
   return Status::OK();
 }
 
@@ -495,6 +491,9 @@ class DeleteStatement final : public ModificationStatement {
 
 Result<protocol::ResultMessage> ModificationStatement::Execute(QueryContext& context,
                                                                const ExecutionParams& params) const {
+  // Conditional writes run as one compare-and-apply of their partition (issue 12).
+  if (conditions) return ExecuteConditional(context, params, {CasEntry{this, &params}}, false);
+  RETURN_IF_ERROR(CheckWriteConsistency(params.consistency));
   const RequestContext request =
       WriteRequestContext(context, params, table ? table->keyspace : "",
                           WriteTypeFor(table.get(), "SIMPLE"));  // COUNTER: issue 12
@@ -534,7 +533,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
   RETURN_IF_ERROR(CheckWritable(*table));
   RETURN_IF_ERROR(CheckCounterInsert(*table));  // issue 12
   if (s.json) return PrepareInsertJson(s, bind_count, session, context);  // issue 13
-  RETURN_IF_ERROR(RefuseConditions(s.conditions));
   auto stmt = std::make_shared<InsertStatement>();
   stmt->table = table;
   BindSpecs specs(bind_count);
@@ -603,6 +601,9 @@ Result<std::shared_ptr<const CqlStatement>> PrepareInsert(const parser::InsertSt
     }
   }
   ASSIGN_OR_RETURN(stmt->using_clause, PrepareUsing(s.using_clause, specs));
+  // IF NOT EXISTS (lightweight transactions, query/lwt.h; issue 12).
+  RETURN_IF_ERROR(AttachConditions(*stmt, s.conditions, s.using_clause.timestamp != nullptr,
+                                   nullptr, /*is_delete=*/false, specs));
   stmt->bind_specs = specs.specs;
   stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
   stmt->bind_targets = specs.targets;
@@ -616,7 +617,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
   RETURN_IF_ERROR(CheckCounterModification(*table, s.using_clause, s.conditions));  // issue 12
-  RETURN_IF_ERROR(RefuseConditions(s.conditions));
   auto stmt = std::make_shared<UpdateStatement>();
   stmt->table = table;
   BindSpecs specs(bind_count);
@@ -693,6 +693,9 @@ Result<std::shared_ptr<const CqlStatement>> PrepareUpdate(const parser::UpdateSt
       return InvalidRequest("Some clustering keys are missing: " + missing);
     }
   }
+  // IF ... (lightweight transactions, query/lwt.h; issue 12).
+  RETURN_IF_ERROR(AttachConditions(*stmt, s.conditions, s.using_clause.timestamp != nullptr,
+                                   &stmt->where, /*is_delete=*/false, specs));
   stmt->bind_specs = specs.specs;
   stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
   stmt->bind_targets = specs.targets;
@@ -706,7 +709,6 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
   ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, session));
   RETURN_IF_ERROR(CheckWritable(*table));
   RETURN_IF_ERROR(CheckCounterModification(*table, s.using_clause, s.conditions));  // issue 12
-  RETURN_IF_ERROR(RefuseConditions(s.conditions));
   if (s.using_clause.ttl) return InvalidRequest("Cannot provide custom TTL for DELETE statements");
   auto stmt = std::make_shared<DeleteStatement>();
   stmt->table = table;
@@ -749,6 +751,9 @@ Result<std::shared_ptr<const CqlStatement>> PrepareDelete(const parser::DeleteSt
     return InvalidRequest(
         "Range deletions are not supported for specific columns");
   }
+  // IF ... (lightweight transactions, query/lwt.h; issue 12).
+  RETURN_IF_ERROR(AttachConditions(*stmt, s.conditions, s.using_clause.timestamp != nullptr,
+                                   &stmt->where, /*is_delete=*/true, specs));
   stmt->bind_specs = specs.specs;
   stmt->partition_key_indexes = PartitionKeyBindIndexes(*table, specs);
   stmt->bind_targets = specs.targets;
