@@ -81,8 +81,15 @@ Status Collect(const parser::Statement& statement, Collector& c) {
           c.OnTable("cassandra:Select", s.table);
         } else if constexpr (std::is_same_v<T, parser::InsertStatement> ||
                              std::is_same_v<T, parser::UpdateStatement> ||
-                             std::is_same_v<T, parser::DeleteStatement> ||
-                             std::is_same_v<T, parser::TruncateStatement>) {
+                             std::is_same_v<T, parser::DeleteStatement>) {
+          c.OnTable("cassandra:Modify", s.table);
+          // A conditional write (IF ...; issue 12) also reads: its result shows the current
+          // values. Cassandra 4.1 ModificationStatement.checkAccess: "CAS updates can be used to
+          // simulate a SELECT query, so should require Permission.SELECT as well". Keyspaces'
+          // docs list LWTs under Modify (shared/reference/keyspaces-iam.md §3.3) and say nothing
+          // of Select; we require both, as Cassandra does, since the result discloses data.
+          if (s.conditions.any()) c.OnTable("cassandra:Select", s.table);
+        } else if constexpr (std::is_same_v<T, parser::TruncateStatement>) {
           c.OnTable("cassandra:Modify", s.table);
         } else if constexpr (std::is_same_v<T, parser::BatchStatement>) {
           for (const auto& inner : s.statements) RETURN_IF_ERROR(Collect(*inner, c));

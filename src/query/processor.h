@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/request_context.h"
 #include "common/status.h"
@@ -65,6 +66,9 @@ struct Session {
   bool trace = false;
   std::optional<std::string> trace_id{};
   std::string client_address{};
+  // Client warnings of this request (native_protocol_v4.spec §2.2 flag 0x08), e.g. a batch over
+  // batch_size_warn_threshold (issue 12); the connection sends them with the response.
+  std::vector<std::string> warnings{};
 };
 
 struct ProcessorOptions {
@@ -73,6 +77,11 @@ struct ProcessorOptions {
   // bytes (query/mutation_size.h); a larger statement or batch is refused with InvalidRequest
   // before anything is written (issue 9 item 10). Default: 16 MiB.
   uint64_t max_mutation_bytes = 16ull << 20;
+  // Cassandra's batch_size_warn_threshold and batch_size_fail_threshold (issue 12): a batch of
+  // several partitions larger than these gets a client warning / InvalidRequest "Batch too
+  // large". Defaults: 5 KiB and 50 KiB.
+  uint64_t batch_size_warn_bytes = 5 << 10;
+  uint64_t batch_size_fail_bytes = 50 << 10;
   // The live connections system_views.clients lists (issue 10 item 21). Default: null, the
   // table is empty.
   std::shared_ptr<const ClientDirectory> clients;

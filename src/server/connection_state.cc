@@ -307,6 +307,7 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
                                 const protocol::Request& request, uint8_t version, int16_t stream,
                                 Compression compression) {
   Result<protocol::ResultMessage> result = InternalError("not a query request");
+  session.warnings.clear();  // this request's only
   try {
     if (const auto* q = std::get_if<protocol::QueryRequest>(&request)) {
       result = processor.Query(session, q->query, q->params);
@@ -341,12 +342,30 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
     }
     return protocol::EncodeErrorFrame(version, stream, body.status(), compression);
   }
-  if (session.trace_id) {
+  // Client warnings (issue 12: batch_size_warn_threshold): native_protocol_v4.spec §2.2 flag
+  // 0x08, a [string list] at the start of the body (after the tracing ID); v4 and later only.
+  const bool warn = !session.warnings.empty() && version >= 4;
+  if (session.trace_id || warn) {
     // native_protocol_v4.spec §4: "the response body will start with a [uuid] tracing ID".
+    std::string prefix = session.trace_id ? *session.trace_id : std::string();
+    if (warn) {
+      const size_t count = std::min<size_t>(session.warnings.size(), 0xffff);
+      prefix.push_back(static_cast<char>(count >> 8));
+      prefix.push_back(static_cast<char>(count));
+      for (size_t i = 0; i < count; ++i) {
+        const std::string& w = session.warnings[i];
+        const size_t len = std::min<size_t>(w.size(), 0xffff);
+        prefix.push_back(static_cast<char>(len >> 8));
+        prefix.push_back(static_cast<char>(len));
+        prefix.append(w, 0, len);
+      }
+    }
     std::string frame = protocol::EncodeResponseFrame(version, stream, Opcode::kResult,
-                                                      *session.trace_id + *body, compression);
-    frame[1] = static_cast<char>(static_cast<uint8_t>(frame[1]) |
-                                 static_cast<uint8_t>(protocol::FrameFlag::kTracing));
+                                                      prefix + *body, compression);
+    uint8_t flags = 0;
+    if (session.trace_id) flags |= static_cast<uint8_t>(protocol::FrameFlag::kTracing);
+    if (warn) flags |= static_cast<uint8_t>(protocol::FrameFlag::kWarning);
+    frame[1] = static_cast<char>(static_cast<uint8_t>(frame[1]) | flags);
     return frame;
   }
   return protocol::EncodeResponseFrame(version, stream, Opcode::kResult, *body, compression);

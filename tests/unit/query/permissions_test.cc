@@ -67,6 +67,20 @@ TEST(Permissions, EveryBatchMemberIsCheckedOnce) {
               ElementsAre("cassandra:Modify shop/orders", "cassandra:Modify shop/items"));
 }
 
+// Issue 12: a conditional write shows current values, so it needs Select as well (Cassandra 4.1
+// ModificationStatement.checkAccess), in a batch too.
+TEST(Permissions, ConditionalWritesNeedModifyAndSelect) {
+  EXPECT_THAT(Needs("INSERT INTO shop.orders (id) VALUES (1) IF NOT EXISTS"),
+              ElementsAre("cassandra:Modify shop/orders", "cassandra:Select shop/orders"));
+  EXPECT_THAT(Needs("UPDATE shop.orders SET a = 1 WHERE id = 1 IF a = 2"),
+              ElementsAre("cassandra:Modify shop/orders", "cassandra:Select shop/orders"));
+  EXPECT_THAT(Needs("DELETE FROM shop.orders WHERE id = 1 IF EXISTS"),
+              ElementsAre("cassandra:Modify shop/orders", "cassandra:Select shop/orders"));
+  EXPECT_THAT(Needs("BEGIN BATCH UPDATE shop.orders SET a = 1 WHERE id = 1 IF a = 2; "
+                    "INSERT INTO shop.orders (id) VALUES (1); APPLY BATCH"),
+              ElementsAre("cassandra:Modify shop/orders", "cassandra:Select shop/orders"));
+}
+
 TEST(Permissions, SchemaStatementsNeedCreateAlterDrop) {
   EXPECT_THAT(Needs("CREATE KEYSPACE k WITH replication = {'class': 'SimpleStrategy', "
                     "'replication_factor': 1}"),
