@@ -268,3 +268,30 @@ def test_kill_9_keeps_every_acknowledged_increment(fresh_server):
         assert hot == len(rows) and len(acknowledged) <= hot <= sent
     finally:
         c.shutdown()
+
+
+def test_write_timeout_says_counter_and_applies_nothing():
+    # Why: Cassandra answers a counter write past its deadline with WriteTimeout, write_type
+    # COUNTER, which drivers do not retry (the Python driver's RetryPolicy.on_write_timeout
+    # rethrows it). Sibyl checks the deadline before its one atomic write, so nothing was applied
+    # (docs/dev/counters.md "Retries and timeouts"). 5,000 partitions take far more than 1 ms.
+    import tempfile
+    from cassandra import WriteTimeout
+    from cassandra.policies import WriteType
+    from conftest import Server
+    with tempfile.TemporaryDirectory(prefix="sibyl-e2e-") as data_dir:
+        server = Server(data_dir, extra_args=["--write-request-timeout-ms", "1"]).start()
+        try:
+            cluster = server.cluster()
+            s = cluster.connect()
+            s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', "
+                      "'replication_factor': 1}")
+            s.execute("CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+            inc = s.prepare("UPDATE d.c SET n = n + 1 WHERE k IN ?")
+            with pytest.raises(WriteTimeout) as error:
+                s.execute(inc, [list(range(5000))])
+            assert error.value.write_type == WriteType.COUNTER
+            assert s.execute("SELECT count(*) FROM d.c").one().count == 0
+            cluster.shutdown()
+        finally:
+            assert server.stop() == 0
