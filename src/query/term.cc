@@ -54,6 +54,10 @@ Result<PreparedTerm> PrepareTerm(const parser::TermPtr& term, const types::Type&
     return t;
   }
   if (std::holds_alternative<parser::NullLiteral>(v)) {
+    // Constants.NULL_LITERAL.prepare (4.1): null is not assignable to a counter (issue 12).
+    if (receiver.kind() == types::Kind::kCounter) {
+      return InvalidRequest("Invalid null value for counter increment/decrement");
+    }
     t.kind_ = PreparedTerm::Kind::kConstant;
     t.constant_ = std::nullopt;
     return t;

@@ -90,6 +90,12 @@ TEST_F(Counters, IncrementsDecrementsAndNull) {
   EXPECT_EQ(Error("UPDATE c SET a = a + ? WHERE k = 2 AND ck = 1", ErrorCode::kInvalid,
                   {protocol::BoundValue::Null()}),
             "Invalid null value for counter increment");
+  // A literal null for a counter is refused when prepared (Constants.NULL_LITERAL; CountersTest
+  // testCounterFilteringWithNull), in SET and in WHERE alike.
+  EXPECT_EQ(Error("UPDATE c SET a = a + null WHERE k = 2 AND ck = 1"),
+            "Invalid null value for counter increment/decrement");
+  EXPECT_EQ(Error("SELECT * FROM c WHERE k = 2 AND b = null ALLOW FILTERING"),
+            "Invalid null value for counter increment/decrement");
   EXPECT_EQ(Read("SELECT a, b FROM c WHERE k = 2 AND ck = 1"), "42,null");
   // Static counters.
   Run("UPDATE c SET s = s + 7 WHERE k = 2");
