@@ -171,6 +171,8 @@ Result<std::vector<std::vector<types::Value>>> FailureRows(
   for (const auto& row : current.rows) {
     bool wanted = false;
     for (const auto& p : planned) {
+      // Only rows some condition is on (CQL3CasRequest reads those alone).
+      if (!p.entry->statement->conditions) continue;
       wanted |= p.target.kind == CasTarget::Kind::kPartition ||
                 (p.target.kind == CasTarget::Kind::kRow && p.target.clustering == row.clustering);
     }

@@ -43,10 +43,10 @@ class LwtTest : public ProcessorFixture {
             value = (*row[i])[0] ? "true" : "false";
           } else if (spec.type.kind() == types::Kind::kInt) {
             value = std::to_string(types::DeserializeInt(*row[i]));
-          } else if (spec.type.kind() == types::Kind::kText) {
+          } else if (spec.type.kind() == types::Kind::kVarchar) {
             value = "'" + *row[i] + "'";
           } else {
-            value = "<" + spec.type.ToString() + ">";
+            value = "<" + spec.type.ToCql() + ">";
           }
         }
         out += (i > 0 ? " " : "") + spec.name + "=" + value;
