@@ -147,7 +147,8 @@ class QueryProcessorImpl final : public QueryProcessor {
         system_tables_(std::move(system_tables)),
         context_{*schema_, engine, node_, *system_tables_,
                  [this](const protocol::SchemaChangeResult& change) { Notify(change); },
-                 options_.max_mutation_bytes} {}
+                 options_.max_mutation_bytes,
+                 BatchSizeLimits{options_.batch_size_warn_bytes, options_.batch_size_fail_bytes}} {}
 
   Result<protocol::ResultMessage> Query(Session& session, std::string_view cql,
                                         const protocol::QueryParameters& params) override {
@@ -316,6 +317,7 @@ class QueryProcessorImpl final : public QueryProcessor {
     ExecutionParams exec{session, *values, params.consistency, params.page_size,
                          params.paging_state, params.skip_metadata, params.default_timestamp};
     exec.timeouts = options_.timeouts;
+    exec.serial_consistency = params.serial_consistency;  // conditional writes (issue 12)
     if (CurrentTrace() != nullptr) {
       TraceEvent(stmt.table ? fmt::format("Executing statement on {}.{}", stmt.table->keyspace,
                                           stmt.table->name)

@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/aggregation.h"
 #include "query/clustering_bytes.h"
+#include "query/select_order.h"
 #include "query/complex_columns.h"
 #include "query/collection_selection.h"
 #include "query/field_selection.h"
@@ -560,48 +561,7 @@ protocol::ColumnSpec Spec(const TableMetadata& table, std::string name, types::T
   return protocol::ColumnSpec{table.keyspace, table.name, std::move(name), std::move(type)};
 }
 
-// The columns of SELECT * in Cassandra 4.1's order (TableMetadata.allColumnsInSelectOrder):
-// partition key and clustering columns by position, then the static columns, then the regular
-// ones. Statics and regulars each come in Columns.selectOrderIterator order: the simple and the
-// multi-cell (non-frozen collection or UDT) columns, each sorted by name bytes (unsigned, as
-// ColumnMetadata.compareTo), merged by ByteBuffer.compareTo (signed bytes).
-std::vector<const ColumnMetadata*> SelectAllOrder(const TableMetadata& table) {
-  std::vector<const ColumnMetadata*> out;
-  for (size_t i = 0; i < table.partition_key.size(); ++i) {
-    out.push_back(&table.partition_key_column(i));
-  }
-  for (size_t i = 0; i < table.clustering.size(); ++i) out.push_back(&table.clustering_column(i));
-  auto unsigned_less = [](const ColumnMetadata* a, const ColumnMetadata* b) {
-    return a->name < b->name;  // char_traits<char> compares as unsigned char
-  };
-  auto signed_less = [](const ColumnMetadata* a, const ColumnMetadata* b) {
-    return std::lexicographical_compare(
-        a->name.begin(), a->name.end(), b->name.begin(), b->name.end(),
-        [](char x, char y) { return static_cast<signed char>(x) < static_cast<signed char>(y); });
-  };
-  for (ColumnKind kind : {ColumnKind::kStatic, ColumnKind::kRegular}) {
-    std::vector<const ColumnMetadata*> simple;
-    std::vector<const ColumnMetadata*> complex;
-    for (const auto& c : table.columns) {
-      if (c.kind != kind) continue;
-      bool multi_cell = (c.type.IsCollection() || c.type.kind() == types::Kind::kUdt) &&
-                        !c.type.frozen();
-      (multi_cell ? complex : simple).push_back(&c);
-    }
-    std::sort(simple.begin(), simple.end(), unsigned_less);
-    std::sort(complex.begin(), complex.end(), unsigned_less);
-    // Guava's Iterators.mergeSorted: take the smaller head each time (the heads are compared
-    // with the signed order even though each list is in the unsigned one).
-    size_t si = 0;
-    size_t ci = 0;
-    while (si < simple.size() || ci < complex.size()) {
-      bool take_complex =
-          si == simple.size() || (ci < complex.size() && signed_less(complex[ci], simple[si]));
-      out.push_back(take_complex ? complex[ci++] : simple[si++]);
-    }
-  }
-  return out;
-}
+// SelectAllOrder: query/select_order.h (shared with the failure rows of LWTs, issue 12).
 
 // writetime(c[k]) / ttl(c[k]) on a non-frozen set or map and writetime(u.f) / ttl(u.f) on a
 // non-frozen UDT: Cassandra 5.0 (CASSANDRA-8877, Selectable.WritetimeOrTTL with a selector

@@ -137,6 +137,15 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "Largest write to one partition (one statement or batch), in KiB")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{2} << 20));
+  // Batch size thresholds (issue 12).
+  serve->add_option("--batch-size-warn-threshold-in-kb", config.batch_size_warn_threshold_in_kb,
+                    "A batch over several partitions larger than this gets a warning, in KiB")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{2} << 20));
+  serve->add_option("--batch-size-fail-threshold-in-kb", config.batch_size_fail_threshold_in_kb,
+                    "A batch over several partitions larger than this is refused, in KiB")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{2} << 20));
   // Request deadlines and workers (issue 9 item 4).
   serve->add_option("--read-request-timeout-ms", config.read_request_timeout_ms,
                     "Deadline of a SELECT of given partitions, in ms (then ReadTimeout)")

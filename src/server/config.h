@@ -59,6 +59,11 @@ struct ServerConfig {
   // (one statement or batch), in KiB; a larger one gets InvalidRequest "Rejected an oversized
   // mutation ..." and nothing is written. Default: 16384 (16 MiB, half a commit-log segment).
   int64_t max_mutation_size_in_kb = 16384;
+  // Cassandra's batch_size_warn_threshold / batch_size_fail_threshold (issue 12): a batch over
+  // several partitions whose data is larger gets a client warning / InvalidRequest "Batch too
+  // large" (query/batch_limits.h). In KiB. Defaults: 5 and 50.
+  int64_t batch_size_warn_threshold_in_kb = 5;
+  int64_t batch_size_fail_threshold_in_kb = 50;
 
   // ---- Request deadlines and workers (issue 9 item 4) ----
   // How long a request may run before the client gets ReadTimeout/WriteTimeout; Cassandra's

@@ -122,6 +122,10 @@ int Serve(const ServerConfig& config) {
   processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
   processor_options.timeouts.range = std::chrono::milliseconds(config.range_request_timeout_ms);
   processor_options.max_mutation_bytes = static_cast<uint64_t>(config.max_mutation_size_in_kb) << 10;
+  processor_options.batch_size_warn_bytes =  // issue 12
+      static_cast<uint64_t>(config.batch_size_warn_threshold_in_kb) << 10;
+  processor_options.batch_size_fail_bytes =
+      static_cast<uint64_t>(config.batch_size_fail_threshold_in_kb) << 10;
   // issue 10 item 21: the live connections of both CQL listeners, for system_views.clients.
   auto clients = std::make_shared<ClientRegistry>();
   processor_options.clients = clients;

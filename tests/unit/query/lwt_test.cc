@@ -120,6 +120,25 @@ TEST_F(LwtTest, RefusalsUseCassandrasTexts) {
             "error: Batch with conditions cannot span multiple partitions");
 }
 
+// ConsistencyLevel.validateForCas / validateForCasCommit / validateForWrite (Cassandra 4.1).
+TEST_F(LwtTest, SerialConsistencyIsCheckedAsCassandraDoes) {
+  protocol::QueryParameters params;
+  params.serial_consistency = protocol::Consistency::kOne;
+  auto r = processor_->Query(session_, "INSERT INTO ks.t (k, c) VALUES (1, 1) IF NOT EXISTS", params);
+  EXPECT_EQ(r.status().message(),
+            "Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL");
+  params.serial_consistency = protocol::Consistency::kLocalSerial;
+  params.consistency = protocol::Consistency::kSerial;
+  r = processor_->Query(session_, "INSERT INTO ks.t (k, c) VALUES (1, 1) IF NOT EXISTS", params);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("SERIAL is not supported as conditional update commit consistency"));
+  r = processor_->Query(session_, "INSERT INTO ks.t (k, c) VALUES (1, 1)", params);
+  EXPECT_EQ(r.status().message(), "You must use conditional updates for serializable writes");
+  params.consistency = protocol::Consistency::kQuorum;
+  r = processor_->Query(session_, "INSERT INTO ks.t (k, c) VALUES (1, 1) IF NOT EXISTS", params);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+}
+
 TEST_F(LwtTest, ConditionalBatchAppliesAllOrNothing) {
   Run("INSERT INTO ks.t (k, c, v) VALUES (5, 1, 1)");
   const std::string batch =
