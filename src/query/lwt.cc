@@ -227,6 +227,11 @@ Status AttachConditions(ModificationStatement& statement, const parser::Conditio
   if (has_custom_timestamp) {
     return InvalidRequest("Cannot provide custom timestamp for conditional updates");
   }
+  for (const auto& column : statement.table->columns) {
+    if (column.type.kind() == types::Kind::kCounter) {
+      return InvalidRequest("Conditional updates are not supported on counter tables");
+    }
+  }
   ASSIGN_OR_RETURN(auto conditions, PrepareConditions(raw, *statement.table, specs));
   conditions->deletion = is_delete;
   if (where != nullptr) {

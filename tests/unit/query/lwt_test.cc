@@ -113,6 +113,9 @@ TEST_F(LwtTest, RefusalsUseCassandrasTexts) {
             "error: PRIMARY KEY column 'k' cannot have IF conditions");
   EXPECT_EQ(Cas("UPDATE ks.t SET v = 1 WHERE k IN (1, 2) AND c = 1 IF v = 1"),
             "error: IN on the partition key is not supported with conditional updates");
+  Run("CREATE TABLE ks.views (k int PRIMARY KEY, n counter)");
+  EXPECT_EQ(Cas("UPDATE ks.views SET n = n + 1 WHERE k = 1 IF EXISTS"),
+            "error: Conditional updates are not supported on counter tables");
   EXPECT_EQ(Cas("UPDATE ks.m SET l = [1] WHERE k = 1 IF nope = 1"),
             "error: Undefined column name nope");
   EXPECT_EQ(Cas("BEGIN BATCH UPDATE ks.t SET v = 1 WHERE k = 1 AND c = 1 IF v = 1; "
