@@ -4,8 +4,8 @@
 // system.totimestamp(system.now()), a + b, CAST(x AS text)). Preparation resolves every call
 // against the native functions as Cassandra 4.1's FunctionResolver does (function_resolver.h);
 // pure calls of constants are evaluated at prepare time, the rest per execution (the current-
-// time functions read statement_clock.h). Aggregates, toJson and fromJson plug in here later
-// (issue 13).
+// time functions read statement_clock.h). Aggregate calls are Kind::kAggregate nodes, fed and
+// computed per group by query/aggregation.h (issue 13).
 
 #include <memory>
 #include <string>

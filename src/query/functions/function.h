@@ -2,7 +2,7 @@
 // A native (system keyspace) scalar function of CQL, as Cassandra 4.1 declares them in
 // cql3/functions/*Fcts.java: a name, argument types, a return type and the code. Overloads
 // share a name (todate(timeuuid), todate(timestamp)); function_resolver.h picks one.
-// Aggregates and toJson/fromJson plug in beside these later (issue 13).
+// Aggregates (aggregate_functions.h) register here too, with a `new_aggregate` factory.
 
 #include <functional>
 #include <memory>
