@@ -219,6 +219,14 @@ Status CheckWriteConsistency(Consistency consistency) {
   return Status::OK();
 }
 
+Status CheckSerialRead(Consistency consistency) {
+  if (IsSerial(consistency)) {
+    return InvalidRequest(
+        "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time");
+  }
+  return Status::OK();
+}
+
 Status AttachConditions(ModificationStatement& statement, const parser::Conditions& raw,
                         bool has_custom_timestamp, const WhereClause* where, bool is_delete,
                         BindSpecs& specs) {

@@ -40,6 +40,12 @@ Result<protocol::ResultMessage> ExecuteConditional(QueryContext& context,
 // writes only ("You must use conditional updates for serializable writes").
 Status CheckWriteConsistency(protocol::Consistency consistency);
 
+// A SELECT at SERIAL / LOCAL_SERIAL reads one partition (Cassandra 4.1 StorageProxy.read:
+// "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time"); call it
+// for a read of several partitions or a range. On one partition such a read is linearizable
+// without more work (docs/dev/lwt.md).
+Status CheckSerialRead(protocol::Consistency consistency);
+
 // Conditions prepared for `statement` from its IF clause (null when there is none), with the
 // refusals Cassandra makes at prepare: a custom timestamp, IN on the key (recorded for
 // execution), conditions a range deletion cannot check. `where` is null for INSERT.

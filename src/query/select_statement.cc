@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/aggregation.h"
 #include "query/clustering_bytes.h"
+#include "query/lwt.h"
 #include "query/select_order.h"
 #include "query/complex_columns.h"
 #include "query/collection_selection.h"
@@ -459,6 +460,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
 
   if (!where.partition.empty()) {
     ASSIGN_OR_RETURN(auto targets, EvaluatePartitions(where, *table, params.values));
+    if (targets.size() > 1) RETURN_IF_ERROR(CheckSerialRead(params.consistency));  // issue 12
     if (has_order_by && targets.size() > 1 && paging) {
       return InvalidRequest(
           "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you "
@@ -497,6 +499,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
       run.rows = std::move(sorted);
     }
   } else {
+    RETURN_IF_ERROR(CheckSerialRead(params.consistency));  // issue 12
     std::optional<TokenRange> tokens = TokenRange{};
     if (where.has_token()) {
       ASSIGN_OR_RETURN(tokens, EvaluateTokenRange(where, params.values));

@@ -151,6 +151,9 @@ def test_serial_consistency_and_serial_reads(session, ks):
     read = SimpleStatement(f"SELECT v FROM {ks}.kv WHERE k = 6",
                            consistency_level=ConsistencyLevel.SERIAL)
     assert session.execute(read).one().v == 2
+    with pytest.raises(InvalidRequest, match="may only be requested for one partition at a time"):
+        session.execute(SimpleStatement(f"SELECT v FROM {ks}.kv",
+                                        consistency_level=ConsistencyLevel.SERIAL))
     with pytest.raises(InvalidRequest, match="You must use conditional updates for serializable"):
         session.execute(SimpleStatement(f"INSERT INTO {ks}.kv (k, v) VALUES (6, 9)",
                                         consistency_level=ConsistencyLevel.SERIAL))
