@@ -254,5 +254,21 @@ TEST_F(AggregateQueries, GroupByRefusals) {
   EXPECT_EQ(Rows("SELECT a, count(*) FROM t GROUP BY zz"), "Undefined column name zz in table ks.t");
 }
 
+// Aggregates read page by page like any read: past its deadline or cancelled, a request stops
+// with ReadTimeout (issue 9 item 4), with or without GROUP BY.
+TEST_F(AggregateQueries, AggregatesHonourTheRequestDeadline) {
+  Fill();
+  session_.received = RequestContext::Clock::now() - std::chrono::seconds(60);
+  EXPECT_EQ(Query("SELECT count(*), sum(d) FROM t").status().code(), ErrorCode::kReadTimeout);
+  EXPECT_EQ(Query("SELECT a, max(d) FROM t WHERE a = 1 GROUP BY a, b").status().code(),
+            ErrorCode::kReadTimeout);
+  session_.received = RequestContext::Clock::now();
+  auto cancel = std::make_shared<CancelToken>();
+  session_.cancel = cancel;
+  cancel->Cancel();
+  EXPECT_EQ(Query("SELECT count(*) FROM t").status().code(), ErrorCode::kReadTimeout);
+  session_.cancel = nullptr;
+}
+
 }  // namespace
 }  // namespace sibyl::query
