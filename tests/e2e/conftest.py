@@ -163,3 +163,32 @@ def fresh_server():
         srv = Server(data_dir)
         yield srv
         srv.kill()
+
+
+def write_then_kill(server, session, statement_for, acknowledged_target, in_flight=32):
+    """Sends statement_for(i) for i = 0, 1, ... asynchronously (at most `in_flight` at a time)
+    until `acknowledged_target` are acknowledged, then SIGKILLs `server` with writes still in
+    flight. Returns (the set of acknowledged i, how many were sent)."""
+    import threading
+    acked, lock, slots = set(), threading.Lock(), threading.Semaphore(in_flight)
+
+    def done(_, i):
+        with lock:
+            acked.add(i)
+        slots.release()
+
+    def failed(_):
+        slots.release()
+
+    i = 0
+    while True:
+        with lock:
+            if len(acked) >= acknowledged_target:
+                break
+        slots.acquire()
+        session.execute_async(statement_for(i)).add_callbacks(done, failed, callback_args=(i,))
+        i += 1
+    server.kill()
+    time.sleep(0.3)  # let the driver see the connection drop before the caller shuts it down
+    with lock:
+        return set(acked), i

@@ -14,6 +14,7 @@ import pytest
 from cassandra import InvalidRequest
 from cassandra.protocol import ConfigurationException
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
+from conftest import write_then_kill
 
 
 @pytest.fixture(scope="module")
@@ -229,33 +230,14 @@ def test_kill_9_keeps_every_acknowledged_increment(fresh_server):
               "'replication_factor': 1}")
     s.execute("CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
     inc = s.prepare("UPDATE d.c SET n = n + 1 WHERE k = ?")
-    acked, lock, in_flight = set(), threading.Lock(), threading.Semaphore(32)
 
-    def done(_, k):
-        with lock:
-            acked.add(k)
-        in_flight.release()
-
-    def failed(_):
-        in_flight.release()
-
-    k = 0
-    while True:
-        with lock:
-            if len(acked) >= 600:
-                break
-        in_flight.acquire()
+    def counter_batch(k):
         batch = BatchStatement(batch_type=BatchType.COUNTER)
         batch.add(inc, [k])
         batch.add(inc, [-1])
-        f = s.execute_async(batch)
-        f.add_callbacks(done, failed, callback_args=(k,))
-        k += 1
-    sent = k
-    fresh_server.kill()  # increments are still in flight
-    time.sleep(0.3)
-    with lock:
-        acknowledged = set(acked)
+        return batch
+
+    acknowledged, sent = write_then_kill(fresh_server, s, counter_batch, 600)
     c.shutdown()
     fresh_server.start()
     c = fresh_server.cluster()

@@ -1,6 +1,7 @@
 """Nothing acknowledged is lost: restart and kill -9 in sync durability (#2)."""
 import pytest
 from cassandra.concurrent import execute_concurrent_with_args
+from conftest import write_then_kill
 
 
 def test_schema_and_data_survive_a_clean_restart(fresh_server):
@@ -26,37 +27,14 @@ def test_schema_and_data_survive_a_clean_restart(fresh_server):
 def test_kill_9_loses_no_acknowledged_write(fresh_server):
     # Why: in sync durability every acknowledged write is in the fsynced WAL, so SIGKILL in the
     # middle of a stream of writes loses none of those already acknowledged.
-    import threading
-    import time
     fresh_server.start()
     c = fresh_server.cluster()
     s = c.connect()
     s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
     s.execute("CREATE TABLE d.t (k int PRIMARY KEY, v text)")
     ins = s.prepare("INSERT INTO d.t (k, v) VALUES (?, ?)")
-    acked, lock, in_flight = set(), threading.Lock(), threading.Semaphore(64)
-
-    def done(_, k):
-        with lock:
-            acked.add(k)
-        in_flight.release()
-
-    def failed(_):
-        in_flight.release()
-
-    k = 0
-    while True:
-        with lock:
-            if len(acked) >= 1500:
-                break
-        in_flight.acquire()
-        f = s.execute_async(ins, (k, f"v{k}"))
-        f.add_callbacks(done, failed, callback_args=(k,))
-        k += 1
-    fresh_server.kill()  # writes are still in flight
-    time.sleep(0.5)
-    with lock:
-        acknowledged = set(acked)
+    acknowledged, _ = write_then_kill(fresh_server, s, lambda k: ins.bind((k, f"v{k}")), 1500,
+                                      in_flight=64)
     c.shutdown()
     fresh_server.start()
     c = fresh_server.cluster()
