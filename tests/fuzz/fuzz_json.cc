@@ -2,7 +2,7 @@
 // issue 13): ParseJson under its limits, FromJsonValue for a type of any shape, ToJsonString of
 // what it decoded, and INSERT JSON's map reading.
 //
-// Input: a type description (one byte per node, as fuzz_value's ReadType: native types, then
+// Input: a type description (one byte per node, fuzz/fuzz_types.h ReadType: native types, then
 // list, set, map, tuple, UDT with a field-count byte; bit 0x80 frozen), a NUL, then JSON text.
 // Properties:
 //   - parsing, decoding and writing never crash, hang or read out of bounds, whatever the text;
@@ -19,6 +19,7 @@
 #include "common/utf8.h"
 #include "cql/types/type.h"
 #include "cql/types/validate.h"
+#include "fuzz/fuzz_types.h"
 #include "fuzz/fuzz_util.h"
 #include "query/json_values.h"
 
@@ -27,46 +28,7 @@ using namespace sibyl::cql::types;
 
 namespace {
 
-constexpr Kind kNative[] = {
-    Kind::kAscii,   Kind::kBigint,   Kind::kBlob,     Kind::kBoolean,  Kind::kCounter,
-    Kind::kDecimal, Kind::kDouble,   Kind::kFloat,    Kind::kInt,      Kind::kTimestamp,
-    Kind::kUuid,    Kind::kVarchar,  Kind::kVarint,   Kind::kTimeuuid, Kind::kInet,
-    Kind::kDate,    Kind::kTime,     Kind::kSmallint, Kind::kTinyint,  Kind::kDuration,
-};
-constexpr size_t kNativeCount = sizeof(kNative) / sizeof(kNative[0]);
 constexpr int kMaxDepth = 6;
-
-Type ReadType(std::string_view& in, int depth, bool nested) {
-  if (in.empty()) return Type(Kind::kInt);
-  const uint8_t b = static_cast<uint8_t>(in[0]);
-  in.remove_prefix(1);
-  const bool frozen = nested || (b & 0x80) != 0;
-  const uint8_t choice = (b & 0x7F) % (kNativeCount + 5);
-  if (choice < kNativeCount || depth >= kMaxDepth) return Type(kNative[choice % kNativeCount]);
-  switch (choice - kNativeCount) {
-    case 0: return Type::List(ReadType(in, depth + 1, true), frozen);
-    case 1: return Type::Set(ReadType(in, depth + 1, true), frozen);
-    case 2: {
-      Type key = ReadType(in, depth + 1, true);
-      return Type::Map(key, ReadType(in, depth + 1, true), frozen);
-    }
-    default: {
-      size_t count = 1;
-      if (!in.empty()) {
-        count = 1 + static_cast<uint8_t>(in[0]) % 4;
-        in.remove_prefix(1);
-      }
-      std::vector<Type> fields;
-      std::vector<std::string> names;
-      for (size_t i = 0; i < count; ++i) {
-        fields.push_back(ReadType(in, depth + 1, true));
-        names.push_back(i % 2 ? "F" + std::to_string(i) : "f" + std::to_string(i));
-      }
-      if (choice - kNativeCount == 3) return Type::Tuple(std::move(fields));
-      return Type::Udt("ks", "udt", std::move(names), std::move(fields), frozen);
-    }
-  }
-}
 
 // Types whose JSON text reads back to the very bytes it was written from.
 bool ExactRoundTrip(const Type& type) {
@@ -101,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto fields = fuzz::SplitFields(
       std::string_view(reinterpret_cast<const char*>(data), size), 2);
   std::string_view type_bytes = fields[0];
-  const Type type = ReadType(type_bytes, 0, false);
+  const Type type = fuzz::ReadType(type_bytes, kMaxDepth);
   const std::string_view text = fields[1];
 
   auto map = query::ParseInsertJsonMap(text);

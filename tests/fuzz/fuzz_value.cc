@@ -2,7 +2,7 @@
 // (issue 9 item 2), comparison, rendering as a literal and parsing that literal back, the
 // order-preserving clustering encoding and its decoder, and the partition-key composite.
 //
-// Input: a type description (see ReadType: one byte per type node, parameters following), then
+// Input: a type description (fuzz/fuzz_types.h ReadType: one byte per type node, parameters following), then
 // [n][n bytes of value a][value b: the rest].
 // Properties, for values that validate:
 //   - Compare(a, a) == 0; the literal of a native value parses back to an equal value;
@@ -26,6 +26,7 @@
 #include "cql/types/type.h"
 #include "cql/types/validate.h"
 #include "cql/types/value.h"
+#include "fuzz/fuzz_types.h"
 #include "fuzz/fuzz_util.h"
 
 using namespace sibyl;
@@ -33,51 +34,7 @@ using namespace sibyl::cql::types;
 
 namespace {
 
-constexpr Kind kNative[] = {
-    Kind::kAscii,   Kind::kBigint,   Kind::kBlob,     Kind::kBoolean, Kind::kCounter,
-    Kind::kDecimal, Kind::kDouble,   Kind::kFloat,    Kind::kInt,     Kind::kTimestamp,
-    Kind::kUuid,    Kind::kVarchar,  Kind::kVarint,   Kind::kTimeuuid, Kind::kInet,
-    Kind::kDate,    Kind::kTime,     Kind::kSmallint, Kind::kTinyint, Kind::kDuration,
-};
-constexpr size_t kNativeCount = sizeof(kNative) / sizeof(kNative[0]);
-constexpr int kMaxDepth = 8;  // enough to nest every kind in every other; deeper is the same code
-
-// One byte per node: values below kNativeCount are native types; then list, set, map, tuple
-// and UDT (with a field count byte), each with bit 0x80 meaning frozen (nested collections
-// are always frozen, as CQL requires).
-Type ReadType(std::string_view& in, int depth, bool nested) {
-  if (in.empty()) return Type(Kind::kInt);
-  const uint8_t b = static_cast<uint8_t>(in[0]);
-  in.remove_prefix(1);
-  const bool frozen = nested || (b & 0x80) != 0;
-  const uint8_t choice = (b & 0x7F) % (kNativeCount + 5);
-  if (choice < kNativeCount || depth >= kMaxDepth) return Type(kNative[choice % kNativeCount]);
-  switch (choice - kNativeCount) {
-    case 0:
-      return Type::List(ReadType(in, depth + 1, true), frozen);
-    case 1:
-      return Type::Set(ReadType(in, depth + 1, true), frozen);
-    case 2: {
-      Type key = ReadType(in, depth + 1, true);
-      return Type::Map(key, ReadType(in, depth + 1, true), frozen);
-    }
-    default: {
-      size_t count = 1;
-      if (!in.empty()) {
-        count = 1 + static_cast<uint8_t>(in[0]) % 4;
-        in.remove_prefix(1);
-      }
-      std::vector<Type> fields;
-      std::vector<std::string> names;
-      for (size_t i = 0; i < count; ++i) {
-        fields.push_back(ReadType(in, depth + 1, true));
-        names.push_back("f" + std::to_string(i));
-      }
-      if (choice - kNativeCount == 3) return Type::Tuple(std::move(fields));
-      return Type::Udt("ks", "udt", std::move(names), std::move(fields), frozen);
-    }
-  }
-}
+constexpr int kMaxDepth = 8;
 
 int Sign(int v) { return (v > 0) - (v < 0); }
 
@@ -181,7 +138,7 @@ bool EncodeAndCheck(const Type& type, SortOrder order, std::string_view value, s
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in = fuzz::AsView(data, size);
-  const Type type = ReadType(in, 0, false);
+  const Type type = fuzz::ReadType(in, kMaxDepth);
   size_t split = 0;
   if (!in.empty()) {
     split = std::min<size_t>(static_cast<uint8_t>(in[0]), in.size() - 1);
