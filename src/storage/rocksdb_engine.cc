@@ -326,13 +326,23 @@ class RocksDbEngine final : public Engine {
   Result<ResolvedPartition> ReadPartition(const std::string& table_id,
                                           const std::string& partition_key, int64_t token,
                                           const SliceQuery& query) override {
+    return ReadPartitionSeen(table_id, partition_key, token, query, nullptr);
+  }
+
+  // ReadPartition that also raises `*seen` (when not null) to the greatest timestamp of
+  // everything it read, live or not (issue 12, LWT timestamps): the partition deletion, every
+  // range tombstone, and each stored row it visited (marker, row deletion, cells and cell
+  // tombstones, expired or shadowed ones included).
+  Result<ResolvedPartition> ReadPartitionSeen(const std::string& table_id,
+                                              const std::string& partition_key, int64_t token,
+                                              const SliceQuery& query, int64_t* seen) {
     auto cf = Find(table_id);
     if (!cf) return NotFound("table storage " + table_id);
     ResolvedPartition out;
     out.partition_key = partition_key;
     out.token = token;
     const std::string prefix = PartitionPrefix(token, partition_key);
-    if (query.single_row) return ReadSingleRow(cf.get(), prefix, query, std::move(out));
+    if (query.single_row) return ReadSingleRow(cf.get(), prefix, query, std::move(out), seen);
     const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
     struct Release {
       rocksdb::DB* db;
@@ -350,6 +360,7 @@ class RocksDbEngine final : public Engine {
     } else if (!s.IsNotFound()) {
       return FromRocks(s, "reading partition header");
     }
+    NoteSeen(header, seen);
     if (query.want_static && header.static_row) {
       auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
                              query.now_seconds, query.dropped_columns);
@@ -430,6 +441,7 @@ class RocksDbEngine final : public Engine {
         }
         ASSIGN_OR_RETURN(Row stored, DecodeRow(std::string_view(it->value().data(), it->value().size())));
         stored.clustering = clustering;
+        NoteSeen(stored, seen);
         auto live = ResolveRow(std::move(stored), covering(clustering), query.now_seconds,
                                query.dropped_columns);
         if (!live) continue;
@@ -461,9 +473,16 @@ class RocksDbEngine final : public Engine {
     while (!lock.try_lock_for(std::chrono::milliseconds(5))) {
       if (read.context != nullptr) RETURN_IF_ERROR(read.context->Check());
     }
-    ASSIGN_OR_RETURN(ResolvedPartition current, ReadPartition(table_id, partition_key, token, read));
+    // The write must be newer than everything read, tombstones included: the stripe's last
+    // timestamp lives in memory only, so after a restart with a clock that went back this is
+    // what keeps an applied LWT from being shadowed by what it was decided on (issue 12).
+    int64_t seen = INT64_MIN + 1;
+    ASSIGN_OR_RETURN(ResolvedPartition current,
+                     ReadPartitionSeen(table_id, partition_key, token, read, &seen));
+    seen = std::max(seen, MaxTimestamp(current));
+    if (seen == INT64_MAX) seen = INT64_MAX - 1;
     int64_t timestamp = std::max(NowMicros(), stripe.last_timestamp + 1);
-    timestamp = std::max(timestamp, MaxTimestamp(current) + 1);
+    timestamp = std::max(timestamp, seen + 1);
     ASSIGN_OR_RETURN(std::optional<PartitionMutation> mutation, decide(current, timestamp));
     if (!mutation) return Status::OK();
     if (mutation->partition_key != partition_key || mutation->token != token) {
@@ -480,7 +499,7 @@ class RocksDbEngine final : public Engine {
   // by one MultiGet (a consistent view, bloom filters apply), no snapshot and no iterator.
   Result<ResolvedPartition> ReadSingleRow(rocksdb::ColumnFamilyHandle* cf,
                                           const std::string& prefix, const SliceQuery& query,
-                                          ResolvedPartition out) {
+                                          ResolvedPartition out, int64_t* seen = nullptr) {
     const std::string keys[2] = {prefix + kHeaderKind, prefix + kRowKind};
     const rocksdb::Slice slices[2] = {keys[0], keys[1]};
     rocksdb::PinnableSlice values[2];
@@ -492,6 +511,7 @@ class RocksDbEngine final : public Engine {
     } else if (!statuses[0].IsNotFound()) {
       return FromRocks(statuses[0], "reading partition header");
     }
+    NoteSeen(header, seen);
     if (query.want_static && header.static_row) {
       auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
                              query.now_seconds, query.dropped_columns);
@@ -513,6 +533,7 @@ class RocksDbEngine final : public Engine {
     }
     ASSIGN_OR_RETURN(Row stored, DecodeRow(values[1].ToStringView()));
     stored.clustering = clustering;
+    NoteSeen(stored, seen);
     int64_t deletion = header.deletion.timestamp;
     for (const auto& rt : header.range_tombstones) {
       if (rt.range.Contains(clustering) &&
@@ -641,6 +662,24 @@ class RocksDbEngine final : public Engine {
       rocksdb::Status s = db_->SyncWAL();
       if (!s.ok()) spdlog::error("periodic WAL sync failed: {}", s.ToString());
     }
+  }
+
+  // Raise `*seen` (if not null) to the greatest timestamp stored in `row` / `header` (issue 12).
+  static void NoteSeen(const Row& row, int64_t* seen) {
+    if (seen == nullptr) return;
+    if (row.marker.timestamp != kNoTimestamp) *seen = std::max(*seen, row.marker.timestamp);
+    if (row.deletion.timestamp != kNoTimestamp) *seen = std::max(*seen, row.deletion.timestamp);
+    for (const auto& [name, cell] : row.cells) *seen = std::max(*seen, cell.timestamp);
+  }
+  static void NoteSeen(const PartitionHeader& header, int64_t* seen) {
+    if (seen == nullptr) return;
+    if (header.deletion.timestamp != kNoTimestamp) {
+      *seen = std::max(*seen, header.deletion.timestamp);
+    }
+    for (const auto& rt : header.range_tombstones) {
+      if (rt.deletion.timestamp != kNoTimestamp) *seen = std::max(*seen, rt.deletion.timestamp);
+    }
+    if (header.static_row) NoteSeen(*header.static_row, seen);
   }
 
   // The greatest timestamp of the live content of a read (cells, markers), or INT64_MIN.

@@ -110,6 +110,60 @@ TEST_F(CompareAndApplyTest, TimestampsGrowAndBeatTheContentRead) {
   EXPECT_EQ(Read(), "n2");
 }
 
+// The per-partition last timestamp lives in memory: after a restart whose clock went back, the
+// write must still be newer than every timestamp read, tombstones included, or an applied LWT
+// would be shadowed by what it was decided on (here the engine is fresh, as after a restart, and
+// each tombstone is in the future). Each case leaves nothing live to read.
+TEST_F(CompareAndApplyTest, TimestampsBeatTombstonesRead) {
+  const int64_t future = int64_t{4102444800} * 1000000;  // 2100-01-01
+  std::vector<std::pair<std::string, PartitionMutation>> cases;
+  {
+    PartitionMutation m;
+    m.partition_deletion.timestamp = future;
+    cases.emplace_back("partition deletion", m);
+  }
+  {
+    PartitionMutation m;
+    m.range_tombstones.push_back(RangeTombstone{ClusteringRange{}, Deletion{future, 1}});
+    cases.emplace_back("range tombstone", m);
+  }
+  {
+    PartitionMutation m;
+    Row row;
+    row.deletion.timestamp = future;
+    m.rows.push_back(row);
+    cases.emplace_back("row deletion", m);
+  }
+  {
+    PartitionMutation m;
+    Row row;
+    row.cells["v"] = Cell{future, 0, 1, true, ""};
+    m.rows.push_back(row);
+    cases.emplace_back("cell tombstone", m);
+  }
+  {
+    PartitionMutation m;
+    Row row;
+    row.marker = Liveness{future, 1, 999};  // expired at now_seconds 1000
+    row.cells["v"] = Cell{future, 1, 999, false, "gone"};
+    m.rows.push_back(row);
+    cases.emplace_back("expired row", m);
+  }
+  for (auto& [what, m] : cases) {
+    SCOPED_TRACE(what);
+    TearDown();
+    SetUp();
+    m.partition_key = "pk";
+    m.token = 7;
+    ASSERT_TRUE(engine_->Apply({{"t", m}}).ok());
+    ASSERT_EQ(Read(), std::nullopt);
+    bool applied = false;
+    ASSERT_TRUE(IfAbsent("new", &applied).ok());
+    EXPECT_TRUE(applied);
+    EXPECT_EQ(Read(), "new");
+  }
+}
+
 TEST_F(CompareAndApplyTest, RefusesAMutationOfAnotherPartition) {
   SliceQuery q;
   Status s = engine_->CompareAndApply(
