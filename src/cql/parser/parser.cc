@@ -776,6 +776,9 @@ class Parser {
       Advance();
       do {
         ASSIGN_OR_RETURN(std::string c, Ident());
+        if (IsSymbol("(")) {
+          return Error(Cur(), "unsupported: GROUP BY on a function of a column (Cassandra 5.0)");
+        }
         s.group_by.push_back(std::move(c));
       } while (AcceptSymbol(","));
     }
