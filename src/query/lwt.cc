@@ -83,7 +83,7 @@ const char* Noun(const ModificationStatement& s) {
 
 // The target of one statement, from the mutation it writes (built once before the partition is
 // held, to know the partition; built again under it with the real timestamp).
-Result<CasTarget> TargetOf(const ModificationStatement& statement,
+Result<CasTarget> TargetOf(const ModificationStatement& statement, const ExecutionParams& params,
                            const storage::PartitionMutation& m) {
   CasTarget t;
   const LwtConditions* conditions = statement.conditions.get();
@@ -119,9 +119,24 @@ Result<CasTarget> TargetOf(const ModificationStatement& statement,
     t.kind = CasTarget::Kind::kStatic;
     return t;
   }
-  // Nothing to write (every value unset): the row of a table without clustering columns, else
-  // the partition.
+  // Nothing to write (every SET value unset): the row the WHERE clause names, as Cassandra 4.1
+  // (ModificationStatement.makeCasRequest takes the clustering from the restrictions, not from
+  // the update); the static row for a statement on static columns without clustering
+  // restrictions (createClustering: STATIC_CLUSTERING).
   if (statement.table->clustering.empty()) return t;
+  const WhereClause* where = conditions != nullptr ? conditions->where : nullptr;
+  if (where != nullptr && where->HasClusteringRestrictions() &&
+      where->ClusteringFullyEq(*statement.table)) {
+    ASSIGN_OR_RETURN(auto keys, EvaluateClusteringKeys(*where, *statement.table, params.values));
+    if (keys.size() == 1) {
+      t.clustering = std::move(keys[0]);
+      return t;
+    }
+  }
+  if (where != nullptr && !where->HasClusteringRestrictions()) {
+    t.kind = CasTarget::Kind::kStatic;
+    return t;
+  }
   t.kind = CasTarget::Kind::kPartition;
   return t;
 }
@@ -242,6 +257,7 @@ Status AttachConditions(ModificationStatement& statement, const parser::Conditio
   }
   ASSIGN_OR_RETURN(auto conditions, PrepareConditions(raw, *statement.table, specs));
   conditions->deletion = is_delete;
+  conditions->where = where;
   if (where != nullptr) {
     for (const auto& r : where->partition) {
       conditions->partition_in |= r.kind == ColumnRestriction::Kind::kIn;
@@ -296,7 +312,7 @@ Result<protocol::ResultMessage> ExecuteConditional(QueryContext& context,
     } else if (m.partition_key != partition_key) {
       return InvalidRequest("Batch with conditions cannot span multiple partitions");
     }
-    ASSIGN_OR_RETURN(CasTarget target, TargetOf(stmt, m));
+    ASSIGN_OR_RETURN(CasTarget target, TargetOf(stmt, *entry.params, m));
     planned.push_back({&entry, std::move(target)});
   }
 
@@ -322,6 +338,10 @@ Result<protocol::ResultMessage> ExecuteConditional(QueryContext& context,
   } else if (!clusterings.empty() && !table.clustering.empty()) {
     for (const auto& c : clusterings) slice.ranges.push_back({{c, true}, {c, true}});
     slice.row_limit = clusterings.size();
+    // A condition on the partition (a partition deletion's IF EXISTS, a static condition) next
+    // to row conditions: the named rows alone cannot tell whether the partition exists, so the
+    // partition's first live row is read too (CQL3CasRequest reads what every condition needs).
+    slice.also_first_row = whole_partition;
   } else {
     slice.row_limit = clusterings.empty() ? 0 : 1;
   }

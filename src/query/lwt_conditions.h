@@ -40,6 +40,8 @@ struct ColumnCondition {
   bool in_marker = false;
 };
 
+struct WhereClause;  // query/where_clause.h
+
 struct LwtConditions {
   bool if_exists = false;
   bool if_not_exists = false;
@@ -49,6 +51,10 @@ struct LwtConditions {
   bool clustering_in = false;
   // A DELETE: Cassandra's texts say "deletions" where an UPDATE's say "updates".
   bool deletion = false;
+  // The WHERE clause of the UPDATE/DELETE these conditions belong to (owned by the statement,
+  // null for INSERT): names the row the conditions are on when the statement writes nothing
+  // there (every SET value unset), as Cassandra takes it from the restrictions.
+  const WhereClause* where = nullptr;
 
   bool OnStaticColumns() const;
   bool OnRegularColumns() const;

@@ -46,6 +46,10 @@ struct SliceQuery {
   // The table has no clustering columns, so a partition holds at most one row (clustering
   // ""): an engine may fetch it by key instead of iterating (issue 14). Set by the reader.
   bool single_row = false;
+  // Compare-and-apply reads (issue 12): with `ranges` set, the partition's first live row (in
+  // clustering order, from the whole partition) is returned too, in its place in `rows`, so a
+  // condition on the partition's existence can be checked next to conditions on named rows.
+  bool also_first_row = false;
 };
 
 // A position in token order: a partition, identified by its token and key.

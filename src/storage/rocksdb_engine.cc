@@ -336,6 +336,31 @@ class RocksDbEngine final : public Engine {
   Result<ResolvedPartition> ReadPartitionSeen(const std::string& table_id,
                                               const std::string& partition_key, int64_t token,
                                               const SliceQuery& query, int64_t* seen) {
+    if (query.also_first_row && !query.ranges.empty() && !query.single_row) {
+      // The named ranges, then the partition's first live row merged in order (issue 12).
+      SliceQuery named = query;
+      named.also_first_row = false;
+      ASSIGN_OR_RETURN(ResolvedPartition out,
+                       ReadPartitionSeen(table_id, partition_key, token, named, seen));
+      SliceQuery first = named;
+      first.ranges.clear();
+      first.reversed = false;
+      first.resume_after.reset();
+      first.row_limit = 1;
+      first.want_static = false;
+      ASSIGN_OR_RETURN(ResolvedPartition head,
+                       ReadPartitionSeen(table_id, partition_key, token, first, seen));
+      if (!head.rows.empty()) {
+        Row& row = head.rows[0];
+        auto at = std::find_if(out.rows.begin(), out.rows.end(), [&](const Row& r) {
+          return query.reversed ? r.clustering <= row.clustering : r.clustering >= row.clustering;
+        });
+        if (at == out.rows.end() || at->clustering != row.clustering) {
+          out.rows.insert(at, std::move(row));
+        }
+      }
+      return out;
+    }
     auto cf = Find(table_id);
     if (!cf) return NotFound("table storage " + table_id);
     ResolvedPartition out;

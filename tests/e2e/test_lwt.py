@@ -185,6 +185,31 @@ def test_conditional_batch_is_all_or_nothing(session, ks):
     assert session.execute(f"SELECT v FROM {ks}.t WHERE k = 2 AND c = 1").one().v == 10
 
 
+def test_batch_partition_condition_next_to_a_row_condition(session, ks):
+    # Why: a partition deletion's IF EXISTS in a batch with a condition on an absent row is
+    # judged on the partition (which has another row), not on the rows the batch names.
+    session.execute(f"INSERT INTO {ks}.t (k, c, v) VALUES (40, 1, 1)")
+    batch = (f"BEGIN BATCH DELETE FROM {ks}.t WHERE k = 40 IF EXISTS; "
+             f"UPDATE {ks}.t SET w = 'x' WHERE k = 40 AND c = 2 IF v = null; APPLY BATCH")
+    assert applied(session.execute(batch))
+    assert session.execute(f"SELECT * FROM {ks}.t WHERE k = 40").one() is None
+    assert not applied(session.execute(batch))
+
+
+def test_update_with_every_value_unset_checks_its_own_row(session, ks):
+    # Why: with UNSET values nothing is written, but the condition is still on the row the
+    # WHERE clause names (Cassandra 4.1 makeCasRequest), not on the partition.
+    from cassandra.query import UNSET_VALUE
+    session.execute(f"INSERT INTO {ks}.t (k, c, v) VALUES (41, 1, 1)")
+    upd = session.prepare(f"UPDATE {ks}.t SET v = ? WHERE k = ? AND c = ? IF EXISTS")
+    assert not session.execute(upd, (UNSET_VALUE, 41, 2)).was_applied
+    assert session.execute(upd, (UNSET_VALUE, 41, 1)).was_applied
+    cas = session.prepare(f"UPDATE {ks}.t SET v = ? WHERE k = ? AND c = ? IF v = ?")
+    rs = session.execute(cas, (UNSET_VALUE, 41, 1, 2))
+    assert not rs.was_applied and tuple(rs.one()) == (False, 1)
+    assert session.execute(f"SELECT v FROM {ks}.t WHERE k = 41 AND c = 1").one().v == 1
+
+
 def test_concurrent_if_not_exists_has_exactly_one_winner(server, ks):
     # Why: linearizability: 16 concurrent IF NOT EXISTS on one key from 4 connections -> 1 wins.
     clusters = [server.cluster() for _ in range(4)]

@@ -152,6 +152,36 @@ TEST_F(LwtTest, ConditionalBatchAppliesAllOrNothing) {
   EXPECT_EQ(Cas("SELECT v FROM ks.t WHERE k = 5 AND c = 2"), "v=7");
 }
 
+// A condition on the partition (a partition deletion's IF EXISTS) next to a condition on a row
+// that does not exist: the partition's existence is judged on the partition, not on the named
+// rows (CQL3CasRequest reads what every condition needs).
+TEST_F(LwtTest, BatchWithAPartitionConditionReadsThePartition) {
+  Run("INSERT INTO ks.t (k, c, v) VALUES (7, 1, 1)");
+  EXPECT_EQ(Cas("BEGIN BATCH DELETE FROM ks.t WHERE k = 7 IF EXISTS; "
+                "UPDATE ks.t SET w = 'x' WHERE k = 7 AND c = 2 IF v = null; APPLY BATCH"),
+            "[applied]=true");
+  EXPECT_EQ(Cas("SELECT v FROM ks.t WHERE k = 7"), "");
+  EXPECT_EQ(Cas("BEGIN BATCH DELETE FROM ks.t WHERE k = 7 IF EXISTS; "
+                "UPDATE ks.t SET w = 'x' WHERE k = 7 AND c = 2 IF v = null; APPLY BATCH"),
+            "[applied]=false");
+}
+
+// An UPDATE whose SET values are all unset still has its conditions on the row its WHERE clause
+// names (Cassandra 4.1 ModificationStatement.makeCasRequest: the clustering comes from the
+// restrictions; STATIC_CLUSTERING for static columns without clustering restrictions).
+TEST_F(LwtTest, AllUnsetUpdateChecksItsOwnRow) {
+  Run("INSERT INTO ks.t (k, c, v) VALUES (8, 1, 1)");
+  const auto unset = protocol::BoundValue::Unset();
+  EXPECT_EQ(Cas("UPDATE ks.t SET v = ? WHERE k = 8 AND c = 2 IF EXISTS", {unset}),
+            "[applied]=false");
+  EXPECT_EQ(Cas("UPDATE ks.t SET v = ? WHERE k = 8 AND c = 1 IF v = 1", {unset}),
+            "[applied]=true");
+  EXPECT_EQ(Cas("UPDATE ks.t SET v = ? WHERE k = 8 AND c = 1 IF v = 2", {unset}),
+            "[applied]=false v=1");
+  EXPECT_EQ(Cas("UPDATE ks.t SET s = ? WHERE k = 8 IF EXISTS", {unset}), "[applied]=false");
+  EXPECT_EQ(Cas("SELECT v FROM ks.t WHERE k = 8"), "v=1");
+}
+
 // Compare-and-set from several threads through the processor: no update is lost.
 TEST_F(LwtTest, ConcurrentCompareAndSetLosesNoUpdate) {
   Run("INSERT INTO ks.t (k, c, v) VALUES (9, 9, 0)");
