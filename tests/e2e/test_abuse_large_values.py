@@ -26,7 +26,11 @@ LIMIT = LIMIT_KB * 1024
 @pytest.fixture(scope="module")
 def small_limit():
     with tempfile.TemporaryDirectory(prefix="sibyl-e2e-") as data_dir:
-        srv = Server(data_dir, extra_args=["--max-mutation-size-in-kb", str(LIMIT_KB)]).start()
+        # The batch size fail threshold (50 KiB by default, as Cassandra's) is raised above the
+        # mutation limit so that these tests reach the per-mutation limit they are about.
+        srv = Server(data_dir, extra_args=["--max-mutation-size-in-kb", str(LIMIT_KB),
+                                           "--batch-size-fail-threshold-in-kb",
+                                           str(4 * LIMIT_KB)]).start()
         cluster = srv.cluster()
         session = cluster.connect()
         session.execute("CREATE KEYSPACE big WITH replication = "
