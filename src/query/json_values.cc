@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
@@ -42,12 +43,25 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     j.boolean = v;
     return Add(std::move(j));
   }
-  bool number_integer(number_integer_t v) override { return AddNumber(std::to_string(v), false); }
-  bool number_unsigned(number_unsigned_t v) override { return AddNumber(std::to_string(v), false); }
+  // `out_of_range`: the numbers (by their order in the text) that overflow a double, with their
+  // text as written; ParseJson put a stand-in "0.0" there (see below).
+  explicit TreeBuilder(const std::map<size_t, std::string>* out_of_range)
+      : out_of_range_(out_of_range) {}
+
+  bool number_integer(number_integer_t v) override {
+    ++numbers_;
+    return AddNumber(std::to_string(v), false);
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    ++numbers_;
+    return AddNumber(std::to_string(v), false);
+  }
   bool number_float(number_float_t, const string_t& s) override {
+    const auto written = out_of_range_->find(numbers_++);
+    const std::string& text = written == out_of_range_->end() ? s : written->second;
     // nlohmann reads integers past 64 bits as floats: they stay integers here (BigInteger).
-    const bool is_float = s.find_first_of(".eE") != std::string::npos;
-    return AddNumber(s, is_float);
+    const bool is_float = text.find_first_of(".eE") != std::string::npos;
+    return AddNumber(text, is_float);
   }
   bool string(string_t& v) override {
     JsonValue j;
@@ -80,13 +94,23 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     stack_.pop_back();
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& e) override {
+    // 406: a number past a double's range (1e400). Jackson reads it (Double.parseDouble gives
+    // Infinity, a BigInteger for an integer): ParseJson substitutes it and parses again.
+    if (e.id == 406 && error.empty()) overflow = Overflow{position, token, numbers_};
     return Fail(e.what());
   }
 
+  struct Overflow {
+    size_t end;          // the byte just past the number
+    std::string token;   // the number as written
+    size_t ordinal;      // its place among the text's numbers
+  };
   JsonValue root;
   bool has_root = false;
   std::string error;
+  std::optional<Overflow> overflow;
 
  private:
   bool Fail(std::string message) {
@@ -157,6 +181,8 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
   std::vector<JsonValue*> stack_;
   std::string pending_key_;
   size_t values_ = 0;
+  const std::map<size_t, std::string>* out_of_range_;
+  size_t numbers_ = 0;
 };
 
 // ---- Java's view of a parsed value (Jackson's Object): class names and toString ---------------
@@ -914,16 +940,37 @@ Result<JsonValue> ParseJson(std::string_view text) {
     return InvalidRequest(fmt::format("JSON text of {} bytes is longer than the limit of {}",
                                       text.size(), kMaxJsonBytes));
   }
-  TreeBuilder builder;
-  // strict = false: like Jackson's readValue, what follows the first value is not read.
-  const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder,
-                                            nlohmann::json::input_format_t::json, false);
-  if (!ok || !builder.has_root) {
-    // nlohmann's message quotes what it last read: bounded and made valid UTF-8 (issue 9).
-    return InvalidRequest(builder.error.empty() ? std::string("no JSON value")
-                                                : QuoteForMessage(builder.error, 512));
+  // nlohmann refuses a number past a double's range (error 406) where Jackson reads it
+  // (Double.parseDouble("1e400") is Infinity; an integer is a BigInteger): each such number is
+  // replaced by a stand-in "0.0" and the text parsed again, the builder keeping the number as
+  // written. At most kMaxJsonOutOfRangeNumbers of them (bounded work: that many parses).
+  std::string working;
+  std::map<size_t, std::string> out_of_range;
+  std::string_view current = text;
+  std::optional<TreeBuilder> builder;
+  bool ok = false;
+  while (true) {
+    builder.emplace(&out_of_range);
+    // strict = false: like Jackson's readValue, what follows the first value is not read.
+    ok = nlohmann::json::sax_parse(current.begin(), current.end(), &*builder,
+                                   nlohmann::json::input_format_t::json, false);
+    if (ok || !builder->overflow) break;
+    const auto& o = *builder->overflow;
+    if (out_of_range.size() >= kMaxJsonOutOfRangeNumbers || o.token.size() > o.end ||
+        current.substr(o.end - o.token.size(), o.token.size()) != o.token) {
+      break;
+    }
+    working = std::string(current.substr(0, o.end - o.token.size())) + "0.0" +
+              std::string(current.substr(o.end));
+    current = working;
+    out_of_range.emplace(o.ordinal, o.token);
   }
-  return std::move(builder.root);
+  if (!ok || !builder->has_root) {
+    // nlohmann's message quotes what it last read: bounded and made valid UTF-8 (issue 9).
+    return InvalidRequest(builder->error.empty() ? std::string("no JSON value")
+                                                : QuoteForMessage(builder->error, 512));
+  }
+  return std::move(builder->root);
 }
 
 std::string WriteJson(const JsonValue& value) {

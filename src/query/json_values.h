@@ -32,6 +32,8 @@ inline constexpr int kMaxJsonDepth = 128;
 // How many values (scalars, arrays, objects) one JSON text may hold: bounds the tree's memory
 // (about 100 bytes a value) whatever the text's shape.
 inline constexpr size_t kMaxJsonValues = 1u << 20;
+// Numbers past a double's range (1e400) read in one JSON text: each costs one more parse.
+inline constexpr size_t kMaxJsonOutOfRangeNumbers = 16;
 
 struct JsonMember;
 

@@ -159,3 +159,19 @@ def test_insert_json_if_not_exists_answers_as_insert_if_not_exists(session, keys
     session.execute(f"DELETE FROM {t} WHERE k = 1")
     as_json = outcome(f"INSERT INTO {t} JSON '{{\"k\": 1, \"v\": 1}}' IF NOT EXISTS")
     assert plain == as_json
+
+
+def test_insert_json_numbers_past_a_doubles_range(session, keyspace):
+    # Jackson (cql3/Json.java) reads 1e400 as Double Infinity: DoubleType/FloatType.fromJSONObject
+    # store Infinity (toJSONString writes it back as null), DecimalType's new BigDecimal("Infinity")
+    # refuses it; a 400-digit integer is an exact BigInteger.
+    t = f"{keyspace}.huge"
+    session.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, d double, f float, de decimal, v varint)")
+    session.execute(f"INSERT INTO {t} JSON '{{\"k\": 1, \"d\": 1e400, \"f\": -1e400, \"v\": {'9' * 400}}}'")
+    r = session.execute(f"SELECT d, f, v FROM {t} WHERE k = 1").one()
+    assert r.d == float("inf") and r.f == float("-inf") and r.v == int("9" * 400)
+    assert session.execute(f"SELECT JSON d, f FROM {t} WHERE k = 1").one()[0] == \
+        '{"d": null, "f": null}'
+    with pytest.raises(InvalidRequest, match="Error decoding JSON value for de: Value 'Infinity' "
+                                             "is not a valid representation of a decimal value"):
+        session.execute(f"INSERT INTO {t} JSON '{{\"k\": 2, \"de\": 1e400}}'")

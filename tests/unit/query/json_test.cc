@@ -143,9 +143,9 @@ TEST(JsonValues, NativeTypesAreReadAsCassandra) {
   EXPECT_EQ(Decode(Type(Kind::kDecimal), "123123.123123"), "123123.123123");
   EXPECT_EQ(Decode(Type(Kind::kDecimal), "0.1"), "0.1");
   EXPECT_EQ(Decode(Type(Kind::kDecimal), "1e3"), "1000.0");
-  // Known difference: Jackson reads 1e400 as Infinity (Cassandra then answers "Value 'Infinity'
-  // is not a valid representation of a decimal value"); nlohmann refuses the number itself.
-  EXPECT_THAT(Decode(Type(Kind::kDecimal), "1e400"), HasSubstr("number overflow parsing '1e400'"));
+  // Jackson reads 1e400 as Infinity, which BigDecimal refuses (NumbersPastADoublesRange...).
+  EXPECT_EQ(Decode(Type(Kind::kDecimal), "1e400"),
+            "Value 'Infinity' is not a valid representation of a decimal value");
   EXPECT_EQ(Decode(Type(Kind::kDecimal), "\"-1.23E-12\""), "-1.23E-12");
   EXPECT_EQ(Decode(Type(Kind::kDecimal), "123456789012345678901234567890"),
             "123456789012345678901234567890");
@@ -219,6 +219,36 @@ TEST(JsonValues, ParsingIsBounded) {
   auto object = ParseJson(R"({"a": 1, "b": 2, "a": 3})");
   ASSERT_TRUE(object.ok());
   EXPECT_EQ(WriteJson(*object), R"({"a":3,"b":2})");
+}
+
+// Jackson reads numbers past a double's range where nlohmann refuses them (issue 13 item 5):
+// Double.parseDouble("1e400") is Infinity, so a double or float column gets Infinity (written
+// back as null by toJSONString) and a decimal column refuses "Infinity" (DecimalType
+// .fromJSONObject: new BigDecimal(parsed.toString())); a 400-digit integer is a BigInteger.
+TEST(JsonValues, NumbersPastADoublesRangeAreReadAsJacksonDoes) {
+  const Type dbl(Kind::kDouble);
+  auto inf = ParseJson("1e400");
+  ASSERT_TRUE(inf.ok()) << inf.status().ToString();
+  EXPECT_EQ(inf->kind, JsonValue::Kind::kFloat);
+  auto bytes = FromJsonValue(dbl, *inf);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, Lit(dbl, LiteralKind::kFloat, "Infinity"));
+  auto neg = FromJsonValue(Type(Kind::kFloat), *ParseJson("-1E+400"));
+  ASSERT_TRUE(neg.ok());
+  EXPECT_EQ(*neg, Lit(Type(Kind::kFloat), LiteralKind::kFloat, "-Infinity"));
+  EXPECT_EQ(Decode(Type(Kind::kDecimal), "1e400"),
+            "Value 'Infinity' is not a valid representation of a decimal value");
+  const std::string digits = "1" + std::string(400, '0');
+  EXPECT_EQ(Decode(Type(Kind::kVarint), digits), digits);
+  // Several in one text, each in its place, the others untouched.
+  auto object = ParseJson(R"({"a": 1e400, "b": [2.5, -1e999, 3], "c": 1e308})");
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  EXPECT_EQ(WriteJson(*object), R"({"a":1e400,"b":[2.5,-1e999,3],"c":1e308})");
+  // Bounded: past kMaxJsonOutOfRangeNumbers of them the text is refused.
+  std::string many = "[";
+  for (size_t i = 0; i <= kMaxJsonOutOfRangeNumbers; ++i) many += i ? ",1e400" : "1e400";
+  many += "]";
+  EXPECT_THAT(ParseJson(many).status().message(), HasSubstr("number overflow"));
 }
 
 // ---- through the processor -----------------------------------------------------------------------
