@@ -228,6 +228,12 @@ struct SelectStatement::Run {
           break;
         }
         case OutputColumn::Kind::kToken:
+          // Issue 13: TokenFct gives null for a null key, as in the row of aggregates over no
+          // rows (its partition key columns are null).
+          if (!view.values[ColumnIndex(&table.partition_key_column(0))]) {
+            out.push_back(std::nullopt);
+            break;
+          }
           out.push_back(types::SerializeBigint(token));
           break;
       }
@@ -760,6 +766,27 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
           "static columns.");
     }
     std::set<std::string> selected;
+    // Issue 13: Selection.getColumns() holds the columns that functions and aggregates read
+    // too (count(*) reads none), and they are checked alike.
+    std::vector<const ColumnMetadata*> read;
+    for (const auto& o : stmt->outputs) {
+      if (o.column != nullptr) read.push_back(o.column);
+      if (o.kind == OutputColumn::Kind::kToken) {
+        for (size_t i = 0; i < table->partition_key.size(); ++i) {
+          read.push_back(&table->partition_key_column(i));
+        }
+      }
+      if (o.expression) functions::CollectReadColumns(*o.expression, *table, &read);
+    }
+    for (const ColumnMetadata* column : read) {
+      if (column->kind != ColumnKind::kPartitionKey && column->kind != ColumnKind::kStatic) {
+        return InvalidRequest(fmt::format(
+            "SELECT DISTINCT queries must only request partition key columns and/or static "
+            "columns (not {})",
+            column->name));
+      }
+      selected.insert(column->name);
+    }
     for (const auto& o : stmt->outputs) {
       if (o.column == nullptr) continue;
       if (o.column->kind != ColumnKind::kPartitionKey && o.column->kind != ColumnKind::kStatic) {
@@ -772,7 +799,7 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
     }
     const bool key_range = stmt->where.partition.empty();
     for (size_t i = 0; key_range && i < table->partition_key.size(); ++i) {
-      if (!selected.count(table->partition_key_column(i).name) && stmt->aggregate_calls.empty()) {
+      if (!selected.count(table->partition_key_column(i).name)) {
         return InvalidRequest(fmt::format(
             "SELECT DISTINCT queries must request all the partition key columns (missing {})",
             table->partition_key_column(i).name));

@@ -131,3 +131,38 @@ def test_big_partition_aggregates_page_internally(session, keyspace):
     result = session.execute(SimpleStatement(f"SELECT c, count(*) FROM {t} WHERE k = 0 "
                                              "GROUP BY k, c", fetch_size=5000))
     assert sum(1 for _ in result) == n
+
+
+def test_distinct_aggregates_and_token_over_no_rows(session, keyspace, g):
+    # SelectStatement.validateDistinctSelection: count(*) reads no column, so over a range of
+    # partitions the partition key is missing; with the key restricted it is allowed.
+    with pytest.raises(InvalidRequest, match=r"SELECT DISTINCT queries must request all the "
+                                             r"partition key columns \(missing a\)"):
+        session.execute(f"SELECT DISTINCT count(*) FROM {g}")
+    assert rows(session, f"SELECT DISTINCT a, count(*) FROM {g}") == [(1, 3)]
+    assert rows(session, f"SELECT DISTINCT count(*) FROM {g} WHERE a = 1") == [(1,)]
+    # TokenFct.execute: null for a null key, as in the row of aggregates over no rows.
+    assert rows(session, f"SELECT token(a), count(*) FROM {g} WHERE a = 99") == [(None, 0)]
+
+
+def test_min_max_count_of_collections_tuples_and_udts(session, keyspace):
+    # Cassandra 4.1 registers count/min/max for the native types only (AggregateFcts); a
+    # collection, tuple or UDT argument is weakly assignable to blob alone
+    # (BytesType.isValueCompatibleWithInternal), so the blob overloads apply: the result is a
+    # blob, compared byte by byte (not by the collection's own order).
+    session.execute(f"CREATE TYPE {keyspace}.pt (x int, y text)")
+    t = f"{keyspace}.cx"
+    session.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, l list<int>, fl frozen<list<int>>, "
+                    f"tu tuple<int, text>, u frozen<pt>, m map<int, int>)")
+    session.execute(f"INSERT INTO {t} (k, l, fl, tu, u) VALUES (1, [1, 2], [3], (1, 'a'), "
+                    "{x: 1, y: 'b'})")
+    session.execute(f"INSERT INTO {t} (k, l, fl, tu, u) VALUES (2, [0, 5], [1, 9], (2, 'a'), "
+                    "{x: 0, y: 'z'})")
+    r = session.execute(f"SELECT max(fl), min(tu), max(u), count(l), count(m) FROM {t}")
+    assert r.column_names == ["system.max(fl)", "system.min(tu)", "system.max(u)",
+                              "system.count(l)", "system.count(m)"]
+    row = r.one()
+    assert row[0] == bytes.fromhex("00000002" "00000004" "00000001" "00000004" "00000009")
+    assert row[1] == bytes.fromhex("00000004" "00000001" "00000001") + b"a"
+    assert row[2] == bytes.fromhex("00000004" "00000001" "00000001") + b"b"
+    assert row[3] == 2 and row[4] == 0

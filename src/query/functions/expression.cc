@@ -196,7 +196,10 @@ Result<types::Value> Expression::Evaluate(const std::vector<protocol::BoundValue
       std::vector<std::string_view> parts;
       for (int c : token_columns) {
         const auto& v = (*row->values)[c];
-        parts.push_back(v ? std::string_view(*v) : std::string_view());
+        // TokenFct.execute: null when a key component is null (the row of aggregates over no
+        // rows, issue 13).
+        if (!v) return types::Value(std::nullopt);
+        parts.push_back(*v);
       }
       return types::Value(
           types::SerializeBigint(types::Murmur3Token(types::SerializePartitionKey(parts))));
@@ -239,6 +242,24 @@ bool Expression::ContainsAggregate() const {
     if (a->ContainsAggregate()) return true;
   }
   return false;
+}
+
+void CollectReadColumns(const Expression& e, const schema::TableMetadata& table,
+                        std::vector<const schema::ColumnMetadata*>* out) {
+  switch (e.kind) {
+    case Expression::Kind::kColumn:
+    case Expression::Kind::kWritetime:
+    case Expression::Kind::kTtl:
+    case Expression::Kind::kSubSelection:
+      if (e.column >= 0) out->push_back(&table.columns[e.column]);
+      break;
+    case Expression::Kind::kToken:
+      for (int c : e.token_columns) out->push_back(&table.columns[c]);
+      break;
+    default:
+      break;
+  }
+  for (const auto& a : e.args) CollectReadColumns(*a, table, out);
 }
 
 void Expression::CollectAggregates(std::vector<const Expression*>* out) const {

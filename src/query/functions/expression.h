@@ -85,6 +85,12 @@ struct Expression {
 
 using ExpressionPtr = std::shared_ptr<const Expression>;
 
+// Appends the table columns `e` reads (columns, writetime/ttl, token's key, sub-selections), in
+// tree order: what Cassandra's Selection.getColumns() holds for a selector (issue 13: SELECT
+// DISTINCT checks them).
+void CollectReadColumns(const Expression& e, const schema::TableMetadata& table,
+                        std::vector<const schema::ColumnMetadata*>* out);
+
 // A function call term (parser::FunctionCall, including the operators "_add"... and
 // "_negate" the parser makes of + - * / % and unary minus) received by `receiver` named
 // `receiver_name` (a column name, "arg0(system.f)"...): FunctionCall.Raw.prepare. Errors are

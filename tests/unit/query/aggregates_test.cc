@@ -254,6 +254,35 @@ TEST_F(AggregateQueries, GroupByRefusals) {
   EXPECT_EQ(Rows("SELECT a, count(*) FROM t GROUP BY zz"), "Undefined column name zz in table ks.t");
 }
 
+// Cassandra 4.1 SelectStatement.validateDistinctSelection: Selection.getColumns() (the columns
+// the selectors read; count(*) reads none) must hold every partition key column when the query
+// reads a range of partitions, and only partition key and static columns.
+TEST_F(AggregateQueries, DistinctAggregatesNeedThePartitionKeyOverARange) {
+  Fill();
+  Run("CREATE TABLE st (a int, b int, s int static, v int, PRIMARY KEY (a, b))");
+  Run("INSERT INTO st (a, b, s, v) VALUES (1, 1, 7, 1)");
+  EXPECT_EQ(Rows("SELECT DISTINCT count(*) FROM t"),
+            "SELECT DISTINCT queries must request all the partition key columns (missing a)");
+  EXPECT_EQ(Rows("SELECT DISTINCT max(s) FROM st"),
+            "SELECT DISTINCT queries must request all the partition key columns (missing a)");
+  EXPECT_EQ(Rows("SELECT DISTINCT a, max(v) FROM st"),
+            "SELECT DISTINCT queries must only request partition key columns and/or static "
+            "columns (not v)");
+  EXPECT_EQ(Rows("SELECT DISTINCT count(a) FROM t"), "3");
+  EXPECT_EQ(Rows("SELECT DISTINCT a, count(*) FROM t"), "1 3");
+  EXPECT_EQ(Rows("SELECT DISTINCT count(*) FROM t WHERE a = 1"), "1");
+  EXPECT_EQ(Rows("SELECT DISTINCT max(s) FROM st WHERE a = 1"), "7");
+}
+
+// TokenFct.execute is null for a null key: the row of aggregates over no rows has a null
+// token(k), as its plain columns are null.
+TEST_F(AggregateQueries, TokenOfTheRowOverNoRowsIsNull) {
+  EXPECT_EQ(Rows("SELECT token(a), count(*), a FROM t WHERE a = 5"), "null 0 null");
+  EXPECT_EQ(Rows("SELECT toJson(token(a)), count(*) FROM t WHERE a = 5"), "'null' 0");
+  Fill();
+  EXPECT_EQ(Rows("SELECT token(a), count(*) FROM t WHERE a = 1"), "-4069959284402364209 5");
+}
+
 // Aggregates read page by page like any read: past its deadline or cancelled, a request stops
 // with ReadTimeout (issue 9 item 4), with or without GROUP BY.
 TEST_F(AggregateQueries, AggregatesHonourTheRequestDeadline) {
