@@ -3,12 +3,12 @@ BATCH with Cassandra 4.1's answers ([applied] first, the current values when not
 refusals, serial consistency, linearizability under concurrency, batch size thresholds and the
 crash atomicity of logged batches. Driven by Debian's python3-cassandra."""
 import threading
-import time
 
 import pytest
 from cassandra import ConsistencyLevel, InvalidRequest
 from cassandra.protocol import SyntaxException
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
+from conftest import write_then_kill
 
 
 @pytest.fixture(scope="module")
@@ -301,32 +301,15 @@ def test_logged_batches_are_atomic_across_kill_9(fresh_server):
     ins_seq = s.prepare("INSERT INTO d.seq (p, n) VALUES (?, ?)")
     ins_log = s.prepare("INSERT INTO d.log (p, n) VALUES (?, ?)")
     partitions = 8
-    acked, lock, in_flight = set(), threading.Lock(), threading.Semaphore(16)
 
-    def done(_, n):
-        with lock:
-            acked.add(n)
-        in_flight.release()
-
-    def failed(_):
-        in_flight.release()
-
-    n = 0
-    while True:
-        with lock:
-            if len(acked) >= 150:
-                break
-        in_flight.acquire()
+    def logged_batch(n):
         b = BatchStatement(batch_type=BatchType.LOGGED)
         for p in range(partitions):
             b.add(ins_seq, (p, n))
             b.add(ins_log, (p, n))
-        s.execute_async(b).add_callbacks(done, failed, callback_args=(n,))
-        n += 1
-    fresh_server.kill()
-    time.sleep(0.3)
-    with lock:
-        acknowledged = set(acked)
+        return b
+
+    acknowledged, _ = write_then_kill(fresh_server, s, logged_batch, 150, in_flight=16)
     c.shutdown()
     fresh_server.start()
     c = fresh_server.cluster()
