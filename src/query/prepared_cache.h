@@ -26,6 +26,8 @@ struct PreparedEntry {
   std::string keyspace;  // the session's keyspace when prepared: names resolve in it
   std::shared_ptr<const parser::Statement> ast;
   std::shared_ptr<const CqlStatement> statement;
+  // Its cost class (query/inline_cost.h): EXECUTE may run on the connection's event-loop thread.
+  bool inline_ok = false;
 };
 
 class PreparedCache {

@@ -118,6 +118,11 @@ class QueryProcessor {
   // run inside a storage::DeferredSyncScope whose scope became pending must not be answered
   // before. Default: at once.
   virtual void WhenDurable(std::function<void(const Status&)> done) { done(Status::OK()); }
+
+  // Inline execution (issue 14): whether an EXECUTE of prepared statement `id` is cheap and never
+  // waits (query/inline_cost.h), so that the connection may run it on its event-loop thread.
+  // False for an unknown id (the pool answers UNPREPARED). Thread-safe. Default: false.
+  virtual bool RunsInline(std::string_view id) { return false; }
 };
 
 // Opens the processor over `engine`: loads (or creates on first start) the schema, including the

@@ -10,6 +10,7 @@
 #include "cql/types/key_encoding.h"
 #include "query/functions/statement_clock.h"
 #include "query/permissions.h"
+#include "query/inline_cost.h"  // issue 14
 #include "query/prepared_cache.h"
 #include "query/processor.h"
 #include "query/statement.h"
@@ -171,8 +172,10 @@ class QueryProcessorImpl final : public QueryProcessor {
     TraceEvent("Preparing statement");
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
     std::string id = Md5(session.keyspace + std::string(cql));
+    // issue 14: the cost class is decided once, here (query/inline_cost.h).
+    const bool inline_ok = IsInlineCheap(*ast, *stmt);
     prepared_.Put(id, std::make_shared<const PreparedEntry>(
-                          PreparedEntry{std::string(cql), session.keyspace, ast, stmt}));
+                          PreparedEntry{std::string(cql), session.keyspace, ast, stmt, inline_ok}));
     protocol::PreparedResult result;
     result.id = id;
     const std::string ks = stmt->table ? stmt->table->keyspace : "";
@@ -224,6 +227,12 @@ class QueryProcessorImpl final : public QueryProcessor {
   // Group commit (issue 14).
   void WhenDurable(std::function<void(const Status&)> done) override {
     context_.engine.WhenDurable(std::move(done));
+  }
+
+  // Inline execution (issue 14).
+  bool RunsInline(std::string_view id) override {
+    std::shared_ptr<const PreparedEntry> entry = prepared_.Find(id);
+    return entry != nullptr && entry->inline_ok;
   }
 
   void AddSchemaListener(SchemaListener listener) override {

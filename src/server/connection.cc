@@ -28,6 +28,9 @@ constexpr size_t kIdleInputCapacity = 4 * 1024;
 // TLS on the TLS port: it learns at once instead of waiting for a record that never completes.
 constexpr char kTlsUnexpectedMessageAlert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x0a};
 constexpr uint8_t kTlsHandshakeRecord = 0x16;
+// Inline execution (issue 14): at most this many requests of one connection run on its thread
+// per turn before the others of the thread get theirs (a point request costs tens of µs).
+constexpr size_t kMaxInlinePerTurn = 32;
 
 char* ThreadReadBuffer() {
   thread_local std::unique_ptr<char[]> buffer(new char[kThreadReadBufferSize]);
@@ -257,10 +260,18 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
 void Connection::ProcessBuffered() {
   if (closed_ || close_after_write_) return;
   bool progress = false;
+  inline_left_ = kMaxInlinePerTurn;
+  bool yielded = false;
   // Frames are handled while back-pressure allows: at most as many as may still start running.
   while (!state_.closed() && !braked_ && !Paused()) {
+    if (inline_left_ == 0) {  // issue 14: this turn ran its share inline
+      yielded = !input_.empty() || state_.discarding();
+      break;
+    }
     std::vector<FrameAction> actions;
-    const size_t budget = state_.limits().max_in_flight - in_flight_;
+    // No more frames than may still run inline this turn, so that none waits for the next.
+    const size_t budget =
+        std::min(state_.limits().max_in_flight - in_flight_, inline_left_);
     const size_t consumed = state_.ProcessInput(input_, &actions, budget);
     input_.erase(0, consumed);
     progress = progress || consumed > 0;
@@ -292,6 +303,18 @@ void Connection::ProcessBuffered() {
   ArmDeadline();
   ReleaseIdleBuffers();
   if (braked_) return;  // RespondLater's timer resumes
+  if (yielded) {
+    // issue 14: the rest of the input after the other connections of this thread had a turn;
+    // nothing more is read until it is handled.
+    if (!continue_posted_) {
+      continue_posted_ = true;
+      asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->continue_posted_ = false;
+        self->ProcessBuffered();
+      });
+    }
+    return;
+  }
   ReadMore();
 }
 
@@ -370,6 +393,14 @@ void Connection::Dispatch(FrameAction action) {
     case FrameAction::Kind::kExecute:
       // ProcessBuffered handles no more frames than may run (back-pressure, not OVERLOADED,
       // as Cassandra does for clients that did not ask THROW_ON_OVERLOAD).
+      if (inline_left_ > 0 && RunsInline(action)) {  // issue 14
+        --inline_left_;
+        ++in_flight_;
+        in_flight_bytes_ += action.request_bytes;
+        RunRequest(action, state_.compression(), RequestContext::Clock::now(),
+                   /*on_io_thread=*/true);
+        return;
+      }
       RunOnWorker(std::move(action));
       return;
   }
@@ -387,56 +418,80 @@ void Connection::RespondLater(FrameAction action) {
   });
 }
 
+bool Connection::RunsInline(const FrameAction& action) {
+  if (action.tracing) return false;  // tracing writes its sessions and events: the pool
+  const auto* execute = std::get_if<protocol::ExecuteRequest>(&action.request);
+  if (execute == nullptr) return false;
+  const auto consistency = execute->params.consistency;
+  if (consistency == protocol::Consistency::kSerial ||
+      consistency == protocol::Consistency::kLocalSerial) {
+    return false;  // a SERIAL read waits on the partition's LWT lock
+  }
+  return processor_.RunsInline(execute->id);
+}
+
 void Connection::RunOnWorker(FrameAction action) {
   ++in_flight_;
   in_flight_bytes_ += action.request_bytes;
   asio::post(workers_, [self = shared_from_this(), action = std::move(action),
                         compression = state_.compression(),
                         received = RequestContext::Clock::now()] {
-    // Each request runs on a copy of the session, so that concurrent requests of one connection
-    // do not race; a change (USE) is written back. Only the keyspace can change today.
-    query::Session session;
-    {
-      std::lock_guard lock(self->session_mu_);
-      session = self->session_;
+    self->RunRequest(action, compression, received, /*on_io_thread=*/false);
+  });
+}
+
+void Connection::RunRequest(const FrameAction& action, protocol::Compression compression,
+                            RequestContext::Clock::time_point received, bool on_io_thread) {
+  auto self = shared_from_this();
+  // Each request runs on a copy of the session, so that concurrent requests of one connection
+  // do not race; a change (USE) is written back. Only the keyspace can change today.
+  query::Session session;
+  {
+    std::lock_guard lock(session_mu_);
+    session = session_;
+  }
+  // The request's deadline counts from its arrival; closing the connection cancels it.
+  session.cancel = cancel_;
+  session.received = received;
+  session.trace = action.tracing;  // issue 10 item 23
+  session.trace_id.reset();
+  session.client_address = client_address_;
+  const std::string keyspace_before = session.keyspace;
+  // Group commit (issue 14): under sync durability the request's writes leave their fsync to
+  // the engine's group-commit thread, and the answer goes out once they are durable; this
+  // thread (a worker, or the event loop for an inline request) does not wait for the disk.
+  storage::DeferredSyncScope deferred_sync;
+  std::string frame = ExecuteQueryRequest(processor_, session, action.request, action.version,
+                                          action.stream, compression);
+  if (session.keyspace != keyspace_before) {
+    std::lock_guard lock(session_mu_);
+    session_.keyspace = session.keyspace;
+  }
+  const size_t bytes = action.request_bytes;
+  if (!deferred_sync.pending()) {
+    if (on_io_thread) {
+      // Answered at once: ProcessBuffered, which dispatched it, resumes reading as it goes on.
+      --in_flight_;
+      in_flight_bytes_ -= bytes;
+      if (!closed_ && !close_after_write_) QueueWrite(std::move(frame));
+      return;
     }
-    // The request's deadline counts from its arrival; closing the connection cancels it.
-    session.cancel = self->cancel_;
-    session.received = received;
-    session.trace = action.tracing;  // issue 10 item 23
-    session.trace_id.reset();
-    session.client_address = self->client_address_;
-    const std::string keyspace_before = session.keyspace;
-    // Group commit (issue 14): under sync durability the request's writes leave their fsync to
-    // the engine's group-commit thread, and the answer goes out once they are durable; this
-    // worker does not wait for the disk.
-    storage::DeferredSyncScope deferred_sync;
-    std::string frame = ExecuteQueryRequest(self->processor_, session, action.request,
-                                            action.version, action.stream, compression);
-    if (session.keyspace != keyspace_before) {
-      std::lock_guard lock(self->session_mu_);
-      self->session_.keyspace = session.keyspace;
+    return asio::post(socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
+      self->OnWorkerDone(std::move(frame), bytes);
+    });
+  }
+  processor_.WhenDurable([self, frame = std::move(frame), bytes, version = action.version,
+                          stream = action.stream, compression](const Status& status) mutable {
+    if (!status.ok()) {
+      // Applied but not durable: the client must not take it as acknowledged.
+      frame = protocol::EncodeErrorFrame(
+          version, stream,
+          Status(ErrorCode::kServerError,
+                 "The write could not be made durable: " + status.message()),
+          compression);
     }
-    const size_t bytes = action.request_bytes;
-    if (!deferred_sync.pending()) {
-      return asio::post(self->socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
-        self->OnWorkerDone(std::move(frame), bytes);
-      });
-    }
-    self->processor_.WhenDurable([self, frame = std::move(frame), bytes, version = action.version,
-                                  stream = action.stream,
-                                  compression](const Status& status) mutable {
-      if (!status.ok()) {
-        // Applied but not durable: the client must not take it as acknowledged.
-        frame = protocol::EncodeErrorFrame(
-            version, stream,
-            Status(ErrorCode::kServerError,
-                   "The write could not be made durable: " + status.message()),
-            compression);
-      }
-      asio::post(self->socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
-        self->OnWorkerDone(std::move(frame), bytes);
-      });
+    asio::post(self->socket_.get_executor(), [self, frame = std::move(frame), bytes]() mutable {
+      self->OnWorkerDone(std::move(frame), bytes);
     });
   });
 }

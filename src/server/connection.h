@@ -1,8 +1,9 @@
 #pragma once
 // Connection: the socket side of one CQL client connection. It reads frames into its
-// ConnectionState, answers control messages at once, runs queries on the worker pool and writes
-// responses as they complete (any order, each on its request's stream), coalescing queued
-// responses into one write. Internal to server/; CqlServer creates them.
+// ConnectionState, answers control messages at once, runs queries on the worker pool (cheap
+// prepared point requests inline, on its own thread: RunsInline) and writes responses as they
+// complete (any order, each on its request's stream), coalescing queued responses into one
+// write. Internal to server/; CqlServer creates them.
 //
 // Hostile clients (issue 9, items 5 and 6): an idle connection holds no read buffer (a plain
 // connection waits for readability and reads into a per-thread buffer; only a partial frame is
@@ -109,6 +110,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // thread waits), reading nothing from the client meanwhile.
   void RespondLater(FrameAction action);
   void RunOnWorker(FrameAction action);
+  // Inline execution (issue 14, docs/dev/performance.md): an EXECUTE of a cheap prepared
+  // statement (query/inline_cost.h), not traced, not at SERIAL consistency, runs on this
+  // thread; at most kMaxInlinePerTurn per turn of ProcessBuffered, which then yields to the
+  // other connections of the thread (a posted continuation) before reading more.
+  bool RunsInline(const FrameAction& action);
+  // Runs `action` on the calling thread (a worker, or this connection's thread when
+  // `on_io_thread`) and answers it; under sync durability, after the group commit's fsync.
+  void RunRequest(const FrameAction& action, cql::protocol::Compression compression,
+                  RequestContext::Clock::time_point received, bool on_io_thread);
   void OnWorkerDone(std::string frame, size_t request_bytes);
   void QueueWrite(std::string frame);
   void WriteMore();
@@ -157,7 +167,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool flush_posted_ = false;        // QueueWrite posted the next WriteMore
   bool close_after_write_ = false;
   bool closed_ = false;
-  size_t in_flight_ = 0;
+  size_t in_flight_ = 0;              // running requests, inline ones included
+  size_t inline_left_ = 0;            // inline requests this turn of ProcessBuffered may still run
+  bool continue_posted_ = false;      // a yielded ProcessBuffered is posted
 
   // Raised when the connection closes (client gone, server stopping): its running requests
   // stop at their next deadline check (issue 9 item 4). Any thread.
