@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "query/functions/expression.h"
+
 namespace sibyl::query {
 
 Result<std::shared_ptr<const FieldSelection>> FieldSelection::Prepare(
@@ -17,6 +19,17 @@ Result<std::shared_ptr<const FieldSelection>> FieldSelection::Prepare(
     s = s->args[0].get();
   }
   if (s->kind != parser::Selector::Kind::kColumn) {
+    // Issue 13: a field of another selector's result (max(b).x), which Cassandra 4.1's grammar
+    // allows (selectorModifier); Selectable.WithFieldSelection refuses a result that is not a
+    // UDT. No native function of 4.1 returns a UDT in a selection (max/min of a UDT are the blob
+    // overloads), so the refusal is the answer; a UDT result would be "unsupported".
+    BindSpecs scratch;
+    std::string name;
+    ASSIGN_OR_RETURN(auto base, functions::PrepareSelectorExpression(*s, table, scratch, &name));
+    if (base->type.kind() != types::Kind::kUdt) {
+      return InvalidRequest(fmt::format("Invalid field selection: {} of type {} is not a user type",
+                                        name, base->type.ToCql()));
+    }
     return Unsupported("field selection of " + s->text);
   }
   auto out = std::make_shared<FieldSelection>();

@@ -166,3 +166,12 @@ def test_min_max_count_of_collections_tuples_and_udts(session, keyspace):
     assert row[1] == bytes.fromhex("00000004" "00000001" "00000001") + b"a"
     assert row[2] == bytes.fromhex("00000004" "00000001" "00000001") + b"b"
     assert row[3] == 2 and row[4] == 0
+
+
+def test_field_of_an_aggregates_result(session, keyspace):
+    # Parser.g's selectorModifier follows any selector; WithFieldSelection then needs a UDT.
+    t = f"{keyspace}.fa"
+    session.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
+    with pytest.raises(InvalidRequest, match=r"Invalid field selection: system.max\(v\) of type "
+                                             r"int is not a user type"):
+        session.execute(f"SELECT max(v).x FROM {t}")

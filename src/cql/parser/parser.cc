@@ -897,7 +897,7 @@ class Parser {
       ASSIGN_OR_RETURN(std::string args_text, ParseSelectorArguments(*sel));
       sel->text = fmt::format("{}.{}({})", sel->function.keyspace, sel->function.name, args_text);
       BoundName(sel->text);
-      return SelectorPtr(sel);
+      return ParseSelectorModifiers(sel);  // f(x).field (selectorModifier, issue 13)
     }
     const bool type_hint = Ahead(1).kind == TokenKind::kIdent && IsNativeTypeName(Ahead(1).text) &&
                            Ahead(2).kind == TokenKind::kSymbol &&
@@ -912,7 +912,7 @@ class Parser {
       auto inner = ParseSelectorExpression();
       if (inner.ok() && IsSymbol(")")) {
         Advance();
-        return inner;
+        return ParseSelectorModifiers(*inner);  // (u).field (selectorModifier, issue 13)
       }
       pos_ = save;
       markers_.resize(markers);
@@ -963,7 +963,7 @@ class Parser {
         sel->function.name = "count";
         sel->count_star = true;
         sel->text = "count";
-        return SelectorPtr(sel);
+        return ParseSelectorModifiers(sel);  // selectorModifier (issue 13)
       }
       if (name == "count" && Cur().kind == TokenKind::kInteger && Cur().text == "1" &&
           Ahead(1).kind == TokenKind::kSymbol && Ahead(1).text == ")") {
@@ -973,7 +973,7 @@ class Parser {
         sel->function.name = "count";
         sel->count_star = true;
         sel->text = "count";
-        return SelectorPtr(sel);
+        return ParseSelectorModifiers(sel);  // selectorModifier (issue 13)
       }
       if (name == "writetime" || name == "ttl") {
         sel->kind = name == "ttl" ? Selector::Kind::kTtl : Selector::Kind::kWritetime;
@@ -993,7 +993,7 @@ class Parser {
         RETURN_IF_ERROR(ExpectSymbol(")"));
         sel->text = fmt::format("{}({})", name, inner_text);
         BoundName(sel->text);
-        return SelectorPtr(sel);
+        return ParseSelectorModifiers(sel);  // selectorModifier (issue 13)
       }
       if (name == "cast") {
         sel->kind = Selector::Kind::kCast;
@@ -1004,14 +1004,16 @@ class Parser {
         RETURN_IF_ERROR(ExpectSymbol(")"));
         sel->text = fmt::format("cast({} as {})", sel->args[0]->text, sel->cast_type.ToString());
         BoundName(sel->text);
-        return SelectorPtr(sel);
+        return ParseSelectorModifiers(sel);  // selectorModifier (issue 13)
       }
       sel->kind = Selector::Kind::kFunction;
       sel->function.name = name;
       ASSIGN_OR_RETURN(std::string args_text, ParseSelectorArguments(*sel));
       sel->text = fmt::format("system.{}({})", name, args_text);
       BoundName(sel->text);
-      return SelectorPtr(sel);
+      // Cassandra 4.1's Parser.g applies selectorModifier (.field, [element]) to any selector,
+      // a function call's result included: max(b).x (issue 13).
+      return ParseSelectorModifiers(sel);
     }
     if ((t.kind == TokenKind::kIdent && !Reserved().count(t.text) && t.text != "true" &&
          t.text != "false" && t.text != "null") ||
