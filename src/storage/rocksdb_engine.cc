@@ -386,14 +386,7 @@ class RocksDbEngine final : public Engine {
       return FromRocks(s, "reading partition header");
     }
     NoteSeen(header, seen);
-    if (query.want_static && header.static_row) {
-      auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
-                             query.now_seconds, query.dropped_columns);
-      if (live && !live->cells.empty()) {
-        live->marker = Liveness{};
-        out.static_row = std::move(*live);
-      }
-    }
+    TakeStaticRow(header, query, out);
 
     const std::string rows_begin = prefix + kRowKind;
     const std::string rows_end = prefix + kPastRowsKind;
@@ -537,14 +530,7 @@ class RocksDbEngine final : public Engine {
       return FromRocks(statuses[0], "reading partition header");
     }
     NoteSeen(header, seen);
-    if (query.want_static && header.static_row) {
-      auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
-                             query.now_seconds, query.dropped_columns);
-      if (live && !live->cells.empty()) {
-        live->marker = Liveness{};
-        out.static_row = std::move(*live);
-      }
-    }
+    TakeStaticRow(header, query, out);
     if (statuses[1].IsNotFound()) return out;
     RETURN_IF_ERROR(FromRocks(statuses[1], "reading rows"));
     const std::string clustering;  // the one row's
@@ -686,6 +672,18 @@ class RocksDbEngine final : public Engine {
       if (stopping_) break;
       rocksdb::Status s = db_->SyncWAL();
       if (!s.ok()) spdlog::error("periodic WAL sync failed: {}", s.ToString());
+    }
+  }
+
+  // Moves the partition's live static row (if the query wants it) from `header` into `out`.
+  static void TakeStaticRow(PartitionHeader& header, const SliceQuery& query,
+                            ResolvedPartition& out) {
+    if (!query.want_static || !header.static_row) return;
+    auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
+                           query.now_seconds, query.dropped_columns);
+    if (live && !live->cells.empty()) {
+      live->marker = Liveness{};
+      out.static_row = std::move(*live);
     }
   }
 
