@@ -124,7 +124,8 @@ TEST(Parser, DeleteRefusesTtl) {
 }
 
 TEST(Parser, GroupByColumnsAndTheUnsupportedFunctionForm) {
-  const auto& sel = As<SelectStatement>(Parse("SELECT a, count(*) FROM t GROUP BY a, b"));
+  auto statement = Parse("SELECT a, count(*) FROM t GROUP BY a, b");  // keeps `sel` alive
+  const auto& sel = As<SelectStatement>(statement);
   EXPECT_EQ(sel.group_by, (std::vector<std::string>{"a", "b"}));
   // Cassandra 5.0's GROUP BY floor(t, 1h) is not built: a precise refusal, not a guess.
   EXPECT_THAT(Error("SELECT count(*) FROM t GROUP BY k, floor(t, 1h)").message(),
