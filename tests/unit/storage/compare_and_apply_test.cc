@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::storage {
@@ -16,24 +17,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CompareAndApplyTest : public testing::Test {
+class CompareAndApplyTest : public EngineTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-cas-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     RocksDbOptions o;
-    o.path = dir_.string();
     o.durability = Durability::kPeriodic;  // the unit tests need no fsync per write
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(dir_);
+    OpenEngine("sibyl-cas-", o);
   }
   static PartitionMutation WriteValue(const std::string& value, int64_t ts) {
     PartitionMutation m;
@@ -72,9 +61,6 @@ class CompareAndApplyTest : public testing::Test {
           return std::optional<PartitionMutation>(WriteValue(value, ts));
         });
   }
-
-  fs::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(CompareAndApplyTest, AppliesOnlyWhenTheDecisionSaysSo) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "engine_test_base.h"
 #include "storage/complex_cells.h"
 #include "storage/rocksdb_engine.h"
 #include "storage/row_codec.h"
@@ -178,24 +179,12 @@ TEST(ComplexCellCompaction, ExpiresElementsAndPurgesDeletions) {
   EXPECT_EQ(Render(row), "m[b]=live@5");
 }
 
-class ComplexCellEngineTest : public testing::Test {
+class ComplexCellEngineTest : public EngineTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-complex-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     RocksDbOptions o;
-    o.path = dir_.string();
     o.gc_grace_seconds = 0;
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(dir_);
+    OpenEngine("sibyl-complex-", o);
   }
   void Write(Row row, bool is_static = false) {
     PartitionMutation m;
@@ -219,8 +208,6 @@ class ComplexCellEngineTest : public testing::Test {
     for (const auto& r : p->rows) out += "row: " + Render(r);
     return out;
   }
-  fs::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 // Blind writes through the merge operator, before and after a flush and a compaction.

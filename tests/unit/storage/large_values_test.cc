@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
 #include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
@@ -22,24 +23,12 @@ namespace fs = std::filesystem;
 // Compaction expires TTLs by the wall clock, so reads use it too.
 const int64_t kNow = std::time(nullptr);
 
-class LargeValuesTest : public testing::Test {
+class LargeValuesTest : public EngineTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-large-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     RocksDbOptions o;
-    o.path = dir_.string();
     o.gc_grace_seconds = 0;
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(dir_);
+    OpenEngine("sibyl-large-", o);
   }
 
   // Random bytes: LZ4 cannot shrink them, so a block or blob holding one is at least this big.
@@ -85,9 +74,6 @@ class LargeValuesTest : public testing::Test {
     return n;
   }
   void Compact() { ASSERT_TRUE(CompactForTesting(*engine_).ok()); }
-
-  fs::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(LargeValuesTest, LargeRowsMoveToBlobFilesAndReadBackWhole) {

@@ -6,29 +6,15 @@
 
 #include <filesystem>
 
+#include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::storage {
 namespace {
 
-class SingleRowReadTest : public testing::Test {
+class SingleRowReadTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sibyl-single-row-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    RocksDbOptions o;
-    o.path = dir_.string();
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { OpenEngine("sibyl-single-row-", RocksDbOptions{}); }
   void Write(const std::string& key, int64_t ts, const std::string& value,
              std::optional<Deletion> partition_deletion = std::nullopt, bool with_static = false) {
     PartitionMutation m;
@@ -65,8 +51,6 @@ class SingleRowReadTest : public testing::Test {
     EXPECT_EQ(iterated->more, fetched->more) << key;
     return *fetched;
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(SingleRowReadTest, AgreesWithTheIteratorOnEveryShape) {
