@@ -128,6 +128,18 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "Storage block cache (data, index and filter blocks), in MiB")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
+  // Storage engine (issue 15).
+  AddEnumOption<ServerConfig::StorageKind>(
+      *serve, "--storage", config.storage,
+      {{"rocksdb", ServerConfig::StorageKind::kRocksDb}, {"rados", ServerConfig::StorageKind::kRados}},
+      "rocksdb", "rocksdb: embedded in the data dir; rados: a Ceph pool shared by many nodes");
+  serve->add_option("--ceph-conf", config.ceph_conf, "ceph.conf of the cluster (--storage rados)");
+  serve->add_option("--ceph-user", config.ceph_user, "cephx user, without \"client.\" (--storage rados)")
+      ->capture_default_str();
+  serve->add_option("--ceph-keyring", config.ceph_keyring,
+                    "keyring file (--storage rados; default: the one ceph.conf names)");
+  serve->add_option("--pool", config.pool, "Ceph pool holding Sibyl's data (--storage rados)")
+      ->capture_default_str();
   serve->add_option("--cluster-name", config.cluster_name, "Cluster name (system.local)")
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")

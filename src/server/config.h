@@ -49,6 +49,17 @@ struct ServerConfig {
   int periodic_sync_ms = 10000;
   // RocksDB's block cache (uncompressed blocks, index and filter blocks), in MiB (issue 14).
   int64_t block_cache_mb = 256;
+  // ---- Storage engine (issue 15; docs/dev/rados-mapping.md) ----
+  // Which engine holds the data: kRocksDb (embedded, <data_dir>/db) or kRados (a Ceph pool
+  // shared by every Sibyl node). Default: kRocksDb.
+  enum class StorageKind { kRocksDb, kRados };
+  StorageKind storage = StorageKind::kRocksDb;
+  // With kRados: the cluster's ceph.conf (required), the cephx user (without "client."), an
+  // optional keyring file, and the pool (must exist, replicated).
+  std::string ceph_conf;
+  std::string ceph_user = "admin";
+  std::string ceph_keyring;
+  std::string pool = "sibyl";
   // Reported in system.local. Default: "Sibyl Cluster".
   std::string cluster_name = "Sibyl Cluster";
   // Reported in system.local. Default: datacenter1.
