@@ -140,6 +140,14 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "keyring file (--storage rados; default: the one ceph.conf names)");
   serve->add_option("--pool", config.pool, "Ceph pool holding Sibyl's data (--storage rados)")
       ->capture_default_str();
+  serve->add_option("--pool-namespace", config.pool_namespace,
+                    "Prefix of Sibyl's RADOS namespaces, to share a pool (--storage rados)")
+      ->check([](const std::string& v) {
+        return v.size() <= 64 && v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-.") ==
+                                     std::string::npos
+                   ? std::string()
+                   : std::string("at most 64 of [a-z0-9_.-]");
+      });
   serve->add_option("--cluster-name", config.cluster_name, "Cluster name (system.local)")
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")

@@ -60,6 +60,9 @@ struct ServerConfig {
   std::string ceph_user = "admin";
   std::string ceph_keyring;
   std::string pool = "sibyl";
+  // Prefix of every RADOS namespace this deployment uses (several deployments, or test servers,
+  // in one pool). Default: empty.
+  std::string pool_namespace;
   // Reported in system.local. Default: "Sibyl Cluster".
   std::string cluster_name = "Sibyl Cluster";
   // Reported in system.local. Default: datacenter1.

@@ -48,7 +48,7 @@ RadosConnection::~RadosConnection() {
 librados::IoCtx RadosConnection::IoCtx(const std::string& nspace) const {
   librados::IoCtx io;
   io.dup(pool_);
-  io.set_namespace(nspace);
+  io.set_namespace(options_.namespace_prefix + nspace);
   return io;
 }
 

@@ -25,6 +25,9 @@ struct RadosOptions {
   // The pool holding every Sibyl object; it must exist (created by the operator or
   // scripts/cluster.sh), replicated (omap needs a replicated pool).
   std::string pool = "sibyl";
+  // Prefix of every namespace Sibyl uses in the pool, so that several deployments (or test
+  // servers) can share one pool. Default: empty.
+  std::string namespace_prefix;
   // Longest wait for the monitors at connect, and for one OSD operation (rados_osd_op_timeout):
   // past it an operation fails with -ETIMEDOUT instead of hanging.
   std::chrono::seconds connect_timeout{30};
@@ -41,7 +44,7 @@ class RadosConnection {
   RadosConnection& operator=(const RadosConnection&) = delete;
 
   librados::Rados& rados() { return rados_; }
-  // A new IoCtx on the pool, bound to `nspace` ("" = the default namespace).
+  // A new IoCtx on the pool, bound to namespace options().namespace_prefix + `nspace`.
   librados::IoCtx IoCtx(const std::string& nspace) const;
   const RadosOptions& options() const { return options_; }
   // The cluster's fsid (a UUID string).
