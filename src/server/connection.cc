@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "storage/deferred_sync.h"
+#include "storage/no_stall_scope.h"
 
 namespace sibyl::server {
 
@@ -461,8 +463,17 @@ void Connection::RunRequest(const FrameAction& action, protocol::Compression com
   // the engine's group-commit thread, and the answer goes out once they are durable; this
   // thread (a worker, or the event loop for an inline request) does not wait for the disk.
   storage::DeferredSyncScope deferred_sync;
+  // On the event loop a write must not wait for a throttled storage (issue 14): it is refused
+  // with nothing applied, and runs again on the pool, where waiting is allowed.
+  std::optional<storage::NoStallScope> no_stall;
+  if (on_io_thread) no_stall.emplace();
   std::string frame = ExecuteQueryRequest(processor_, session, action.request, action.version,
                                           action.stream, compression);
+  if (no_stall && no_stall->stalled()) {
+    --in_flight_;
+    in_flight_bytes_ -= action.request_bytes;
+    return RunOnWorker(action);
+  }
   if (session.keyspace != keyspace_before) {
     std::lock_guard lock(session_mu_);
     session_.keyspace = session.keyspace;

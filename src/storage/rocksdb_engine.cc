@@ -21,6 +21,7 @@
 
 #include "common/clock.h"
 #include "storage/deferred_sync.h"
+#include "storage/no_stall_scope.h"
 #include "storage/group_commit.h"
 #include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
@@ -310,13 +311,25 @@ class RocksDbEngine final : public Engine {
     // Group commit (issue 14): in a DeferredSyncScope a sync write leaves its fsync to
     // WhenDurable, and its caller answers from there.
     DeferredSyncScope* deferred = write_options_.sync ? DeferredSyncScope::Current() : nullptr;
-    if (deferred == nullptr) return FromRocks(db_->Write(write_options_, &batch), "writing");
-    rocksdb::WriteOptions unsynced = write_options_;
-    unsynced.sync = false;
-    RETURN_IF_ERROR(FromRocks(db_->Write(unsynced, &batch), "writing"));
-    deferred->MarkPending();
+    rocksdb::WriteOptions options = write_options_;
+    if (deferred != nullptr) options.sync = false;
+    // A thread that must not block (NoStallScope, issue 14) is refused at once, with nothing
+    // applied, when RocksDB would stall the write: its caller runs it again on the pool.
+    NoStallScope* no_stall = NoStallScope::Current();
+    if (no_stall != nullptr) options.no_slowdown = true;
+    rocksdb::Status written = db_->Write(options, &batch);
+    if (no_stall != nullptr && written.IsIncomplete()) {
+      no_stall->MarkStalled();
+      return Status(ErrorCode::kOverloaded, "storage is throttling writes (write stall)");
+    }
+    RETURN_IF_ERROR(FromRocks(written, "writing"));
+    if (deferred != nullptr) deferred->MarkPending();
     return Status::OK();
   }
+
+  // Test hook: stops flushes and compactions, so that writes soon stall (issue 14).
+  Status PauseBackgroundWork() { return FromRocks(db_->PauseBackgroundWork(), "pausing"); }
+  Status ContinueBackgroundWork() { return FromRocks(db_->ContinueBackgroundWork(), "resuming"); }
 
   void WhenDurable(std::function<void(const Status&)> done) override {
     if (group_commit_) return group_commit_->Defer(std::move(done));
@@ -753,5 +766,10 @@ Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options)
 }
 
 Status CompactForTesting(Engine& engine) { return static_cast<RocksDbEngine&>(engine).CompactAll(); }
+
+Status PauseBackgroundWorkForTesting(Engine& engine, bool pause) {
+  auto& rocks = static_cast<RocksDbEngine&>(engine);
+  return pause ? rocks.PauseBackgroundWork() : rocks.ContinueBackgroundWork();
+}
 
 }  // namespace sibyl::storage

@@ -32,4 +32,8 @@ Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options)
 // was made by OpenRocksDbEngine.
 Status CompactForTesting(Engine& engine);
 
+// Test hook: pauses (or resumes) every flush and compaction, so that writes soon reach a write
+// stall (storage/no_stall_scope.h). REQUIRES: `engine` was made by OpenRocksDbEngine.
+Status PauseBackgroundWorkForTesting(Engine& engine, bool pause);
+
 }  // namespace sibyl::storage

@@ -11,6 +11,7 @@
 #include <future>
 
 #include "storage/deferred_sync.h"
+#include "storage/no_stall_scope.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::storage {
@@ -164,6 +165,39 @@ TEST_F(DeferredEngineTest, PeriodicWritesAndWritesOutsideAScopeDeferNothing) {
   ASSERT_TRUE(engine_->Apply(OneRow("b")).ok());  // no scope: synced before it returned
   EXPECT_EQ(DeferredSyncScope::Current(), nullptr);
   EXPECT_EQ(Rows("b"), 1u);
+}
+
+// Inline writes must not block the event loop (issue 14): with flushes paused the memtables fill
+// and RocksDB stops writes; in a NoStallScope the write is refused at once, applies nothing and
+// marks the scope, and the same write outside a scope waits for the stall to clear.
+TEST_F(DeferredEngineTest, AWriteThatWouldStallIsRefusedInANoStallScope) {
+  Open(Durability::kPeriodic);
+  ASSERT_TRUE(PauseBackgroundWorkForTesting(*engine_, true).ok());
+  auto big_row = [](const std::string& key) {
+    auto batch = OneRow(key);
+    batch[0].mutation.rows[0].cells["v"].value.assign(1 << 20, 'x');
+    return batch;
+  };
+  int refused_at = -1;
+  for (int i = 0; i < 200 && refused_at < 0; ++i) {  // 2 memtables of 32 MiB fill in < 70
+    NoStallScope scope;
+    Status s = engine_->Apply(big_row("k" + std::to_string(i)));
+    if (scope.stalled()) {
+      EXPECT_EQ(s.code(), ErrorCode::kOverloaded) << s.ToString();
+      refused_at = i;
+    } else {
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+  }
+  ASSERT_GE(refused_at, 0) << "the writes never stalled";
+  const std::string refused = "k" + std::to_string(refused_at);
+  EXPECT_EQ(Rows(refused), 0u);  // nothing of it was applied
+  // Outside a scope the write waits for the stall, which ends once flushes run again.
+  auto resume = std::async(std::launch::async,
+                           [&] { return PauseBackgroundWorkForTesting(*engine_, false); });
+  ASSERT_TRUE(engine_->Apply(big_row(refused)).ok());
+  ASSERT_TRUE(resume.get().ok());
+  EXPECT_EQ(Rows(refused), 1u);
 }
 
 }  // namespace
