@@ -6,7 +6,10 @@
 #include "cql/types/key_encoding.h"
 #include "cql/types/value.h"
 #include "schema/schema_codec.h"
+#include "storage/coordinator.h"  // issue 15
 #include "storage/engine.h"
+
+#include <spdlog/spdlog.h>
 
 namespace sibyl::schema {
 
@@ -47,49 +50,62 @@ storage::Cell ValueCell(std::string value) {
 
 }  // namespace
 
+// ---- many nodes (issue 15) ----
+// A DDL on many nodes: the cluster lock first (so that a node waiting for it holds no local lock
+// a reload needs), then ddl_mu_, then the schema as stored now (another node may have changed
+// it). When the DDL committed, "schema" is published before the locks are released: every live
+// node has reloaded when the statement returns.
+class SchemaStore::DdlScope {
+ public:
+  explicit DdlScope(SchemaStore& store) : store_(store) {
+    storage::Coordinator* c = store.coordinator_;
+    if (c != nullptr && c->clustered()) {
+      auto guard = c->LockDdl(kDdlLockWait);
+      if (!guard.ok()) {
+        status_ = guard.status();
+        return;
+      }
+      cluster_ = *std::move(guard);
+    }
+    local_ = std::unique_lock<std::mutex>(store.ddl_mu_);
+    if (cluster_ != nullptr) {
+      auto missed = store.ReloadLocked();
+      if (!missed.ok()) status_ = missed.status();
+    }
+  }
+  ~DdlScope() {
+    if (!committed_ || cluster_ == nullptr) return;
+    Status s = store_.coordinator_->Publish("schema");
+    if (!s.ok()) spdlog::warn("Schema change published without every node's answer: {}", s.ToString());
+  }
+  DdlScope(const DdlScope&) = delete;
+  DdlScope& operator=(const DdlScope&) = delete;
+
+  const Status& status() const { return status_; }
+  void MarkCommitted() { committed_ = true; }
+
+ private:
+  static constexpr std::chrono::milliseconds kDdlLockWait{10000};
+  SchemaStore& store_;
+  Status status_;
+  bool committed_ = false;
+  std::unique_ptr<storage::Coordinator::LockGuard> cluster_;  // released last
+  std::unique_lock<std::mutex> local_;
+};
+
 Result<std::unique_ptr<SchemaStore>> SchemaStore::Open(
     storage::Engine& engine, std::vector<std::shared_ptr<const KeyspaceMetadata>> system_keyspaces) {
   std::unique_ptr<SchemaStore> store(new SchemaStore(engine));
   RETURN_IF_ERROR(engine.CreateTable(kSchemaTableId));
+  // issue 15: the same read as a reload (schema/stored_schema.h), from nothing.
+  ASSIGN_OR_RETURN(store->stored_, ReadStoredSchema(engine, kSchemaTableId));
   auto snapshot = std::make_shared<SchemaSnapshot>();
-  storage::ScanQuery scan;
-  scan.max_partitions = UINT64_MAX;
-  ASSIGN_OR_RETURN(auto positions, engine.ScanPartitions(kSchemaTableId, scan));
-  storage::SliceQuery slice;
-  slice.now_seconds = NowSeconds();
-  for (const auto& pos : positions) {
-    ASSIGN_OR_RETURN(auto partition,
-                     engine.ReadPartition(kSchemaTableId, pos.partition_key, pos.token, slice));
-    if (!partition.static_row) continue;
-    auto cell = partition.static_row->cells.find(kKeyspaceCell);
-    if (cell == partition.static_row->cells.end()) continue;
-    ASSIGN_OR_RETURN(KeyspaceMetadata ks, KeyspaceFromJson(cell->second.value));
-    // User types first: the tables' columns refer to them by name (issue 11).
-    std::vector<UserTypeDefinition> user_types;
-    for (const auto& row : partition.rows) {
-      auto type_cell = row.cells.find(kTypeCell);
-      if (type_cell == row.cells.end()) continue;
-      ASSIGN_OR_RETURN(UserTypeDefinition d, UserTypeFromJson(type_cell->second.value));
-      user_types.push_back(std::move(d));
-    }
-    RETURN_IF_ERROR(ResolveUserTypes(user_types, ks));
-    const types::UserTypeLookup lookup = LookupIn(ks);
-    for (const auto& row : partition.rows) {
-      auto table_cell = row.cells.find(kTableCell);
-      if (table_cell == row.cells.end()) continue;
-      ASSIGN_OR_RETURN(TableMetadata table, TableFromJson(table_cell->second.value, lookup));
-      RETURN_IF_ERROR(engine.CreateTable(table.id));
-      std::string table_name = table.name;  // the right side is evaluated first (C++17)
-      ks.tables[table_name] = std::make_shared<const TableMetadata>(std::move(table));
-    }
-    std::string ks_name = ks.name;
-    snapshot->keyspaces[ks_name] = std::make_shared<const KeyspaceMetadata>(std::move(ks));
-  }
-  for (auto& ks : system_keyspaces) {
-    std::string name = ks->name;
-    snapshot->keyspaces[name] = std::move(ks);
-  }
-  snapshot->version = types::UuidToString(types::RandomUuid());
+  ASSIGN_OR_RETURN(snapshot->keyspaces,
+                   BuildKeyspaces(engine, store->stored_, StoredSchema{}, SchemaSnapshot{}));
+  for (const auto& ks : system_keyspaces) snapshot->keyspaces[ks->name] = ks;
+  store->system_keyspaces_ = std::move(system_keyspaces);
+  snapshot->version =
+      store->stored_.version.empty() ? kEmptySchemaVersion : store->stored_.version;
   store->snapshot_ = std::move(snapshot);
   return store;
 }
@@ -113,30 +129,41 @@ void SchemaStore::Publish(std::shared_ptr<SchemaSnapshot> next) {
 Status SchemaStore::PersistKeyspace(const KeyspaceMetadata& keyspace) {
   storage::PartitionMutation m = KeyspacePartition(keyspace.name);
   m.static_row.emplace();
-  m.static_row->cells[kKeyspaceCell] = ValueCell(KeyspaceToJson(keyspace));
-  return engine_.Apply({{kSchemaTableId, std::move(m)}});
+  std::string json = KeyspaceToJson(keyspace);
+  m.static_row->cells[kKeyspaceCell] = ValueCell(json);
+  RETURN_IF_ERROR(engine_.Apply({{kSchemaTableId, std::move(m)}}));
+  stored_.json[StoredKey(StoredKind::kKeyspace, keyspace.name)] = std::move(json);  // issue 15
+  return Status::OK();
 }
 
 Status SchemaStore::PersistTable(const TableMetadata& table) {
   storage::PartitionMutation m = KeyspacePartition(table.keyspace);
   storage::Row row;
   row.clustering = table.name;
-  row.cells[kTableCell] = ValueCell(TableToJson(table));
+  std::string json = TableToJson(table);
+  row.cells[kTableCell] = ValueCell(json);
   m.rows.push_back(std::move(row));
-  return engine_.Apply({{kSchemaTableId, std::move(m)}});
+  RETURN_IF_ERROR(engine_.Apply({{kSchemaTableId, std::move(m)}}));
+  stored_.json[StoredKey(StoredKind::kTable, table.keyspace, table.name)] = std::move(json);
+  return Status::OK();
 }
 
 Status SchemaStore::PersistUserType(const types::Type& type) {
   storage::PartitionMutation m = KeyspacePartition(type.udt_keyspace());
   storage::Row row;
   row.clustering = TypeRowKey(type.udt_name());
-  row.cells[kTypeCell] = ValueCell(UserTypeToJson(type));
+  std::string json = UserTypeToJson(type);
+  row.cells[kTypeCell] = ValueCell(json);
   m.rows.push_back(std::move(row));
-  return engine_.Apply({{kSchemaTableId, std::move(m)}});
+  RETURN_IF_ERROR(engine_.Apply({{kSchemaTableId, std::move(m)}}));
+  stored_.json[StoredKey(StoredKind::kType, type.udt_keyspace(), type.udt_name())] =
+      std::move(json);
+  return Status::OK();
 }
 
 Status SchemaStore::CreateKeyspace(const KeyspaceMetadata& keyspace) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   if (next->keyspaces.count(keyspace.name)) {
     return Status(ErrorCode::kAlreadyExists,
@@ -148,12 +175,12 @@ Status SchemaStore::CreateKeyspace(const KeyspaceMetadata& keyspace) {
   ks->tables.clear();
   ks->user_types.clear();
   next->keyspaces[keyspace.name] = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::AlterKeyspace(const KeyspaceMetadata& keyspace) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(keyspace.name);
   if (it == next->keyspaces.end()) return NotFound("keyspace " + keyspace.name);
@@ -162,12 +189,12 @@ Status SchemaStore::AlterKeyspace(const KeyspaceMetadata& keyspace) {
   ks->tables = it->second->tables;
   ks->user_types = it->second->user_types;
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::DropKeyspace(const std::string& name) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(name);
   if (it == next->keyspaces.end()) return NotFound("keyspace " + name);
@@ -178,13 +205,19 @@ Status SchemaStore::DropKeyspace(const std::string& name) {
     // The definition is already gone; a failure here leaves only unreachable data.
     engine_.DropTable(table->id).IgnoreError();
   }
+  for (auto k = stored_.json.begin(); k != stored_.json.end();) {  // issue 15
+    k = (k->first.size() > 2 && k->first.compare(2, name.size() + 1, name + "/") == 0) ||
+                k->first == StoredKey(StoredKind::kKeyspace, name)
+            ? stored_.json.erase(k)
+            : std::next(k);
+  }
   next->keyspaces.erase(it);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::CreateTable(const TableMetadata& table) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(table.keyspace);
   if (it == next->keyspaces.end()) return NotFound("keyspace " + table.keyspace);
@@ -199,12 +232,12 @@ Status SchemaStore::CreateTable(const TableMetadata& table) {
   auto ks = std::make_shared<KeyspaceMetadata>(*it->second);
   ks->tables[table.name] = std::make_shared<const TableMetadata>(table);
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::AlterTable(const TableMetadata& table) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(table.keyspace);
   if (it == next->keyspaces.end() || !it->second->tables.count(table.name)) {
@@ -214,12 +247,12 @@ Status SchemaStore::AlterTable(const TableMetadata& table) {
   auto ks = std::make_shared<KeyspaceMetadata>(*it->second);
   ks->tables[table.name] = std::make_shared<const TableMetadata>(table);
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::DropTable(const std::string& keyspace, const std::string& table) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(keyspace);
   if (it == next->keyspaces.end()) return NotFound("keyspace " + keyspace);
@@ -235,12 +268,13 @@ Status SchemaStore::DropTable(const std::string& keyspace, const std::string& ta
   auto ks = std::make_shared<KeyspaceMetadata>(*it->second);
   ks->tables.erase(table);
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  stored_.json.erase(StoredKey(StoredKind::kTable, keyspace, table));  // issue 15
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::CreateUserType(const types::Type& type) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(type.udt_keyspace());
   if (it == next->keyspaces.end()) return NotFound("keyspace " + type.udt_keyspace());
@@ -252,12 +286,12 @@ Status SchemaStore::CreateUserType(const types::Type& type) {
   auto ks = std::make_shared<KeyspaceMetadata>(*it->second);
   ks->user_types[type.udt_name()] = definition;
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::AlterUserType(const types::Type& type) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(type.udt_keyspace());
   if (it == next->keyspaces.end() || !it->second->user_types.count(type.udt_name())) {
@@ -270,12 +304,12 @@ Status SchemaStore::AlterUserType(const types::Type& type) {
   RETURN_IF_ERROR(RebindUserTypes(*ks));
   RETURN_IF_ERROR(PersistUserType(definition));
   it->second = std::move(ks);
-  Publish(std::move(next));
-  return Status::OK();
+  return Commit(std::move(next), ddl);
 }
 
 Status SchemaStore::DropUserType(const std::string& keyspace, const std::string& name) {
-  std::lock_guard<std::mutex> lock(ddl_mu_);
+  DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
+  RETURN_IF_ERROR(ddl.status());
   auto next = CopyForChange();
   auto it = next->keyspaces.find(keyspace);
   if (it == next->keyspaces.end() || !it->second->user_types.count(name)) {
@@ -304,7 +338,66 @@ Status SchemaStore::DropUserType(const std::string& keyspace, const std::string&
   auto ks = std::make_shared<KeyspaceMetadata>(*it->second);
   ks->user_types.erase(name);
   it->second = std::move(ks);
+  stored_.json.erase(StoredKey(StoredKind::kType, keyspace, name));  // issue 15
+  return Commit(std::move(next), ddl);
+}
+
+
+// ---- many nodes (issue 15) ----
+namespace schema_version_cell {
+constexpr const char* kPartition = "sibyl:version";  // never a keyspace name (no ':' in those)
+}
+
+void SchemaStore::SetCoordinator(storage::Coordinator* coordinator) {
+  coordinator_ = coordinator;
+  const std::string version = snapshot()->version;
+  Status s = coordinator_->UpdateSelf([&](storage::NodeRecord& r) { r.schema_version = version; });
+  if (!s.ok()) spdlog::warn("Cannot announce the schema version: {}", s.ToString());
+}
+
+Result<std::vector<SchemaChange>> SchemaStore::Reload() {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  return ReloadLocked();
+}
+
+Result<std::vector<SchemaChange>> SchemaStore::ReloadLocked() {
+  // The version first: a DDL between the two reads leaves an old version on new definitions,
+  // which the DDL's publish corrects, never a new version on old definitions.
+  ASSIGN_OR_RETURN(StoredSchema stored, ReadStoredSchema(engine_, kSchemaTableId));
+  if (stored.json == stored_.json && stored.version == stored_.version) {
+    return std::vector<SchemaChange>{};
+  }
+  auto current = snapshot();
+  auto next = std::make_shared<SchemaSnapshot>();
+  ASSIGN_OR_RETURN(next->keyspaces, BuildKeyspaces(engine_, stored, stored_, *current));
+  for (const auto& ks : system_keyspaces_) next->keyspaces[ks->name] = ks;
+  next->version = stored.version.empty() ? kEmptySchemaVersion : stored.version;
+  std::vector<SchemaChange> changes = DiffStoredSchemas(stored_, stored);
+  stored_ = std::move(stored);
+  const std::string version = next->version;
   Publish(std::move(next));
+  if (coordinator_ != nullptr) {
+    Status s = coordinator_->UpdateSelf([&](storage::NodeRecord& r) { r.schema_version = version; });
+    if (!s.ok()) spdlog::warn("Cannot announce the schema version: {}", s.ToString());
+  }
+  return changes;
+}
+
+Status SchemaStore::Commit(std::shared_ptr<SchemaSnapshot> next, DdlScope& ddl) {
+  // The version every node reports once it has this schema (drivers compare them: schema
+  // agreement). Written last: a reader that sees it sees the definitions too.
+  storage::PartitionMutation m = KeyspacePartition(schema_version_cell::kPartition);
+  m.static_row.emplace();
+  m.static_row->cells["version"] = ValueCell(next->version);
+  RETURN_IF_ERROR(engine_.Apply({{kSchemaTableId, std::move(m)}}));
+  stored_.version = next->version;
+  const std::string version = next->version;
+  Publish(std::move(next));
+  ddl.MarkCommitted();
+  if (coordinator_ != nullptr) {
+    Status s = coordinator_->UpdateSelf([&](storage::NodeRecord& r) { r.schema_version = version; });
+    if (!s.ok()) spdlog::warn("Cannot announce the schema version: {}", s.ToString());
+  }
   return Status::OK();
 }
 

@@ -13,8 +13,10 @@
 
 #include "common/status.h"
 #include "schema/metadata.h"
+#include "schema/stored_schema.h"  // issue 15
 
 namespace sibyl::storage {
+class Coordinator;
 class Engine;
 }
 
@@ -56,8 +58,28 @@ class SchemaStore {
   Status AlterUserType(const types::Type& type);
   Status DropUserType(const std::string& keyspace, const std::string& name);
 
+  // ---- many nodes (issue 15, docs/dev/rados-mapping.md "Many nodes") ----
+  // With a clustered `coordinator`, each DDL runs under its cluster-wide DDL lock on the schema
+  // reloaded from storage, and publishes "schema" before it returns (every live node has
+  // reloaded by then). The node's registry entry follows its schema version. Call once, before
+  // serving; `coordinator` outlives the store.
+  void SetCoordinator(storage::Coordinator* coordinator);
+  // Re-reads the schema from storage (another node changed it), swaps the snapshot and returns
+  // what changed. Definitions that did not change keep their metadata objects.
+  Result<std::vector<SchemaChange>> Reload();
+
  private:
   explicit SchemaStore(storage::Engine& engine) : engine_(engine) {}
+
+  // issue 15: one DDL: the cluster lock (clustered), then ddl_mu_, then a reload; publishes
+  // "schema" when it ends after Commit.
+  class DdlScope;
+  Result<std::vector<SchemaChange>> ReloadLocked();  // REQUIRES: ddl_mu_ held
+  // Persists `next`'s version, swaps the snapshot, updates the registry. REQUIRES: ddl_mu_ held.
+  Status Commit(std::shared_ptr<SchemaSnapshot> next, DdlScope& ddl);
+  storage::Coordinator* coordinator_ = nullptr;
+  std::vector<std::shared_ptr<const KeyspaceMetadata>> system_keyspaces_;
+  StoredSchema stored_;  // GUARDED_BY(ddl_mu_): the JSON the snapshot was built from
 
   Status PersistKeyspace(const KeyspaceMetadata& keyspace);
   Status PersistTable(const TableMetadata& table);
