@@ -107,7 +107,7 @@ def connect(deadline):
         try:
             c = rados.Rados(conffile=conf, conf={"admin_socket": "", "log_file": "",
                                                   "rados_mon_op_timeout": "10",
-                                                  "rados_osd_op_timeout": "10",
+                                                  "rados_osd_op_timeout": "4",
                                                   "client_mount_timeout": "10"})
             c.connect(timeout=10)
             return c
@@ -154,7 +154,14 @@ elif action == "pool":                      # args: name size pg
 elif action == "roundtrip":                 # args: pool: a write then a read through every PG's OSD
     name = args[0]
     payload = f"ceph.sh {time.time()}".encode()
+    attempt = 0
     while True:
+        if attempt > 0:
+            # a fresh client each retry: right after a restart, a session that connected while
+            # the OSD was still booting was seen to wait on a stale map for minutes
+            c.shutdown()
+            c = connect(deadline)
+        attempt += 1
         try:
             io = c.open_ioctx(name)
             io.set_namespace("ceph.sh")
@@ -272,6 +279,8 @@ osd_journal = $DIR/osd.\$id/journal
 keyring = $DIR/osd.\$id/keyring
 admin_socket = $DIR/run/\$cluster-\$name.asok
 osd_objectstore = $STORE
+# memstore writes its RAM to osd.N/ only on a clean umount, which a fast shutdown skips
+osd_fast_shutdown = false
 memstore_device_bytes = $MEMSTORE_BYTES
 bluestore_block_size = 10737418240
 bluestore_fsck_on_mkfs = false
@@ -376,7 +385,8 @@ cmd_down() {
     name=$(basename "$f" .pid)
     pid=$(pid_of "$name")
     [ -n "$pid" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
+    # a purged cluster's data is discarded anyway: no need for a clean shutdown
+    if [ "$PURGE" -eq 1 ]; then kill -KILL "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
     pids+=("$pid")
   done
   for t in $(seq 1 100); do
