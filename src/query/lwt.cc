@@ -352,6 +352,7 @@ Result<protocol::ResultMessage> ExecuteConditional(QueryContext& context,
       table.id, partition_key, token, slice,
       [&](const storage::ResolvedPartition& current,
           int64_t timestamp) -> Result<std::optional<storage::PartitionMutation>> {
+        applied = false;  // the engine may decide again after a conflict (engine.h)
         const storage::Row* static_row = current.static_row ? &*current.static_row : nullptr;
         for (const auto& p : planned) {
           const LwtConditions* conditions = p.entry->statement->conditions.get();

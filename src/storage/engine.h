@@ -124,7 +124,9 @@ class Engine {
   // Returns the Status of `read.context` (ReadTimeout/WriteTimeout) when its deadline passes
   // while waiting for the partition, kNotFound if the table does not exist, kInternal if the
   // mutation is for another partition, and `decide`'s error as is. `read.context` may be null
-  // (unbounded wait). Any thread.
+  // (unbounded wait). Any thread. `decide` may be called more than once (an engine that
+  // detects a concurrent operation after deciding reads and decides again): only the mutation
+  // of its last call is applied, so it must not keep state of an earlier call (issue 15).
   virtual Status CompareAndApply(const std::string& table_id, const std::string& partition_key,
                                  int64_t token, const SliceQuery& read, const CasDecide& decide) = 0;
 
@@ -140,6 +142,12 @@ class Engine {
   // sync. Under Durability::kSync, writes made in a DeferredSyncScope return before their fsync
   // and mark the scope pending: the caller answers only from `done`. Default: at once.
   virtual void WhenDurable(std::function<void(const Status&)> done) { done(Status::OK()); }
+
+  // ---- issue 15: engines whose calls are network round trips ----
+  // Whether a cheap request may call the engine on a connection's event-loop thread (issue 14's
+  // inline execution, query/inline_cost.h). False for an engine whose every call waits on the
+  // network (RADOS): its requests run on the worker pool. Default: true.
+  virtual bool CheapToCallInline() const { return true; }
 };
 
 }  // namespace sibyl::storage

@@ -1,4 +1,4 @@
-// Engine::CompareAndApply on RocksDB (issue 12): the decision sees the partition as it is, its
+// Engine::CompareAndApply on every engine (issue 12; RADOS: issue 15): the decision sees the partition as it is, its
 // mutation is applied atomically, nothing is applied on nullopt, timestamps grow per partition
 // and beat the content decided on, concurrent operations on one partition never interleave,
 // and a wait for a held partition honours the request's deadline.
@@ -22,7 +22,7 @@ class CompareAndApplyTest : public EngineTest {
   void SetUp() override {
     RocksDbOptions o;
     o.durability = Durability::kPeriodic;  // the unit tests need no fsync per write
-    OpenEngine("sibyl-cas-", o);
+    OpenEngine("sibyl-cas-", o, GetParam());
   }
   static PartitionMutation WriteValue(const std::string& value, int64_t ts) {
     PartitionMutation m;
@@ -63,7 +63,9 @@ class CompareAndApplyTest : public EngineTest {
   }
 };
 
-TEST_F(CompareAndApplyTest, AppliesOnlyWhenTheDecisionSaysSo) {
+INSTANTIATE_TEST_SUITE_P(Engines, CompareAndApplyTest, testing::ValuesIn(EngineKinds()), EngineKindName);
+
+TEST_P(CompareAndApplyTest, AppliesOnlyWhenTheDecisionSaysSo) {
   bool applied = false;
   ASSERT_TRUE(IfAbsent("a", &applied).ok());
   EXPECT_TRUE(applied);
@@ -72,7 +74,7 @@ TEST_F(CompareAndApplyTest, AppliesOnlyWhenTheDecisionSaysSo) {
   EXPECT_EQ(Read(), "a");
 }
 
-TEST_F(CompareAndApplyTest, TimestampsGrowAndBeatTheContentRead) {
+TEST_P(CompareAndApplyTest, TimestampsGrowAndBeatTheContentRead) {
   // A blind write far in the future: the next compare-and-apply must still win over it.
   const int64_t future = int64_t{4102444800} * 1000000;  // 2100-01-01
   ASSERT_TRUE(engine_->Apply({{"t", WriteValue("old", future)}}).ok());
@@ -100,7 +102,7 @@ TEST_F(CompareAndApplyTest, TimestampsGrowAndBeatTheContentRead) {
 // write must still be newer than every timestamp read, tombstones included, or an applied LWT
 // would be shadowed by what it was decided on (here the engine is fresh, as after a restart, and
 // each tombstone is in the future). Each case leaves nothing live to read.
-TEST_F(CompareAndApplyTest, TimestampsBeatTombstonesRead) {
+TEST_P(CompareAndApplyTest, TimestampsBeatTombstonesRead) {
   const int64_t future = int64_t{4102444800} * 1000000;  // 2100-01-01
   std::vector<std::pair<std::string, PartitionMutation>> cases;
   {
@@ -150,7 +152,7 @@ TEST_F(CompareAndApplyTest, TimestampsBeatTombstonesRead) {
   }
 }
 
-TEST_F(CompareAndApplyTest, RefusesAMutationOfAnotherPartition) {
+TEST_P(CompareAndApplyTest, RefusesAMutationOfAnotherPartition) {
   SliceQuery q;
   Status s = engine_->CompareAndApply(
       "t", "other", 8, q,
@@ -161,7 +163,7 @@ TEST_F(CompareAndApplyTest, RefusesAMutationOfAnotherPartition) {
   EXPECT_EQ(Read(), std::nullopt);
 }
 
-TEST_F(CompareAndApplyTest, UnknownTableIsNotFound) {
+TEST_P(CompareAndApplyTest, UnknownTableIsNotFound) {
   SliceQuery q;
   Status s = engine_->CompareAndApply(
       "nope", "pk", 7, q,
@@ -173,7 +175,7 @@ TEST_F(CompareAndApplyTest, UnknownTableIsNotFound) {
 
 // Read-increment-write from several threads: no increment is lost, which it would be if two
 // operations on the partition could interleave between read and write.
-TEST_F(CompareAndApplyTest, ConcurrentIncrementsAreNeverLost) {
+TEST_P(CompareAndApplyTest, ConcurrentIncrementsAreNeverLost) {
   constexpr int kThreads = 4;
   constexpr int kRounds = 200;
   std::vector<std::thread> threads;
@@ -202,7 +204,7 @@ TEST_F(CompareAndApplyTest, ConcurrentIncrementsAreNeverLost) {
 
 // While one operation holds the partition, another whose deadline has passed gives up with the
 // request's timeout instead of waiting (issue 9: bounded work).
-TEST_F(CompareAndApplyTest, WaitingForAHeldPartitionHonoursTheDeadline) {
+TEST_P(CompareAndApplyTest, WaitingForAHeldPartitionHonoursTheDeadline) {
   std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();

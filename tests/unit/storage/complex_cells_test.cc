@@ -184,7 +184,7 @@ class ComplexCellEngineTest : public EngineTest {
   void SetUp() override {
     RocksDbOptions o;
     o.gc_grace_seconds = 0;
-    OpenEngine("sibyl-complex-", o);
+    OpenEngine("sibyl-complex-", o, GetParam());
   }
   void Write(Row row, bool is_static = false) {
     PartitionMutation m;
@@ -210,8 +210,11 @@ class ComplexCellEngineTest : public EngineTest {
   }
 };
 
+INSTANTIATE_TEST_SUITE_P(Engines, ComplexCellEngineTest, testing::ValuesIn(EngineKinds()),
+                         EngineKindName);
+
 // Blind writes through the merge operator, before and after a flush and a compaction.
-TEST_F(ComplexCellEngineTest, BlindElementWritesAndDeletionsMergeInStorage) {
+TEST_P(ComplexCellEngineTest, BlindElementWritesAndDeletionsMergeInStorage) {
   Row add;
   add.cells[ElementCellName("s", "a")] = Value(10);
   add.cells[ElementCellName("s", "b")] = Value(10);
@@ -225,7 +228,7 @@ TEST_F(ComplexCellEngineTest, BlindElementWritesAndDeletionsMergeInStorage) {
   Write(replace);
   EXPECT_EQ(Read(), "row: s[c]=@12 s[d]=@12");
   ASSERT_TRUE(engine_->Flush().ok());
-  ASSERT_TRUE(CompactForTesting(*engine_).ok());
+  Compact();
   EXPECT_EQ(Read(), "row: s[c]=@12 s[d]=@12");
   Row remove;  // DELETE s: the row had only collection cells, so it is gone
   remove.cells[CollectionDeletionCellName("s")] = Tombstone(12);
@@ -233,7 +236,7 @@ TEST_F(ComplexCellEngineTest, BlindElementWritesAndDeletionsMergeInStorage) {
   EXPECT_EQ(Read(), "");
 }
 
-TEST_F(ComplexCellEngineTest, StaticCollectionAndDroppedColumn) {
+TEST_P(ComplexCellEngineTest, StaticCollectionAndDroppedColumn) {
   Row s;
   s.cells[ElementCellName("st", "x")] = Value(5, "1");
   Write(s, /*is_static=*/true);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
 #include "storage/row_codec.h"
 
@@ -246,28 +247,9 @@ TEST(CounterCells, MergeStoredValuesFastPathEqualsOneByOne) {
 
 // ---- through the RocksDB engine: merge operator, compaction, reopen, real threads ----------
 
-class CounterEngineTest : public testing::Test {
+class CounterEngineTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sibyl-counter-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    engine_.reset();
-    RocksDbOptions o;
-    o.path = dir_.string();
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-  }
+  void SetUp() override { OpenEngine("sibyl-counter-", RocksDbOptions{}, GetParam()); }
   Status Apply(Row row) {
     PartitionMutation m;
     m.partition_key = "k";
@@ -284,11 +266,11 @@ class CounterEngineTest : public testing::Test {
     return ValueOf(p->rows[0].cells.at("c"));
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(CounterEngineTest, ConcurrentBlindIncrementsAreNeverLost) {
+INSTANTIATE_TEST_SUITE_P(Engines, CounterEngineTest, testing::ValuesIn(EngineKinds()), EngineKindName);
+
+TEST_P(CounterEngineTest, ConcurrentBlindIncrementsAreNeverLost) {
   constexpr int kThreads = 4, kPerThread = 250;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -302,15 +284,15 @@ TEST_F(CounterEngineTest, ConcurrentBlindIncrementsAreNeverLost) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(ReadCounter(), kThreads * kPerThread);
-  ASSERT_TRUE(CompactForTesting(*engine_).ok());
+  Compact();
   EXPECT_EQ(ReadCounter(), kThreads * kPerThread);
   Reopen();
   EXPECT_EQ(ReadCounter(), kThreads * kPerThread);
 }
 
-TEST_F(CounterEngineTest, DeletionThenReuseSurvivesCompaction) {
+TEST_P(CounterEngineTest, DeletionThenReuseSurvivesCompaction) {
   ASSERT_TRUE(Apply(RowWith(Delta(5, 40))).ok());
-  ASSERT_TRUE(CompactForTesting(*engine_).ok());  // the old increment sits in another file
+  Compact();  // the old increment sits in another file
   ASSERT_TRUE(Apply(RowWith(Tombstone(10))).ok());
   EXPECT_EQ(ReadCounter(), std::nullopt);
   ASSERT_TRUE(Apply(RowWith(Delta(15, 2))).ok());
@@ -318,7 +300,7 @@ TEST_F(CounterEngineTest, DeletionThenReuseSurvivesCompaction) {
   ASSERT_TRUE(Apply(RowDeletion(20)).ok());
   ASSERT_TRUE(Apply(RowWith(Delta(25, 3))).ok());
   EXPECT_EQ(ReadCounter(), 3);
-  ASSERT_TRUE(CompactForTesting(*engine_).ok());
+  Compact();
   EXPECT_EQ(ReadCounter(), 3);
 }
 

@@ -1,10 +1,12 @@
-// The RocksDB engine against the Engine contract: blind writes reconciled on read, slices in
-// both orders with limits and resume keys, deletions, TTL, scans in token order, durability
-// across reopen, drop and truncate.
+// Every engine against the Engine contract (RocksDB always, RADOS when its test pool is set:
+// engine_test_base.h): blind writes reconciled on read, slices in both orders with limits and
+// resume keys, deletions, TTL, scans in token order, durability across reopen (RADOS: another
+// node), drop and truncate.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
 
 namespace sibyl::storage {
@@ -12,28 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class EngineTest : public testing::Test {
+class EngineContractTest : public EngineTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-storage-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    Reopen();
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(dir_);
-  }
-  void Reopen() {
-    engine_.reset();
     RocksDbOptions o;
-    o.path = dir_.string();
     o.gc_grace_seconds = 0;
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
+    OpenEngine("sibyl-storage-", o, GetParam());
   }
   void Write(PartitionMutation m) { ASSERT_TRUE(engine_->Apply({{"t", std::move(m)}}).ok()); }
   static PartitionMutation Partition(const std::string& key, int64_t token) {
@@ -64,11 +50,11 @@ class EngineTest : public testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(EngineTest, LastWriteWinsRegardlessOfArrivalOrder) {
+INSTANTIATE_TEST_SUITE_P(Engines, EngineContractTest, testing::ValuesIn(EngineKinds()), EngineKindName);
+
+TEST_P(EngineContractTest, LastWriteWinsRegardlessOfArrivalOrder) {
   auto m = Partition("k", 1);
   m.rows.push_back(MakeRow("a", 20, "new"));
   Write(m);
@@ -77,7 +63,7 @@ TEST_F(EngineTest, LastWriteWinsRegardlessOfArrivalOrder) {
   EXPECT_EQ(Render("k", 1), "a=new ");
 }
 
-TEST_F(EngineTest, SlicesInBothOrdersWithLimitAndResume) {
+TEST_P(EngineContractTest, SlicesInBothOrdersWithLimitAndResume) {
   auto m = Partition("k", 1);
   for (std::string ck : {"a", "b", "c", "d", "e"}) m.rows.push_back(MakeRow(ck, 1, ck));
   Write(m);
@@ -102,7 +88,7 @@ TEST_F(EngineTest, SlicesInBothOrdersWithLimitAndResume) {
   EXPECT_EQ(Render("k", 1, two), "e=e d=d a=a ");
 }
 
-TEST_F(EngineTest, RowRangeAndPartitionDeletions) {
+TEST_P(EngineContractTest, RowRangeAndPartitionDeletions) {
   auto m = Partition("k", 1);
   for (std::string ck : {"a", "b", "c", "d"}) m.rows.push_back(MakeRow(ck, 10, ck));
   Write(m);
@@ -124,7 +110,7 @@ TEST_F(EngineTest, RowRangeAndPartitionDeletions) {
   EXPECT_EQ(Render("k", 1), "");
 }
 
-TEST_F(EngineTest, TtlExpiresAtItsTime) {
+TEST_P(EngineContractTest, TtlExpiresAtItsTime) {
   auto m = Partition("k", 1);
   Row r;
   r.clustering = "a";
@@ -140,7 +126,7 @@ TEST_F(EngineTest, TtlExpiresAtItsTime) {
   EXPECT_EQ(Render("k", 1, after), "");
 }
 
-TEST_F(EngineTest, StaticRowIsReturnedWithThePartition) {
+TEST_P(EngineContractTest, StaticRowIsReturnedWithThePartition) {
   auto m = Partition("k", 1);
   m.static_row.emplace();
   m.static_row->cells["s"] = Cell{1, 0, 0, false, "shared"};
@@ -148,7 +134,7 @@ TEST_F(EngineTest, StaticRowIsReturnedWithThePartition) {
   EXPECT_EQ(Render("k", 1), "static=shared ");
 }
 
-TEST_F(EngineTest, ScansPartitionsInTokenOrderAndResumes) {
+TEST_P(EngineContractTest, ScansPartitionsInTokenOrderAndResumes) {
   for (int64_t token : std::vector<int64_t>{30, -5, 10, INT64_MIN + 1, INT64_MAX}) {
     auto m = Partition("p" + std::to_string(token), token);
     m.rows.push_back(MakeRow("", 1, "x"));
@@ -173,7 +159,7 @@ TEST_F(EngineTest, ScansPartitionsInTokenOrderAndResumes) {
   EXPECT_EQ((*second)[0].token, 30);
 }
 
-TEST_F(EngineTest, DataAndTablesSurviveReopen) {
+TEST_P(EngineContractTest, DataAndTablesSurviveReopen) {
   auto m = Partition("k", 1);
   m.rows.push_back(MakeRow("a", 1, "durable"));
   Write(m);
@@ -181,7 +167,7 @@ TEST_F(EngineTest, DataAndTablesSurviveReopen) {
   EXPECT_EQ(Render("k", 1), "a=durable ");
 }
 
-TEST_F(EngineTest, TruncateEmptiesAndDropRemoves) {
+TEST_P(EngineContractTest, TruncateEmptiesAndDropRemoves) {
   auto m = Partition("k", 1);
   m.rows.push_back(MakeRow("a", 1, "x"));
   Write(m);
@@ -192,7 +178,7 @@ TEST_F(EngineTest, TruncateEmptiesAndDropRemoves) {
   EXPECT_EQ(engine_->ReadPartition("t", "k", 1, {}).status().code(), ErrorCode::kNotFound);
 }
 
-TEST_F(EngineTest, MultiTableApplyIsOneWrite) {
+TEST_P(EngineContractTest, MultiTableApplyIsOneWrite) {
   ASSERT_TRUE(engine_->CreateTable("u").ok());
   auto m = Partition("k", 1);
   m.rows.push_back(MakeRow("a", 1, "x"));

@@ -14,7 +14,7 @@ namespace {
 
 class SingleRowReadTest : public EngineTest {
  protected:
-  void SetUp() override { OpenEngine("sibyl-single-row-", RocksDbOptions{}); }
+  void SetUp() override { OpenEngine("sibyl-single-row-", RocksDbOptions{}, GetParam()); }
   void Write(const std::string& key, int64_t ts, const std::string& value,
              std::optional<Deletion> partition_deletion = std::nullopt, bool with_static = false) {
     PartitionMutation m;
@@ -53,7 +53,9 @@ class SingleRowReadTest : public EngineTest {
   }
 };
 
-TEST_F(SingleRowReadTest, AgreesWithTheIteratorOnEveryShape) {
+INSTANTIATE_TEST_SUITE_P(Engines, SingleRowReadTest, testing::ValuesIn(EngineKinds()), EngineKindName);
+
+TEST_P(SingleRowReadTest, AgreesWithTheIteratorOnEveryShape) {
   EXPECT_TRUE(Read("absent").rows.empty());
   Write("live", 10, "a");
   for (int i = 11; i < 60; ++i) Write("live", i, "v" + std::to_string(i));  // merge operands
@@ -75,7 +77,7 @@ TEST_F(SingleRowReadTest, AgreesWithTheIteratorOnEveryShape) {
   EXPECT_EQ(Read("live").rows.at(0).cells.at("v").value, "after-flush");
 }
 
-TEST_F(SingleRowReadTest, HonoursLimitResumeAndOrder) {
+TEST_P(SingleRowReadTest, HonoursLimitResumeAndOrder) {
   Write("k", 10, "a");
   SliceQuery zero;
   zero.row_limit = 0;

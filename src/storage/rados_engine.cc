@@ -1,0 +1,792 @@
+#include "storage/rados_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "common/clock.h"
+#include "storage/rados_fragments.h"
+#include "storage/rados_index.h"
+#include "storage/row_codec.h"
+#include "storage/slice_read.h"
+
+namespace sibyl::storage {
+namespace {
+
+using librados::bufferlist;
+using rados::AioBatch;
+using rados::Fragments;
+
+constexpr uint64_t kMaxPage = 1024;  // osd_max_omap_entries_per_request: the OSD caps a page
+constexpr uint64_t kCheckEvery = 256;  // rows between deadline checks (issue 9)
+constexpr size_t kMaxCompactionsInFlight = 64;
+constexpr size_t kRemoveWindow = 64;  // objects removed in parallel by TRUNCATE/DROP
+constexpr char kClusterNamespace[] = "sibyl.cluster";
+constexpr char kBatchlogRegistry[] = "batchlogs";
+constexpr char kCasXattr[] = "cas";
+
+bufferlist Bl(std::string_view s) {
+  bufferlist bl;
+  bl.append(s.data(), s.size());
+  return bl;
+}
+
+std::map<std::string, bufferlist> ToOmap(const Fragments& fragments) {
+  std::map<std::string, bufferlist> out;
+  for (const auto& [key, value] : fragments) out[key] = Bl(value);
+  return out;
+}
+
+// The `cas` xattr: 20-digit version ‖ 20-digit last LWT timestamp (offset binary, so fixed
+// width). Compared only for equality, so the signed-char quirk of ordered compares is moot.
+struct CasState {
+  uint64_t version = 0;
+  int64_t last_timestamp = INT64_MIN;
+};
+std::string FormatCas(const CasState& s) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%020llu%020llu", static_cast<unsigned long long>(s.version),
+                static_cast<unsigned long long>(static_cast<uint64_t>(s.last_timestamp) ^
+                                                (uint64_t{1} << 63)));
+  return buf;
+}
+Result<CasState> ParseCas(std::string_view bytes) {
+  CasState s;
+  if (bytes.empty()) return s;
+  if (bytes.size() != 40 || !std::all_of(bytes.begin(), bytes.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    return Status(ErrorCode::kCorruption, "malformed cas xattr of a RADOS partition object");
+  }
+  s.version = std::stoull(std::string(bytes.substr(0, 20)));
+  s.last_timestamp =
+      static_cast<int64_t>(std::stoull(std::string(bytes.substr(20))) ^ (uint64_t{1} << 63));
+  return s;
+}
+
+// The row fragments of one partition object from a start key on, page by page, one row's
+// fragments at a time (a row may straddle pages).
+class RowStream {
+ public:
+  RowStream(librados::IoCtx& io, const std::string& oid, const RequestContext* context)
+      : io_(io), oid_(oid), context_(context) {}
+
+  // From `start_after`, with a first page already read (seeded) or read on demand.
+  void Start(std::string start_after, std::map<std::string, bufferlist> page, bool more) {
+    page_ = std::move(page);
+    it_ = page_.begin();
+    more_ = more;
+    start_after_ = std::move(start_after);
+  }
+  void Start(std::string start_after) { Start(std::move(start_after), {}, true); }
+
+  // The next row: its row key (kind ‖ clustering) and fragments. False at the end.
+  Result<bool> Next(std::string* row_key, Fragments* fragments) {
+    fragments->clear();
+    while (true) {
+      if (it_ == page_.end()) {
+        if (!more_) return !fragments->empty();
+        RETURN_IF_ERROR(Fetch());
+        continue;
+      }
+      std::string_view rk = rados::FragmentRowKey(it_->first);
+      if (rk.empty() || rk[0] != rados::kRowFragment) {
+        return Status(ErrorCode::kCorruption, "malformed fragment key in " + oid_);
+      }
+      if (fragments->empty()) {
+        *row_key = rk;
+      } else if (rk != *row_key) {
+        return true;
+      }
+      fragments->emplace_back(it_->first, it_->second.to_str());
+      start_after_ = it_->first;
+      ++it_;
+    }
+  }
+
+ private:
+  Status Fetch() {
+    if (context_) RETURN_IF_ERROR(context_->Check());
+    librados::ObjectReadOperation op;
+    int rval = 0;
+    page_.clear();
+    more_ = false;
+    op.omap_get_vals2(start_after_, std::string(1, rados::kRowFragment), kMaxPage, &page_, &more_,
+                      &rval);
+    int rc = io_.operate(oid_, &op, nullptr);
+    if (rc == -ENOENT) {
+      page_.clear();
+      more_ = false;
+    } else {
+      RETURN_IF_ERROR(FromRados(rc, "reading partition rows"));
+    }
+    it_ = page_.begin();
+    return Status::OK();
+  }
+
+  librados::IoCtx& io_;
+  const std::string& oid_;
+  const RequestContext* context_;
+  std::map<std::string, bufferlist> page_;
+  std::map<std::string, bufferlist>::iterator it_ = page_.end();
+  bool more_ = false;
+  std::string start_after_;
+};
+
+// Whether `clustering` lies past `range`'s end (in ascending order).
+bool PastEnd(const ClusteringRange& range, const std::string& clustering) {
+  if (range.end.unbounded()) return false;
+  int c = clustering.compare(0, range.end.prefix.size(), range.end.prefix);
+  return c > 0 || (c == 0 && !range.end.inclusive);
+}
+
+struct Table {
+  librados::IoCtx io;
+};
+
+// The node id in `path` (16 hex digits), written there first if the file does not exist; a
+// random one without a path.
+Result<std::string> LoadOrCreateNodeId(const std::string& path) {
+  if (!path.empty()) {
+    std::ifstream in(path);
+    std::string id;
+    if (in && std::getline(in, id)) {
+      if (id.size() != 16 || !std::all_of(id.begin(), id.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+          })) {
+        return Status(ErrorCode::kCorruption, "malformed node id in " + path);
+      }
+      return id;
+    }
+  }
+  std::random_device rd;
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  if (!path.empty()) {
+    std::ofstream out(path, std::ios::trunc);
+    out << buf << "\n";
+    out.close();
+    if (!out) return Status(ErrorCode::kIOError, std::string("cannot write the node id to ") + path);
+  }
+  return std::string(buf);
+}
+
+class RadosEngine final : public Engine {
+ public:
+  RadosEngine(std::shared_ptr<RadosConnection> connection, RadosEngineOptions options)
+      : connection_(std::move(connection)),
+        options_(std::move(options)),
+        index_(options_.index_cache_bytes) {}
+
+  ~RadosEngine() override {
+    {
+      std::lock_guard lock(replay_mu_);
+      stopping_ = true;
+    }
+    replay_cv_.notify_all();
+    if (replay_thread_.joinable()) replay_thread_.join();
+    WaitForCompactions();
+  }
+
+  Status Open() {
+    cluster_io_ = connection_->IoCtx(kClusterNamespace);
+    if (options_.node_id.empty()) {
+      ASSIGN_OR_RETURN(options_.node_id, LoadOrCreateNodeId(options_.node_id_file));
+    }
+    batchlog_oid_ = "batchlog." + options_.node_id;
+    // The registry of batchlog objects, so that any node finds a dead node's entries without
+    // listing the pool.
+    librados::ObjectWriteOperation reg;
+    reg.omap_set({{options_.node_id, Bl("1")}});
+    RETURN_IF_ERROR(FromRados(cluster_io_.operate(kBatchlogRegistry, &reg),
+                              "registering the batchlog of node " + options_.node_id));
+    auto replayed = ReplayBatchlog(batchlog_oid_, std::chrono::seconds(0));
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed > 0) spdlog::info("Replayed {} logged batches of this node", *replayed);
+    if (options_.batchlog_replay_period.count() > 0) {
+      replay_thread_ = std::thread([this] { ReplayLoop(); });
+    }
+    return Status::OK();
+  }
+
+  bool CheapToCallInline() const override { return false; }  // every call is a network trip
+
+  // ---- tables ----------------------------------------------------------------------------------
+
+  Status CreateTable(const std::string& table_id) override {
+    librados::IoCtx io = connection_->IoCtx(table_id);
+    librados::ObjectWriteOperation op;
+    op.create(true);
+    op.setxattr("created", Bl(std::to_string(NowMicros())));
+    int rc = io.operate(rados::kTableMarkerObject, &op);
+    if (rc != -EEXIST) RETURN_IF_ERROR(FromRados(rc, "creating table storage " + table_id));
+    std::lock_guard lock(tables_mu_);
+    tables_[table_id] = std::make_shared<Table>(Table{std::move(io)});
+    return Status::OK();
+  }
+
+  Status DropTable(const std::string& table_id) override {
+    {
+      std::lock_guard lock(tables_mu_);
+      tables_.erase(table_id);
+    }
+    librados::IoCtx io = connection_->IoCtx(table_id);
+    // The marker first: from then on this table is unknown to every node that looks it up.
+    int rc = io.remove(rados::kTableMarkerObject);
+    if (rc != -ENOENT) RETURN_IF_ERROR(FromRados(rc, "dropping table storage " + table_id));
+    RETURN_IF_ERROR(RemoveAll(io, table_id, /*keep_marker=*/false));
+    index_.Forget(table_id);
+    return Status::OK();
+  }
+
+  Status TruncateTable(const std::string& table_id) override {
+    auto table = Find(table_id);
+    if (!table) return NotFound("table storage " + table_id);
+    RETURN_IF_ERROR(RemoveAll(table->io, table_id, /*keep_marker=*/true));
+    index_.Forget(table_id);
+    return Status::OK();
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------
+
+  Status Apply(const std::vector<TableMutation>& mutations) override {
+    ASSIGN_OR_RETURN(std::vector<rados::BatchPartition> writes, Prepare(mutations));
+    if (writes.size() <= 1) return Write(writes);
+    // Several partitions: one RADOS op is atomic on one object only, so the batch goes to the
+    // batchlog first, with its fragments' suffixes chosen, and is replayed if this node dies
+    // before its entry is removed (docs/dev/rados-mapping.md "Logged batches").
+    ASSIGN_OR_RETURN(std::string entry, LogBatch(writes));
+    RETURN_IF_ERROR(Write(writes));
+    librados::ObjectWriteOperation rm;
+    rm.omap_rm_keys({entry});
+    int rc = cluster_io_.operate(batchlog_oid_, &rm);
+    // Applied: a stale entry is only replayed (idempotent), so its removal failing is no error.
+    if (rc < 0) spdlog::warn("{}", FromRados(rc, "removing a batchlog entry").ToString());
+    return Status::OK();
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  Result<ResolvedPartition> ReadPartition(const std::string& table_id,
+                                          const std::string& partition_key, int64_t token,
+                                          const SliceQuery& query) override {
+    auto table = Find(table_id);
+    if (!table) return NotFound("table storage " + table_id);
+    return Read(*table, partition_key, token, query, nullptr, nullptr);
+  }
+
+  Result<std::vector<PartitionPosition>> ScanPartitions(const std::string& table_id,
+                                                        const ScanQuery& query) override {
+    auto table = Find(table_id);
+    if (!table) return NotFound("table storage " + table_id);
+    return index_.Scan(table->io, query);
+  }
+
+  // ---- compare-and-apply -----------------------------------------------------------------------
+  // Optimistic (docs/dev/rados-mapping.md "Compare-and-apply"): read the partition with its `cas`
+  // xattr, decide, and write guarded by that xattr being unchanged; another LWT that won in
+  // between makes the guard fail (-ECANCELED), and this one reads and decides again.
+  Status CompareAndApply(const std::string& table_id, const std::string& partition_key,
+                         int64_t token, const SliceQuery& read, const CasDecide& decide) override {
+    auto table = Find(table_id);
+    if (!table) return NotFound("table storage " + table_id);
+    const std::string oid = rados::PartitionObjectName(token, partition_key);
+    std::mt19937 rng(std::random_device{}());
+    for (int attempt = 0;; ++attempt) {
+      if (read.context) RETURN_IF_ERROR(read.context->Check());
+      int64_t seen = INT64_MIN + 1;
+      std::optional<std::string> cas;  // nullopt: the object did not exist
+      ASSIGN_OR_RETURN(ResolvedPartition current,
+                       Read(*table, partition_key, token, read, &seen, &cas));
+      ASSIGN_OR_RETURN(CasState state, ParseCas(cas.value_or("")));
+      seen = std::max(seen, MaxTimestamp(current));
+      if (seen == INT64_MAX) seen = INT64_MAX - 1;
+      int64_t timestamp = std::max(NowMicros(), seen + 1);
+      if (state.last_timestamp != INT64_MIN) {
+        timestamp = std::max(timestamp, state.last_timestamp + 1);
+      }
+      ASSIGN_OR_RETURN(std::optional<PartitionMutation> mutation, decide(current, timestamp));
+      if (!mutation) return Status::OK();
+      if (mutation->partition_key != partition_key || mutation->token != token) {
+        return Status(ErrorCode::kInternal, "compare-and-apply mutation for another partition");
+      }
+      RETURN_IF_ERROR(index_.Ensure(table->io, table_id, {{token, partition_key}}));
+      Fragments fragments;
+      rados::AppendFragments(*mutation, suffixes_, NowMicros(), rados::FromLoggedBatch::kNo,
+                             &fragments);
+      librados::ObjectWriteOperation op;
+      if (cas) {
+        // Absent xattr compares equal to "" (shared/reference/ceph-rados-probe.md).
+        op.cmpxattr(kCasXattr, LIBRADOS_CMPXATTR_OP_EQ, Bl(*cas));
+      } else {
+        op.create(true);  // -EEXIST: someone wrote the partition since: decide again
+      }
+      op.setxattr(kCasXattr, Bl(FormatCas({state.version + 1, timestamp})));
+      if (!fragments.empty()) op.omap_set(ToOmap(fragments));
+      int rc = table->io.operate(oid, &op);
+      if (rc != -ECANCELED && rc != -EEXIST) return FromRados(rc, "writing a compare-and-apply");
+      // Lost to a concurrent operation: back off a little (randomized, growing) and retry.
+      const int cap_ms = 1 << std::min(attempt, 5);
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          std::uniform_int_distribution<int>(100, cap_ms * 1000)(rng)));
+    }
+  }
+
+  Status Flush() override { return Status::OK(); }  // RADOS acknowledges durable writes
+
+  // ---- test hooks ------------------------------------------------------------------------------
+
+  Status LogOnly(const std::vector<TableMutation>& mutations) {
+    ASSIGN_OR_RETURN(std::vector<rados::BatchPartition> writes, Prepare(mutations));
+    return LogBatch(writes).status();
+  }
+
+  Result<int> ReplayAll(std::chrono::seconds min_age) {
+    std::map<std::string, bufferlist> nodes;
+    bool more = false;
+    int rval = 0;
+    librados::ObjectReadOperation op;
+    op.omap_get_vals2("", kMaxPage, &nodes, &more, &rval);
+    int rc = cluster_io_.operate(kBatchlogRegistry, &op, nullptr);
+    if (rc == -ENOENT) return 0;
+    RETURN_IF_ERROR(FromRados(rc, "reading the batchlog registry"));
+    int total = 0;
+    for (const auto& [node, unused] : nodes) {
+      ASSIGN_OR_RETURN(int n, ReplayBatchlog("batchlog." + node, min_age));
+      total += n;
+    }
+    return total;
+  }
+
+  void WaitForCompactions() {
+    std::vector<Pending> pending;
+    {
+      std::lock_guard lock(compact_mu_);
+      pending.swap(compactions_);
+    }
+    for (auto& p : pending) {
+      p.completion->wait_for_complete();
+      p.completion->release();
+    }
+  }
+
+ private:
+  struct Pending {
+    librados::AioCompletion* completion;
+    std::unique_ptr<librados::ObjectWriteOperation> op;
+  };
+
+  std::shared_ptr<Table> Find(const std::string& table_id) {
+    {
+      std::lock_guard lock(tables_mu_);
+      auto it = tables_.find(table_id);
+      if (it != tables_.end()) return it->second;
+    }
+    // Created by another node (or before a restart): the marker says whether it exists.
+    librados::IoCtx io = connection_->IoCtx(table_id);
+    uint64_t size = 0;
+    time_t mtime = 0;
+    if (io.stat(rados::kTableMarkerObject, &size, &mtime) < 0) return nullptr;
+    auto table = std::make_shared<Table>(Table{std::move(io)});
+    std::lock_guard lock(tables_mu_);
+    return tables_.emplace(table_id, table).first->second;
+  }
+
+  // The mutations as fragments, one entry per partition (mutations of one partition merged);
+  // kNotFound, before anything is written, if a table does not exist. Fragments of a batch over
+  // several partitions are marked as logged (rados_fragments.h kBatchReplayHorizonMicros).
+  Result<std::vector<rados::BatchPartition>> Prepare(const std::vector<TableMutation>& mutations) {
+    std::map<std::tuple<std::string_view, int64_t, std::string_view>, size_t> slot;
+    std::vector<size_t> slot_of(mutations.size());
+    std::vector<rados::BatchPartition> out;
+    for (size_t i = 0; i < mutations.size(); ++i) {
+      const TableMutation& tm = mutations[i];
+      if (!Find(tm.table_id)) return NotFound("table storage " + tm.table_id);
+      const PartitionMutation& m = tm.mutation;
+      if (m.partition_key.size() > 0xffff) {
+        return Status(ErrorCode::kInvalid, "Key length of " + std::to_string(m.partition_key.size()) +
+                                               " is longer than maximum of 65535");
+      }
+      auto [it, fresh] = slot.emplace(std::make_tuple(std::string_view(tm.table_id), m.token,
+                                                      std::string_view(m.partition_key)),
+                                      out.size());
+      if (fresh) out.push_back({tm.table_id, m.token, m.partition_key, {}});
+      slot_of[i] = it->second;
+    }
+    const auto batch = out.size() > 1 ? rados::FromLoggedBatch::kYes : rados::FromLoggedBatch::kNo;
+    const int64_t now = NowMicros();
+    for (size_t i = 0; i < mutations.size(); ++i) {
+      rados::AppendFragments(mutations[i].mutation, suffixes_, now, batch, &out[slot_of[i]].fragments);
+    }
+    return out;
+  }
+
+  // Writes each partition's fragments (index entries first), in parallel.
+  Status Write(const std::vector<rados::BatchPartition>& writes) {
+    std::map<std::string, std::vector<PartitionPosition>> by_table;
+    for (const auto& w : writes) by_table[w.table_id].push_back({w.token, w.partition_key});
+    std::vector<std::shared_ptr<Table>> tables;
+    for (auto& [table_id, partitions] : by_table) {
+      auto table = Find(table_id);
+      if (!table) return NotFound("table storage " + table_id);
+      RETURN_IF_ERROR(index_.Ensure(table->io, table_id, partitions));
+    }
+    std::vector<librados::ObjectWriteOperation> ops(writes.size());
+    std::vector<std::shared_ptr<Table>> held(writes.size());
+    AioBatch batch;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      if (writes[i].fragments.empty()) continue;
+      held[i] = Find(writes[i].table_id);
+      if (!held[i]) return NotFound("table storage " + writes[i].table_id);
+      ops[i].omap_set(ToOmap(writes[i].fragments));
+      batch.Add(held[i]->io, rados::PartitionObjectName(writes[i].token, writes[i].partition_key),
+                &ops[i]);
+    }
+    Status first;
+    for (int rc : batch.Wait()) {
+      Status s = FromRados(rc, "writing a partition");
+      if (first.ok() && !s.ok()) first = s;
+    }
+    return first;
+  }
+
+  // Writes a batchlog entry for `writes`; its key.
+  Result<std::string> LogBatch(const std::vector<rados::BatchPartition>& writes) {
+    std::string key = suffixes_.Next(NowMicros());
+    librados::ObjectWriteOperation op;
+    op.omap_set({{key, Bl(rados::EncodeBatch(writes))}});
+    RETURN_IF_ERROR(FromRados(cluster_io_.operate(batchlog_oid_, &op), "writing the batchlog"));
+    return key;
+  }
+
+  // Applies the entries of batchlog object `oid` at least `min_age` old, then removes them.
+  Result<int> ReplayBatchlog(const std::string& oid, std::chrono::seconds min_age) {
+    const int64_t newest = NowMicros() - min_age.count() * 1000000;
+    std::string start_after;
+    int replayed = 0;
+    while (true) {
+      std::map<std::string, bufferlist> entries;
+      bool more = false;
+      int rval = 0;
+      librados::ObjectReadOperation op;
+      op.omap_get_vals2(start_after, 64, &entries, &more, &rval);
+      int rc = cluster_io_.operate(oid, &op, nullptr);
+      if (rc == -ENOENT) return replayed;
+      RETURN_IF_ERROR(FromRados(rc, "reading the batchlog " + oid));
+      for (auto& [key, value] : entries) {
+        start_after = key;
+        if (key.size() != rados::kSuffixSize || rados::SuffixMicros(key) > newest) continue;
+        auto batch = rados::DecodeBatch(value.to_str());
+        if (!batch.ok()) {
+          spdlog::error("Dropping a malformed batchlog entry of {}: {}", oid, batch.status().ToString());
+        } else {
+          // A table dropped since: nothing to apply there.
+          std::erase_if(*batch, [&](const rados::BatchPartition& p) { return !Find(p.table_id); });
+          RETURN_IF_ERROR(Write(*batch));
+          ++replayed;
+        }
+        librados::ObjectWriteOperation rm;
+        rm.omap_rm_keys({key});
+        RETURN_IF_ERROR(FromRados(cluster_io_.operate(oid, &rm), "removing a batchlog entry"));
+      }
+      if (!more || entries.empty()) return replayed;
+    }
+  }
+
+  void ReplayLoop() {
+    std::unique_lock lock(replay_mu_);
+    while (!stopping_) {
+      replay_cv_.wait_for(lock, options_.batchlog_replay_period);
+      if (stopping_) break;
+      lock.unlock();
+      auto own = ReplayBatchlog(batchlog_oid_, options_.own_batch_age);
+      if (!own.ok()) spdlog::warn("Batchlog replay: {}", own.status().ToString());
+      auto any = ReplayAll(options_.any_batch_age);
+      if (!any.ok()) spdlog::warn("Batchlog replay: {}", any.status().ToString());
+      lock.lock();
+    }
+  }
+
+  // Every object of the table's namespace but (with keep_marker) its marker, removed in
+  // parallel. The namespace listing walks the pool (RADOS lists in hash order), so unlike the
+  // index it also finds partitions whose writes raced a previous TRUNCATE.
+  Status RemoveAll(librados::IoCtx& io, const std::string& table_id, bool keep_marker) {
+    std::vector<std::string> oids;
+    try {
+      for (auto it = io.nobjects_begin(); it != io.nobjects_end(); ++it) {
+        if (keep_marker && it->get_oid() == rados::kTableMarkerObject) continue;
+        oids.push_back(it->get_oid());
+      }
+    } catch (const std::exception& e) {
+      return Status(ErrorCode::kIOError, "listing table storage " + table_id + ": " + e.what());
+    }
+    for (size_t begin = 0; begin < oids.size(); begin += kRemoveWindow) {
+      const size_t end = std::min(oids.size(), begin + kRemoveWindow);
+      std::vector<librados::ObjectWriteOperation> ops(end - begin);
+      AioBatch batch;
+      for (size_t i = begin; i < end; ++i) {
+        ops[i - begin].remove();
+        batch.Add(io, oids[i], &ops[i - begin]);
+      }
+      for (int rc : batch.Wait()) {
+        if (rc != -ENOENT) RETURN_IF_ERROR(FromRados(rc, "removing table storage " + table_id));
+      }
+    }
+    return Status::OK();
+  }
+
+  // ---- the partition read ----------------------------------------------------------------------
+
+  // A slice of one partition (SliceQuery, exactly as the RocksDB engine reads it). With `seen`,
+  // raises it to every timestamp read, live or not (issue 12); with `cas`, sets it to the
+  // partition's `cas` xattr as read ("" if absent, nullopt if the object does not exist).
+  Result<ResolvedPartition> Read(Table& table, const std::string& partition_key, int64_t token,
+                                 const SliceQuery& query, int64_t* seen,
+                                 std::optional<std::string>* cas) {
+    if (query.also_first_row && !query.ranges.empty() && !query.single_row) {
+      bool first_read = true;
+      return ReadWithFirstRow(query, [&](const SliceQuery& q) {
+        // The cas xattr of the first read is the one the write is guarded by.
+        auto r = ReadSlice(table, partition_key, token, q, seen, first_read ? cas : nullptr);
+        first_read = false;
+        return r;
+      });
+    }
+    return ReadSlice(table, partition_key, token, query, seen, cas);
+  }
+
+  Result<ResolvedPartition> ReadSlice(Table& table, const std::string& partition_key,
+                                      int64_t token, const SliceQuery& query, int64_t* seen,
+                                      std::optional<std::string>* cas) {
+    ResolvedPartition out;
+    out.partition_key = partition_key;
+    out.token = token;
+    const std::string oid = rados::PartitionObjectName(token, partition_key);
+    std::vector<ClusteringRange> ranges = query.ranges;
+    if (ranges.empty()) ranges.push_back(ClusteringRange{});
+    if (query.reversed) std::reverse(ranges.begin(), ranges.end());
+    const uint64_t limit = query.row_limit;
+
+    // Where a range's forward read starts: every key under "\x01" ‖ prefix is longer than it;
+    // a forward resume skips every fragment of the resume row (suffixes are below 20 x 0xff).
+    auto start_after = [&](const ClusteringRange& range) {
+      std::string s = std::string(1, rados::kRowFragment) + range.start.prefix;
+      if (!query.reversed && query.resume_after) {
+        std::string r = std::string(1, rados::kRowFragment) + *query.resume_after +
+                        std::string(rados::kSuffixSize, '\xff');
+        if (r > s) s = std::move(r);
+      }
+      return s;
+    };
+
+    // One round trip for the common case: the cas xattr, the header fragments and the first
+    // page of rows. A small first page when few rows are wanted.
+    librados::ObjectReadOperation op;
+    std::map<std::string, bufferlist> attrs, header_page, row_page;
+    bool header_more = false, row_more = false;
+    int attrs_rval = 0, header_rval = 0, row_rval = 0;
+    if (cas) op.getxattrs(&attrs, &attrs_rval);
+    op.omap_get_vals2("", std::string(1, rados::kHeaderFragment), kMaxPage, &header_page,
+                      &header_more, &header_rval);
+    const uint64_t first_page = query.reversed || limit >= kMaxPage / 4
+                                    ? kMaxPage
+                                    : std::max<uint64_t>(32, 4 * (limit + 1));
+    std::string first_start = start_after(ranges[0]);
+    op.omap_get_vals2(first_start, std::string(1, rados::kRowFragment), first_page, &row_page,
+                      &row_more, &row_rval);
+    int rc = table.io.operate(oid, &op, nullptr);
+    if (rc == -ENOENT) {
+      if (cas) cas->reset();
+      return out;
+    }
+    RETURN_IF_ERROR(FromRados(rc, "reading a partition"));
+    if (cas) {
+      auto it = attrs.find(kCasXattr);
+      *cas = it == attrs.end() ? std::string() : it->second.to_str();
+    }
+
+    // The header: every header fragment, merged.
+    Fragments header_fragments;
+    for (auto& [key, value] : header_page) header_fragments.emplace_back(key, value.to_str());
+    while (header_more && !header_page.empty()) {
+      if (query.context) RETURN_IF_ERROR(query.context->Check());
+      std::string last = header_page.rbegin()->first;
+      header_page.clear();
+      librados::ObjectReadOperation more_op;
+      more_op.omap_get_vals2(last, std::string(1, rados::kHeaderFragment), kMaxPage, &header_page,
+                             &header_more, &header_rval);
+      RETURN_IF_ERROR(FromRados(table.io.operate(oid, &more_op, nullptr), "reading a partition"));
+      for (auto& [key, value] : header_page) header_fragments.emplace_back(key, value.to_str());
+    }
+    PartitionHeader header;
+    std::vector<std::unique_ptr<rados::Compaction>> compactions;
+    if (!header_fragments.empty()) {
+      std::vector<std::string_view> values;
+      for (const auto& [key, value] : header_fragments) values.push_back(value);
+      ASSIGN_OR_RETURN(header, rados::MergeHeaderFragments(values));
+      PlanCompaction(header_fragments, /*header=*/true, &compactions);
+    }
+    NoteSeen(header, seen);
+    TakeStaticRow(header, query, out);
+
+    uint64_t visited = 0;
+    std::string row_key;
+    Fragments fragments;
+    for (size_t range_idx = 0; range_idx < ranges.size(); ++range_idx) {
+      const ClusteringRange& range = ranges[range_idx];
+      if (query.reversed && query.resume_after && !range.start.unbounded() &&
+          *query.resume_after <= range.start.prefix) {
+        continue;  // every row of the range is at or after the resume position
+      }
+      RowStream stream(table.io, oid, query.context);
+      if (range_idx == 0) {
+        stream.Start(first_start, std::move(row_page), row_more);
+      } else {
+        stream.Start(start_after(range));
+      }
+      // Reversed: the range is read forward, keeping its last `remaining + 1` live rows.
+      const uint64_t remaining = limit - std::min<uint64_t>(limit, out.rows.size());
+      std::deque<Row> tail;
+      while (true) {
+        ASSIGN_OR_RETURN(bool got, stream.Next(&row_key, &fragments));
+        if (!got) break;
+        // Dead or out-of-range rows can be many: stop at the request's deadline (issue 9).
+        if (query.context && ++visited % kCheckEvery == 0) RETURN_IF_ERROR(query.context->Check());
+        std::string clustering(rados::RowClustering(row_key));
+        if (query.resume_after) {
+          if (!query.reversed && clustering <= *query.resume_after) continue;
+          if (query.reversed && clustering >= *query.resume_after) break;
+        }
+        if (!range.Contains(clustering)) {
+          if (PastEnd(range, clustering)) break;
+          continue;  // before the start (an exclusive start's own rows)
+        }
+        std::vector<std::string_view> values;
+        for (const auto& [key, value] : fragments) values.push_back(value);
+        ASSIGN_OR_RETURN(Row stored, rados::MergeRowFragments(values));
+        PlanCompaction(fragments, /*header=*/false, &compactions);
+        stored.clustering = clustering;
+        NoteSeen(stored, seen);
+        auto live = ResolveRow(std::move(stored), CoveringDeletion(header, clustering),
+                               query.now_seconds, query.dropped_columns);
+        if (!live) continue;
+        if (!query.reversed) {
+          if (out.rows.size() >= limit) {
+            out.more = true;
+            SubmitCompactions(table, oid, compactions);
+            return out;
+          }
+          out.rows.push_back(std::move(*live));
+        } else {
+          tail.push_back(std::move(*live));
+          if (remaining != UINT64_MAX && tail.size() > remaining + 1) tail.pop_front();
+        }
+      }
+      if (query.reversed) {
+        const bool more = tail.size() > remaining;
+        const size_t take = more ? remaining : tail.size();
+        for (size_t i = 0; i < take; ++i) out.rows.push_back(std::move(tail[tail.size() - 1 - i]));
+        if (more) {
+          out.more = true;
+          break;
+        }
+      }
+    }
+    SubmitCompactions(table, oid, compactions);
+    return out;
+  }
+
+  void PlanCompaction(const Fragments& fragments, bool header,
+                      std::vector<std::unique_ptr<rados::Compaction>>* out) {
+    if (fragments.size() <= rados::kCompactAbove) return;
+    auto plan = rados::PlanCompaction(fragments, header, suffixes_, NowMicros(),
+                                      options_.gc_grace_seconds);
+    if (plan.ok() && *plan) out->push_back(std::make_unique<rados::Compaction>(std::move(**plan)));
+  }
+
+  // Read compaction (docs/dev/rados-mapping.md): each plan is one guarded op, in the background.
+  // If a concurrent compaction merged some of the same fragments first, the guard fails and
+  // nothing changes: an increment is never counted twice.
+  void SubmitCompactions(Table& table, const std::string& oid,
+                         std::vector<std::unique_ptr<rados::Compaction>>& plans) {
+    if (plans.empty()) return;
+    std::lock_guard lock(compact_mu_);
+    // Reap the finished ones; bounded in flight (a compaction skipped now happens on a later read).
+    std::erase_if(compactions_, [](Pending& p) {
+      if (!p.completion->is_complete()) return false;
+      p.completion->release();
+      return true;
+    });
+    for (auto& plan : plans) {
+      if (compactions_.size() >= kMaxCompactionsInFlight) return;
+      auto op = std::make_unique<librados::ObjectWriteOperation>();
+      std::map<std::string, std::pair<bufferlist, int>> guard;
+      std::set<std::string> remove;
+      for (const auto& [key, value] : plan->guard) {
+        guard[key] = {Bl(value), LIBRADOS_CMPXATTR_OP_EQ};
+        remove.insert(key);
+      }
+      op->omap_cmp(guard, nullptr);
+      op->omap_rm_keys(remove);
+      if (plan->merged) op->omap_set({{plan->merged->first, Bl(plan->merged->second)}});
+      auto* completion = librados::Rados::aio_create_completion();
+      if (table.io.aio_operate(oid, completion, op.get()) < 0) {
+        completion->release();
+        continue;
+      }
+      compactions_.push_back({completion, std::move(op)});
+    }
+  }
+
+  std::shared_ptr<RadosConnection> connection_;
+  RadosEngineOptions options_;
+  rados::SuffixSource suffixes_;
+  rados::PartitionIndex index_;
+  librados::IoCtx cluster_io_;
+  std::string batchlog_oid_;
+
+  std::mutex tables_mu_;
+  std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(tables_mu_)
+
+  std::mutex compact_mu_;
+  std::vector<Pending> compactions_;  // GUARDED_BY(compact_mu_)
+
+  std::mutex replay_mu_;
+  std::condition_variable replay_cv_;
+  bool stopping_ = false;  // GUARDED_BY(replay_mu_)
+  std::thread replay_thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> OpenRadosEngine(std::shared_ptr<RadosConnection> connection,
+                                                const RadosEngineOptions& options) {
+  auto engine = std::make_unique<RadosEngine>(std::move(connection), options);
+  RETURN_IF_ERROR(engine->Open());
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+Status LogBatchOnlyForTesting(Engine& engine, const std::vector<TableMutation>& mutations) {
+  return static_cast<RadosEngine&>(engine).LogOnly(mutations);
+}
+
+Result<int> ReplayBatchlogForTesting(Engine& engine, std::chrono::seconds min_age) {
+  return static_cast<RadosEngine&>(engine).ReplayAll(min_age);
+}
+
+void WaitForCompactionsForTesting(Engine& engine) {
+  static_cast<RadosEngine&>(engine).WaitForCompactions();
+}
+
+}  // namespace sibyl::storage
