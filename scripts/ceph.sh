@@ -194,7 +194,7 @@ wait_for_pids() {  # names...: wait until each daemon's pid file names a live pr
 pick_port_block() {
   local used base try i clash
   for try in $(seq 1 60); do
-    base=$(( (RANDOM % 350 + 200) * 100 ))   # 20000..54900, a multiple of 100
+    base=$(( (RANDOM % 220 + 100) * 100 ))   # 10000..31900: below the ephemeral ports
     used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -un)
     clash=0
     for i in $used; do
