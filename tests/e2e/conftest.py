@@ -15,6 +15,46 @@ SIBYL_BIN = os.environ.get(
     "SIBYL_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "sibyl"))
 
 
+# ---- Storage engine of the servers under test (issue 15) ------------------------------------------
+# SIBYL_TEST_STORAGE=rados runs every server the fixtures start on a Ceph pool instead of RocksDB:
+# `--storage rados --ceph-conf $SIBYL_TEST_CEPH_CONF --pool $SIBYL_TEST_CEPH_POOL`, each Server
+# object under its own --pool-namespace (kept across its restarts, like a deployment's), so
+# servers sharing the pool never see each other's data. scripts/ceph.sh starts such a pool.
+# Tests marked @pytest.mark.rocksdb_only (the data dir's files, RocksDB's crash recovery of local
+# files, the on-disk format) are skipped under rados, with the reason shown.
+TEST_STORAGE = os.environ.get("SIBYL_TEST_STORAGE", "rocksdb")
+_namespace_counter = [0]
+
+
+def storage_args():
+    """The `sibyl serve` flags choosing the engine of one new server (empty for RocksDB)."""
+    if TEST_STORAGE != "rados":
+        return []
+    conf, pool = os.environ.get("SIBYL_TEST_CEPH_CONF"), os.environ.get("SIBYL_TEST_CEPH_POOL")
+    if not conf or not pool:
+        raise RuntimeError("SIBYL_TEST_STORAGE=rados needs SIBYL_TEST_CEPH_CONF and SIBYL_TEST_CEPH_POOL")
+    _namespace_counter[0] += 1
+    return ["--storage", "rados", "--ceph-conf", conf, "--pool", pool,
+            "--pool-namespace", f"t{os.getpid()}x{_namespace_counter[0]}"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "rocksdb_only: meaningful on the embedded RocksDB engine only (skipped under "
+        "SIBYL_TEST_STORAGE=rados)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_STORAGE != "rados":
+        return
+    skip = pytest.mark.skip(reason="rocksdb_only: tests the embedded RocksDB engine's local files; "
+                                   "this run uses SIBYL_TEST_STORAGE=rados")
+    for item in items:
+        if "rocksdb_only" in item.keywords:
+            item.add_marker(skip)
+# ---- end storage engine block ----------------------------------------------------------------------
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -30,7 +70,7 @@ class Server:
         self.http_port = free_port()
         self.tls_port = free_port()
         # The database tests run without logins; IAM tests pass auth="iam".
-        self.extra_args = ["--auth", auth] + list(extra_args)
+        self.extra_args = ["--auth", auth] + storage_args() + list(extra_args)
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
 
