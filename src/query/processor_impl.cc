@@ -173,7 +173,8 @@ class QueryProcessorImpl final : public QueryProcessor {
     ASSIGN_OR_RETURN(auto stmt, PrepareStatement(*ast, session, context_));
     std::string id = Md5(session.keyspace + std::string(cql));
     // issue 14: the cost class is decided once, here (query/inline_cost.h).
-    const bool inline_ok = IsInlineCheap(*ast, *stmt);
+    // issue 15: never on the event loop when every engine call is a network round trip.
+    const bool inline_ok = context_.engine.CheapToCallInline() && IsInlineCheap(*ast, *stmt);
     prepared_.Put(id, std::make_shared<const PreparedEntry>(
                           PreparedEntry{std::string(cql), session.keyspace, ast, stmt, inline_ok}));
     protocol::PreparedResult result;
