@@ -38,20 +38,33 @@ def storage_args():
             "--pool-namespace", f"t{os.getpid()}x{_namespace_counter[0]}"]
 
 
+# Tests marked @pytest.mark.ceph_cluster start Ceph clusters and several nodes of their own
+# (scripts/cluster.sh, scripts/ceph.sh): scripts/test.sh runs them once, in its rados phase, with
+# SIBYL_TEST_CEPH_CLUSTER=1; elsewhere they are skipped with the reason shown.
+CEPH_CLUSTER_TESTS = os.environ.get("SIBYL_TEST_CEPH_CLUSTER") == "1"
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "rocksdb_only: meaningful on the embedded RocksDB engine only (skipped under "
         "SIBYL_TEST_STORAGE=rados)")
+    config.addinivalue_line(
+        "markers", "ceph_cluster: starts its own Ceph cluster and nodes (runs with "
+        "SIBYL_TEST_CEPH_CLUSTER=1)")
 
 
 def pytest_collection_modifyitems(config, items):
-    if TEST_STORAGE != "rados":
-        return
-    skip = pytest.mark.skip(reason="rocksdb_only: tests the embedded RocksDB engine's local files; "
-                                   "this run uses SIBYL_TEST_STORAGE=rados")
+    skip_rocksdb = pytest.mark.skip(
+        reason="rocksdb_only: tests the embedded RocksDB engine's local files; this run uses "
+               "SIBYL_TEST_STORAGE=rados")
+    skip_cluster = pytest.mark.skip(
+        reason="ceph_cluster: starts its own Ceph cluster; set SIBYL_TEST_CEPH_CLUSTER=1 "
+               "(scripts/test.sh --rados does)")
     for item in items:
-        if "rocksdb_only" in item.keywords:
-            item.add_marker(skip)
+        if TEST_STORAGE == "rados" and "rocksdb_only" in item.keywords:
+            item.add_marker(skip_rocksdb)
+        if not CEPH_CLUSTER_TESTS and "ceph_cluster" in item.keywords:
+            item.add_marker(skip_cluster)
 # ---- end storage engine block ----------------------------------------------------------------------
 
 
