@@ -7,7 +7,9 @@
 #   2. the units and end-to-end tests against the ASan+UBSan build (build-asan/, clang,
 #      -DSIBYL_SANITIZE=ON): any sanitizer report fails the test that caused it;
 #   3. every libFuzzer target briefly over its seed corpus (scripts/fuzz.sh --ci); a finding is
-#      a failure.
+#      a failure;
+#   4. the RADOS engine (issue 15): on a loopback 1-OSD Ceph cluster, the storage unit tests, a
+#      named subset of the e2e suite on `--storage rados`, and the multi-node tests (see below).
 # Ends with the names of the tests that failed (CI shows only the tail of a run), then one line
 # "N passed, N failed" summing all phases (a fuzz target counts as one test), and exits non-zero
 # if anything failed. Up to 8 failed end-to-end tests are rerun once, alone: one that passes then
@@ -17,6 +19,7 @@
 #   scripts/test.sh --normal     phase 1 only (as before issue 9)
 #   scripts/test.sh --sanitize   phase 2 only
 #   scripts/test.sh --fuzz       phase 3 only
+#   scripts/test.sh --rados      phase 4 only
 # FUZZ_SECONDS (default 20) is each target's time in phase 3 (2 at a time). docs/dev/fuzzing.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,10 +30,11 @@ for arg in "$@"; do
     --normal) phases+=(normal) ;;
     --sanitize) phases+=(sanitize) ;;
     --fuzz) phases+=(fuzz) ;;
-    *) echo "unknown argument: $arg (use --normal, --sanitize or --fuzz)" >&2; exit 2 ;;
+    --rados) phases+=(rados) ;;
+    *) echo "unknown argument: $arg (use --normal, --sanitize, --fuzz or --rados)" >&2; exit 2 ;;
   esac
 done
-[ "${#phases[@]}" -gt 0 ] || phases=(normal sanitize fuzz)
+[ "${#phases[@]}" -gt 0 ] || phases=(normal sanitize fuzz rados)
 wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
 
 bash scripts/install-deps.sh || exit 1
@@ -188,6 +192,89 @@ if wants fuzz; then
   total_failed=$((total_failed + fuzz_failed))
   report+=("fuzz: $fuzz_passed passed, $fuzz_failed failed")
 fi
+
+# ---- RADOS engine (issue 15) ---------------------------------------------------------------------
+# A 1-OSD memstore Ceph cluster (scripts/ceph.sh, ~8 s, ~0.3 GB) in a temp dir, then against the
+# normal (optimised) build: the storage unit test binaries with SIBYL_TEST_CEPH_CONF and
+# SIBYL_TEST_CEPH_POOL (their engine contract and RADOS cases run on the live pool), the e2e subset
+# RADOS_E2E with SIBYL_TEST_STORAGE=rados (conftest.py: every server on the pool, each in its own
+# namespace; rocksdb_only tests skipped), then the multi-node tests (test_cluster*.py,
+# test_ceph_failure.py; they start their own Ceph clusters, SIBYL_TEST_CEPH_CLUSTER=1 lets them
+# run), then the cluster is purged. RADOS_BUILD_DIR (default build) is the build used. The subset keeps the phase within ~5 minutes of CI time: the
+# storage-heavy modules; the transport/abuse/console/CLI modules do not depend on the engine.
+RADOS_E2E=(
+  tests/e2e/test_crud.py tests/e2e/test_types.py tests/e2e/test_collections.py
+  tests/e2e/test_collection_queries.py tests/e2e/test_udts.py tests/e2e/test_counters.py
+  tests/e2e/test_lwt.py tests/e2e/test_paging.py tests/e2e/test_json.py
+  tests/e2e/test_aggregates.py tests/e2e/test_functions.py tests/e2e/test_schema_metadata.py
+  tests/e2e/test_prepared.py tests/e2e/test_durability.py tests/e2e/test_iam_api.py
+  tests/e2e/test_authorization.py tests/e2e/test_cassandra_answers_data.py
+  tests/e2e/test_cassandra_answers_query.py
+)
+run_rados_phase() {
+  local started=$SECONDS dir=${RADOS_BUILD_DIR:-build} ceph_dir
+  local log_dir="$dir/test-logs-rados"
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+  fi
+  mkdir -p "$log_dir"
+  local unit_targets=()
+  mapfile -t unit_targets < <(grep -oE 'add_unit_test\(storage[a-z0-9_]*' tests/unit/storage/CMakeLists.txt | cut -d'(' -f2)
+  if ! cmake --build "$dir" --target sibyl "${unit_targets[@]}" >"$log_dir/build.txt" 2>&1; then
+    tail -30 "$log_dir/build.txt"
+    total_failed=$((total_failed + 1)); report+=("rados: the build failed"); return
+  fi
+  ceph_dir=$(mktemp -d /tmp/sibyl-ci-ceph-XXXXXX)
+  if ! bash scripts/ceph.sh up "$ceph_dir" --osds 1 --store memstore --no-mgr --pool sibyl-ci \
+       >"$log_dir/ceph.txt" 2>&1; then
+    cat "$log_dir/ceph.txt"
+    bash scripts/ceph.sh down "$ceph_dir" --purge >/dev/null 2>&1
+    total_failed=$((total_failed + 1)); report+=("rados: the Ceph cluster did not start"); return
+  fi
+  local ceph_env=(SIBYL_TEST_CEPH_CONF="$ceph_dir/ceph.conf" SIBYL_TEST_CEPH_POOL=sibyl-ci)
+
+  # storage units: each binary's GoogleTest summary
+  local t unit_passed=0 unit_failed=0 n
+  for t in "${unit_targets[@]}"; do
+    env "${ceph_env[@]}" "$dir/tests/unit/storage/$t" --gtest_brief=1 >"$log_dir/$t.txt" 2>&1
+    local rc=$?
+    n=$(grep -Eo '\[  PASSED  \] [0-9]+' "$log_dir/$t.txt" | grep -Eo '[0-9]+$' | tail -1)
+    unit_passed=$((unit_passed + ${n:-0}))
+    n=$(grep -Eo '\[  FAILED  \] [0-9]+ tests?, listed' "$log_dir/$t.txt" | grep -Eo '[0-9]+' | head -1)
+    [ "$rc" -eq 0 ] || [ -n "$n" ] || n=1
+    unit_failed=$((unit_failed + ${n:-0}))
+    while IFS= read -r line; do failures+=("rados unit: $t $line"); done < <(
+      grep -E '^\[  FAILED  \] [A-Za-z]' "$log_dir/$t.txt" | sed -E 's/^\[  FAILED  \] //' | sort -u | head -20)
+    [ "$rc" -eq 0 ] || [ -n "$(grep -E '^\[  FAILED  \] [A-Za-z]' "$log_dir/$t.txt")" ] ||
+      failures+=("rados unit: $t exited with status $rc: $(tail -1 "$log_dir/$t.txt" | cut -c1-200)")
+  done
+  echo "rados unit: $unit_passed passed, $unit_failed failed"
+
+  # e2e subset on the pool, then the multi-node tests
+  local multi=() f
+  for f in tests/e2e/test_cluster*.py tests/e2e/test_ceph_failure.py; do [ -f "$f" ] && multi+=("$f"); done
+  env "${ceph_env[@]}" SIBYL_TEST_STORAGE=rados SIBYL_TEST_CEPH_CLUSTER=1 SIBYL_BIN="$PWD/$dir/sibyl" \
+    /usr/bin/python3 -m pytest "${RADOS_E2E[@]}" "${multi[@]}" -q -p no:cacheprovider -rs --durations=15 \
+    2>&1 | tee "$log_dir/pytest.txt"
+  local pytest_rc=${PIPESTATUS[0]} summary e2e_passed e2e_failed
+  summary=$(tail -n 5 "$log_dir/pytest.txt" | grep -E '(passed|failed|error)' | tail -1)
+  e2e_passed=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || true)
+  e2e_failed=$(( $(echo "$summary" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || echo 0) +
+                 $(echo "$summary" | grep -Eo '[0-9]+ errors?' | grep -Eo '[0-9]+' || echo 0) ))
+  e2e_passed=${e2e_passed:-0}
+  if [ "$pytest_rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+  while IFS= read -r line; do failures+=("rados e2e: ${line:0:300}"); done < <(
+    grep -E '^(FAILED|ERROR) ' "$log_dir/pytest.txt" | head -40)
+
+  bash scripts/ceph.sh down "$ceph_dir" --purge >/dev/null 2>&1
+  total_passed=$((total_passed + unit_passed + e2e_passed))
+  total_failed=$((total_failed + unit_failed + e2e_failed))
+  report+=("rados unit: $unit_passed passed, $unit_failed failed; rados e2e: $e2e_passed passed, $e2e_failed failed ($((SECONDS - started)) s)")
+}
+if wants rados; then
+  run_rados_phase
+fi
+# ---- end RADOS engine ----------------------------------------------------------------------------
 
 echo
 if [ "${#failures[@]}" -gt 0 ]; then
