@@ -192,14 +192,22 @@ wait_for_pids() {  # names...: wait until each daemon's pid file names a live pr
 
 # --- free port block ------------------------------------------------------------------------------
 pick_port_block() {
-  local used base try i clash
+  local base try clash
   for try in $(seq 1 60); do
     base=$(( (RANDOM % 220 + 100) * 100 ))   # 10000..31900: below the ephemeral ports
-    used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -un)
     clash=0
-    for i in $used; do
-      if [ "$i" -ge "$base" ] && [ "$i" -le $((base + 99)) ]; then clash=1; break; fi
-    done
+    /usr/bin/python3 - "$base" <<'PY' || clash=1
+import socket, sys
+base = int(sys.argv[1])
+for port in range(base, base + 100):   # every port of the block must be bindable on 127.0.0.1
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
     # a cluster being set up right now in another dir may not listen yet: claim the block
     # until `up` returns (then its daemons hold the ports)
     if [ "$clash" -eq 0 ] && mkdir "/tmp/.sibyl-ceph-port-$base" 2>/dev/null; then
@@ -301,13 +309,12 @@ osd_ids() { cat "$DIR/osd-ids" 2>/dev/null || true; }
 cmd_up() {
   [ ! -e "$CONF" ] || die "$DIR already holds a cluster (scripts/ceph.sh start|down $DIR)"
   ensure_packages
-  command -v uuidgen >/dev/null || die "uuidgen missing (package uuid-runtime)"
   mkdir -p "$DIR/run" "$DIR/log" "$DIR/crash"
   local base fsid
   base=$(pick_port_block)
   trap 'rmdir "/tmp/.sibyl-ceph-port-'"$base"'" 2>/dev/null || true' EXIT
   echo "$base" > "$DIR/port-base"
-  fsid=$(uuidgen)
+  fsid=$(cat /proc/sys/kernel/random/uuid)
   write_conf "$fsid" "$base"
   echo "$POOL" > "$DIR/pool"
   echo "$STORE" > "$DIR/store"
@@ -328,7 +335,7 @@ cmd_up() {
   # OSDs: register them (one librados session), then mkfs and start them in parallel
   local args=() i secrets=() uuids=() ids id
   for i in $(seq 1 "$OSDS"); do
-    secrets+=("$(ceph-authtool --gen-print-key)"); uuids+=("$(uuidgen)")
+    secrets+=("$(ceph-authtool --gen-print-key)"); uuids+=("$(cat /proc/sys/kernel/random/uuid)")
     args+=("${secrets[-1]}" "${uuids[-1]}")
   done
   if [ "$MGR" -eq 1 ]; then
