@@ -1,5 +1,7 @@
 #include "iam/iam_service.h"
 
+#include "storage/coordinator.h"  // issue 15
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -144,6 +146,15 @@ Result<std::unique_ptr<IamService>> IamService::Open(storage::Engine& engine,
   ASSIGN_OR_RETURN(svc->secrets_, Secrets::Open(options.master_key_path));
   ASSIGN_OR_RETURN(svc->store_, IamStore::Open(engine));
   RETURN_IF_ERROR(svc->Load());
+  if (options.coordinator != nullptr && options.coordinator->clustered()) {  // issue 15
+    RETURN_IF_ERROR(svc->CheckMasterKey());
+    svc->store_->SetCoordinator(options.coordinator);
+    options.coordinator->Subscribe("iam", [s = svc.get()] {
+      s->mu_.MarkStale();
+      s->authorization_version_.fetch_add(1);  // cached CQL decisions are re-checked (and reload)
+      if (s->mu_.try_lock()) s->mu_.unlock();  // reload now when nobody holds it; never wait
+    });
+  }
   if (svc->account_id_.empty()) {
     svc->account_id_ = options.account_id.empty()
                            ? Secrets::RandomString(1, "123456789") +

@@ -23,9 +23,11 @@
 #include "iam/login_brake.h"
 #include "iam/model.h"
 #include "iam/policy.h"
+#include "iam/refreshing_mutex.h"  // issue 15
 #include "iam/secrets.h"
 
 namespace sibyl::storage {
+class Coordinator;
 class Engine;
 }
 
@@ -41,6 +43,11 @@ struct IamOptions {
   std::string root_secret_access_key;
   // Where the master key lives (outside the database files).
   std::string master_key_path;
+  // Many nodes (issue 15): with a clustered coordinator, every change publishes "iam" before it
+  // returns and another node's change marks this node's state stale (reloaded at its next use);
+  // Open refuses a master key that cannot open the stored access keys. Null: one node.
+  // Not owned; outlives the service.
+  storage::Coordinator* coordinator = nullptr;
 };
 
 // One page of a List* operation.
@@ -264,6 +271,10 @@ class IamService {
   IamService(storage::Engine& engine, IamOptions options) : options_(std::move(options)) {}
 
   Status Load();
+  // issue 15 (iam_reload.cc): drops the in-memory state and loads it again; with mu_ held.
+  bool ReloadLocked();
+  // issue 15: kInvalidArgument when the master key cannot open a stored access key's secret.
+  Status CheckMasterKey() const;
   // Persists a user and notes that decisions may change (PoliciesChanged).
   Status SaveUser(const User& user);
   // Persists a change no decision depends on (password hashes and dates). REQUIRES: mu_ held.
@@ -311,7 +322,8 @@ class IamService {
   std::unique_ptr<Secrets> secrets_;
   std::unique_ptr<IamStore> store_;
 
-  mutable std::mutex mu_;
+  // issue 15: reloads the state first when another node changed it (iam/refreshing_mutex.h).
+  mutable RefreshingMutex mu_{[this] { return ReloadLocked(); }};
   std::map<std::string, User> users_;                     // GUARDED_BY(mu_), by name
   std::map<std::string, AccessKey> keys_;                 // GUARDED_BY(mu_), by id
   std::map<std::string, ServiceCredential> credentials_;  // GUARDED_BY(mu_), by id

@@ -3,7 +3,10 @@
 #include <atomic>
 
 #include "common/clock.h"
+#include "storage/coordinator.h"
 #include "storage/engine.h"
+
+#include <spdlog/spdlog.h>
 
 namespace sibyl::iam {
 namespace {
@@ -41,7 +44,7 @@ Status IamStore::Put(const std::string& kind, const std::string& id, const std::
   row.marker.timestamp = NextTimestamp();
   row.cells["doc"] = storage::Cell{row.marker.timestamp, 0, 0, false, json};
   m.rows.push_back(std::move(row));
-  return engine_.Apply({{kIamTableId, std::move(m)}});
+  return Published(engine_.Apply({{kIamTableId, std::move(m)}}));
 }
 
 Status IamStore::Delete(const std::string& kind, const std::string& id) {
@@ -52,7 +55,16 @@ Status IamStore::Delete(const std::string& kind, const std::string& id) {
   row.clustering = id;
   row.deletion = {NextTimestamp(), NowSeconds()};
   m.rows.push_back(std::move(row));
-  return engine_.Apply({{kIamTableId, std::move(m)}});
+  return Published(engine_.Apply({{kIamTableId, std::move(m)}}));
+}
+
+// issue 15: the change is durable; the other nodes learn of it before the caller returns. A node
+// that did not answer reloads when its watch comes back, so a publish failure is only logged.
+Status IamStore::Published(Status status) {
+  if (!status.ok() || coordinator_ == nullptr || !coordinator_->clustered()) return status;
+  Status published = coordinator_->Publish("iam");
+  if (!published.ok()) spdlog::warn("IAM change published without every node's answer: {}", published.ToString());
+  return status;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> IamStore::LoadAll(const std::string& kind) {

@@ -12,6 +12,7 @@
 #include "common/status.h"
 
 namespace sibyl::storage {
+class Coordinator;
 class Engine;
 }
 
@@ -29,7 +30,13 @@ class IamStore {
   // Every (id, json) of a kind, by id.
   Result<std::vector<std::pair<std::string, std::string>>> LoadAll(const std::string& kind);
 
+  // Many nodes (issue 15): after each Put/Delete, publishes "iam" (every other node marks its
+  // IAM state stale before the call returns). Null: one node. Not owned.
+  void SetCoordinator(storage::Coordinator* coordinator) { coordinator_ = coordinator; }
+
  private:
+  Status Published(Status status);
+  storage::Coordinator* coordinator_ = nullptr;
   explicit IamStore(storage::Engine& engine) : engine_(engine) {}
   storage::Engine& engine_;
 };
