@@ -128,6 +128,21 @@ class Server:
 # its reports there. A report that appears fails the test running when it was found (or, for a
 # server that reported at shutdown, the test whose teardown stopped it).
 SANITIZER_LOG_DIR = os.environ.get("SIBYL_SANITIZER_LOG_DIR")
+# ---- pytest-xdist workers (CI time, docs/dev/ci.md) ------------------------------------------------
+# scripts/test.sh runs this suite with `-n N --dist loadfile` (each module on one worker, so module
+# fixtures are as in a serial run; each worker has its own session server). Each worker gets its
+# own report directory: a sanitizer report fails a test of the worker whose process wrote it.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if SANITIZER_LOG_DIR and _XDIST_WORKER:
+    SANITIZER_LOG_DIR = os.path.join(SANITIZER_LOG_DIR, _XDIST_WORKER)
+    os.makedirs(SANITIZER_LOG_DIR, exist_ok=True)
+    os.environ["SIBYL_SANITIZER_LOG_DIR"] = SANITIZER_LOG_DIR
+    for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):  # log_path=<dir>/asan -> <dir>/<worker>/asan
+        os.environ[_var] = ":".join(
+            "log_path=" + os.path.join(SANITIZER_LOG_DIR, os.path.basename(opt[len("log_path="):]))
+            if opt.startswith("log_path=") else opt
+            for opt in os.environ.get(_var, "").split(":") if opt)
+# ---- end pytest-xdist block ------------------------------------------------------------------------
 _reported = set()
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
