@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-cassandra python3-pytest python3-lz4 python3-snappy python3-boto3 awscli
   chromium fonts-dejavu-core
   clang libclang-rt-14-dev llvm  # the sanitizer build and libFuzzer targets (issue 9)
+  lld python3-pytest-xdist  # CI time (docs/dev/ci.md): lld links (CMakeLists.txt), e2e with pytest -n
   librados-dev  # issue 15: the Ceph RADOS engine (--storage rados)
   ceph-mon ceph-osd ceph-common  # issue 15: scripts/cluster.sh's loopback Ceph cluster
   redis-server  # issue 14: bench/compare.sh measures Sibyl side by side with Redis
