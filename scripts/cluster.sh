@@ -238,6 +238,8 @@ cmd_up() {
   }
 
   : > "$DIR/nodes.tmp"
+  # a node that does not come up: stop the nodes this run started (their logs stay), keep Ceph
+  trap 'rc=$?; if [ "$rc" -ne 0 ]; then stop_nodes; say "Ceph is left running: scripts/cluster.sh down --dir $DIR stops it"; fi' EXIT
   # node 1 alone first: it creates the account (and the root key) the others then find
   start_node 1
   wait_cql "${cql[0]}" "$(cat "$DIR/node1/pid")" "$DIR/node1/server.log" || die "node 1 did not start"
@@ -253,6 +255,7 @@ cmd_up() {
     echo "node=$i cql=127.0.0.1:${cql[$((i - 1))]} http=127.0.0.1:${http[$((i - 1))]} pid=$(cat "$DIR/node$i/pid")" >> "$DIR/nodes.tmp"
   done
   mv "$DIR/nodes.tmp" "$DIR/nodes"
+  trap - EXIT
   cat "$DIR/nodes"
 }
 
