@@ -45,6 +45,17 @@ report=()
 failures=()  # one line per failed test (its name and pytest's one-line reason), for the end
 pytest_env=()  # extra environment of the e2e run (the sanitizer phase's report directory)
 
+# ---- CI time (docs/dev/ci.md) -------------------------------------------------------------------
+# The end-to-end tests mostly wait (sockets, timers, the login brake): they run on E2E_WORKERS
+# pytest-xdist workers (default 3; 0 = serial), one module per worker at a time (--dist loadfile:
+# module fixtures as in a serial run, one session server per worker; tests/e2e/conftest.py gives
+# each worker its own sanitizer report directory).
+e2e_xdist=()
+if [ "${E2E_WORKERS:-3}" -gt 0 ] && /usr/bin/python3 -c 'import xdist' 2>/dev/null; then
+  e2e_xdist=(-n "${E2E_WORKERS:-3}" --dist loadfile)
+fi
+# ---- end CI time block -----------------------------------------------------------------------------
+
 # run_suite <label> <build dir> [e2e-only]: ctest (unless e2e-only), then pytest against
 # <build dir>/sibyl.
 run_suite() {
@@ -66,7 +77,7 @@ run_suite() {
   # Screenshots of the console's main pages (tests/e2e/test_console.py) land here.
   export SIBYL_ARTIFACTS="$PWD/$dir/artifacts/console"
   env "${pytest_env[@]}" SIBYL_BIN="$PWD/$dir/sibyl" \
-    /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider 2>&1 | tee "$log_dir/pytest.txt"
+    /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider "${e2e_xdist[@]}" 2>&1 | tee "$log_dir/pytest.txt"
   local pytest_rc=${PIPESTATUS[0]}
   local summary e2e_passed e2e_failed_n e2e_errors_n e2e_failed
   summary=$(tail -n 5 "$log_dir/pytest.txt" | grep -E '(passed|failed|error)' | tail -1)
@@ -131,8 +142,31 @@ fi
 normal_targets=()
 normal_e2e_only=""
 if wants sanitize; then normal_targets=(sibyl_programs); normal_e2e_only=e2e-only; fi
+# ---- CI time (docs/dev/ci.md) -------------------------------------------------------------------
+# With the sanitizer or fuzz phase in the same run, their build (build-asan: configure, then every
+# target; the console is already built) starts in the background right after the normal build, at
+# the lowest CPU priority (nice 19), while the normal e2e suite runs: the tests take the CPU they
+# need first, the build gets the rest. Its output is shown when the sanitizer phase waits for it.
+sanitize_dir=build-asan
+sanitize_build_pid=""
+start_sanitize_build_in_background() {
+  wants sanitize || wants fuzz || return 0
+  mkdir -p "$sanitize_dir"
+  (
+    renice -n 19 -p "$BASHPID" >/dev/null
+    if [ ! -f "$sanitize_dir/build.ninja" ]; then
+      cmake -S . -B "$sanitize_dir" -G Ninja -DSIBYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        >/dev/null || exit 1
+    fi
+    cmake --build "$sanitize_dir"
+  ) >"$sanitize_dir/build-log.txt" 2>&1 &
+  sanitize_build_pid=$!
+}
+# ---- end CI time block -----------------------------------------------------------------------------
+
 if wants normal; then
   if bash scripts/build.sh "${normal_targets[@]}"; then
+    start_sanitize_build_in_background  # CI time: see below
     run_suite normal build "$normal_e2e_only"
   else
     total_failed=$((total_failed + 1))
@@ -153,13 +187,20 @@ sanitizer_env() {
 }
 
 if wants sanitize || wants fuzz; then
-  sanitize_dir=build-asan
-  if [ ! -f "$sanitize_dir/build.ninja" ]; then
-    cmake -S . -B "$sanitize_dir" -G Ninja -DSIBYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      >/dev/null
+  if [ -n "$sanitize_build_pid" ]; then  # started in the background during the normal e2e suite
+    wait "$sanitize_build_pid"
+    sanitize_build_rc=$?
+    cat "$sanitize_dir/build-log.txt"
+  else
+    if [ ! -f "$sanitize_dir/build.ninja" ]; then
+      cmake -S . -B "$sanitize_dir" -G Ninja -DSIBYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        >/dev/null
+    fi
+    # build.sh builds everything of the configured directory (the fuzz targets too) and the console.
+    BUILD_DIR="$sanitize_dir" bash scripts/build.sh
+    sanitize_build_rc=$?
   fi
-  # build.sh builds everything of the configured directory (the fuzz targets too) and the console.
-  if ! BUILD_DIR="$sanitize_dir" bash scripts/build.sh; then
+  if [ "$sanitize_build_rc" -ne 0 ]; then
     total_failed=$((total_failed + 1))
     report+=("sanitize: the build failed")
     phases=()
