@@ -19,6 +19,7 @@
 #include "query/namespaces.h"
 
 namespace sibyl::storage {
+class Coordinator;
 class Engine;
 }
 
@@ -36,6 +37,9 @@ struct NodeInfo {
   // For Amazon Keyspaces' ARNs (system_schema_mcs.tags): arn:aws:cassandra:<region>:<account>:.
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
+  // This node's host id (UUID text). Empty: made once and kept in the engine's internal table
+  // (one node); on shared storage every node must bring its own (issue 15).
+  std::string host_id;
 };
 
 // How long a request may run before the client gets ReadTimeout/WriteTimeout (issue 9 item 4),
@@ -85,6 +89,10 @@ struct ProcessorOptions {
   // The live connections system_views.clients lists (issue 10 item 21). Default: null, the
   // table is empty.
   std::shared_ptr<const ClientDirectory> clients;
+  // Many nodes (issue 15): DDL is cluster-wide, another node's DDL is reloaded (with its
+  // SCHEMA_CHANGE events sent to this node's clients), system.peers(_v2) list the other live
+  // nodes and system.local this node's tokens. Null: one node. Not owned; outlives the processor.
+  storage::Coordinator* coordinator = nullptr;
 };
 
 class QueryProcessor {

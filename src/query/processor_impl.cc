@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <spdlog/spdlog.h>
+
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -17,6 +19,7 @@
 #include "query/system_tables.h"
 #include "query/tracing.h"
 #include "schema/schema_store.h"
+#include "storage/coordinator.h"  // issue 15
 #include "storage/engine.h"
 
 namespace sibyl::query {
@@ -241,6 +244,28 @@ class QueryProcessorImpl final : public QueryProcessor {
     listeners_.push_back(std::move(listener));
   }
 
+  // issue 15: another node's DDL: reload (before this node acks it), then tell this node's
+  // clients, as a local DDL does. Prepared statements on changed tables are prepared again at
+  // their next EXECUTE (Lookup compares the table objects).
+  void FollowClusterSchema(storage::Coordinator& coordinator) {
+    schema_->SetCoordinator(&coordinator);
+    coordinator.Subscribe("schema", [this] {
+      auto changes = schema_->Reload();
+      if (!changes.ok()) {
+        spdlog::error("Reloading the schema another node changed: {}", changes.status().ToString());
+        return;
+      }
+      for (const auto& c : *changes) {
+        protocol::SchemaChangeResult event;
+        event.change_type = c.change_type;
+        event.target = c.target;
+        event.keyspace = c.keyspace;
+        event.name = c.name;
+        Notify(event);
+      }
+    });
+  }
+
  private:
   // Prepared statements kept; past it the least recently used go (PreparedCache).
   static constexpr size_t kMaxPrepared = 100000;
@@ -357,13 +382,20 @@ class QueryProcessorImpl final : public QueryProcessor {
 Result<std::unique_ptr<QueryProcessor>> OpenQueryProcessor(storage::Engine& engine,
                                                            const NodeInfo& node,
                                                            ProcessorOptions options) {
-  ASSIGN_OR_RETURN(std::string host_id, LoadHostId(engine));
+  std::string host_id = node.host_id;  // issue 15: per node on shared storage
+  if (host_id.empty()) {
+    ASSIGN_OR_RETURN(host_id, LoadHostId(engine));
+  }
   ASSIGN_OR_RETURN(auto schema, schema::SchemaStore::Open(engine, SystemTables::Keyspaces()));
   auto traces = std::make_shared<TraceStore>();
   auto system_tables = std::make_unique<SystemTables>(node, host_id, options.clients, traces);
-  return std::unique_ptr<QueryProcessor>(std::make_unique<QueryProcessorImpl>(
-      engine, node, std::move(options), std::move(schema), std::move(system_tables),
-      std::move(traces)));
+  system_tables->SetCoordinator(options.coordinator);  // issue 15
+  storage::Coordinator* coordinator = options.coordinator;
+  auto processor = std::make_unique<QueryProcessorImpl>(engine, node, std::move(options),
+                                                        std::move(schema),
+                                                        std::move(system_tables), std::move(traces));
+  if (coordinator != nullptr) processor->FollowClusterSchema(*coordinator);  // issue 15
+  return std::unique_ptr<QueryProcessor>(std::move(processor));
 }
 
 }  // namespace sibyl::query

@@ -1,5 +1,7 @@
 #include "query/system_tables.h"
 
+#include "storage/coordinator.h"  // issue 15
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
@@ -497,6 +499,11 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
 
   if (id == "system.local") {
     std::set<std::string> tokens = {"-9223372036854775808"};
+    if (coordinator_ != nullptr) {  // issue 15: this node's share of the ring
+      tokens.clear();
+      for (int64_t t : coordinator_->Self().tokens) tokens.insert(std::to_string(t));
+      if (tokens.empty()) tokens.insert("-9223372036854775808");
+    }
     rows.Add({{"key", Text("local")},
               {"bootstrapped", Text("COMPLETED")},
               {"broadcast_address", Inet(node_.listen_address)},
@@ -640,8 +647,35 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
                   {"type", Text(d.type)}});
       }
     });
+  } else if ((id == "system.peers" || id == "system.peers_v2") && coordinator_ != nullptr) {
+    // issue 15: the other live nodes of the registry (docs/dev/rados-mapping.md "Many nodes").
+    // Nodes may share an address (all on one machine): peers_v2 tells them apart by port, with
+    // the CQL port as peer_port too (there is no internode port); drivers read peers_v2 first.
+    auto nodes = coordinator_->Nodes();
+    if (!nodes.ok()) return nodes.status();
+    for (const auto& n : *nodes) {
+      if (n.host_id == host_id_ || !n.live) continue;
+      std::set<std::string> tokens;
+      for (int64_t t : n.tokens) tokens.insert(std::to_string(t));
+      std::map<std::string, Value> values = {
+          {"peer", Inet(n.address)},
+          {"data_center", Text(n.data_center)},
+          {"host_id", Uuid(n.host_id)},
+          {"rack", Text(n.rack)},
+          {"release_version", Text(n.release_version)},
+          {"tokens", SerializeTextSet(tokens)}};
+      if (!n.schema_version.empty()) values["schema_version"] = Uuid(n.schema_version);
+      if (id == "system.peers") {
+        values["rpc_address"] = Inet(n.address);
+      } else {
+        values["peer_port"] = Int(n.cql_port);
+        values["native_address"] = Inet(n.address);
+        values["native_port"] = Int(n.cql_port);
+      }
+      rows.Add(values);
+    }
   }
-  // Every other system table (peers, peers_v2, size_estimates, types, functions, aggregates,
+  // Every other system table (peers, peers_v2 of one node, size_estimates, types, functions, aggregates,
   // triggers, views, indexes) is empty on one node without those features.
   return std::unique_ptr<RowSource>(std::move(source));
 }

@@ -16,6 +16,10 @@
 
 #include "query/namespaces.h"
 
+namespace sibyl::storage {
+class Coordinator;
+}
+
 namespace sibyl::query {
 
 class TraceStore;
@@ -45,7 +49,12 @@ class SystemTables {
   const NodeInfo& node() const { return node_; }
   const std::string& host_id() const { return host_id_; }
 
+  // Many nodes (issue 15): system.local shows this node's tokens from `coordinator`, and
+  // system.peers / peers_v2 the other live nodes of its registry. Null: one node. Not owned.
+  void SetCoordinator(storage::Coordinator* coordinator) { coordinator_ = coordinator; }
+
  private:
+  storage::Coordinator* coordinator_ = nullptr;
   NodeInfo node_;
   std::string host_id_;  // UUID text, stable across restarts
   std::shared_ptr<const ClientDirectory> clients_;  // system_views.clients; may be null
