@@ -361,8 +361,8 @@ Result<std::vector<SchemaChange>> SchemaStore::Reload() {
 }
 
 Result<std::vector<SchemaChange>> SchemaStore::ReloadLocked() {
-  // The version first: a DDL between the two reads leaves an old version on new definitions,
-  // which the DDL's publish corrects, never a new version on old definitions.
+  // A reload racing a DDL (at start, after a lost watch) may read a mix of before and after;
+  // the DDL's publish that follows makes every node read again, and it differs, so it rebuilds.
   ASSIGN_OR_RETURN(StoredSchema stored, ReadStoredSchema(engine_, kSchemaTableId));
   if (stored.json == stored_.json && stored.version == stored_.version) {
     return std::vector<SchemaChange>{};

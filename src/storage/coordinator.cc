@@ -113,6 +113,7 @@ class LocalCoordinator final : public Coordinator {
     std::lock_guard<std::mutex> lock(mu_);
     // One node owns the whole ring, as before issue 15.
     if (self.tokens.empty()) self.tokens = {std::numeric_limits<int64_t>::min()};
+    if (self.schema_version.empty()) self.schema_version = self_.schema_version;
     self.live = true;
     self_ = std::move(self);
     return Status::OK();

@@ -133,6 +133,8 @@ class RadosCoordinator final : public Coordinator {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // What UpdateSelf set before (the schema version) stays unless `self` says otherwise.
+      if (self.schema_version.empty()) self.schema_version = self_.schema_version;
       self_ = self;
       joined_ = true;
       known_.clear();
@@ -182,7 +184,12 @@ class RadosCoordinator final : public Coordinator {
     if (started_) return Status::OK();
     RETURN_IF_ERROR(CreateObjects());
     RETURN_IF_ERROR(Watch());
-    stopping_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = false;
+      // A change published between this node's loads and its watch was missed: reload once.
+      tasks_.push_back({Task::Kind::kReloadAll, 0, 0, ""});
+    }
     started_ = true;
     worker_ = std::thread([this] { WorkerLoop(); });
     heartbeat_ = std::thread([this] { HeartbeatLoop(); });
@@ -240,7 +247,7 @@ class RadosCoordinator final : public Coordinator {
   };
 
   struct Task {
-    enum class Kind { kNotify, kRewatch } kind;
+    enum class Kind { kNotify, kRewatch, kReloadAll } kind;
     uint64_t notify_id = 0;
     uint64_t cookie = 0;
     std::string topic;
@@ -402,6 +409,8 @@ class RadosCoordinator final : public Coordinator {
       if (task.kind == Task::Kind::kNotify) {
         RunSubscribers(task.topic);
         Ack(task.notify_id, task.cookie);  // after the reload: the publisher waits for this
+      } else if (task.kind == Task::Kind::kReloadAll) {
+        RunSubscribers("");
       } else {
         Rewatch();
       }
