@@ -148,6 +148,9 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                    ? std::string()
                    : std::string("at most 64 of [a-z0-9_.-]");
       });
+  serve->add_option("--master-key-file", config.master_key_file,  // issue 15
+                    "IAM master key file (created 0600 if absent); every node of a cluster must "
+                    "use the same (default: <data-dir>/keys/master.key)");
   serve->add_option("--cluster-name", config.cluster_name, "Cluster name (system.local)")
       ->capture_default_str();
   serve->add_option("--data-center", config.data_center, "Data center name (system.local)")

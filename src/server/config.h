@@ -63,6 +63,9 @@ struct ServerConfig {
   // Prefix of every RADOS namespace this deployment uses (several deployments, or test servers,
   // in one pool). Default: empty.
   std::string pool_namespace;
+  // The IAM master key file (issue 15): every node of a cluster on shared storage must use the
+  // same one. Default: empty, <data_dir>/keys/master.key.
+  std::string master_key_file;
   // Reported in system.local. Default: "Sibyl Cluster".
   std::string cluster_name = "Sibyl Cluster";
   // Reported in system.local. Default: datacenter1.

@@ -77,6 +77,19 @@ void ConnectionRegistry::BroadcastSchemaChange(const protocol::SchemaChangeResul
   for (auto& connection : connections) connection->PushSchemaChange(change);
 }
 
+// issue 15: membership changes of the other nodes (server/node_events.h).
+void ConnectionRegistry::BroadcastNodeEvent(const std::string& type, const std::string& body) {
+  std::vector<std::shared_ptr<Connection>> connections;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    for (auto& [key, weak] : live_) {
+      if (auto connection = weak.lock()) connections.push_back(std::move(connection));
+    }
+  }
+  for (auto& connection : connections) connection->PushNodeEvent(type, body);
+}
+
 size_t ConnectionRegistry::size() const {
   std::lock_guard lock(mu_);
   return live_.size();
@@ -196,6 +209,14 @@ void Connection::PushSchemaChange(protocol::SchemaChangeResult change) {
     if (self->closed_ || self->close_after_write_) return;
     if (auto frame = self->state_.SchemaChangeEventFrame(change)) self->QueueWrite(*frame);
   });
+}
+
+void Connection::PushNodeEvent(std::string type, std::string body) {  // issue 15
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), type = std::move(type), body = std::move(body)] {
+               if (self->closed_ || self->close_after_write_) return;
+               if (auto frame = self->state_.NodeEventFrame(type, body)) self->QueueWrite(*frame);
+             });
 }
 
 void Connection::ReadMore() {

@@ -47,6 +47,8 @@ class ConnectionRegistry {
   // Closes every connection and refuses new ones.
   void CloseAll();
   void BroadcastSchemaChange(const cql::protocol::SchemaChangeResult& change);
+  // issue 15: a TOPOLOGY_CHANGE / STATUS_CHANGE event to the connections registered for `type`.
+  void BroadcastNodeEvent(const std::string& type, const std::string& body);
   size_t size() const;
 
  private:
@@ -72,6 +74,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   // Sends a SCHEMA_CHANGE EVENT if this connection registered for it. Any thread.
   void PushSchemaChange(cql::protocol::SchemaChangeResult change);
+  // issue 15: sends a TOPOLOGY_CHANGE / STATUS_CHANGE EVENT if it registered for `type`. Any thread.
+  void PushNodeEvent(std::string type, std::string body);
 
  private:
   // On the TLS port: looks at the first byte before any TLS state is made (see the class

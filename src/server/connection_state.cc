@@ -242,16 +242,21 @@ FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::
     }
   }
   if (const auto* reg = std::get_if<protocol::RegisterRequest>(&request)) {
-    bool schema_change = false;
+    bool schema_change = false, topology_change = false, status_change = false;
     for (const auto& type : reg->event_types) {
       if (type == "SCHEMA_CHANGE") {
         schema_change = true;
-      } else if (type != "TOPOLOGY_CHANGE" && type != "STATUS_CHANGE") {
+      } else if (type == "TOPOLOGY_CHANGE") {
+        topology_change = true;  // issue 15: other nodes joining and leaving
+      } else if (type == "STATUS_CHANGE") {
+        status_change = true;  // issue 15: other nodes up and down
+      } else {
         return Error(header, ProtocolError(fmt::format("Invalid value '{}' for Event.Type", type)));
       }
     }
-    // A single node never changes topology or status, so only SCHEMA_CHANGE is ever sent.
     schema_change_events_ = schema_change_events_ || schema_change;
+    topology_change_events_ = topology_change_events_ || topology_change;
+    status_change_events_ = status_change_events_ || status_change;
     return Respond(header, Opcode::kReady, protocol::EncodeReady());
   }
   FrameAction action;
@@ -290,6 +295,15 @@ std::string ConnectionState::ResponseFrame(uint8_t version, int16_t stream, Opco
 std::string ConnectionState::ErrorFrame(uint8_t version, int16_t stream,
                                         const Status& status) const {
   return protocol::EncodeErrorFrame(version, stream, status, compression_);
+}
+
+std::optional<std::string> ConnectionState::NodeEventFrame(const std::string& type,
+                                                           const std::string& body) const {
+  const bool registered = type == "TOPOLOGY_CHANGE"  ? topology_change_events_
+                          : type == "STATUS_CHANGE" ? status_change_events_
+                                                    : false;
+  if (!registered || closed_ || !version_) return std::nullopt;
+  return ResponseFrame(*version_, protocol::kEventStream, Opcode::kEvent, body);
 }
 
 std::optional<std::string> ConnectionState::SchemaChangeEventFrame(

@@ -119,6 +119,9 @@ class ConnectionState {
   // REGISTER for SCHEMA_CHANGE.
   std::optional<std::string> SchemaChangeEventFrame(
       const cql::protocol::SchemaChangeResult& change) const;
+  // issue 15: the TOPOLOGY_CHANGE / STATUS_CHANGE EVENT frame (`type`, server/node_events.h)
+  // with `body`, or nullopt if the connection did not REGISTER for `type`.
+  std::optional<std::string> NodeEventFrame(const std::string& type, const std::string& body) const;
 
   // Where the connection comes from (aws:SourceIp, aws:SecureTransport at login).
   void SetOrigin(ConnectionOrigin origin) { sasl_.origin = std::move(origin); }
@@ -152,6 +155,8 @@ class ConnectionState {
   std::optional<uint8_t> version_;
   cql::protocol::Compression compression_ = cql::protocol::Compression::kNone;
   bool schema_change_events_ = false;
+  bool topology_change_events_ = false;  // issue 15
+  bool status_change_events_ = false;    // issue 15
   SaslState sasl_;
   std::optional<iam::Principal> principal_;  // who authenticated (auth on)
   std::map<std::string, std::string> startup_options_;  // of the accepted STARTUP

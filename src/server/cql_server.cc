@@ -175,6 +175,10 @@ void CqlServer::Stop() {
   impl_->threads.clear();
 }
 
+void CqlServer::BroadcastNodeEvent(const std::string& type, const std::string& body) {
+  if (impl_) impl_->registry->BroadcastNodeEvent(type, body);  // issue 15
+}
+
 size_t CqlServer::connection_count() const { return impl_ ? impl_->registry->size() : 0; }
 
 }  // namespace sibyl::server

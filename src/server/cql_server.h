@@ -73,6 +73,9 @@ class CqlServer {
 
   // The bound port (the real one when options.port was 0). REQUIRES: Start() succeeded.
   uint16_t port() const { return bound_port_; }
+  // issue 15: a TOPOLOGY_CHANGE / STATUS_CHANGE event (server/node_events.h) to the connections
+  // registered for `type`. Any thread; nothing after Stop().
+  void BroadcastNodeEvent(const std::string& type, const std::string& body);
   // Open connections (for tests and metrics).
   size_t connection_count() const;
 
