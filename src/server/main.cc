@@ -34,6 +34,13 @@
 #include "server/defer.h"
 #include "server/shutdown_watchdog.h"
 #include "storage/rocksdb_engine.h"
+// issue 15: many nodes on a Ceph pool
+#include "query/system_tables.h"
+#include "server/node_events.h"
+#include "server/node_identity.h"
+#include "storage/coordinator.h"
+#include "storage/rados_coordinator.h"
+#include "storage/rados_engine.h"
 
 namespace sibyl::server {
 namespace {
@@ -70,12 +77,43 @@ int Serve(const ServerConfig& config) {
   storage_options.durability = config.durability;
   storage_options.periodic_sync_ms = config.periodic_sync_ms;
   storage_options.block_cache_bytes = static_cast<uint64_t>(config.block_cache_mb) << 20;
-  auto engine = storage::OpenRocksDbEngine(storage_options);
+  // ---- issue 15: the engine is RocksDB on this machine, or a Ceph pool shared by many nodes;
+  // on RADOS each node keeps its own host id in its data dir, and a coordinator makes DDL and
+  // IAM changes cluster-wide (storage/coordinator.h).
+  std::shared_ptr<storage::RadosConnection> rados;
+  std::string host_id;  // empty on RocksDB: the engine's internal table keeps it
+  Result<std::unique_ptr<storage::Engine>> engine =
+      Status(ErrorCode::kInternal, "no storage engine");
+  if (config.storage == ServerConfig::StorageKind::kRados) {
+    storage::RadosOptions rados_options;
+    rados_options.ceph_conf = config.ceph_conf;
+    rados_options.user = config.ceph_user;
+    rados_options.keyring = config.ceph_keyring;
+    rados_options.pool = config.pool;
+    rados_options.namespace_prefix = config.pool_namespace;
+    auto connection = storage::RadosConnection::Connect(rados_options);
+    auto id = LoadOrCreateHostId(config.data_dir);
+    if (!connection.ok() || !id.ok()) {
+      spdlog::critical("Cannot open the RADOS storage: {}",
+                       (connection.ok() ? id.status() : connection.status()).ToString());
+      return 1;
+    }
+    rados = *connection;
+    host_id = *id;
+    storage::RadosEngineOptions engine_options;
+    engine_options.node_id = host_id;  // names this node's batchlog
+    engine = storage::OpenRadosEngine(rados, engine_options);
+  } else {
+    engine = storage::OpenRocksDbEngine(storage_options);
+  }
   if (!engine.ok()) {
-    spdlog::critical("Cannot open the storage engine at {}: {}", storage_options.path,
+    spdlog::critical("Cannot open the storage engine ({}): {}",
+                     rados ? "pool " + config.pool : storage_options.path,
                      engine.status().ToString());
     return 1;
   }
+  std::unique_ptr<storage::Coordinator> coordinator =
+      rados ? storage::MakeRadosCoordinator(rados) : storage::MakeLocalCoordinator();
   Defer flush_engine([&] {
     Status status = (*engine)->Flush();
     if (!status.ok()) spdlog::error("Flushing the storage engine failed: {}", status.ToString());
@@ -85,7 +123,10 @@ int Serve(const ServerConfig& config) {
   iam_options.account_id = config.account_id;
   iam_options.region = config.region;
   iam_options.master_key_path =
-      (std::filesystem::path(config.data_dir) / "keys" / "master.key").string();
+      !config.master_key_file.empty()  // issue 15: one key for every node
+          ? config.master_key_file
+          : (std::filesystem::path(config.data_dir) / "keys" / "master.key").string();
+  iam_options.coordinator = coordinator.get();
   const char* root_id = std::getenv("SIBYL_ROOT_ACCESS_KEY_ID");
   const char* root_secret = std::getenv("SIBYL_ROOT_SECRET_ACCESS_KEY");
   if (root_id != nullptr && root_secret != nullptr && *root_id && *root_secret) {
@@ -117,6 +158,7 @@ int Serve(const ServerConfig& config) {
   node.data_center = config.data_center;
   node.region = (*iam_service)->region();
   node.account_id = (*iam_service)->account_id();
+  node.host_id = host_id;  // issue 15
   query::ProcessorOptions processor_options;
   processor_options.timeouts.read = std::chrono::milliseconds(config.read_request_timeout_ms);
   processor_options.timeouts.write = std::chrono::milliseconds(config.write_request_timeout_ms);
@@ -129,6 +171,7 @@ int Serve(const ServerConfig& config) {
   // issue 10 item 21: the live connections of both CQL listeners, for system_views.clients.
   auto clients = std::make_shared<ClientRegistry>();
   processor_options.clients = clients;
+  processor_options.coordinator = coordinator.get();  // issue 15
   auto processor = query::OpenQueryProcessor(**engine, node, processor_options);
   if (!processor.ok()) {
     spdlog::critical("Cannot open the query processor: {}", processor.status().ToString());
@@ -238,6 +281,32 @@ int Serve(const ServerConfig& config) {
   Defer stop_cql_tls([&] { cql_tls.Stop(); });
   spdlog::info("CQL native protocol over TLS listening on {}:{} (certificate {})",
                config.listen_address, cql_tls.port(), cert);
+
+  // issue 15: this node in the cluster's registry (with its real ports), membership changes of
+  // the others as TOPOLOGY_CHANGE / STATUS_CHANGE events; stopped first at shutdown.
+  coordinator->OnMembership([&cql, &cql_tls](const storage::NodeRecord& other,
+                                             storage::MembershipChange change) {
+    if (auto event = MakeNodeEvent(other, change)) {
+      cql.BroadcastNodeEvent(event->type, event->body);
+      cql_tls.BroadcastNodeEvent(event->type, event->body);
+    }
+  });
+  storage::NodeRecord self;
+  self.host_id = host_id;
+  self.address = config.listen_address;
+  self.cql_port = cql.port();
+  self.http_port = http_server.port();
+  self.data_center = config.data_center;
+  self.release_version = query::kReleaseVersion;
+  if (Status status = coordinator->Join(self); !status.ok()) {
+    spdlog::critical("Cannot join the cluster: {}", status.ToString());
+    return 1;
+  }
+  if (Status status = coordinator->Start(); !status.ok()) {
+    spdlog::critical("Cannot start the cluster coordination: {}", status.ToString());
+    return 1;
+  }
+  Defer stop_coordinator([&] { coordinator->Stop(); });
 
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

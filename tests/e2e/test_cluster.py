@@ -1,0 +1,236 @@
+"""Many stateless Sibyl nodes on one Ceph pool (issue 15, docs/dev/rados-mapping.md "Many nodes"):
+three `sibyl serve --storage rados` nodes under one --pool-namespace of the test Ceph cluster
+(SIBYL_TEST_CEPH_CONF / SIBYL_TEST_CEPH_POOL, scripts/ceph.sh) with one IAM master key. The driver
+sees all three; a DDL or an IAM change on one node is in force on the others when it returns;
+kill -9 of a node under load loses no acknowledged write and is announced to the drivers."""
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+
+import pytest
+from cassandra import ConsistencyLevel
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.cluster import Cluster
+from cassandra.policies import RoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import SimpleStatement
+
+from conftest import SIBYL_BIN, free_port
+from iam_helpers import READ_ONLY, ROOT_KEY, ROOT_SECRET, aws
+
+pytestmark = pytest.mark.ceph_cluster
+
+CEPH_CONF = os.environ.get("SIBYL_TEST_CEPH_CONF")
+CEPH_POOL = os.environ.get("SIBYL_TEST_CEPH_POOL")
+if not CEPH_CONF or not CEPH_POOL:
+    pytest.skip("no Ceph cluster: set SIBYL_TEST_CEPH_CONF and SIBYL_TEST_CEPH_POOL "
+                "(scripts/ceph.sh up DIR prints them; scripts/test.sh --rados does it)",
+                allow_module_level=True)
+
+
+class Node:
+    def __init__(self, index, root, namespace, master_key):
+        self.index = index
+        self.data_dir = os.path.join(root, f"node{index}")
+        os.makedirs(self.data_dir)
+        self.cql, self.http, self.tls = free_port(), free_port(), free_port()
+        self.endpoint = f"http://127.0.0.1:{self.http}"
+        self.args = [SIBYL_BIN, "serve", "--data-dir", self.data_dir, "--auth", "iam",
+                     "--listen-address", "127.0.0.1", "--cql-port", str(self.cql),
+                     "--cql-tls-port", str(self.tls), "--http-port", str(self.http),
+                     "--storage", "rados", "--ceph-conf", CEPH_CONF, "--pool", CEPH_POOL,
+                     "--pool-namespace", namespace, "--master-key-file", master_key]
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, SIBYL_ROOT_ACCESS_KEY_ID=ROOT_KEY,
+                   SIBYL_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET)
+        log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(self.args, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        return self
+
+    def wait(self):
+        # "Sibyl started" is logged once the node is in the cluster's registry.
+        deadline = time.time() + 60
+        while "Sibyl started" not in self.log():
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"node {self.index} did not start: " + self.log()[-2000:])
+            time.sleep(0.05)
+
+    def log(self):
+        return open(os.path.join(self.data_dir, "server.log"), errors="replace").read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    with tempfile.TemporaryDirectory(prefix="sibyl-cluster-") as root:
+        namespace = "c" + uuid.uuid4().hex[:12]
+        master_key = os.path.join(root, "master.key")
+        all_nodes = [Node(i, root, namespace, master_key) for i in (1, 2, 3)]
+        try:
+            all_nodes[0].start().wait()  # makes the account and the root key
+            for n in all_nodes[1:]:
+                n.start()
+            for n in all_nodes[1:]:
+                n.wait()
+            yield all_nodes
+        finally:
+            for n in all_nodes:
+                n.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(nodes):
+    """A service-specific credential of an IAM user with full Keyspaces access, made through the
+    IAM API of node 1."""
+    aws({"endpoint": nodes[0].endpoint}, "iam", "create-user", "--user-name", "admin")
+    aws({"endpoint": nodes[0].endpoint}, "iam", "attach-user-policy", "--user-name", "admin",
+        "--policy-arn", "arn:aws:iam::aws:policy/AmazonKeyspacesFullAccess")
+    cred = aws({"endpoint": nodes[0].endpoint}, "iam", "create-service-specific-credential",
+               "--user-name", "admin", "--service-name", "cassandra.amazonaws.com")
+    c = cred["ServiceSpecificCredential"]
+    return c["ServiceUserName"], c["ServicePassword"]
+
+
+def connect(node, login, **kwargs):
+    cluster = Cluster(["127.0.0.1"], port=node.cql, auth_provider=PlainTextAuthProvider(*login),
+                      **kwargs)
+    return cluster, cluster.connect()
+
+
+def test_driver_sees_all_three_nodes_with_tokens_and_one_schema_version(nodes, admin):
+    # Why: drivers learn the cluster from system.local + system.peers_v2 and route by tokens;
+    # schema agreement compares every node's schema_version.
+    cluster, session = connect(nodes[0], admin)
+    try:
+        hosts = cluster.metadata.all_hosts()
+        assert sorted(h.endpoint.port for h in hosts) == sorted(n.cql for n in nodes)
+        assert len({h.host_id for h in hosts}) == 3
+        ring = cluster.metadata.token_map.ring
+        assert len(ring) == 3 * 16
+        owners = {cluster.metadata.token_map.token_to_host_owner[t].endpoint.port for t in ring}
+        assert owners == {n.cql for n in nodes}
+        local = session.execute("SELECT schema_version FROM system.local").one().schema_version
+        peers = session.execute("SELECT schema_version FROM system.peers_v2").all()
+        assert [p.schema_version for p in peers] == [local, local]
+    finally:
+        cluster.shutdown()
+
+
+def test_table_created_on_one_node_is_usable_at_once_on_the_others(nodes, admin):
+    # Why: DDL returns only when every live node reloaded the schema (issue 15), and the driver's
+    # schema agreement wait after it must end at once, not after max_schema_agreement_wait.
+    clusters = [connect(n, admin, load_balancing_policy=RoundRobinPolicy()) for n in nodes]
+    try:
+        s1 = clusters[0][1]
+        ks = "ks_" + uuid.uuid4().hex[:10]
+        start = time.time()
+        s1.execute(f"CREATE KEYSPACE {ks} WITH replication = "
+                   "{'class': 'SimpleStrategy', 'replication_factor': 3}")
+        s1.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v text)")
+        assert time.time() - start < 5  # agreement reached, no 10 s wait
+        for i, (_, s) in enumerate(clusters[1:], start=2):
+            # Pinned to one host: each statement runs on node i itself.
+            host = [h for h in s.cluster.metadata.all_hosts() if h.endpoint.port == nodes[i - 1].cql][0]
+            s.execute(f"INSERT INTO {ks}.t (k, v) VALUES ({i}, 'from node {i}')", host=host)
+            assert s.execute(f"SELECT v FROM {ks}.t WHERE k = {i}", host=host).one().v == f"from node {i}"
+        s1.execute(f"ALTER TABLE {ks}.t ADD w int")
+        host3 = [h for h in clusters[2][1].cluster.metadata.all_hosts() if h.endpoint.port == nodes[2].cql][0]
+        clusters[2][1].execute(f"UPDATE {ks}.t SET w = 7 WHERE k = 3", host=host3)
+        assert s1.execute(f"SELECT w FROM {ks}.t WHERE k = 3").one().w == 7
+    finally:
+        for c, _ in clusters:
+            c.shutdown()
+
+
+def test_credential_made_on_node1_logs_in_on_node3_and_inactive_on_node2_refuses_on_node1(nodes):
+    # Why: IAM changes are in force on every node when the API call returns (issue 15).
+    from cassandra.cluster import NoHostAvailable
+    aws({"endpoint": nodes[0].endpoint}, "iam", "create-user", "--user-name", "carol")
+    aws({"endpoint": nodes[0].endpoint}, "iam", "attach-user-policy", "--user-name", "carol",
+        "--policy-arn", READ_ONLY)  # a user without any permission may not log in
+    cred = aws({"endpoint": nodes[0].endpoint}, "iam", "create-service-specific-credential",
+               "--user-name", "carol", "--service-name", "cassandra.amazonaws.com")
+    c = cred["ServiceSpecificCredential"]
+    login = (c["ServiceUserName"], c["ServicePassword"])
+    cluster, session = connect(nodes[2], login, load_balancing_policy=RoundRobinPolicy())
+    assert session.execute("SELECT release_version FROM system.local").one()
+    cluster.shutdown()
+    aws({"endpoint": nodes[1].endpoint}, "iam", "update-service-specific-credential",
+        "--user-name", "carol", "--service-specific-credential-id", c["ServiceSpecificCredentialId"],
+        "--status", "Inactive")
+    with pytest.raises(NoHostAvailable):
+        connect(nodes[0], login, load_balancing_policy=RoundRobinPolicy())
+
+
+def test_kill_9_of_a_node_under_load_loses_no_acknowledged_write(nodes, admin):
+    # Why: nodes are stateless; a write is acknowledged only once it is in RADOS, so the
+    # survivors serve every acknowledged write, the driver fails over, and the others announce
+    # the dead node (STATUS_CHANGE DOWN, then gone from system.peers_v2).
+    cluster, session = connect(nodes[0], admin,
+                               load_balancing_policy=TokenAwarePolicy(RoundRobinPolicy()))
+    try:
+        ks = "ks_" + uuid.uuid4().hex[:10]
+        session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 3}")
+        session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)")
+        insert = session.prepare(f"INSERT INTO {ks}.t (k, v) VALUES (?, ?)")
+        victim = nodes[2]
+        acked, lock, stop = set(), threading.Lock(), threading.Event()
+
+        def writer(offset):
+            i = offset
+            while not stop.is_set():
+                try:
+                    session.execute(insert, (i, i))
+                    with lock:
+                        acked.add(i)
+                except Exception:  # a write in flight on the killed node may fail: not acked
+                    pass
+                i += 4
+
+        threads = [threading.Thread(target=writer, args=(o,)) for o in range(4)]
+        for t in threads:
+            t.start()
+        while len(acked) < 200:
+            time.sleep(0.01)
+        victim.stop(signal.SIGKILL)
+        killed_at = len(acked)
+        deadline = time.time() + 10
+        while len(acked) < killed_at + 200 and time.time() < deadline:
+            time.sleep(0.01)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert len(acked) >= killed_at + 200, "the survivors stopped serving"
+        select = SimpleStatement(f"SELECT k FROM {ks}.t", fetch_size=1000,
+                                 consistency_level=ConsistencyLevel.ONE)
+        stored = {row.k for row in session.execute(select)}
+        assert acked <= stored
+        # The survivors drop it from system.peers_v2 once its heartbeat is older than 10 s.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            ports = {r.native_port for r in session.execute("SELECT native_port FROM system.peers_v2")}
+            if victim.cql not in ports:
+                break
+            time.sleep(0.5)
+        assert victim.cql not in ports
+        host = [h for h in cluster.metadata.all_hosts() if h.endpoint.port == victim.cql]
+        assert not host or not host[0].is_up
+        # Node 1 saw its heartbeat stop at its next registry poll (2 s) and sent STATUS_CHANGE DOWN
+        # to the connections registered for it.
+        deadline = time.time() + 5
+        while f"(127.0.0.1:{victim.cql}) down" not in nodes[0].log() and time.time() < deadline:
+            time.sleep(0.2)
+        assert f"(127.0.0.1:{victim.cql}) down" in nodes[0].log()
+    finally:
+        cluster.shutdown()
