@@ -647,7 +647,8 @@ Result<std::unique_ptr<RowSource>> SystemTables::Open(const TableMetadata& table
                   {"type", Text(d.type)}});
       }
     });
-  } else if ((id == "system.peers" || id == "system.peers_v2") && coordinator_ != nullptr) {
+  } else if ((id == "system.peers" || id == "system.peers_v2") && coordinator_ != nullptr &&
+             coordinator_->clustered()) {
     // issue 15: the other live nodes of the registry (docs/dev/rados-mapping.md "Many nodes").
     // Nodes may share an address (all on one machine): peers_v2 tells them apart by port, with
     // the CQL port as peer_port too (there is no internode port); drivers read peers_v2 first.
