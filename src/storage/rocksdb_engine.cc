@@ -25,6 +25,7 @@
 #include "storage/group_commit.h"
 #include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
+#include "storage/slice_read.h"
 
 namespace sibyl::storage {
 namespace {
@@ -351,28 +352,9 @@ class RocksDbEngine final : public Engine {
                                               const SliceQuery& query, int64_t* seen) {
     if (query.also_first_row && !query.ranges.empty() && !query.single_row) {
       // The named ranges, then the partition's first live row merged in order (issue 12).
-      SliceQuery named = query;
-      named.also_first_row = false;
-      ASSIGN_OR_RETURN(ResolvedPartition out,
-                       ReadPartitionSeen(table_id, partition_key, token, named, seen));
-      SliceQuery first = named;
-      first.ranges.clear();
-      first.reversed = false;
-      first.resume_after.reset();
-      first.row_limit = 1;
-      first.want_static = false;
-      ASSIGN_OR_RETURN(ResolvedPartition head,
-                       ReadPartitionSeen(table_id, partition_key, token, first, seen));
-      if (!head.rows.empty()) {
-        Row& row = head.rows[0];
-        auto at = std::find_if(out.rows.begin(), out.rows.end(), [&](const Row& r) {
-          return query.reversed ? r.clustering <= row.clustering : r.clustering >= row.clustering;
-        });
-        if (at == out.rows.end() || at->clustering != row.clustering) {
-          out.rows.insert(at, std::move(row));
-        }
-      }
-      return out;
+      return ReadWithFirstRow(query, [&](const SliceQuery& q) {
+        return ReadPartitionSeen(table_id, partition_key, token, q, seen);
+      });
     }
     auto cf = Find(table_id);
     if (!cf) return NotFound("table storage " + table_id);
@@ -412,16 +394,7 @@ class RocksDbEngine final : public Engine {
     if (ranges.empty()) ranges.push_back(ClusteringRange{});
     if (query.reversed) std::reverse(ranges.begin(), ranges.end());
 
-    auto covering = [&](const std::string& clustering) {
-      int64_t ts = header.deletion.timestamp;
-      for (const auto& rt : header.range_tombstones) {
-        if (rt.range.Contains(clustering) &&
-            (ts == kNoTimestamp || rt.deletion.timestamp > ts)) {
-          ts = rt.deletion.timestamp;
-        }
-      }
-      return ts;
-    };
+    auto covering = [&](const std::string& clustering) { return CoveringDeletion(header, clustering); };
 
     uint64_t visited = 0;
     for (const auto& range : ranges) {
@@ -558,14 +531,8 @@ class RocksDbEngine final : public Engine {
     ASSIGN_OR_RETURN(Row stored, DecodeRow(values[1].ToStringView()));
     stored.clustering = clustering;
     NoteSeen(stored, seen);
-    int64_t deletion = header.deletion.timestamp;
-    for (const auto& rt : header.range_tombstones) {
-      if (rt.range.Contains(clustering) &&
-          (deletion == kNoTimestamp || rt.deletion.timestamp > deletion)) {
-        deletion = rt.deletion.timestamp;
-      }
-    }
-    auto live = ResolveRow(std::move(stored), deletion, query.now_seconds, query.dropped_columns);
+    auto live = ResolveRow(std::move(stored), CoveringDeletion(header, clustering),
+                           query.now_seconds, query.dropped_columns);
     if (!live) return out;
     if (query.row_limit == 0) {
       out.more = true;
@@ -686,48 +653,6 @@ class RocksDbEngine final : public Engine {
       rocksdb::Status s = db_->SyncWAL();
       if (!s.ok()) spdlog::error("periodic WAL sync failed: {}", s.ToString());
     }
-  }
-
-  // Moves the partition's live static row (if the query wants it) from `header` into `out`.
-  static void TakeStaticRow(PartitionHeader& header, const SliceQuery& query,
-                            ResolvedPartition& out) {
-    if (!query.want_static || !header.static_row) return;
-    auto live = ResolveRow(std::move(*header.static_row), header.deletion.timestamp,
-                           query.now_seconds, query.dropped_columns);
-    if (live && !live->cells.empty()) {
-      live->marker = Liveness{};
-      out.static_row = std::move(*live);
-    }
-  }
-
-  // Raise `*seen` (if not null) to the greatest timestamp stored in `row` / `header` (issue 12).
-  static void NoteSeen(const Row& row, int64_t* seen) {
-    if (seen == nullptr) return;
-    if (row.marker.timestamp != kNoTimestamp) *seen = std::max(*seen, row.marker.timestamp);
-    if (row.deletion.timestamp != kNoTimestamp) *seen = std::max(*seen, row.deletion.timestamp);
-    for (const auto& [name, cell] : row.cells) *seen = std::max(*seen, cell.timestamp);
-  }
-  static void NoteSeen(const PartitionHeader& header, int64_t* seen) {
-    if (seen == nullptr) return;
-    if (header.deletion.timestamp != kNoTimestamp) {
-      *seen = std::max(*seen, header.deletion.timestamp);
-    }
-    for (const auto& rt : header.range_tombstones) {
-      if (rt.deletion.timestamp != kNoTimestamp) *seen = std::max(*seen, rt.deletion.timestamp);
-    }
-    if (header.static_row) NoteSeen(*header.static_row, seen);
-  }
-
-  // The greatest timestamp of the live content of a read (cells, markers), or INT64_MIN.
-  static int64_t MaxTimestamp(const ResolvedPartition& p) {
-    int64_t out = INT64_MIN + 1;
-    auto row_max = [&](const Row& row) {
-      if (row.marker.timestamp != kNoTimestamp) out = std::max(out, row.marker.timestamp);
-      for (const auto& [name, cell] : row.cells) out = std::max(out, cell.timestamp);
-    };
-    if (p.static_row) row_max(*p.static_row);
-    for (const auto& row : p.rows) row_max(row);
-    return out == INT64_MAX ? INT64_MAX - 1 : out;
   }
 
   // Stripes of CompareAndApply: one mutex per stripe, and the timestamp of the last operation
