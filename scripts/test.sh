@@ -169,7 +169,7 @@ start_sanitize_build_in_background() {
 
 if wants normal; then
   if bash scripts/build.sh "${normal_targets[@]}"; then
-    start_sanitize_build_in_background  # CI time: see below
+    start_sanitize_build_in_background  # CI time: see above
     run_suite normal build "$normal_e2e_only"
   else
     total_failed=$((total_failed + 1))
