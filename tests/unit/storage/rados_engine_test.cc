@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -237,6 +238,58 @@ TEST_F(RadosEngineTest, CompareAndApplyFromTwoNodesLosesNoUpdate) {
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p->rows.size(), 1u);
   EXPECT_EQ(p->rows[0].cells.at("v").value, std::to_string(4 * kRounds));
+}
+
+// Node A decides on an empty partition, node B's IF NOT EXISTS wins meanwhile: A's guarded
+// write fails, and A reads and decides again, now seeing B's row (so it applies nothing and a
+// caller's "[applied]" must come from the last decision: engine.h, query/lwt.cc).
+TEST_F(RadosEngineTest, ALosingCompareAndApplyDecidesAgainOnWhatWon) {
+  auto other = OpenAnother();
+  ASSERT_TRUE(other.ok());
+  auto if_absent = [](const std::string& value, int64_t ts, const ResolvedPartition& current)
+      -> Result<std::optional<PartitionMutation>> {
+    if (!current.rows.empty()) return std::optional<PartitionMutation>();
+    PartitionMutation m;
+    m.partition_key = "race";
+    m.token = 5;
+    Row r;
+    r.marker.timestamp = ts;
+    r.cells["v"] = Cell{ts, 0, 0, false, value};
+    m.rows.push_back(std::move(r));
+    return std::optional<PartitionMutation>(std::move(m));
+  };
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<std::string> seen;
+  std::thread a([&] {
+    SliceQuery q;
+    q.now_seconds = 1000;
+    Status s = engine_->CompareAndApply(
+        "t", "race", 5, q,
+        [&](const ResolvedPartition& current, int64_t ts) -> Result<std::optional<PartitionMutation>> {
+          seen.push_back(current.rows.empty() ? "" : current.rows[0].cells.at("v").value);
+          if (seen.size() == 1) {
+            entered.set_value();
+            released.wait();
+          }
+          return if_absent("a", ts, current);
+        });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  });
+  entered.get_future().wait();
+  SliceQuery q;
+  q.now_seconds = 1000;
+  Status b = (*other)->CompareAndApply(
+      "t", "race", 5, q,
+      [&](const ResolvedPartition& current, int64_t ts) { return if_absent("b", ts, current); });
+  EXPECT_TRUE(b.ok()) << b.ToString();
+  release.set_value();
+  a.join();
+  EXPECT_EQ(seen, (std::vector<std::string>{"", "b"}));
+  auto p = engine_->ReadPartition("t", "race", 5, q);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->rows.size(), 1u);
+  EXPECT_EQ(p->rows[0].cells.at("v").value, "b");
 }
 
 // 300 partitions spread over the 256 index shards: a scan is in token order, token ranges and
