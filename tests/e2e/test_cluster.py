@@ -138,6 +138,13 @@ def test_table_created_on_one_node_is_usable_at_once_on_the_others(nodes, admin)
                    "{'class': 'SimpleStrategy', 'replication_factor': 3}")
         s1.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v text)")
         assert time.time() - start < 5  # agreement reached, no 10 s wait
+        # The driver connected to node 3 (control connection there) learns of the table only from
+        # node 3's SCHEMA_CHANGE event for a DDL made on node 1.
+        meta = clusters[2][0].metadata
+        deadline = time.time() + 10
+        while time.time() < deadline and not (ks in meta.keyspaces and "t" in meta.keyspaces[ks].tables):
+            time.sleep(0.1)
+        assert ks in meta.keyspaces and "t" in meta.keyspaces[ks].tables
         for i, (_, s) in enumerate(clusters[1:], start=2):
             # Pinned to one host: each statement runs on node i itself.
             host = [h for h in s.cluster.metadata.all_hosts() if h.endpoint.port == nodes[i - 1].cql][0]
