@@ -19,7 +19,7 @@ from cassandra.policies import RoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import SimpleStatement
 
 from conftest import SIBYL_BIN, free_port
-from iam_helpers import READ_ONLY, ROOT_KEY, ROOT_SECRET, aws
+from iam_helpers import READ_ONLY, ROOT_KEY, ROOT_SECRET
 
 pytestmark = pytest.mark.ceph_cluster
 
@@ -99,6 +99,18 @@ def admin(nodes):
                "--user-name", "admin", "--service-name", "cassandra.amazonaws.com")
     c = cred["ServiceSpecificCredential"]
     return c["ServiceUserName"], c["ServicePassword"]
+
+
+def aws(server, *args):
+    """The IAM call `args` through Sibyl's own CLI (the aws CLI's commands and JSON output; a
+    Python start per call of the aws CLI costs seconds on a loaded machine)."""
+    import json
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+               AWS_DEFAULT_REGION="us-east-1")
+    out = subprocess.run([SIBYL_BIN, *args, "--endpoint-url", server["endpoint"]],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
 def connect(node, login, **kwargs):
