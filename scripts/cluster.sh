@@ -204,7 +204,9 @@ cmd_up() {
     (umask 077 && head -c 32 /dev/urandom > "$DIR/master.key.tmp" && mv "$DIR/master.key.tmp" "$DIR/master.key")
   fi
   local key_flag=()
-  if "$BIN" serve --help 2>/dev/null | grep -q -- '--master-key-file'; then
+  local serve_help
+  serve_help=$("$BIN" serve --help 2>/dev/null || true)
+  if grep -q -- '--master-key-file' <<<"$serve_help"; then
     key_flag=(--master-key-file "$DIR/master.key")
   else
     say "warning: this sibyl has no --master-key-file: each node keeps its own IAM master key"
