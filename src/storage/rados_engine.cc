@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -155,33 +154,6 @@ struct Table {
   librados::IoCtx io;
 };
 
-// The node id in `path` (16 hex digits), written there first if the file does not exist; a
-// random one without a path.
-Result<std::string> LoadOrCreateNodeId(const std::string& path) {
-  if (!path.empty()) {
-    std::ifstream in(path);
-    std::string id;
-    if (in && std::getline(in, id)) {
-      if (id.size() != 16 || !std::all_of(id.begin(), id.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-          })) {
-        return Status(ErrorCode::kCorruption, "malformed node id in " + path);
-      }
-      return id;
-    }
-  }
-  std::random_device rd;
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
-  if (!path.empty()) {
-    std::ofstream out(path, std::ios::trunc);
-    out << buf << "\n";
-    out.close();
-    if (!out) return Status(ErrorCode::kIOError, std::string("cannot write the node id to ") + path);
-  }
-  return std::string(buf);
-}
-
 class RadosEngine final : public Engine {
  public:
   RadosEngine(std::shared_ptr<RadosConnection> connection, RadosEngineOptions options)
@@ -202,7 +174,10 @@ class RadosEngine final : public Engine {
   Status Open() {
     cluster_io_ = connection_->IoCtx(kClusterNamespace);
     if (options_.node_id.empty()) {
-      ASSIGN_OR_RETURN(options_.node_id, LoadOrCreateNodeId(options_.node_id_file));
+      std::random_device rd;
+      char buf[24];
+      std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+      options_.node_id = buf;
     }
     batchlog_oid_ = "batchlog." + options_.node_id;
     // The registry of batchlog objects, so that any node finds a dead node's entries without

@@ -20,10 +20,9 @@ struct RadosEngineOptions {
   // Tombstones older than this are purged by read compaction. Default: 864000 s (10 days).
   int64_t gc_grace_seconds = 864000;
   // Names this node's batchlog object (`sibyl.cluster/batchlog.<node_id>`): stable across
-  // restarts so that a node replays its own entries at start. Empty: read from `node_id_file`
-  // (created with a random id at first start), or random per process without one.
+  // restarts so that a node replays its own entries at start (the server passes its host id,
+  // kept in <data-dir>/host_id). Empty: random per process.
   std::string node_id;
-  std::string node_id_file;
   // Partitions this node remembers having indexed (bytes of their keys).
   size_t index_cache_bytes = 64u << 20;
   // How often the batchlog is replayed in the background (0: only at open and by
