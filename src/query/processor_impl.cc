@@ -250,6 +250,8 @@ class QueryProcessorImpl final : public QueryProcessor {
   void FollowClusterSchema(storage::Coordinator& coordinator) {
     schema_->SetCoordinator(&coordinator);
     coordinator.Subscribe("schema", [this] {
+      // A DROP or TRUNCATE there: this node's engine caches about tables may be stale.
+      context_.engine.ForgetCachedState();
       auto changes = schema_->Reload();
       if (!changes.ok()) {
         spdlog::error("Reloading the schema another node changed: {}", changes.status().ToString());

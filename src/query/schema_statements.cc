@@ -607,7 +607,7 @@ class SchemaStatement final : public CqlStatement {
     auto snapshot = context.schema.snapshot();
     ASSIGN_OR_RETURN(auto table, ResolveTable(*snapshot, s.table, params.session));
     if (table->is_virtual) return NotModifiable(table->keyspace);
-    RETURN_IF_ERROR(context.engine.TruncateTable(table->id));
+    RETURN_IF_ERROR(context.schema.TruncateTable(table->id));  // issue 15: every node knows
     return protocol::ResultMessage(protocol::VoidResult{});
   }
 

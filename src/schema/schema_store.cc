@@ -272,6 +272,14 @@ Status SchemaStore::DropTable(const std::string& keyspace, const std::string& ta
   return Commit(std::move(next), ddl);
 }
 
+Status SchemaStore::TruncateTable(const std::string& table_id) {
+  DdlScope ddl(*this);  // issue 15: cluster lock, publish (the schema itself does not change)
+  RETURN_IF_ERROR(ddl.status());
+  RETURN_IF_ERROR(engine_.TruncateTable(table_id));
+  ddl.MarkCommitted();
+  return Status::OK();
+}
+
 Status SchemaStore::CreateUserType(const types::Type& type) {
   DdlScope ddl(*this);  // issue 15: cluster lock, reload, publish
   RETURN_IF_ERROR(ddl.status());

@@ -48,6 +48,9 @@ class SchemaStore {
   Status AlterTable(const TableMetadata& table);
   // Drops the definition and the data. kNotFound if absent.
   Status DropTable(const std::string& keyspace, const std::string& table);
+  // Removes every row of the table's storage (TRUNCATE), as a DDL: under the cluster lock, and
+  // announced to every node (issue 15: their engine caches about the table are dropped).
+  Status TruncateTable(const std::string& table_id);
 
   // User-defined types (issue 11). `type` is a non-frozen kUdt Type of an existing keyspace,
   // its fields resolved. CreateUserType: kInvalid "A user type with name 'x' already exists".

@@ -137,6 +137,12 @@ class Engine {
   // Flushes memtables and syncs everything (used at clean shutdown and by tests).
   virtual Status Flush() = 0;
 
+  // Many nodes on one storage (issue 15): another node dropped or truncated tables, so what
+  // this node cached about tables (RADOS: the tables it opened, the partitions it knows are in
+  // the partition index) may be wrong; forget it all. Called before a schema reload. Default:
+  // nothing cached.
+  virtual void ForgetCachedState() {}
+
   // Group commit (issue 14, storage/deferred_sync.h): runs `done` once every write that
   // returned before this call is durable, possibly on another thread, with the Status of the
   // sync. Under Durability::kSync, writes made in a DeferredSyncScope return before their fsync

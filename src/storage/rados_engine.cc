@@ -225,6 +225,14 @@ class RadosEngine final : public Engine {
     return Status::OK();
   }
 
+  void ForgetCachedState() override {
+    {
+      std::lock_guard lock(tables_mu_);
+      tables_.clear();
+    }
+    index_.Forget("");
+  }
+
   Status TruncateTable(const std::string& table_id) override {
     auto table = Find(table_id);
     if (!table) return NotFound("table storage " + table_id);

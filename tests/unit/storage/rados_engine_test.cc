@@ -354,6 +354,32 @@ TEST_F(RadosEngineTest, ScansAcrossIndexShardsInTokenOrder) {
   EXPECT_TRUE(gone->rows.empty());
 }
 
+// Another node's TRUNCATE empties the index; this node still "knows" its partitions are indexed
+// until ForgetCachedState (called on the schema reload every DDL, TRUNCATE included, publishes):
+// after it, a write here indexes the partition again, so scans on any node find it (issue 15).
+TEST_F(RadosEngineTest, AfterAnotherNodesTruncateForgottenCachesIndexWritesAgain) {
+  auto write = [](Engine& node, const std::string& key) {
+    PartitionMutation m;
+    m.partition_key = key;
+    m.token = 77;
+    Row r;
+    r.cells["v"] = Cell{1, 0, 0, false, "x"};
+    m.rows.push_back(r);
+    return node.Apply({{"t", std::move(m)}});
+  };
+  auto other = OpenAnother();
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(write(*engine_, "a").ok());  // this node indexed "a"
+  ASSERT_TRUE((*other)->TruncateTable("t").ok());
+  engine_->ForgetCachedState();
+  ASSERT_TRUE(write(*engine_, "a").ok());
+  ScanQuery all;
+  auto scanned = (*other)->ScanPartitions("t", all);
+  ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+  ASSERT_EQ(scanned->size(), 1u);
+  EXPECT_EQ((*scanned)[0].partition_key, "a");
+}
+
 // A batch over two partitions logged by a node that died before applying it: nothing is
 // visible, a replay (by another node) applies all of it, and a second replay adds nothing
 // (counters included: the same fragment keys are written again).
