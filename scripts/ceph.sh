@@ -194,7 +194,8 @@ wait_for_pids() {  # names...: wait until each daemon's pid file names a live pr
 pick_port_block() {
   local base try clash
   for try in $(seq 1 60); do
-    base=$(( (RANDOM % 220 + 100) * 100 ))   # 10000..31900: below the ephemeral ports
+    base=$(( (RANDOM % 90 + 100) * 100 ))   # 10000..18900: below the ephemeral ports and the
+    # e2e servers' ports (tests/e2e/conftest.py free_port: 20000..31999)
     clash=0
     /usr/bin/python3 - "$base" <<'PY' || clash=1
 import socket, sys

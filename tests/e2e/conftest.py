@@ -68,10 +68,31 @@ def pytest_collection_modifyitems(config, items):
 # ---- end storage engine block ----------------------------------------------------------------------
 
 
+# Ports for the servers the tests start. Not the kernel's ephemeral ports (bind to 0): those are
+# what every client connection of the suite also uses as its local port, so a port found free
+# could be taken by a connection before the server binds it ("Address already in use"). Each
+# pytest-xdist worker takes its ports from its own block below the ephemeral range (32768+).
+_PORT_BLOCK = 2400
+_port_cursor = None
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    global _port_cursor
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    base = 20000 + (index % 5) * _PORT_BLOCK
+    if _port_cursor is None:  # a random start, so that reruns do not reuse recent ports
+        _port_cursor = int.from_bytes(os.urandom(2), "big") % _PORT_BLOCK
+    for _ in range(_PORT_BLOCK):
+        port = base + _port_cursor % _PORT_BLOCK
+        _port_cursor += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError(f"no free port in {base}..{base + _PORT_BLOCK - 1}")
 
 
 class Server:
@@ -106,10 +127,19 @@ class Server:
         raise RuntimeError("sibyl did not start listening:\n" + open(self.log_path).read())
 
     def stop(self):
+        stopped_here = False
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+            stopped_here = True
         check_log_for_sanitizer_reports(self.log_path)  # issue 9
+        if stopped_here and self.proc.returncode != 0:
+            # A clean stop exits 0: a crash or a hang cut short by the watchdog during shutdown
+            # (destructors, flushes) is a failure of the test that stopped it.
+            with open(self.log_path, errors="replace") as f:
+                tail = f.read()[-3000:]
+            raise AssertionError(
+                f"sibyl exited with {self.proc.returncode} after SIGTERM; log tail:\n{tail}")
         return self.proc.returncode if self.proc else None
 
     def kill(self):
