@@ -229,7 +229,10 @@ if wants sanitize || wants fuzz; then
   if [ "$sanitize_build_rc" -ne 0 ]; then
     total_failed=$((total_failed + 1))
     report+=("sanitize: the build failed")
-    phases=()
+    # Nothing to run under the sanitizers or fuzz; the rados phase uses the normal build.
+    remaining=()
+    for p in "${phases[@]}"; do [ "$p" = sanitize ] || [ "$p" = fuzz ] || remaining+=("$p"); done
+    phases=("${remaining[@]}")
   fi
 fi
 
