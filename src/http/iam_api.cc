@@ -212,6 +212,14 @@ Result<std::string> CallIamOperation(iam::IamService& iam, const iam::Principal&
   }
   QueryResponse out(action, kIamNamespace);
   Call call{iam, caller, params, out};
+  // issue 15: a change (anything but Get*, List*, Simulate*) runs under the cluster's change
+  // lock, so that concurrent changes on different nodes do not both pass their checks.
+  const bool reads_only = action.rfind("Get", 0) == 0 || action.rfind("List", 0) == 0 ||
+                          action.rfind("Simulate", 0) == 0;
+  std::unique_ptr<storage::Coordinator::LockGuard> change_lock;
+  if (!reads_only) {
+    ASSIGN_OR_RETURN(change_lock, iam.LockForChange());
+  }
   RETURN_IF_ERROR(AuthorizeIamCall(iam, caller, action,
                                    ResourceArn(iam, operation->second.resource, call),
                                    RequestKeys(request, call)));

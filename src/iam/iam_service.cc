@@ -145,6 +145,9 @@ Result<std::unique_ptr<IamService>> IamService::Open(storage::Engine& engine,
   std::unique_ptr<IamService> svc(new IamService(engine, options));
   ASSIGN_OR_RETURN(svc->secrets_, Secrets::Open(options.master_key_path));
   ASSIGN_OR_RETURN(svc->store_, IamStore::Open(engine));
+  // issue 15: nodes starting together on a new pool must not each make an account and a root
+  // key: the state is loaded and completed under the cluster lock (LockForChange).
+  ASSIGN_OR_RETURN(auto bootstrap, svc->LockForChange());
   RETURN_IF_ERROR(svc->Load());
   if (options.coordinator != nullptr && options.coordinator->clustered()) {  // issue 15
     RETURN_IF_ERROR(svc->CheckMasterKey());
@@ -190,6 +193,17 @@ Result<std::unique_ptr<IamService>> IamService::Open(storage::Engine& engine,
     if (new_root_key != nullptr) *new_root_key = NewAccessKey{key, secret};
   }
   return svc;
+}
+
+Result<std::unique_ptr<storage::Coordinator::LockGuard>> IamService::LockForChange() const {
+  storage::Coordinator* c = options_.coordinator;
+  if (c == nullptr || !c->clustered()) return std::unique_ptr<storage::Coordinator::LockGuard>();
+  auto guard = c->LockDdl(std::chrono::seconds(10));
+  if (!guard.ok()) {
+    return AwsError("ServiceFailure", 500,
+                    "Another node holds the cluster's change lock: " + guard.status().message());
+  }
+  return guard;
 }
 
 Status IamService::Load() {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/coordinator.h"  // issue 15: LockForChange
 #include "iam/iam_store.h"
 #include "iam/login_brake.h"
 #include "iam/model.h"
@@ -124,6 +125,12 @@ class IamService {
 
   const std::string& account_id() const { return account_id_; }
   const std::string& region() const { return options_.region; }
+
+  // Many nodes (issue 15): held around an IAM change (its checks, writes and publication), so
+  // that changes made on different nodes happen one after the other, each on the state the
+  // previous one left (two nodes creating the same user: one gets EntityAlreadyExists). The
+  // cluster's DDL lock; null (nothing to hold) on one node. AWS ServiceFailure past 10 s.
+  Result<std::unique_ptr<storage::Coordinator::LockGuard>> LockForChange() const;
   std::string UserArn(const User& user) const;
   std::string RootArn() const;
 

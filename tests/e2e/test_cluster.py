@@ -191,6 +191,29 @@ def test_credential_made_on_node1_logs_in_on_node3_and_inactive_on_node2_refuses
         connect(nodes[0], login, load_balancing_policy=RoundRobinPolicy())
 
 
+def test_the_same_user_created_on_three_nodes_at_once_exists_once(nodes):
+    # Why: IAM changes run under the cluster's change lock, each on the state the previous one
+    # left; without it every node passed its "no such user yet" check and all three succeeded
+    # (issue 15). IAM answers EntityAlreadyExists to the others, as AWS does.
+    import concurrent.futures
+
+    def create(node):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+                   AWS_DEFAULT_REGION="us-east-1")
+        return subprocess.run([SIBYL_BIN, "iam", "create-user", "--user-name", "racer",
+                               "--endpoint-url", node.endpoint],
+                              capture_output=True, text=True, env=env, timeout=60)
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(create, nodes))
+    assert sorted(r.returncode == 0 for r in results) == [False, False, True], \
+        [(r.returncode, r.stderr[-200:]) for r in results]
+    for r in results:
+        if r.returncode != 0:
+            assert "EntityAlreadyExists" in r.stderr, r.stderr
+    users = [u["UserName"] for u in aws({"endpoint": nodes[2].endpoint}, "iam", "list-users")["Users"]]
+    assert users.count("racer") == 1
+
+
 def test_kill_9_of_a_node_under_load_loses_no_acknowledged_write(nodes, admin):
     # Why: nodes are stateless; a write is acknowledged only once it is in RADOS, so the
     # survivors serve every acknowledged write, the driver fails over, and the others announce
