@@ -153,13 +153,8 @@ std::string_view FragmentRowKey(std::string_view key) {
 
 void AppendFragments(const PartitionMutation& m, SuffixSource& suffixes, int64_t now_micros,
                      FromLoggedBatch batch, Fragments* out) {
-  if (m.partition_deletion.timestamp != kNoTimestamp || !m.range_tombstones.empty() ||
-      m.static_row) {
-    PartitionHeader header;
-    header.deletion = m.partition_deletion;
-    header.range_tombstones = m.range_tombstones;
-    header.static_row = m.static_row;
-    out->emplace_back(HeaderFragmentKey(suffixes.Next(now_micros, batch)), EncodeHeader(header));
+  if (auto header = MutationHeader(m)) {
+    out->emplace_back(HeaderFragmentKey(suffixes.Next(now_micros, batch)), EncodeHeader(*header));
   }
   // Rows of one clustering are merged (a batch may name a row twice): one fragment per row.
   std::map<std::string_view, const Row*> first;

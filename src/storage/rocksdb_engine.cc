@@ -294,13 +294,8 @@ class RocksDbEngine final : public Engine {
                                                " is longer than maximum of 65535");
       }
       std::string prefix = PartitionPrefix(m.token, m.partition_key);
-      if (m.partition_deletion.timestamp != kNoTimestamp || !m.range_tombstones.empty() ||
-          m.static_row) {
-        PartitionHeader header;
-        header.deletion = m.partition_deletion;
-        header.range_tombstones = m.range_tombstones;
-        header.static_row = m.static_row;
-        RETURN_IF_ERROR(FromRocks(batch.Merge(cf.get(), prefix + kHeaderKind, EncodeHeader(header)),
+      if (auto header = MutationHeader(m)) {
+        RETURN_IF_ERROR(FromRocks(batch.Merge(cf.get(), prefix + kHeaderKind, EncodeHeader(*header)),
                                   "batching"));
       }
       for (const auto& row : m.rows) {

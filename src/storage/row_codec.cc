@@ -577,4 +577,16 @@ bool CompactRow(Row& row, int64_t now_seconds, int64_t purge_before) {
          !row.cells.empty();
 }
 
+std::optional<PartitionHeader> MutationHeader(const PartitionMutation& m) {
+  if (m.partition_deletion.timestamp == kNoTimestamp && m.range_tombstones.empty() &&
+      !m.static_row) {
+    return std::nullopt;
+  }
+  PartitionHeader header;
+  header.deletion = m.partition_deletion;
+  header.range_tombstones = m.range_tombstones;
+  header.static_row = m.static_row;
+  return header;
+}
+
 }  // namespace sibyl::storage

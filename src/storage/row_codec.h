@@ -24,6 +24,10 @@ struct PartitionHeader {
 // DO NOT CHANGE: persisted. First byte of every stored value.
 inline constexpr char kFormatVersion = 1;
 
+// The partition-level part of a mutation (partition deletion, range tombstones, static row), or
+// nullopt when it has none: what both engines store as a header value.
+std::optional<PartitionHeader> MutationHeader(const PartitionMutation& m);
+
 std::string EncodeRow(const Row& row);
 Result<Row> DecodeRow(std::string_view bytes);  // clustering is not stored: left empty
 std::string EncodeHeader(const PartitionHeader& header);
