@@ -4,11 +4,14 @@
 // connection, deciding for its principal with IAM policies). query/ knows the statement to
 // action table; it does not know IAM.
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "query/allowed_statements.h"
 
 namespace sibyl::query {
 
@@ -34,6 +37,17 @@ class Authorizer {
   // OK, or kUnauthorized (0x2100) naming the principal, the action and the resource.
   // Thread-safe: the requests of one connection may be checked concurrently.
   virtual Status Authorize(const Permission& permission) = 0;
+
+  // A value that changes whenever a decision of this authorizer could change (policies, users,
+  // groups changed), or nullopt when its decisions must not be remembered (a policy that depends
+  // on the time). The default remembers nothing.
+  virtual std::optional<uint64_t> DecisionEpoch() { return std::nullopt; }
+
+  // The prepared statements this authorizer allowed (the processor's memo, see DecisionEpoch).
+  AllowedStatements& allowed_statements() { return allowed_statements_; }
+
+ private:
+  AllowedStatements allowed_statements_;
 };
 
 }  // namespace sibyl::query

@@ -200,7 +200,7 @@ class QueryProcessorImpl final : public QueryProcessor {
     RequestTrace trace(*traces_, session, "EXECUTE", "Execute CQL3 prepared query",
                        session.trace ? TraceParameters(entry->query, params)
                                      : std::map<std::string, std::string>{});
-    RETURN_IF_ERROR(AuthorizePrepared(*entry, session));
+    RETURN_IF_ERROR(AuthorizePrepared(entry, session));
     return Run(*entry->statement, *entry->ast, session, params);
   }
 
@@ -214,7 +214,7 @@ class QueryProcessorImpl final : public QueryProcessor {
     for (const auto& entry : batch.entries) {
       if (entry.prepared) {
         ASSIGN_OR_RETURN(auto e, Lookup(entry.query_or_id));
-        RETURN_IF_ERROR(AuthorizePrepared(*e, session));
+        RETURN_IF_ERROR(AuthorizePrepared(e, session));
         statements.push_back(e->statement);
       } else {
         TraceEvent(fmt::format("Parsing {}", entry.query_or_id));
@@ -290,9 +290,25 @@ class QueryProcessorImpl final : public QueryProcessor {
     return status;
   }
 
-  // A prepared statement's names resolve in the keyspace it was prepared in.
-  Status AuthorizePrepared(const PreparedEntry& entry, const Session& session) {
-    return Authorize(*entry.ast, Session{entry.keyspace, session.authorizer});
+  // A prepared statement's names resolve in the keyspace it was prepared in. A statement the
+  // session's authorizer allowed before, under the same schema snapshot (tags, tables) and
+  // decision epoch (IAM state), is allowed again without building its permissions (issue 14).
+  Status AuthorizePrepared(const std::shared_ptr<const PreparedEntry>& entry,
+                           const Session& session) {
+    if (session.authorizer == nullptr) return Status::OK();
+    const std::optional<uint64_t> epoch = session.authorizer->DecisionEpoch();
+    std::shared_ptr<const schema::SchemaSnapshot> snapshot = schema_->snapshot();
+    AllowedStatements& allowed = session.authorizer->allowed_statements();
+    if (epoch && allowed.Contains(entry.get(), snapshot.get(), *epoch)) {
+      TraceEvent("Authorized (this connection was allowed this prepared statement before)");
+      return Status::OK();
+    }
+    TraceEvent("Authorizing the statement against the principal's IAM policies");
+    Status status =
+        AuthorizeStatement(*entry->ast, Session{entry->keyspace, session.authorizer}, *snapshot);
+    TraceEvent(status.ok() ? "Authorized" : "Not authorized: " + status.message());
+    if (status.ok() && epoch) allowed.Add(entry, std::move(snapshot), *epoch);
+    return status;
   }
 
   // The cached statement for `id`, prepared again if its table changed since.

@@ -58,17 +58,30 @@ iam::RequestContext CqlAuthorizer::Context(const iam::IamService& iam,
   return context;
 }
 
+uint64_t CqlAuthorizer::CatchUpLocked() {
+  const uint64_t version = iam_.authorization_version();
+  if (version != version_) {
+    cache_.clear();
+    version_ = version;
+    cacheable_ = principal_.is_root() || !iam_.PoliciesOf(principal_.user_name)->time_dependent;
+  }
+  return version;
+}
+
+std::optional<uint64_t> CqlAuthorizer::DecisionEpoch() {
+  std::lock_guard lock(mu_);
+  const uint64_t version = CatchUpLocked();
+  if (!cacheable_) return std::nullopt;
+  return version;
+}
+
 Status CqlAuthorizer::Authorize(const query::Permission& permission) {
   if (principal_.is_root()) return Status::OK();
-  const uint64_t version = iam_.authorization_version();
   const std::string key = CacheKey(permission);
+  uint64_t version = 0;
   {
     std::lock_guard lock(mu_);
-    if (version != version_) {
-      cache_.clear();
-      version_ = version;
-      cacheable_ = !iam_.PoliciesOf(principal_.user_name)->time_dependent;
-    }
+    version = CatchUpLocked();
     if (auto it = cache_.find(key); it != cache_.end() && it->second == iam::Decision::kAllow) {
       return Status::OK();
     }

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -31,6 +32,8 @@ class CqlAuthorizer final : public query::Authorizer {
   CqlAuthorizer(const iam::IamService& iam, iam::Principal principal, ConnectionOrigin origin);
 
   Status Authorize(const query::Permission& permission) override;
+  // The IAM authorization version, or nullopt while the principal has a time-dependent policy.
+  std::optional<uint64_t> DecisionEpoch() override;
 
   // The keyspace or table ARN of a permission.
   static std::string ResourceArn(const std::string& region, const std::string& account,
@@ -55,6 +58,10 @@ class CqlAuthorizer final : public query::Authorizer {
   uint64_t version_ = 0;        // GUARDED_BY(mu_): the IAM version the cache is for
   bool cacheable_ = true;       // GUARDED_BY(mu_)
   std::unordered_map<std::string, iam::Decision> cache_;  // GUARDED_BY(mu_)
+
+  // Moves to IAM's current authorization version (clearing the cache) when it changed.
+  // REQUIRES(mu_). Returns that version.
+  uint64_t CatchUpLocked();
 };
 
 }  // namespace sibyl::server

@@ -65,6 +65,21 @@ TEST_F(CqlAuthorizerTest, CachedDecisionsFollowPolicyChanges) {
   EXPECT_TRUE(authorizer.Authorize(kModify).ok());
 }
 
+TEST_F(CqlAuthorizerTest, DecisionEpochFollowsIamAndIsAbsentForTimeDependentPolicies) {
+  ASSERT_TRUE(Put("read", R"({"Effect":"Allow","Action":"cassandra:Select","Resource":"*"})").ok());
+  CqlAuthorizer authorizer(*svc_, alice_, {"127.0.0.1", false});
+  const std::optional<uint64_t> before = authorizer.DecisionEpoch();
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(authorizer.DecisionEpoch(), before);
+  ASSERT_TRUE(Put("later", R"({"Effect":"Allow","Action":"cassandra:Modify","Resource":"*",
+      "Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}})").ok());
+  EXPECT_EQ(authorizer.DecisionEpoch(), std::nullopt);  // decisions may change with the clock
+  ASSERT_TRUE(svc_->DeleteInlinePolicy(EntityKind::kUser, "alice", "later").ok());
+  const std::optional<uint64_t> after = authorizer.DecisionEpoch();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_NE(after, before);
+}
+
 TEST_F(CqlAuthorizerTest, ResourceTagsAreConsideredAndPartOfTheCacheKey) {
   ASSERT_TRUE(Put("owner", R"({"Effect":"Allow","Action":"cassandra:Select","Resource":"*",
       "Condition":{"StringEquals":{"aws:ResourceTag/owner":"${aws:username}"}}})").ok());
