@@ -214,8 +214,14 @@ int Serve(const ServerConfig& config) {
     if (!ec) console_dir = (exe.parent_path().parent_path() / "console" / "dist").string();
   }
   http::StaticFiles console_files(console_dir);
+  // issue 15: console sessions are rows of the shared storage, so every node knows them.
+  auto console_sessions = http::ConsoleSessions::Open(**engine);
+  if (!console_sessions.ok()) {
+    spdlog::critical("Cannot open the console sessions: {}", console_sessions.status().ToString());
+    return 1;
+  }
   http::ConsoleApi console_api(
-      **iam_service, **processor,
+      **iam_service, **processor, **console_sessions,
       [&iam = **iam_service](const iam::Principal& principal, const std::string& source_ip,
                              bool secure) -> std::shared_ptr<query::Authorizer> {
         return std::make_shared<CqlAuthorizer>(iam, principal, ConnectionOrigin{source_ip, secure});
