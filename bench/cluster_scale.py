@@ -4,7 +4,7 @@ loopback Ceph cluster, with RADOS's own `rados bench` beside them as the ceiling
 
     python3 bench/cluster_scale.py [--duration 10] [--osds 1] [--connections 24] [--keys 2000]
                                    [--value-size 100] [--build-dir build] [--perf-dir DIR]
-                                   [--smoke] [--out FILE]
+                                   [--order 1,3|3,1] [--smoke] [--out FILE]
 
 One Ceph cluster (scripts/ceph.sh up: --osds memstore OSDs, no mgr) serves every case, one after
 the other:
@@ -14,6 +14,7 @@ the other:
                 writes, then point reads (every key written first, unmeasured)
   sibyl x3      the same node 1 stopped, scripts/cluster.sh up --nodes 3 (same pool, same data);
                 one loadgen per node in parallel, the connections split among them, summed
+                (--order 3,1 runs x3 first: the OSD's state grows with every write, see below)
 Every case uses the same total connections (1 request in flight each) and duration.
 
 Columns: ops/s; p50/p99 (rados bench prints only its average latency, shown in both; x3: the
@@ -90,6 +91,7 @@ class Bench:
         self.sibyl = os.path.join(args.build_dir, "sibyl")
         self.rows = []
         self.failed = False
+        self.populated = False
 
     # ---- Ceph ----
     def ceph_up(self):
@@ -104,7 +106,8 @@ class Bench:
     # ---- rados bench ----
     def rados_bench(self):
         a = self.args
-        base = ["rados", "-c", self.conf, "-p", self.pool, "bench", str(a.duration)]
+        seconds = str(max(1, round(a.duration)))  # rados bench takes whole seconds
+        base = ["rados", "-c", self.conf, "-p", self.pool, "bench", seconds]
         common = ["-t", str(a.connections), "--run-name", "cluster_scale"]
         for mode in ("write", "seq", "rand"):
             extra = ["-b", str(a.value_size), "--no-cleanup"] if mode == "write" else []
@@ -230,8 +233,9 @@ class Bench:
         log(f"starting {n} Sibyl node(s)")
         nodes = self.nodes_up(n)
         try:
-            if n == 1:
+            if not self.populated:
                 self.populate(nodes[0])
+                self.populated = True
             self.sibyl_case(nodes, "write", perf_dir)
             self.sibyl_case(nodes, "read")
         finally:
@@ -284,7 +288,13 @@ def main():
     p.add_argument("--perf-dir", help="perf record node 1 and the OSD during the x3 writes")
     p.add_argument("--smoke", action="store_true", help="2 s per case, 200 keys: errors only")
     p.add_argument("--out", help="also write the table to this file")
+    p.add_argument("--order", default="1,3",
+                   help="node counts in the order they run (default 1,3; 3,1 shows what the "
+                        "OSD's growing state costs the later case)")
     args = p.parse_args()
+    args.order = [int(n) for n in args.order.split(",")]
+    if sorted(args.order) != [1, 3]:
+        sys.exit("cluster_scale: --order is 1,3 or 3,1")
     if args.smoke:
         args.duration, args.keys = 2, 200
     args.build_dir = os.path.abspath(args.build_dir)
@@ -301,8 +311,8 @@ def main():
     try:
         bench.ceph_up()
         bench.rados_bench()
-        bench.run_sibyl(1)
-        bench.run_sibyl(3, args.perf_dir)
+        for n in args.order:
+            bench.run_sibyl(n, args.perf_dir if n == 3 else None)
     finally:
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "cluster.sh"), "down", "--dir",
                         work, "--purge"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

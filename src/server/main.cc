@@ -19,6 +19,7 @@
 
 #include "common/logging.h"
 #include "http/http_server.h"
+#include "iam/login_brake_sync.h"
 #include "http/router.h"
 #include "server/client_registry.h"
 #include "server/cql_authorizer.h"
@@ -150,6 +151,21 @@ int Serve(const ServerConfig& config) {
         config.region.c_str());
     std::fflush(stdout);
   }
+
+  // issue 15: failed logins on any node slow guessing on every node (iam/login_brake_sync.h).
+  std::unique_ptr<iam::LoginBrakeSync> brake_sync;
+  if (coordinator->clustered()) {
+    auto sync = iam::LoginBrakeSync::Open(**engine, (*iam_service)->login_brake(), host_id);
+    if (!sync.ok()) {
+      spdlog::critical("Cannot share the failed-login brake: {}", sync.status().ToString());
+      return 1;
+    }
+    brake_sync = std::move(*sync);
+    brake_sync->Start();
+  }
+  Defer stop_brake_sync([&] {
+    if (brake_sync) brake_sync->Stop();
+  });
 
   query::NodeInfo node;
   node.listen_address = config.listen_address;

@@ -257,6 +257,20 @@ def test_console_session_from_node1_works_on_2_and_3_and_sign_out_on_3_ends_it_o
         assert status == 401 and data["error"]["code"] == "NotSignedIn", (node.index, data)
 
 
+def test_guesses_on_node1_slow_the_next_guess_on_node2(nodes):
+    # Why (issue 15): each node's brake counted only its own failures, so a guesser spreading
+    # over N nodes got N times the free guesses. Nodes exchange their counts every second.
+    key_id = "AKIA" + uuid.uuid4().hex[:16].upper()
+    guess = {"kind": "key", "access_key_id": key_id, "secret_access_key": "wrong"}
+    for _ in range(4):
+        assert console(nodes[0], "POST", "/api/session", guess)[0] == 403
+    time.sleep(2.5)  # two exchange periods
+    started = time.monotonic()
+    status, data, _ = console(nodes[1], "POST", "/api/session", guess)
+    assert status == 403 and data["error"]["code"] == "AccessDenied"
+    assert time.monotonic() - started >= 0.4  # the 5th failure in all: 500 ms, not node 2's 1st
+
+
 def test_kill_9_of_a_node_under_load_loses_no_acknowledged_write(nodes, admin):
     # Why: nodes are stateless; a write is acknowledged only once it is in RADOS, so the
     # survivors serve every acknowledged write, the driver fails over, and the others announce
