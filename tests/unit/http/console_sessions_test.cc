@@ -6,17 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
+#include "../iam/iam_fixture.h"
 #include "http/console_session_record.h"
 #include "http/console_sessions.h"
 #include "storage/engine.h"
-#include "storage/rocksdb_engine.h"
 
 namespace sibyl::http {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 const iam::Principal kRoot{"", "111122223333", "arn:aws:iam::111122223333:root"};
@@ -24,23 +21,9 @@ const iam::Principal kAlice{"alice", "AIDAALICE0000000000", "arn:aws:iam::111122
 // Realistic times: the engine expires TTL cells against them.
 constexpr int64_t kT0 = 1'800'000'000;
 
-class ConsoleSessionsTest : public testing::Test {
+// The engine (RocksDB in a temporary directory) of the IAM fixture.
+class ConsoleSessionsTest : public iam::IamServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sibyl-sessions-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    storage::RocksDbOptions o;
-    o.path = (dir_ / "db").string();
-    auto e = storage::OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(dir_);
-  }
   std::unique_ptr<ConsoleSessions> Node(ConsoleSessionLimits limits = {}) {
     auto s = ConsoleSessions::Open(*engine_, limits);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -53,8 +36,14 @@ class ConsoleSessionsTest : public testing::Test {
     return found.ok() && found->has_value();
   }
 
-  fs::path dir_;
-  std::unique_ptr<storage::Engine> engine_;
+  // A session of alice made at kT0, and the key its cookie names.
+  std::pair<ConsoleSession, SessionKey> AliceSession(ConsoleSessions& sessions) {
+    auto s = sessions.Create(kAlice, kT0);
+    EXPECT_TRUE(s.ok());
+    auto key = ParseSessionCookie(s.ok() ? s->id : "");
+    EXPECT_TRUE(key);
+    return {s.ok() ? *s : ConsoleSession{}, key.value_or(SessionKey{})};
+  }
 };
 
 TEST_F(ConsoleSessionsTest, IdsAndTokensAreLongRandomAndDistinct) {
@@ -141,10 +130,7 @@ TEST_F(ConsoleSessionsTest, ASignInPastThePerPrincipalLimitEndsTheOldest) {
 
 TEST_F(ConsoleSessionsTest, TheTokenIsNotStoredOnlyItsHash) {
   auto sessions = Node();
-  auto s = sessions->Create(kAlice, kT0);
-  ASSERT_TRUE(s.ok());
-  auto key = ParseSessionCookie(s->id);
-  ASSERT_TRUE(key);
+  auto [s, key] = AliceSession(*sessions);
   storage::SliceQuery q;
   q.now_seconds = kT0;
   auto partition = engine_->ReadPartition(kConsoleSessionTableId, kAlice.user_id,
@@ -153,20 +139,17 @@ TEST_F(ConsoleSessionsTest, TheTokenIsNotStoredOnlyItsHash) {
   ASSERT_EQ(partition->rows.size(), 1u);
   std::string stored = partition->rows[0].clustering;
   for (const auto& [name, cell] : partition->rows[0].cells) stored += name + cell.value;
-  EXPECT_EQ(stored.find(key->token), std::string::npos);
-  EXPECT_NE(stored.find(s->csrf_token), std::string::npos);
+  EXPECT_EQ(stored.find(key.token), std::string::npos);
+  EXPECT_NE(stored.find(s.csrf_token), std::string::npos);
 }
 
 TEST_F(ConsoleSessionsTest, AStoredRowThatDoesNotDecodeIsNoSession) {
   // Why: rows come from shared storage that another node (or anyone with the pool's key) wrote.
   auto sessions = Node();
-  auto s = sessions->Create(kAlice, kT0);
-  ASSERT_TRUE(s.ok());
-  auto key = ParseSessionCookie(s->id);
-  ASSERT_TRUE(key);
+  auto [s, key] = AliceSession(*sessions);
   for (const std::string& bad : {std::string("{"), std::string("[]"),
                                 R"({"arn":"arn:x","user_name":"alice","user_id":"AIDAOTHER","csrf":")" +
-                                    s->csrf_token + R"("})",
+                                    s.csrf_token + R"("})",
                                 R"({"arn":"arn:x","user_name":"alice","user_id":")" +
                                     kAlice.user_id + R"(","csrf":"short"})",
                                 std::string(5000, ' ')}) {
@@ -174,12 +157,12 @@ TEST_F(ConsoleSessionsTest, AStoredRowThatDoesNotDecodeIsNoSession) {
     m.partition_key = kAlice.user_id;
     m.token = SessionPartitionToken(kAlice.user_id);
     storage::Row row;
-    row.clustering = key->Clustering();
-    row.cells["doc"] = storage::Cell{s->stored_timestamp + 10, 0, 0, false, bad};
+    row.clustering = key.Clustering();
+    row.cells["doc"] = storage::Cell{s.stored_timestamp + 10, 0, 0, false, bad};
     m.rows.push_back(row);
     ASSERT_TRUE(engine_->Apply({{kConsoleSessionTableId, m}}).ok());
-    EXPECT_FALSE(Live(*sessions, s->id, kT0 + 1)) << bad;
-    s->stored_timestamp += 10;
+    EXPECT_FALSE(Live(*sessions, s.id, kT0 + 1)) << bad;
+    s.stored_timestamp += 10;
   }
 }
 
