@@ -46,6 +46,12 @@ Response FromStatus(const Status& s) {
   return Error(500, "InternalFailure", "We encountered an internal error. Please try again.");
 }
 
+// The sessions are rows of the storage engine (issue 15); on RADOS a read can time out.
+Response SessionStoreError(const Status& s) {
+  spdlog::error("console: the session store failed: {}", s.ToString());
+  return Error(503, "ServiceUnavailable", "The session store is unavailable. Please try again.");
+}
+
 std::string CookieValue(const Request& request, const std::string& name) {
   std::string header = request.Header("Cookie");
   size_t pos = 0;
@@ -194,7 +200,9 @@ Response ConsoleApi::Handle(const Request& request) {
     return Json(200, {{"iam_user_passwords_exist", iam_.AnyLoginProfile()}});
   }
 
-  auto session = sessions_.Find(CookieValue(request, kCookie), now);
+  auto found = sessions_.Find(CookieValue(request, kCookie), now);
+  if (!found.ok()) return SessionStoreError(found.status());
+  auto& session = *found;
   if (!session) return Error(401, "NotSignedIn", "Sign in first (the session is missing or ended).");
   if (request.method != "GET") {
     // CSRF: the token only the page knows, and a JSON body that a cross-site form cannot send.
@@ -215,7 +223,9 @@ Response ConsoleApi::Handle(const Request& request) {
                         {"idle_seconds", sessions_.limits().idle_seconds}});
     }
     if (request.method == "DELETE") {
-      sessions_.Delete(session->id);
+      if (Status deleted = sessions_.Delete(*session); !deleted.ok()) {
+        return SessionStoreError(deleted);
+      }
       Response r = Json(200, json::object());
       r.headers.emplace_back("Set-Cookie", SessionCookie("", request.secure, 0));
       return r;
@@ -272,7 +282,9 @@ Response ConsoleApi::SignIn(const Request& request) {
     return refused;
   }
   iam_.login_brake().RecordSuccess(body->name);
-  ConsoleSession session = sessions_.Create(*principal, now);
+  auto created = sessions_.Create(*principal, now);
+  if (!created.ok()) return SessionStoreError(created.status());
+  const ConsoleSession& session = *created;
   Response r = Json(200, {{"principal", PrincipalJson(iam_, session.principal)},
                           {"csrf_token", session.csrf_token},
                           {"idle_seconds", sessions_.limits().idle_seconds}});

@@ -15,7 +15,7 @@
 //   POST   /api/cql            {"query","keyspace"?,"page_size"?,"paging_state"?}: one CQL
 //                              statement run as the principal (its IAM policies decide)
 // Errors are {"error":{"code","message"[, "cql_code"]}} with AWS's HTTP status (IAM) or 400/403
-// (CQL). Every call but sign-in needs the session cookie; every state-changing call also needs
+// (CQL); 503 ServiceUnavailable when the session store cannot be read or written. Every call but sign-in needs the session cookie; every state-changing call also needs
 // the X-CSRF-Token header and a JSON body. No secret is logged or put in a URL.
 // Bodies are parsed by console_bodies.h: a member of the wrong type, nesting deeper than 32 or
 // anything but a JSON object is 400 ValidationError. A failed sign-in is logged (name, source,
@@ -51,12 +51,11 @@ struct ConsoleEndpoint {
 
 class ConsoleApi {
  public:
-  // All must outlive the API.
-  ConsoleApi(iam::IamService& iam, query::QueryProcessor& processor,
-             AuthorizerFactory make_authorizer, ConsoleEndpoint endpoint = {},
-             ConsoleSessionLimits limits = {})
-      : iam_(iam), processor_(processor), make_authorizer_(std::move(make_authorizer)),
-        endpoint_(std::move(endpoint)), sessions_(limits) {}
+  // All must outlive the API. `sessions` are shared by every node on the same storage.
+  ConsoleApi(iam::IamService& iam, query::QueryProcessor& processor, ConsoleSessions& sessions,
+             AuthorizerFactory make_authorizer, ConsoleEndpoint endpoint = {})
+      : iam_(iam), processor_(processor), sessions_(sessions),
+        make_authorizer_(std::move(make_authorizer)), endpoint_(std::move(endpoint)) {}
 
   // A request whose path starts with /api/.
   Response Handle(const Request& request);
@@ -68,9 +67,9 @@ class ConsoleApi {
 
   iam::IamService& iam_;
   query::QueryProcessor& processor_;
+  ConsoleSessions& sessions_;
   AuthorizerFactory make_authorizer_;
   const ConsoleEndpoint endpoint_;
-  ConsoleSessions sessions_;
 };
 
 }  // namespace sibyl::http

@@ -38,10 +38,18 @@ std::string LoginBrake::NameKey(std::string_view name) {
          std::to_string(std::hash<std::string_view>{}(name));
 }
 
-double LoginBrake::Decayed(const Count& count, int64_t now_ms) const {
-  const double elapsed = static_cast<double>(std::max<int64_t>(0, now_ms - count.updated_ms));
+double LoginBrake::DecayFactor(int64_t from_ms, int64_t to_ms) const {
+  const double elapsed = static_cast<double>(std::max<int64_t>(0, to_ms - from_ms));
   const double half_life = static_cast<double>(std::max<int64_t>(1, options_.half_life.count()));
-  return count.failures * std::exp2(-elapsed / half_life);
+  return std::exp2(-elapsed / half_life);
+}
+
+double LoginBrake::Decayed(const Count& count, int64_t now_ms) const {
+  return count.failures * DecayFactor(count.updated_ms, now_ms);
+}
+
+double LoginBrake::Remote(std::string_view key, int64_t now_ms) const {
+  return remote_.Estimate(key) * DecayFactor(remote_ms_, now_ms);
 }
 
 double LoginBrake::Add(Table& table, std::string key, int64_t now_ms) {
@@ -94,10 +102,31 @@ std::chrono::milliseconds LoginBrake::DelayFor(double failures) const {
 
 std::chrono::milliseconds LoginBrake::RecordFailure(std::string_view address,
                                                     std::string_view name, int64_t now_ms) {
+  const std::string address_key = "a:" + AddressKey(address);
+  const std::string name_key = "n:" + NameKey(name);
   std::lock_guard lock(mu_);
-  const double by_address = Add(addresses_, AddressKey(address), now_ms);
-  const double by_name = Add(names_, NameKey(name), now_ms);
-  return DelayFor(std::max(by_address, by_name));
+  const double by_address = Add(addresses_, address_key.substr(2), now_ms);
+  const double by_name = Add(names_, name_key.substr(2), now_ms);
+  local_.Scale(DecayFactor(local_ms_, now_ms));
+  local_ms_ = std::max(local_ms_, now_ms);
+  local_.Add(address_key, 1);
+  local_.Add(name_key, 1);
+  // issue 15: what the other nodes saw of the same address and name counts too.
+  return DelayFor(std::max(by_address + Remote(address_key, now_ms),
+                           by_name + Remote(name_key, now_ms)));
+}
+
+FailureSketch LoginBrake::LocalSketch(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  local_.Scale(DecayFactor(local_ms_, now_ms));
+  local_ms_ = std::max(local_ms_, now_ms);
+  return local_;
+}
+
+void LoginBrake::SetRemoteSketch(FailureSketch remote, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  remote_ = std::move(remote);
+  remote_ms_ = now_ms;
 }
 
 void LoginBrake::RecordSuccess(std::string_view name) {

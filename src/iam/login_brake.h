@@ -17,6 +17,12 @@
 // table is full the half with the lowest counts is forgotten. Names longer than 128 bytes are
 // tracked by their first 128 bytes and a hash of the rest.
 //
+// Many nodes (issue 15): every failure is also added to a FailureSketch of this node's decayed
+// counts (fixed size), which LoginBrakeSync (login_brake_sync.h) exchanges through the shared
+// storage; the sum of the other nodes' sketches is added to this node's exact counts. So a
+// guesser spreading its attempts over N nodes is slowed as if it used one, within the
+// exchange period. The right password is still never delayed, and no login touches storage.
+//
 // Thread-safe. Time is passed in (milliseconds on a monotonic clock), so tests need no sleeps.
 
 #include <chrono>
@@ -25,6 +31,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "iam/failure_sketch.h"
 
 namespace sibyl::iam {
 
@@ -61,6 +69,13 @@ class LoginBrake {
   double NameFailures(std::string_view name, int64_t now_ms) const;
   size_t TrackedForTesting() const;
 
+  // ---- many nodes (issue 15) ----
+  // This node's own failures, decayed to `now_ms`, for the other nodes.
+  FailureSketch LocalSketch(int64_t now_ms);
+  // The other nodes' failures (the sum of their sketches), decayed to `now_ms`; replaces the
+  // previous one.
+  void SetRemoteSketch(FailureSketch remote, int64_t now_ms);
+
   const LoginBrakeOptions& options() const { return options_; }
 
   // The key an address is counted under: IPv4 as is, IPv6 by its /64 ("2001:db8:0:1::/64"),
@@ -75,6 +90,9 @@ class LoginBrake {
   using Table = std::unordered_map<std::string, Count>;
 
   double Decayed(const Count& count, int64_t now_ms) const;
+  double DecayFactor(int64_t from_ms, int64_t to_ms) const;
+  // The other nodes' failures of `key` at `now_ms`. REQUIRES: mu_ held
+  double Remote(std::string_view key, int64_t now_ms) const;
   double Add(Table& table, std::string key, int64_t now_ms);  // REQUIRES: mu_ held
   double Get(const Table& table, const std::string& key, int64_t now_ms) const;
   void Shrink(Table& table, int64_t now_ms);  // REQUIRES: mu_ held
@@ -85,6 +103,11 @@ class LoginBrake {
   mutable std::mutex mu_;
   Table addresses_;  // GUARDED_BY(mu_)
   Table names_;      // GUARDED_BY(mu_)
+  // Keys "a:<address key>" and "n:<name key>", as of local_ms_ / remote_ms_.
+  FailureSketch local_;   // GUARDED_BY(mu_)
+  int64_t local_ms_ = 0;  // GUARDED_BY(mu_)
+  FailureSketch remote_;   // GUARDED_BY(mu_)
+  int64_t remote_ms_ = 0;  // GUARDED_BY(mu_)
 };
 
 // Monotonic milliseconds for LoginBrake.

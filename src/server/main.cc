@@ -19,6 +19,7 @@
 
 #include "common/logging.h"
 #include "http/http_server.h"
+#include "iam/login_brake_sync.h"
 #include "http/router.h"
 #include "server/client_registry.h"
 #include "server/cql_authorizer.h"
@@ -151,6 +152,21 @@ int Serve(const ServerConfig& config) {
     std::fflush(stdout);
   }
 
+  // issue 15: failed logins on any node slow guessing on every node (iam/login_brake_sync.h).
+  std::unique_ptr<iam::LoginBrakeSync> brake_sync;
+  if (coordinator->clustered()) {
+    auto sync = iam::LoginBrakeSync::Open(**engine, (*iam_service)->login_brake(), host_id);
+    if (!sync.ok()) {
+      spdlog::critical("Cannot share the failed-login brake: {}", sync.status().ToString());
+      return 1;
+    }
+    brake_sync = std::move(*sync);
+    brake_sync->Start();
+  }
+  Defer stop_brake_sync([&] {
+    if (brake_sync) brake_sync->Stop();
+  });
+
   query::NodeInfo node;
   node.listen_address = config.listen_address;
   node.cql_port = config.cql_port;
@@ -214,8 +230,14 @@ int Serve(const ServerConfig& config) {
     if (!ec) console_dir = (exe.parent_path().parent_path() / "console" / "dist").string();
   }
   http::StaticFiles console_files(console_dir);
+  // issue 15: console sessions are rows of the shared storage, so every node knows them.
+  auto console_sessions = http::ConsoleSessions::Open(**engine);
+  if (!console_sessions.ok()) {
+    spdlog::critical("Cannot open the console sessions: {}", console_sessions.status().ToString());
+    return 1;
+  }
   http::ConsoleApi console_api(
-      **iam_service, **processor,
+      **iam_service, **processor, **console_sessions,
       [&iam = **iam_service](const iam::Principal& principal, const std::string& source_ip,
                              bool secure) -> std::shared_ptr<query::Authorizer> {
         return std::make_shared<CqlAuthorizer>(iam, principal, ConnectionOrigin{source_ip, secure});

@@ -3,6 +3,8 @@ three `sibyl serve --storage rados` nodes under one --pool-namespace of the test
 (SIBYL_TEST_CEPH_CONF / SIBYL_TEST_CEPH_POOL, scripts/ceph.sh) with one IAM master key. The driver
 sees all three; a DDL or an IAM change on one node is in force on the others when it returns;
 kill -9 of a node under load loses no acknowledged write and is announced to the drivers."""
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -104,7 +106,6 @@ def admin(nodes):
 def aws(server, *args):
     """The IAM call `args` through Sibyl's own CLI (the aws CLI's commands and JSON output; a
     Python start per call of the aws CLI costs seconds on a loaded machine)."""
-    import json
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
                AWS_DEFAULT_REGION="us-east-1")
     out = subprocess.run([SIBYL_BIN, *args, "--endpoint-url", server["endpoint"]],
@@ -212,6 +213,62 @@ def test_the_same_user_created_on_three_nodes_at_once_exists_once(nodes):
             assert "EntityAlreadyExists" in r.stderr, r.stderr
     users = [u["UserName"] for u in aws({"endpoint": nodes[2].endpoint}, "iam", "list-users")["Users"]]
     assert users.count("racer") == 1
+
+
+def console(node, method, path, body=None, cookie="", csrf=""):
+    """One call of the console's JSON API on `node`: (status, JSON body, Set-Cookie)."""
+    conn = http.client.HTTPConnection("127.0.0.1", node.http, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    if csrf:
+        headers["X-CSRF-Token"] = csrf
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                 headers=headers)
+    res = conn.getresponse()
+    data = res.read()
+    conn.close()
+    return res.status, (json.loads(data) if data else {}), res.getheader("Set-Cookie")
+
+
+def test_console_session_from_node1_works_on_2_and_3_and_sign_out_on_3_ends_it_on_1(nodes):
+    # Why (issue 15): sessions lived in each node's memory, so a load balancer sending the next
+    # request to another node signed the user out, and a sign-out left the session alive on the
+    # other nodes. Now they are rows of the pool: any node knows them, a sign-out is in force
+    # everywhere when it returns.
+    status, data, set_cookie = console(nodes[0], "POST", "/api/session",
+                                       {"kind": "key", "access_key_id": ROOT_KEY,
+                                        "secret_access_key": ROOT_SECRET})
+    assert status == 200, data
+    cookie, csrf = set_cookie.split(";")[0], data["csrf_token"]
+    for node in nodes[1:]:
+        status, data, _ = console(node, "GET", "/api/session", cookie=cookie)
+        assert status == 200, (node.index, data)
+        assert data["csrf_token"] == csrf and data["principal"]["is_root"]
+    # a state-changing call (CSRF token checked) on node 2
+    status, data, _ = console(nodes[1], "POST", "/api/cql",
+                              {"query": "SELECT release_version FROM system.local"},
+                              cookie=cookie, csrf=csrf)
+    assert status == 200 and data["kind"] == "rows", data
+    status, data, _ = console(nodes[2], "DELETE", "/api/session", cookie=cookie, csrf=csrf)
+    assert status == 200, data
+    for node in nodes:  # at once, no waiting
+        status, data, _ = console(node, "GET", "/api/session", cookie=cookie)
+        assert status == 401 and data["error"]["code"] == "NotSignedIn", (node.index, data)
+
+
+def test_guesses_on_node1_slow_the_next_guess_on_node2(nodes):
+    # Why (issue 15): each node's brake counted only its own failures, so a guesser spreading
+    # over N nodes got N times the free guesses. Nodes exchange their counts every second.
+    key_id = "AKIA" + uuid.uuid4().hex[:16].upper()
+    guess = {"kind": "key", "access_key_id": key_id, "secret_access_key": "wrong"}
+    for _ in range(4):
+        assert console(nodes[0], "POST", "/api/session", guess)[0] == 403
+    time.sleep(2.5)  # two exchange periods
+    started = time.monotonic()
+    status, data, _ = console(nodes[1], "POST", "/api/session", guess)
+    assert status == 403 and data["error"]["code"] == "AccessDenied"
+    assert time.monotonic() - started >= 0.4  # the 5th failure in all: 500 ms, not node 2's 1st
 
 
 def test_kill_9_of_a_node_under_load_loses_no_acknowledged_write(nodes, admin):

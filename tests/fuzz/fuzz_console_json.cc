@@ -39,6 +39,7 @@ class ReadOnlyAuthorizer : public query::Authorizer {
 struct Console {
   fuzz::IamHarness harness{"console"};
   std::unique_ptr<query::QueryProcessor> processor;
+  std::unique_ptr<http::ConsoleSessions> sessions;
   std::unique_ptr<http::ConsoleApi> api;
   std::string cookie;
   std::string csrf;
@@ -47,13 +48,17 @@ struct Console {
 
   void Reset() {
     api.reset();
+    sessions.reset();
     processor.reset();
     harness.Reset();
     auto p = query::OpenQueryProcessor(harness.engine(), query::NodeInfo{});
     if (!p.ok()) std::abort();
     processor = std::move(*p);
+    auto opened = http::ConsoleSessions::Open(harness.engine());
+    if (!opened.ok()) std::abort();
+    sessions = std::move(*opened);
     api = std::make_unique<http::ConsoleApi>(
-        harness.iam(), *processor,
+        harness.iam(), *processor, *sessions,
         [](const iam::Principal&, const std::string&, bool) {
           return std::make_shared<ReadOnlyAuthorizer>();
         });

@@ -19,8 +19,11 @@ class ConsoleApiTest : public iam::IamServiceTest {
  protected:
   void SetUp() override {
     IamServiceTest::SetUp();
+    auto sessions = ConsoleSessions::Open(*engine_);
+    ASSERT_TRUE(sessions.ok()) << sessions.status().ToString();
+    sessions_ = std::move(*sessions);
     api_ = std::make_unique<ConsoleApi>(
-        *svc_, processor_,
+        *svc_, processor_, *sessions_,
         [](const iam::Principal&, const std::string&, bool) { return nullptr; });
   }
   Response Post(const std::string& path, const std::string& body,
@@ -51,6 +54,7 @@ class ConsoleApiTest : public iam::IamServiceTest {
   }
 
   ::sibyl::testing::FakeProcessor processor_;
+  std::unique_ptr<ConsoleSessions> sessions_;
   std::unique_ptr<ConsoleApi> api_;
   std::string cookie_, csrf_;
 };
