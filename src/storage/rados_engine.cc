@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "storage/rados_compaction.h"
 #include "storage/rados_fragments.h"
 #include "storage/rados_index.h"
 #include "storage/row_codec.h"
@@ -714,15 +715,7 @@ class RadosEngine final : public Engine {
     for (auto& plan : plans) {
       if (compactions_.size() >= kMaxCompactionsInFlight) return;
       auto op = std::make_unique<librados::ObjectWriteOperation>();
-      std::map<std::string, std::pair<bufferlist, int>> guard;
-      std::set<std::string> remove;
-      for (const auto& [key, value] : plan->guard) {
-        guard[key] = {Bl(value), LIBRADOS_CMPXATTR_OP_EQ};
-        remove.insert(key);
-      }
-      op->omap_cmp(guard, nullptr);
-      op->omap_rm_keys(remove);
-      if (plan->merged) op->omap_set({{plan->merged->first, Bl(plan->merged->second)}});
+      rados::AddCompaction(*plan, op.get());
       auto* completion = librados::Rados::aio_create_completion();
       if (table.io.aio_operate(oid, completion, op.get()) < 0) {
         completion->release();
