@@ -41,6 +41,7 @@
 #include "storage/coordinator.h"
 #include "storage/rados_coordinator.h"
 #include "storage/rados_engine.h"
+#include "storage/rados_sweeper.h"
 
 namespace sibyl::server {
 namespace {
@@ -307,6 +308,28 @@ int Serve(const ServerConfig& config) {
     return 1;
   }
   Defer stop_coordinator([&] { coordinator->Stop(); });
+  // issue 15: expired cells and old tombstones of rows nobody reads, swept in the background on
+  // RADOS over the token ranges this node owns (RocksDB's compaction filter does it there).
+  std::unique_ptr<storage::RadosSweeper> sweeper;
+  if (rados) {
+    storage::RadosSweeperOptions sweep_options;
+    sweep_options.period = std::chrono::hours(config.sweep_period_hours);
+    sweep_options.partitions_per_second = config.sweep_partitions_per_second;
+    sweeper = std::make_unique<storage::RadosSweeper>(
+        rados, coordinator.get(),
+        [&processor] {
+          std::vector<storage::SweptTable> tables;
+          for (const auto& t : (*processor)->StoredTables()) {
+            tables.push_back({t.id, t.gc_grace_seconds});
+          }
+          return tables;
+        },
+        sweep_options);
+    sweeper->Start();
+  }
+  Defer stop_sweeper([&] {
+    if (sweeper) sweeper->Stop();
+  });
 
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
