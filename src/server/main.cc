@@ -4,7 +4,8 @@
 //   query processor -> destroyed after the listeners stop
 //   HTTP listener   -> the IAM API
 //   CQL listener    -> stopped first (no new requests, running ones finish)
-// `sibyl iam ...` and `sibyl sts ...` are the command-line client of the IAM API instead.
+// `sibyl iam ...` and `sibyl sts ...` are the command-line client of the IAM API instead;
+// `sibyl cluster remove-node ...` forgets a dead node of a cluster on Ceph (issue 15).
 // SIGINT/SIGTERM end the wait; exit code 0 on a clean stop.
 
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "http/http_server.h"
 #include "http/router.h"
 #include "server/client_registry.h"
+#include "server/cluster_command.h"
 #include "server/cql_authorizer.h"
 #include "iam/iam_service.h"
 #include "query/processor.h"
@@ -348,6 +350,9 @@ int Serve(const ServerConfig& config) {
 int main(int argc, char** argv) {
   if (argc >= 2 && (std::string(argv[1]) == "iam" || std::string(argv[1]) == "sts")) {
     return sibyl::cli::RunAwsStyleCommand(std::vector<std::string>(argv + 1, argv + argc));
+  }
+  if (argc >= 2 && std::string(argv[1]) == "cluster") {  // issue 15: remove-node
+    return sibyl::server::RunClusterCommand(std::vector<std::string>(argv + 1, argv + argc));
   }
   using sibyl::server::CommandLine;
   const CommandLine command = sibyl::server::ParseCommandLine(argc, argv);
