@@ -1,7 +1,6 @@
 #include "server/cluster_command.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "storage/rados_connection.h"

@@ -4,10 +4,9 @@
 // shared by read compaction (rados_engine.cc) and the background sweeper (rados_sweeper.h), and
 // the sweep of one whole object, page by page.
 
-#include <rados/librados.hpp>
-
 #include <atomic>
 #include <cstdint>
+#include <rados/librados.hpp>
 #include <string>
 
 #include "common/status.h"
@@ -23,11 +22,11 @@ void AddCompaction(const Compaction& plan, librados::ObjectWriteOperation* op);
 
 // What a sweep did (summed over objects by the sweeper).
 struct SweepStats {
-  uint64_t partitions = 0;        // partitions (index entries) visited
-  uint64_t fragments_read = 0;    // omap entries read
-  uint64_t rewrites = 0;          // guarded ops that succeeded
-  uint64_t fragments_removed = 0; // fragments those ops replaced (merged or purged)
-  uint64_t raced = 0;             // guarded ops cancelled by a concurrent change (-ECANCELED)
+  uint64_t partitions = 0;         // partitions (index entries) visited
+  uint64_t fragments_read = 0;     // omap entries read
+  uint64_t rewrites = 0;           // guarded ops that succeeded
+  uint64_t fragments_removed = 0;  // fragments those ops replaced (merged or purged)
+  uint64_t raced = 0;              // guarded ops cancelled by a concurrent change (-ECANCELED)
 
   SweepStats& operator+=(const SweepStats& o);
 };

@@ -366,7 +366,9 @@ class RadosEngine final : public Engine {
     return total;
   }
 
-  void SetBeforeDataWrite(std::function<void()> hook) { before_data_for_testing_ = std::move(hook); }
+  void SetBeforeDataWrite(std::function<void()> hook) {
+    before_data_for_testing_ = std::move(hook);
+  }
 
   void WaitForCompactions() {
     std::vector<Pending> pending;

@@ -58,13 +58,13 @@ Result<int> CountEntries(librados::IoCtx& io, const std::string& oid, bool* exis
 }  // namespace
 
 Result<RemovedNode> RemoveDeadNode(std::shared_ptr<RadosConnection> connection,
-                                   const std::string& host_id,
-                                   std::chrono::milliseconds liveness) {
+                                   const std::string& host_id, std::chrono::milliseconds liveness) {
   librados::IoCtx io = connection->IoCtx(kClusterNamespace);
   ASSIGN_OR_RETURN(std::string entry, ReadEntry(io, host_id));
   ASSIGN_OR_RETURN(NodeRecord record, DecodeNodeRecord(entry));
   if (record.host_id != host_id) {
-    return Status(ErrorCode::kCorruption, "the registry entry of " + host_id + " names another node");
+    return Status(ErrorCode::kCorruption,
+                  "the registry entry of " + host_id + " names another node");
   }
   const int64_t age = NowMillis() - record.heartbeat_ms;
   if (record.heartbeat_ms != 0 && age < liveness.count()) {
@@ -82,14 +82,12 @@ Result<RemovedNode> RemoveDeadNode(std::shared_ptr<RadosConnection> connection,
   RadosEngineOptions engine_options;
   engine_options.node_id = host_id;
   engine_options.batchlog_replay_period = std::chrono::seconds(0);
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenRadosEngine(connection, engine_options));
-  }
+  { ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenRadosEngine(connection, engine_options)); }
   // Empty now, unless the node came back and logged more: then nothing is removed.
   ASSIGN_OR_RETURN(int left, CountEntries(io, batchlog, &exists));
   if (left > 0) {
-    return Status(ErrorCode::kInvalid, "node " + host_id +
-                                           " logged batches meanwhile (it came back): not removed");
+    return Status(ErrorCode::kInvalid,
+                  "node " + host_id + " logged batches meanwhile (it came back): not removed");
   }
   const uint64_t batchlog_version = io.get_last_version();
 

@@ -91,12 +91,10 @@ Status RemoveUnindexedPartitions(librados::IoCtx& io, const std::string& table_i
   try {
     for (auto it = io.nobjects_begin(); it != io.nobjects_end(); ++it) {
       const std::string oid = it->get_oid();
-      if (oid.compare(0, 2, "p.") != 0) continue;
       int64_t token = 0;
-      if (!TokenOfObject(oid, &token)) {
-        return Status(ErrorCode::kCorruption,
-                      "malformed partition object name " + oid + " in table storage " + table_id);
-      }
+      // Only partition objects: the marker, index shards (and any other kind of object) are
+      // not what a racing write re-creates without an entry.
+      if (!TokenOfObject(oid, &token)) continue;
       RETURN_IF_ERROR(RemoveIfUnindexed(io, oid, token));
       ++removed_or_checked;
     }

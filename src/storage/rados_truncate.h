@@ -7,7 +7,6 @@
 // it. Afterwards every partition object of the table is listed by the index.
 
 #include <rados/librados.hpp>
-
 #include <string>
 
 #include "common/status.h"
@@ -15,8 +14,8 @@
 namespace sibyl::storage::rados {
 
 // Lists the namespace of `io` (a pool-wide walk, as TRUNCATE's removal) and removes every
-// partition object (`p.*`) without an index entry naming it. kIOError from RADOS; kCorruption
-// for a malformed object name (then nothing more is removed).
+// partition object (`p.<token hex16>.<hash hex32>`; other names are left alone) without an
+// index entry naming it. kIOError from RADOS.
 Status RemoveUnindexedPartitions(librados::IoCtx& io, const std::string& table_id);
 
 }  // namespace sibyl::storage::rados

@@ -50,8 +50,8 @@ class WriteGate {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t epoch_ = 0;                   // GUARDED_BY(mu_)
-  std::map<uint64_t, int> in_flight_;    // GUARDED_BY(mu_): writes in flight per epoch
+  uint64_t epoch_ = 0;                 // GUARDED_BY(mu_)
+  std::map<uint64_t, int> in_flight_;  // GUARDED_BY(mu_): writes in flight per epoch
 };
 
 }  // namespace sibyl::storage::rados

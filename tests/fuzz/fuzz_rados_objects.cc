@@ -52,8 +52,8 @@ void CheckGroup(std::string_view row_key, const rados::Fragments& group) {
   if (!merged.ok()) CheckError(merged);
   static rados::SuffixSource suffixes(42);
   for (auto when : {rados::CompactWhen::kManyFragments, rados::CompactWhen::kChanged}) {
-    auto plan = rados::PlanCompaction(group, header, suffixes, int64_t{1700000000} * 1000000, 0,
-                                      when);
+    auto plan =
+        rados::PlanCompaction(group, header, suffixes, int64_t{1700000000} * 1000000, 0, when);
     if (!plan.ok()) {
       CheckError(plan.status());
       continue;

@@ -2,6 +2,8 @@
 // SIBYL_TEST_CEPH_CONF / SIBYL_TEST_CEPH_POOL (skipped without): a live node is refused and
 // keeps everything; a dead node's logged batches are applied before its registry entry, batchlog
 // and batchlog registration are removed.
+#include "storage/rados_remove_node.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -9,7 +11,6 @@
 #include "common/clock.h"
 #include "engine_test_base.h"
 #include "storage/coordinator.h"
-#include "storage/rados_remove_node.h"
 
 namespace sibyl::storage {
 namespace {
@@ -42,17 +43,6 @@ class RadosRemoveNodeTest : public EngineTest {
     std::string out;
     for (const auto& k : keys) out += k + ",";
     return out;
-  }
-  static PartitionMutation Write(const std::string& key, int64_t token) {
-    PartitionMutation m;
-    m.partition_key = key;
-    m.token = token;
-    Row r;
-    r.clustering = "c";
-    r.marker.timestamp = 10;
-    r.cells["v"] = Cell{10, 0, 0, false, key};
-    m.rows.push_back(std::move(r));
-    return m;
   }
   bool Readable(const std::string& key, int64_t token) {
     SliceQuery q;
@@ -89,7 +79,9 @@ TEST_F(RadosRemoveNodeTest, RemovesADeadNodeAfterApplyingItsLoggedBatches) {
     o.batchlog_replay_period = std::chrono::seconds(0);
     auto dead = OpenRadosEngine(*connection, o);
     ASSERT_TRUE(dead.ok()) << dead.status().ToString();
-    ASSERT_TRUE(LogBatchOnlyForTesting(**dead, {{"t", Write("x", 1)}, {"t", Write("y", 2)}}).ok());
+    ASSERT_TRUE(
+        LogBatchOnlyForTesting(**dead, {{"t", OneRowWrite("x", 1)}, {"t", OneRowWrite("y", 2)}})
+            .ok());
   }
   Register("dead-node", NowMillis() - 60000);
   Register("other-node", NowMillis());

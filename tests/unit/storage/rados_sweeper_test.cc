@@ -3,6 +3,8 @@
 // pool named by SIBYL_TEST_CEPH_CONF / SIBYL_TEST_CEPH_POOL: a pass purges what a table with
 // gc_grace 0 no longer needs without changing reads, keeps young tombstones, and loses nothing
 // when it races writes and counter increments from two engine instances.
+#include "storage/rados_sweeper.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,7 +16,6 @@
 #include "common/clock.h"
 #include "engine_test_base.h"
 #include "storage/rados_fragments.h"
-#include "storage/rados_sweeper.h"
 #include "storage/row_codec.h"
 #include "storage/token_layout.h"
 
@@ -31,11 +32,48 @@ TEST(OwnedRanges, OneNodeOwnsTheWholeRing) {
 // (exclusive) to its own; the range that wraps is split at the ring's ends.
 TEST(OwnedRanges, NodesSplitTheRingWithoutOverlapOrGap) {
   const std::vector<int64_t> a = {-100, 50}, b = {0, 200};
-  EXPECT_EQ(OwnedRanges(a, {b}), (std::vector<TokenRange>{{INT64_MIN, -100}, {1, 50}, {201, INT64_MAX}}));
+  EXPECT_EQ(OwnedRanges(a, {b}),
+            (std::vector<TokenRange>{{INT64_MIN, -100}, {1, 50}, {201, INT64_MAX}}));
   EXPECT_EQ(OwnedRanges(b, {a}), (std::vector<TokenRange>{{-99, 0}, {51, 200}}));
   // Adjacent ranges of one node are joined.
-  EXPECT_EQ(OwnedRanges({10, 20}, {{30}}), (std::vector<TokenRange>{{INT64_MIN, 20}, {31, INT64_MAX}}));
+  EXPECT_EQ(OwnedRanges({10, 20}, {{30}}),
+            (std::vector<TokenRange>{{INT64_MIN, 20}, {31, INT64_MAX}}));
   EXPECT_EQ(OwnedRanges({INT64_MAX}, {{0}}), (std::vector<TokenRange>{{1, INT64_MAX}}));
+}
+
+// The sweeper's rule (no cluster needed): a single fragment is rewritten only when its
+// rewrite changes it; two fragments of a row are always merged.
+TEST(PlanCompactionWhenChanged, RewritesOnlyWhatChanges) {
+  rados::SuffixSource suffixes(7);
+  const int64_t now = 1000000;
+  Row live;
+  live.marker.timestamp = 5;
+  live.cells["v"] = Cell{5, 0, 0, false, "x"};
+  Row expired = live;
+  expired.cells["v"] = Cell{5, 1, now - 10, false, "x"};
+  const std::string key_a = rados::RowFragmentKey("a", suffixes.Next(1));
+  const std::string key_b = rados::RowFragmentKey("a", suffixes.Next(2));
+  auto plan = [&](const rados::Fragments& f) {
+    auto p = rados::PlanCompaction(f, false, suffixes, now * 1000000, 3600,
+                                   rados::CompactWhen::kChanged);
+    EXPECT_TRUE(p.ok());
+    return p.ok() ? std::move(*p) : std::nullopt;
+  };
+  EXPECT_FALSE(plan({{key_a, EncodeRow(live)}}));
+  auto one = plan({{key_a, EncodeRow(expired)}});
+  ASSERT_TRUE(one);
+  ASSERT_TRUE(one->merged);
+  auto tombstone = DecodeRow(one->merged->second);
+  ASSERT_TRUE(tombstone.ok());
+  EXPECT_TRUE(tombstone->cells.at("v").tombstone);  // within gc_grace: kept as a tombstone
+  auto two = plan({{key_a, EncodeRow(live)}, {key_b, EncodeRow(live)}});
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->guard.size(), 2u);
+  // Read compaction's rule is unchanged: not more than kCompactAbove fragments, no rewrite.
+  auto read =
+      rados::PlanCompaction({{key_a, EncodeRow(expired)}}, false, suffixes, now * 1000000, 3600);
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(*read);
 }
 
 class RadosSweeperTest : public EngineTest {

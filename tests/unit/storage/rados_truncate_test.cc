@@ -30,17 +30,6 @@ class RadosTruncateTest : public EngineTest {
     other_.reset();
     EngineTest::TearDown();
   }
-  static PartitionMutation Write(const std::string& key, int64_t token) {
-    PartitionMutation m;
-    m.partition_key = key;
-    m.token = token;
-    Row r;
-    r.clustering = "c";
-    r.marker.timestamp = 10;
-    r.cells["v"] = Cell{10, 0, 0, false, "x"};
-    m.rows.push_back(std::move(r));
-    return m;
-  }
   // "listed=<scan> readable=<partitions of `keys` a point read finds>", read on node 0.
   std::string Render(const std::vector<std::pair<std::string, int64_t>>& keys) {
     std::string out = "listed=";
@@ -72,14 +61,14 @@ class RadosTruncateTest : public EngineTest {
 // lost, as in Cassandra), so reads and scans agree; a write after the acknowledgement is
 // indexed again and listed.
 TEST_F(RadosTruncateTest, StaleIndexCacheWriteBeforeAcknowledgementLeavesNoUnlistedPartition) {
-  ASSERT_TRUE(other_->Apply({{"t", Write("p", 7)}}).ok());
+  ASSERT_TRUE(other_->Apply({{"t", OneRowWrite("p", 7)}}).ok());
   ASSERT_TRUE(engine_->TruncateTable("t").ok());
-  ASSERT_TRUE(other_->Apply({{"t", Write("p", 7)}}).ok());  // cached: data only
-  EXPECT_EQ(Render({{"p", 7}}), "listed= readable=p,");       // the race: unlisted yet readable
+  ASSERT_TRUE(other_->Apply({{"t", OneRowWrite("p", 7)}}).ok());  // cached: data only
+  EXPECT_EQ(Render({{"p", 7}}), "listed= readable=p,");           // the race: unlisted yet readable
   other_->ForgetCachedState();
   ASSERT_TRUE(engine_->FinishTruncate("t").ok());
   EXPECT_EQ(Render({{"p", 7}}), "listed= readable=");
-  ASSERT_TRUE(other_->Apply({{"t", Write("p", 7)}}).ok());
+  ASSERT_TRUE(other_->Apply({{"t", OneRowWrite("p", 7)}}).ok());
   EXPECT_EQ(Render({{"p", 7}}), "listed=p, readable=p,");
 }
 
@@ -93,7 +82,9 @@ TEST_F(RadosTruncateTest, AcknowledgementWaitsForAWriteInFlightAcrossTheRemoval)
     held.set_value();
     release_future.wait();
   });
-  auto write = std::async(std::launch::async, [&] { return other_->Apply({{"t", Write("q", -3)}}); });
+  auto write = std::async(std::launch::async, [&] {
+    return other_->Apply({{"t", OneRowWrite("q", -3)}});
+  });
   held.get_future().wait();  // its index entry is written, its data not yet
   ASSERT_TRUE(engine_->TruncateTable("t").ok());
   auto acknowledged = std::async(std::launch::async, [&] { other_->ForgetCachedState(); });
@@ -109,11 +100,11 @@ TEST_F(RadosTruncateTest, AcknowledgementWaitsForAWriteInFlightAcrossTheRemoval)
 
 // FinishTruncate keeps what is indexed: partitions written after the acknowledgement stay.
 TEST_F(RadosTruncateTest, FinishTruncateKeepsIndexedPartitions) {
-  ASSERT_TRUE(other_->Apply({{"t", Write("a", 1)}}).ok());
+  ASSERT_TRUE(other_->Apply({{"t", OneRowWrite("a", 1)}}).ok());
   ASSERT_TRUE(engine_->TruncateTable("t").ok());
   other_->ForgetCachedState();
-  ASSERT_TRUE(other_->Apply({{"t", Write("b", 2)}}).ok());
-  ASSERT_TRUE(engine_->Apply({{"t", Write("c", 2)}}).ok());  // same token, another key
+  ASSERT_TRUE(other_->Apply({{"t", OneRowWrite("b", 2)}}).ok());
+  ASSERT_TRUE(engine_->Apply({{"t", OneRowWrite("c", 2)}}).ok());  // same token, another key
   ASSERT_TRUE(engine_->FinishTruncate("t").ok());
   EXPECT_EQ(Render({{"a", 1}, {"b", 2}, {"c", 2}}), "listed=b,c, readable=b,c,");
 }
