@@ -13,6 +13,7 @@
 // their object and index entry (docs: removing the entry would race a first write elsewhere).
 // The RocksDB engine needs none of this: its compaction filter purges.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
