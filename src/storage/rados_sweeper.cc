@@ -145,11 +145,12 @@ void RadosSweeper::Run() {
     if (done) {
       p.in_pass = false;
       p.next_due = p.pass_started + options_.period;
-      spdlog::info(
-          "Sweeper: table {} swept: {} partitions, {} fragments read, {} rewrites replacing {} "
-          "fragments, {} raced",
-          next->table_id, p.stats.partitions, p.stats.fragments_read, p.stats.rewrites,
-          p.stats.fragments_removed, p.stats.raced);
+      // Info only when the pass changed something: most passes over most tables do not.
+      spdlog::log(p.stats.rewrites + p.stats.raced > 0 ? spdlog::level::info : spdlog::level::debug,
+                  "Sweeper: table {} swept: {} partitions, {} fragments read, {} rewrites "
+                  "replacing {} fragments, {} raced",
+                  next->table_id, p.stats.partitions, p.stats.fragments_read, p.stats.rewrites,
+                  p.stats.fragments_removed, p.stats.raced);
     }
   }
 }
