@@ -131,6 +131,15 @@ class QueryProcessor {
   // waits (query/inline_cost.h), so that the connection may run it on its event-loop thread.
   // False for an unknown id (the pool answers UNPREPARED). Thread-safe. Default: false.
   virtual bool RunsInline(std::string_view id) { return false; }
+
+  // The stored tables of the current schema (every keyspace but the virtual ones) with their
+  // gc_grace_seconds: what the RADOS engine's background sweeper walks (issue 15,
+  // storage/rados_sweeper.h). Thread-safe. Default: none.
+  struct StoredTable {
+    std::string id;
+    int64_t gc_grace_seconds = 0;
+  };
+  virtual std::vector<StoredTable> StoredTables() { return {}; }
 };
 
 // Opens the processor over `engine`: loads (or creates on first start) the schema, including the

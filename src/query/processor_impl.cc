@@ -239,6 +239,18 @@ class QueryProcessorImpl final : public QueryProcessor {
     return entry != nullptr && entry->inline_ok;
   }
 
+  std::vector<StoredTable> StoredTables() override {
+    std::vector<StoredTable> out;
+    const auto snapshot = schema_->snapshot();
+    for (const auto& [name, keyspace] : snapshot->keyspaces) {
+      if (keyspace->is_virtual) continue;
+      for (const auto& [table_name, table] : keyspace->tables) {
+        out.push_back({table->id, table->options.gc_grace_seconds});
+      }
+    }
+    return out;
+  }
+
   void AddSchemaListener(SchemaListener listener) override {
     std::lock_guard lock(listener_mu_);
     listeners_.push_back(std::move(listener));

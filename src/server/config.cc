@@ -148,6 +148,15 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                    ? std::string()
                    : std::string("at most 64 of [a-z0-9_.-]");
       });
+  serve->add_option("--sweep-period-hours", config.sweep_period_hours,  // issue 15
+                    "RADOS: sweep each table's expired cells and old tombstones at most once per "
+                    "this many hours (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{24 * 365}));
+  serve->add_option("--sweep-partitions-per-second", config.sweep_partitions_per_second,
+                    "RADOS: at most this many partitions swept per second by this node")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 100000.0));
   serve->add_option("--master-key-file", config.master_key_file,  // issue 15
                     "IAM master key file (created 0600 if absent); every node of a cluster must "
                     "use the same (default: <data-dir>/keys/master.key)");

@@ -63,6 +63,11 @@ struct ServerConfig {
   // Prefix of every RADOS namespace this deployment uses (several deployments, or test servers,
   // in one pool). Default: empty.
   std::string pool_namespace;
+  // The RADOS TTL/tombstone sweeper (docs/dev/rados-mapping.md "Sweeper"): each table's token
+  // ranges owned by this node are swept at most once per this many hours (0: never), at most
+  // this many partitions per second. Defaults: 6 hours, 100/s. Not reloaded.
+  int64_t sweep_period_hours = 6;
+  double sweep_partitions_per_second = 100;
   // The IAM master key file (issue 15): every node of a cluster on shared storage must use the
   // same one. Default: empty, <data_dir>/keys/master.key.
   std::string master_key_file;

@@ -4,7 +4,8 @@
 //   query processor -> destroyed after the listeners stop
 //   HTTP listener   -> the IAM API
 //   CQL listener    -> stopped first (no new requests, running ones finish)
-// `sibyl iam ...` and `sibyl sts ...` are the command-line client of the IAM API instead.
+// `sibyl iam ...` and `sibyl sts ...` are the command-line client of the IAM API instead;
+// `sibyl cluster remove-node ...` forgets a dead node of a cluster on Ceph (issue 15).
 // SIGINT/SIGTERM end the wait; exit code 0 on a clean stop.
 
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "iam/login_brake_sync.h"
 #include "http/router.h"
 #include "server/client_registry.h"
+#include "server/cluster_command.h"
 #include "server/cql_authorizer.h"
 #include "iam/iam_service.h"
 #include "query/processor.h"
@@ -42,6 +44,8 @@
 #include "storage/coordinator.h"
 #include "storage/rados_coordinator.h"
 #include "storage/rados_engine.h"
+#include "storage/rados_sweeper.h"
+#include "http/console_session_record.h"
 
 namespace sibyl::server {
 namespace {
@@ -329,6 +333,32 @@ int Serve(const ServerConfig& config) {
     return 1;
   }
   Defer stop_coordinator([&] { coordinator->Stop(); });
+  // issue 15: expired cells and old tombstones of rows nobody reads, swept in the background on
+  // RADOS over the token ranges this node owns (RocksDB's compaction filter does it there).
+  std::unique_ptr<storage::RadosSweeper> sweeper;
+  if (rados) {
+    storage::RadosSweeperOptions sweep_options;
+    sweep_options.period = std::chrono::hours(config.sweep_period_hours);
+    sweep_options.partitions_per_second = config.sweep_partitions_per_second;
+    sweeper = std::make_unique<storage::RadosSweeper>(
+        rados, coordinator.get(),
+        [&processor] {
+          std::vector<storage::SweptTable> tables;
+          for (const auto& t : (*processor)->StoredTables()) {
+            tables.push_back({t.id, t.gc_grace_seconds});
+          }
+          // Internal tables whose rows expire by TTL (ended console sessions, old brake
+          // sketches): one hour of grace is plenty where nothing is repaired from replicas.
+          tables.push_back({http::kConsoleSessionTableId, 3600});
+          tables.push_back({iam::kLoginFailuresTableId, 3600});
+          return tables;
+        },
+        sweep_options);
+    sweeper->Start();
+  }
+  Defer stop_sweeper([&] {
+    if (sweeper) sweeper->Stop();
+  });
 
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -347,6 +377,9 @@ int Serve(const ServerConfig& config) {
 int main(int argc, char** argv) {
   if (argc >= 2 && (std::string(argv[1]) == "iam" || std::string(argv[1]) == "sts")) {
     return sibyl::cli::RunAwsStyleCommand(std::vector<std::string>(argv + 1, argv + argc));
+  }
+  if (argc >= 2 && std::string(argv[1]) == "cluster") {  // issue 15: remove-node
+    return sibyl::server::RunClusterCommand(std::vector<std::string>(argv + 1, argv + argc));
   }
   using sibyl::server::CommandLine;
   const CommandLine command = sibyl::server::ParseCommandLine(argc, argv);

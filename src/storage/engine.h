@@ -96,6 +96,11 @@ class Engine {
   virtual Status DropTable(const std::string& table_id) = 0;
   // Removes all data of a table, keeping the table.
   virtual Status TruncateTable(const std::string& table_id) = 0;
+  // Many nodes on one storage (issue 15): called after TruncateTable once every node has run
+  // ForgetCachedState (the TRUNCATE's publication was acknowledged), to settle the writes that
+  // raced the removal (RADOS: docs/dev/rados-mapping.md "TRUNCATE and racing writes"). Default:
+  // nothing to do.
+  virtual Status FinishTruncate(const std::string& table_id) { return Status::OK(); }
 
   // Applies the mutations atomically and durably (per the configured Durability) before
   // returning. Writes are blind: no read happens. kNotFound if a table does not exist.
@@ -139,8 +144,8 @@ class Engine {
 
   // Many nodes on one storage (issue 15): another node dropped or truncated tables, so what
   // this node cached about tables (RADOS: the tables it opened, the partitions it knows are in
-  // the partition index) may be wrong; forget it all. Called before a schema reload. Default:
-  // nothing cached.
+  // the partition index) may be wrong; forget it all, and return once the writes that may have
+  // used it are over. Called before a schema reload. Default: nothing cached.
   virtual void ForgetCachedState() {}
 
   // Group commit (issue 14, storage/deferred_sync.h): runs `done` once every write that

@@ -15,8 +15,11 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "storage/rados_compaction.h"
 #include "storage/rados_fragments.h"
 #include "storage/rados_index.h"
+#include "storage/rados_truncate.h"
+#include "storage/rados_write_gate.h"
 #include "storage/row_codec.h"
 #include "storage/slice_read.h"
 
@@ -231,6 +234,9 @@ class RadosEngine final : public Engine {
       tables_.clear();
     }
     index_.Forget("");
+    // Another node's TRUNCATE waits (this is its acknowledgement) for the writes that may still
+    // use what was just forgotten (docs/dev/rados-mapping.md "TRUNCATE and racing writes").
+    write_gate_.Drain();
   }
 
   Status TruncateTable(const std::string& table_id) override {
@@ -238,7 +244,14 @@ class RadosEngine final : public Engine {
     if (!table) return NotFound("table storage " + table_id);
     RETURN_IF_ERROR(RemoveAll(table->io, table_id, /*keep_marker=*/true));
     index_.Forget(table_id);
+    write_gate_.Drain();  // this node's own writes in flight, as the others' acknowledgements do
     return Status::OK();
+  }
+
+  Status FinishTruncate(const std::string& table_id) override {
+    auto table = Find(table_id);
+    if (!table) return NotFound("table storage " + table_id);
+    return rados::RemoveUnindexedPartitions(table->io, table_id);
   }
 
   // ---- writes ----------------------------------------------------------------------------------
@@ -287,6 +300,7 @@ class RadosEngine final : public Engine {
     const std::string oid = rados::PartitionObjectName(token, partition_key);
     std::mt19937 rng(std::random_device{}());
     for (int attempt = 0;; ++attempt) {
+      rados::WriteGate::Pass pass(write_gate_);  // index cache use up to the write: TRUNCATE
       if (read.context) RETURN_IF_ERROR(read.context->Check());
       int64_t seen = INT64_MIN + 1;
       std::optional<std::string> cas;  // nullopt: the object did not exist
@@ -350,6 +364,10 @@ class RadosEngine final : public Engine {
       total += n;
     }
     return total;
+  }
+
+  void SetBeforeDataWrite(std::function<void()> hook) {
+    before_data_for_testing_ = std::move(hook);
   }
 
   void WaitForCompactions() {
@@ -417,6 +435,7 @@ class RadosEngine final : public Engine {
 
   // Writes each partition's fragments (index entries first), in parallel.
   Status Write(const std::vector<rados::BatchPartition>& writes) {
+    rados::WriteGate::Pass pass(write_gate_);  // from the index cache's use to the data: TRUNCATE
     std::map<std::string, std::vector<PartitionPosition>> by_table;
     for (const auto& w : writes) by_table[w.table_id].push_back({w.token, w.partition_key});
     std::vector<std::shared_ptr<Table>> tables;
@@ -425,6 +444,7 @@ class RadosEngine final : public Engine {
       if (!table) return NotFound("table storage " + table_id);
       RETURN_IF_ERROR(index_.Ensure(table->io, table_id, partitions));
     }
+    if (before_data_for_testing_) before_data_for_testing_();
     std::vector<librados::ObjectWriteOperation> ops(writes.size());
     std::vector<std::shared_ptr<Table>> held(writes.size());
     AioBatch batch;
@@ -714,15 +734,7 @@ class RadosEngine final : public Engine {
     for (auto& plan : plans) {
       if (compactions_.size() >= kMaxCompactionsInFlight) return;
       auto op = std::make_unique<librados::ObjectWriteOperation>();
-      std::map<std::string, std::pair<bufferlist, int>> guard;
-      std::set<std::string> remove;
-      for (const auto& [key, value] : plan->guard) {
-        guard[key] = {Bl(value), LIBRADOS_CMPXATTR_OP_EQ};
-        remove.insert(key);
-      }
-      op->omap_cmp(guard, nullptr);
-      op->omap_rm_keys(remove);
-      if (plan->merged) op->omap_set({{plan->merged->first, Bl(plan->merged->second)}});
+      rados::AddCompaction(*plan, op.get());
       auto* completion = librados::Rados::aio_create_completion();
       if (table.io.aio_operate(oid, completion, op.get()) < 0) {
         completion->release();
@@ -736,6 +748,8 @@ class RadosEngine final : public Engine {
   RadosEngineOptions options_;
   rados::SuffixSource suffixes_;
   rados::PartitionIndex index_;
+  rados::WriteGate write_gate_;
+  std::function<void()> before_data_for_testing_;  // set before use (SetBeforeDataWriteForTesting)
   librados::IoCtx cluster_io_;
   std::string batchlog_oid_;
 
@@ -770,6 +784,10 @@ Result<int> ReplayBatchlogForTesting(Engine& engine, std::chrono::seconds min_ag
 
 void WaitForCompactionsForTesting(Engine& engine) {
   static_cast<RadosEngine&>(engine).WaitForCompactions();
+}
+
+void SetBeforeDataWriteForTesting(Engine& engine, std::function<void()> hook) {
+  static_cast<RadosEngine&>(engine).SetBeforeDataWrite(std::move(hook));
 }
 
 }  // namespace sibyl::storage

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,5 +45,8 @@ Status LogBatchOnlyForTesting(Engine& engine, const std::vector<TableMutation>& 
 Result<int> ReplayBatchlogForTesting(Engine& engine, std::chrono::seconds min_age);
 // Waits for the read compactions in flight.
 void WaitForCompactionsForTesting(Engine& engine);
+// Runs `hook` in every write between its index entries and its data (null: nothing), to hold a
+// write there. REQUIRES: no write in flight.
+void SetBeforeDataWriteForTesting(Engine& engine, std::function<void()> hook);
 
 }  // namespace sibyl::storage

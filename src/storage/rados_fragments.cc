@@ -192,7 +192,7 @@ Result<PartitionHeader> MergeHeaderFragments(const std::vector<std::string_view>
 
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
-                                                 int64_t gc_grace_seconds) {
+                                                 int64_t gc_grace_seconds, CompactWhen when) {
   Compaction plan;
   std::vector<std::string_view> values;
   for (const auto& [key, value] : fragments) {
@@ -205,7 +205,8 @@ Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, boo
     plan.guard.emplace_back(key, value);
     values.push_back(value);
   }
-  if (plan.guard.size() <= kCompactAbove) return std::optional<Compaction>();
+  const size_t at_least = when == CompactWhen::kManyFragments ? kCompactAbove + 1 : 1;
+  if (plan.guard.size() < at_least) return std::optional<Compaction>();
   const std::string_view row_key = FragmentRowKey(plan.guard[0].first);
   const int64_t now_seconds = now_micros / 1000000;
   const int64_t purge_before = now_seconds - gc_grace_seconds;
@@ -224,6 +225,10 @@ Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, boo
     if (CompactRow(merged, now_seconds, purge_before)) {
       plan.merged.emplace(std::string(row_key) + suffix, EncodeRow(merged));
     }
+  }
+  if (when == CompactWhen::kChanged && plan.guard.size() == 1 && plan.merged &&
+      plan.merged->second == plan.guard[0].second) {
+    return std::optional<Compaction>();  // nothing expired or purged: the rewrite would be a no-op
   }
   return std::optional<Compaction>(std::move(plan));
 }

@@ -107,13 +107,20 @@ struct Compaction {
   std::optional<std::pair<std::string, std::string>> merged;
 };
 
+// When a group of fragments is worth a rewrite: read compaction rewrites a row read with more
+// than kCompactAbove fragments; the background sweeper (rados_sweeper.h) any row whose rewrite
+// changes something (several fragments merged, or one whose cells expire or tombstones purge).
+enum class CompactWhen : uint8_t { kManyFragments, kChanged };
+
 // The compaction of one row's (`header` false) or the header's fragments, all with the same
-// FragmentRowKey, in key order; nullopt when there are not more than kCompactAbove that may be
-// merged. Expired cells become tombstones; tombstones whose local deletion time is older than
-// now - gc_grace are dropped (as RocksDB's compaction filter). The header keeps its deletions.
+// FragmentRowKey, in key order; nullopt when `when` says the rewrite is not worth it (kChanged:
+// a single fragment that would be rewritten to the same value). Expired cells become
+// tombstones; tombstones whose local deletion time is older than now - gc_grace are dropped (as
+// RocksDB's compaction filter). The header keeps its deletions.
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
-                                                 int64_t gc_grace_seconds);
+                                                 int64_t gc_grace_seconds,
+                                                 CompactWhen when = CompactWhen::kManyFragments);
 
 // ---- the batchlog ---------------------------------------------------------------------------------
 

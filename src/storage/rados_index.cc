@@ -59,8 +59,10 @@ Status PartitionIndex::Ensure(librados::IoCtx& io, const std::string& table_id,
                               const std::vector<PartitionPosition>& partitions) {
   std::map<int, std::map<std::string, librados::bufferlist>> by_shard;
   std::vector<std::string> keys;
+  uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
+    generation = generation_;
     for (const auto& p : partitions) {
       std::string key = CacheKey(table_id, p);
       if (indexed_.count(key)) continue;
@@ -81,6 +83,9 @@ Status PartitionIndex::Ensure(librados::IoCtx& io, const std::string& table_id,
   }
   for (int rc : batch.Wait()) RETURN_IF_ERROR(FromRados(rc, "writing the partition index"));
   std::lock_guard lock(mu_);
+  // Forgotten meanwhile (a TRUNCATE may have removed the entries just written): not cached, so
+  // that no later write trusts them (docs/dev/rados-mapping.md "TRUNCATE and racing writes").
+  if (generation != generation_) return Status::OK();
   for (auto& key : keys) {
     if (bytes_ + key.size() > cache_bytes_) {  // bounded: start over
       indexed_.clear();
@@ -94,6 +99,7 @@ Status PartitionIndex::Ensure(librados::IoCtx& io, const std::string& table_id,
 
 void PartitionIndex::Forget(const std::string& table_id) {
   std::lock_guard lock(mu_);
+  ++generation_;
   const std::string prefix = table_id + '\0';
   for (auto it = indexed_.begin(); it != indexed_.end();) {
     if (table_id.empty() || it->compare(0, prefix.size(), prefix) == 0) {

@@ -52,6 +52,7 @@ class PartitionIndex {
   // partition may be empty).
   Result<std::vector<PartitionPosition>> Scan(librados::IoCtx& io, const ScanQuery& query);
   // Forgets what this node indexed for `table_id` (after TRUNCATE/DROP), or for every table.
+  // An Ensure that looked the cache up before it returns caches nothing.
   void Forget(const std::string& table_id);
 
  private:
@@ -61,6 +62,7 @@ class PartitionIndex {
   std::mutex mu_;
   std::unordered_set<std::string> indexed_;  // GUARDED_BY(mu_)
   size_t bytes_ = 0;                         // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;                  // GUARDED_BY(mu_): Forget calls so far
 };
 
 }  // namespace sibyl::storage::rados

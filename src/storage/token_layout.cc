@@ -77,4 +77,41 @@ std::vector<double> RingShares(const std::vector<std::vector<int64_t>>& nodes) {
   return shares;
 }
 
+std::vector<TokenRange> OwnedRanges(const std::vector<int64_t>& mine,
+                                    const std::vector<std::vector<int64_t>>& others) {
+  std::set<uint64_t> ring;
+  for (int64_t t : mine) ring.insert(Position(t));
+  for (const auto& node : others) {
+    for (int64_t t : node) ring.insert(Position(t));
+  }
+  std::vector<TokenRange> out;
+  if (ring.empty() || mine.empty()) return out;
+  if (ring.size() == 1) return {{INT64_MIN, INT64_MAX}};
+  // (previous, t] for each of mine, in unsigned positions; the wrapping one split in two.
+  std::vector<std::pair<uint64_t, uint64_t>> spans;  // inclusive positions
+  for (uint64_t t : ring) {
+    if (std::find_if(mine.begin(), mine.end(), [&](int64_t m) { return Position(m) == t; }) ==
+        mine.end()) {
+      continue;
+    }
+    auto it = ring.find(t);
+    const uint64_t previous = it == ring.begin() ? *ring.rbegin() : *std::prev(it);
+    if (previous < t) {
+      spans.emplace_back(previous + 1, t);
+    } else {  // the first token of the ring: from past the last one, around the end
+      if (previous != UINT64_MAX) spans.emplace_back(previous + 1, UINT64_MAX);
+      spans.emplace_back(0, t);
+    }
+  }
+  std::sort(spans.begin(), spans.end());
+  for (const auto& [first, last] : spans) {
+    if (!out.empty() && Position(out.back().last) + 1 == first) {
+      out.back().last = Token(last);
+    } else {
+      out.push_back({Token(first), Token(last)});
+    }
+  }
+  return out;
+}
+
 }  // namespace sibyl::storage

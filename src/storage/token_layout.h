@@ -25,4 +25,20 @@ std::vector<int64_t> ChooseTokens(const std::vector<std::vector<int64_t>>& exist
 // previous token (exclusive) to itself (inclusive), as Cassandra's Murmur3Partitioner.
 std::vector<double> RingShares(const std::vector<std::vector<int64_t>>& nodes);
 
+// A range of tokens, both ends inclusive.
+struct TokenRange {
+  int64_t first;
+  int64_t last;
+  bool operator==(const TokenRange&) const = default;
+};
+
+// The token ranges a node holding `mine` owns on the ring that it and the nodes `others` hold:
+// each of its tokens owns the range from the previous token of the ring (exclusive) to itself
+// (inclusive), as RingShares counts them. Sorted, adjacent ranges joined, the wrap-around range
+// split at the ring's ends. When every node computes this with the same set of nodes, every
+// token is owned by exactly one node (a token that two nodes both hold, which ChooseTokens never
+// makes, is owned by both). Empty when `mine` is.
+std::vector<TokenRange> OwnedRanges(const std::vector<int64_t>& mine,
+                                    const std::vector<std::vector<int64_t>>& others);
+
 }  // namespace sibyl::storage

@@ -333,3 +333,34 @@ def test_kill_9_of_a_node_under_load_loses_no_acknowledged_write(nodes, admin):
         assert f"(127.0.0.1:{victim.cql}) down" in nodes[0].log()
     finally:
         cluster.shutdown()
+
+
+def remove_node(node, host_id):
+    return subprocess.run([SIBYL_BIN, "cluster", "remove-node", "--host-id", host_id,
+                           "--ceph-conf", CEPH_CONF, "--pool", CEPH_POOL,
+                           "--pool-namespace", node.args[node.args.index("--pool-namespace") + 1]],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_remove_node_refuses_a_live_node_and_forgets_a_dead_one(nodes, admin):
+    # Why: as Cassandra's `nodetool removenode`, an operator forgets a node that will not come
+    # back (its registry entry, tokens and batchlog); a live node must never be removed. Runs
+    # after the kill -9 test, whose victim (node 3) is dead by now.
+    live_id = open(os.path.join(nodes[0].data_dir, "host_id")).read().strip()
+    out = remove_node(nodes[0], live_id)
+    assert out.returncode == 1
+    assert f"node {live_id} is live" in out.stderr
+    victim = nodes[2]
+    assert victim.proc.poll() is not None, "the kill -9 test did not run first"
+    victim_id = open(os.path.join(victim.data_dir, "host_id")).read().strip()
+    deadline = time.time() + 15  # its last heartbeat must be older than the 10 s window
+    while True:
+        out = remove_node(nodes[0], victim_id)
+        if out.returncode == 0 or "is live" not in out.stderr or time.time() > deadline:
+            break
+        time.sleep(1)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"Removed node {victim_id}: ")
+    assert "16 tokens freed" in out.stdout
+    again = remove_node(nodes[0], victim_id)
+    assert again.returncode == 1 and "no node" in again.stderr

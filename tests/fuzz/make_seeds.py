@@ -662,6 +662,121 @@ def make_console():
 
 # ---- dictionaries (libFuzzer -dict=, used by scripts/fuzz.sh) ---------------------------------
 
+# ---- RADOS shared objects (issue 15) -------------------------------------------------------------
+# Written from docs/dev/rados-mapping.md and docs/dev/key-encoding.md by this independent encoder
+# (nothing else writes these formats), as a node would store them.
+
+NO_TS = -(1 << 63)
+
+
+def u8(v):
+    return struct.pack(">B", v)
+
+
+def u32(v):
+    return struct.pack(">I", v)
+
+
+def i64(v):
+    return struct.pack(">q", v)
+
+
+def rbytes(b):
+    return u32(len(b)) + b
+
+
+def row_body(marker=(NO_TS, 0, 0), deletion=(NO_TS, 0), cells=()):
+    out = i64(marker[0]) + u32(marker[1]) + i64(marker[2]) + i64(deletion[0]) + i64(deletion[1])
+    out += u32(len(cells))
+    for name, ts, ttl, ldt, kind, value, floor in cells:
+        out += rbytes(name) + i64(ts) + u32(ttl) + i64(ldt) + u8(kind) + rbytes(value)
+        if kind == 2:
+            out += i64(floor)
+    return out
+
+
+def row_value(**kw):
+    return b"\x01R" + row_body(**kw)
+
+
+def header_value(deletion=(NO_TS, 0), tombstones=(), static=None):
+    out = b"\x01H" + i64(deletion[0]) + i64(deletion[1]) + u32(len(tombstones))
+    for start, start_incl, end, end_incl, ts, ldt in tombstones:
+        out += rbytes(start) + u8(start_incl) + rbytes(end) + u8(end_incl) + i64(ts) + i64(ldt)
+    out += u8(1 if static else 0)
+    if static:
+        out += row_body(**static)
+    return out
+
+
+def suffix(micros, seq, logged=False):
+    return struct.pack(">QQI", micros, 0x1122334455667788, seq | (1 << 31 if logged else 0))
+
+
+def flip(token):
+    return struct.pack(">Q", (token & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63))
+
+
+def batch_entry(partitions):
+    out = b"\x01" + u32(len(partitions))
+    for table, token, key, fragments in partitions:
+        out += rbytes(table) + flip(token) + rbytes(key) + u32(len(fragments))
+        for k, v in fragments:
+            out += rbytes(k) + rbytes(v)
+    return out
+
+
+def node_record(**kw):
+    r = {"host_id": "5f2b9c1e-0d7a-4c6b-9e8f-0123456789ab", "address": "127.0.0.1",
+         "cql_port": 9042, "http_port": 8080, "data_center": "datacenter1", "rack": "rack1",
+         "tokens": [-9223372036854775808, -4611686018427387904, 0, 4611686018427387904],
+         "schema_version": "59adb24e-f3cd-3e02-97f0-5b395827453f", "release_version": "4.1.3",
+         "heartbeat_ms": 1700000000000}
+    r.update(kw)
+    return json.dumps(r)
+
+
+def make_rados():
+    for target in ("fuzz_node_record", "fuzz_rados_objects"):
+        clear(target)
+    write("fuzz_node_record", "node", node_record())
+    write("fuzz_node_record", "left", node_record(heartbeat_ms=0, tokens=[]))
+    write("fuzz_node_record", "unicode-dc", node_record(data_center="dc-\u00e9\u4e2d", rack=""))
+    write("fuzz_node_record", "extra-field", node_record(extra={"nested": [1, 2, {"a": None}]}))
+    write("fuzz_node_record", "port-out-of-range", node_record(cql_port=70000))
+    write("fuzz_node_record", "token-float", node_record(tokens=[1.5]))
+    write("fuzz_node_record", "token-huge", node_record(tokens=[18446744073709551615]))
+    now = 1700000000 * 1000000
+    cell = (b"v", now, 0, 0, 0, b"value", 0)
+    expiring = (b"v", now - 10 ** 7, 1, 1699999991, 0, b"gone", 0)
+    tombstone = (b"w", now, 0, 1699999000, 1, b"", 0)
+    counter = (b"c", now, 0, 0, 2, struct.pack(">q", 7), NO_TS)
+    rows = {
+        "live": row_value(marker=(now, 0, 0), cells=[cell]),
+        "expiring": row_value(marker=(now - 10 ** 7, 1, 1699999991), cells=[expiring]),
+        "tombstones": row_value(deletion=(now, 1699999000), cells=[tombstone]),
+        "counter": row_value(cells=[counter]),
+    }
+    header = header_value(deletion=(now, 1699999000),
+                          tombstones=[(b"a", 1, b"m", 0, now, 1699999000)],
+                          static={"marker": (NO_TS, 0, 0), "cells": [cell]})
+    for name, value in rows.items():
+        write("fuzz_rados_objects", "fragment-" + name,
+              b"\x02" + b"\x01ck" + suffix(now, 1) + b"\x00" + value)
+    write("fuzz_rados_objects", "fragment-header",
+          b"\x02" + b"\x00" + suffix(now, 2) + b"\x00" + header)
+    fragments = [(b"\x00" + suffix(now, 3), header)]
+    for i, value in enumerate(list(rows.values()) * 3):
+        fragments.append((b"\x01ck" + suffix(now + i, 10 + i, logged=(i % 4 == 0)), value))
+    write("fuzz_rados_objects", "batch", b"\x00" + batch_entry(
+        [(b"3f0e2a4c-1b5d-4e6f-8a9b-0c1d2e3f4a5b", -42, b"\x00\x04key1\x00", fragments),
+         (b"sibyl_iam", 7, b"", [(b"\x01" + suffix(now, 99), rows["live"])])]))
+    write("fuzz_rados_objects", "batch-empty", b"\x00" + batch_entry([]))
+    write("fuzz_rados_objects", "index-key", b"\x01" + flip(-42) + b"\x00" + b"\x00\x04key1\x00")
+    write("fuzz_rados_objects", "index-key-empty-partition-key", b"\x01" + flip(2 ** 63 - 1) + b"\x00")
+    write("fuzz_rados_objects", "index-key-short", b"\x01" + flip(0)[:5])
+
+
 def dict_file(target, words):
     d = os.path.join(HERE, "dict")
     os.makedirs(d, exist_ok=True)
@@ -727,6 +842,7 @@ def main():
     make_policy()
     make_iam_form()
     make_console()
+    make_rados()
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 

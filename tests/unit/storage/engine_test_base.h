@@ -63,6 +63,21 @@ inline void RemoveNamespaceForTesting(RadosConnection& connection, const std::st
   for (const auto& oid : oids) io.remove(oid);
 }
 
+// A mutation writing one row (clustering "c", marker and cell v = `value` at timestamp 10) to
+// partition (`key`, `token`).
+inline PartitionMutation OneRowWrite(const std::string& key, int64_t token,
+                                     const std::string& value = "x") {
+  PartitionMutation m;
+  m.partition_key = key;
+  m.token = token;
+  Row r;
+  r.clustering = "c";
+  r.marker.timestamp = 10;
+  r.cells["v"] = Cell{10, 0, 0, false, value};
+  m.rows.push_back(std::move(r));
+  return m;
+}
+
 class EngineTest : public testing::TestWithParam<EngineKind> {
  protected:
   // Opens the engine of `kind` with `options` (RocksDB: its path is set here, under a directory

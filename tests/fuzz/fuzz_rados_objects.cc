@@ -1,0 +1,122 @@
+// libFuzzer target: the decoders of what the RADOS engine reads back from shared objects
+// (issue 15, docs/dev/rados-mapping.md): batchlog entries (rados_fragments.h DecodeBatch, replayed
+// by any node, a dead node's too), partition index entries (ParseIndexKey), and partition
+// fragments (FragmentRowKey, row and header values merged by MergeRowFragments /
+// MergeHeaderFragments, compacted by PlanCompaction as read compaction and the sweeper do).
+//
+// Input: a mode byte, then
+//   0: a batchlog entry as stored; its partitions' fragments then go through mode 2's checks;
+//   1: a partition index entry's omap key;
+//   2: one fragment: its omap key, a NUL, its value (the value may hold NULs).
+// Properties:
+//   - nothing crashes, hangs or reads out of bounds, whatever the bytes;
+//   - every failure is kCorruption;
+//   - a decoded batch entry encodes to the same bytes; a parsed index key is IndexKey of what
+//     it parsed to;
+//   - fragments that merge also compact (both CompactWhen modes), the plan guards only input
+//     fragments, and its merged fragment decodes and has the group's row key.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fuzz/fuzz_util.h"
+#include "storage/rados_fragments.h"
+#include "storage/row_codec.h"
+
+using namespace sibyl;
+using namespace sibyl::storage;
+
+namespace {
+
+[[noreturn]] void Fail(const char* what, std::string_view detail) {
+  fprintf(stderr, "fuzz_rados_objects: %s (%.*s)\n", what,
+          static_cast<int>(std::min<size_t>(detail.size(), 300)), detail.data());
+  std::abort();
+}
+
+void CheckError(const Status& s) {
+  if (s.code() != ErrorCode::kCorruption) Fail("unexpected error", s.ToString());
+}
+
+// One group of fragments sharing a row key, as a read or a sweep sees it.
+void CheckGroup(std::string_view row_key, const rados::Fragments& group) {
+  const bool header = row_key[0] == rados::kHeaderFragment;
+  std::vector<std::string_view> values;
+  for (const auto& [key, value] : group) values.push_back(value);
+  Status merged = header ? rados::MergeHeaderFragments(values).status()
+                         : rados::MergeRowFragments(values).status();
+  if (!merged.ok()) CheckError(merged);
+  static rados::SuffixSource suffixes(42);
+  for (auto when : {rados::CompactWhen::kManyFragments, rados::CompactWhen::kChanged}) {
+    auto plan =
+        rados::PlanCompaction(group, header, suffixes, int64_t{1700000000} * 1000000, 0, when);
+    if (!plan.ok()) {
+      CheckError(plan.status());
+      continue;
+    }
+    if (!*plan) continue;
+    for (const auto& guarded : (*plan)->guard) {
+      if (std::find(group.begin(), group.end(), guarded) == group.end()) {
+        Fail("a plan guards a fragment that was not read", guarded.first);
+      }
+    }
+    if ((*plan)->merged) {
+      const auto& [key, value] = *(*plan)->merged;
+      if (rados::FragmentRowKey(key) != row_key) Fail("merged fragment of another row", key);
+      Status s = header ? DecodeHeader(value).status() : DecodeRow(value).status();
+      if (!s.ok()) Fail("merged fragment does not decode", s.ToString());
+    }
+  }
+}
+
+// Fragments in omap (key) order, grouped by row key; malformed keys are what a read refuses.
+void CheckFragments(rados::Fragments fragments) {
+  std::sort(fragments.begin(), fragments.end());
+  rados::Fragments group;
+  std::string row_key;
+  for (auto& fragment : fragments) {
+    const std::string_view rk = rados::FragmentRowKey(fragment.first);
+    if (rk.empty() || (rk[0] != rados::kHeaderFragment && rk[0] != rados::kRowFragment)) continue;
+    if (rk != row_key && !group.empty()) {
+      CheckGroup(row_key, group);
+      group.clear();
+    }
+    row_key = rk;
+    const std::string_view suffix =
+        std::string_view(fragment.first).substr(fragment.first.size() - rados::kSuffixSize);
+    (void)rados::SuffixMicros(suffix);
+    (void)rados::LoggedBatchFragment(suffix);
+    group.push_back(std::move(fragment));
+  }
+  if (!group.empty()) CheckGroup(row_key, group);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t mode = data[0] % 3;
+  const std::string_view body = fuzz::AsView(data + 1, size - 1);
+  if (mode == 0) {
+    auto batch = rados::DecodeBatch(body);
+    if (!batch.ok()) {
+      CheckError(batch.status());
+      return 0;
+    }
+    if (rados::EncodeBatch(*batch) != body) Fail("a batch entry re-encodes differently", body);
+    for (auto& partition : *batch) CheckFragments(std::move(partition.fragments));
+  } else if (mode == 1) {
+    PartitionPosition p;
+    if (rados::ParseIndexKey(body, &p) && rados::IndexKey(p.token, p.partition_key) != body) {
+      Fail("an index key re-encodes differently", body);
+    }
+  } else {
+    const auto fields = fuzz::SplitFields(body, 2);
+    CheckFragments({{std::string(fields[0]), std::string(fields[1])}});
+  }
+  return 0;
+}
