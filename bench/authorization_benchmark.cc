@@ -1,7 +1,8 @@
 // What authorising a CQL statement costs: the permissions of a parsed statement, then the
 // principal's decision through CqlAuthorizer, cached (the steady state of a connection) and
 // uncached (the first statement after a policy change), with a policy set of realistic size
-// (inline policies with conditions, a managed policy and a group). Run:
+// (inline policies with conditions, a managed policy and a group), and what a prepared statement
+// the connection was allowed before costs (query/allowed_statements.h). Run:
 // build/bench/authorization_benchmark
 #include <benchmark/benchmark.h>
 
@@ -61,6 +62,22 @@ void BM_AuthorizeStatementCached(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AuthorizeStatementCached);
+
+// An EXECUTE of a prepared statement this connection was allowed before (issue 14): the decision
+// epoch and the connection's memo of allowed statements, no permissions built.
+void BM_AuthorizeRememberedPrepared(benchmark::State& state) {
+  Fixture& f = Get();
+  auto snapshot = std::make_shared<const schema::SchemaSnapshot>();
+  const uint64_t epoch = *f.authorizer->DecisionEpoch();
+  f.authorizer->allowed_statements().Add(f.statement, snapshot, epoch);
+  for (auto _ : state) {
+    const std::optional<uint64_t> now = f.authorizer->DecisionEpoch();
+    bool allowed = now && f.authorizer->allowed_statements().Contains(f.statement.get(),
+                                                                       snapshot.get(), *now);
+    benchmark::DoNotOptimize(allowed);
+  }
+}
+BENCHMARK(BM_AuthorizeRememberedPrepared);
 
 // The full policy evaluation (user, group and managed policies) with no cache.
 void BM_EvaluatePolicies(benchmark::State& state) {
