@@ -63,6 +63,10 @@ struct ServerConfig {
   // Prefix of every RADOS namespace this deployment uses (several deployments, or test servers,
   // in one pool). Default: empty.
   std::string pool_namespace;
+  // With kRados: a partition whose head object holds this many row entries or more is moved into
+  // range pieces of at most as many (docs/dev/rados-mapping.md "Big partitions"). Default:
+  // 100,000. Read at start.
+  uint64_t rados_spill_above = 100000;
   // The IAM master key file (issue 15): every node of a cluster on shared storage must use the
   // same one. Default: empty, <data_dir>/keys/master.key.
   std::string master_key_file;

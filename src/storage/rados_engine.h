@@ -30,6 +30,10 @@ struct RadosEngineOptions {
   std::chrono::seconds batchlog_replay_period{30};
   std::chrono::seconds own_batch_age{30};
   std::chrono::seconds any_batch_age{120};
+  // A partition whose head object holds this many row fragments or more is spilled into range
+  // pieces (docs/dev/rados-mapping.md "Big partitions"); pieces split at it too. At least 2.
+  // Default: 100,000 (half Ceph's LARGE_OMAP_OBJECTS threshold of 200,000 keys).
+  uint64_t spill_above_entries = 100000;
 };
 
 // Opens the engine on `connection`'s pool (nothing is created until a table is). Replays this
@@ -44,5 +48,9 @@ Status LogBatchOnlyForTesting(Engine& engine, const std::vector<TableMutation>& 
 Result<int> ReplayBatchlogForTesting(Engine& engine, std::chrono::seconds min_age);
 // Waits for the read compactions in flight.
 void WaitForCompactionsForTesting(Engine& engine);
+// Waits until no spill is queued or running.
+void WaitForSpillsForTesting(Engine& engine);
+// omap entries read by partition reads (head and pieces) since the engine opened.
+uint64_t EntriesReadForTesting(Engine& engine);
 
 }  // namespace sibyl::storage

@@ -192,7 +192,7 @@ Result<PartitionHeader> MergeHeaderFragments(const std::vector<std::string_view>
 
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
-                                                 int64_t gc_grace_seconds) {
+                                                 int64_t gc_grace_seconds, size_t compact_above) {
   Compaction plan;
   std::vector<std::string_view> values;
   for (const auto& [key, value] : fragments) {
@@ -205,7 +205,7 @@ Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, boo
     plan.guard.emplace_back(key, value);
     values.push_back(value);
   }
-  if (plan.guard.size() <= kCompactAbove) return std::optional<Compaction>();
+  if (plan.guard.size() <= compact_above) return std::optional<Compaction>();
   const std::string_view row_key = FragmentRowKey(plan.guard[0].first);
   const int64_t now_seconds = now_micros / 1000000;
   const int64_t purge_before = now_seconds - gc_grace_seconds;

@@ -109,11 +109,12 @@ struct Compaction {
 
 // The compaction of one row's (`header` false) or the header's fragments, all with the same
 // FragmentRowKey, in key order; nullopt when there are not more than kCompactAbove that may be
-// merged. Expired cells become tombstones; tombstones whose local deletion time is older than
+// merged (`compact_above` for the spill's merges). Expired cells become tombstones; tombstones whose local deletion time is older than
 // now - gc_grace are dropped (as RocksDB's compaction filter). The header keeps its deletions.
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
-                                                 int64_t gc_grace_seconds);
+                                                 int64_t gc_grace_seconds,
+                                                 size_t compact_above = kCompactAbove);
 
 // ---- the batchlog ---------------------------------------------------------------------------------
 

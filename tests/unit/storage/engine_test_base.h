@@ -103,6 +103,7 @@ class EngineTest : public testing::TestWithParam<EngineKind> {
     o.gc_grace_seconds = options_.gc_grace_seconds;
     o.node_id = "node" + std::to_string(nodes_++);
     o.batchlog_replay_period = std::chrono::seconds(0);
+    o.spill_above_entries = rados_spill_above_;
     return OpenRadosEngine(connection, o);
   }
   // What background compaction eventually does: RocksDB compacts fully; RADOS compacts on
@@ -129,6 +130,7 @@ class EngineTest : public testing::TestWithParam<EngineKind> {
   std::filesystem::path dir_;
   std::string rados_prefix_;
   int nodes_ = 0;
+  uint64_t rados_spill_above_ = 100000;  // RADOS: set before OpenEngine for small pieces
   std::shared_ptr<RadosConnection> cleanup_;
   std::unique_ptr<Engine> engine_;
 };
