@@ -65,18 +65,19 @@ class Spill {
       : io_(io), head_(head), bound_(bound), gc_grace_(gc_grace), suffixes_(suffixes),
         owner_(owner) {}
 
-  Status Run() {
+  // Whether the head may still hold more than one spill moves (it stopped at its step cap).
+  Result<bool> Run() {
     bufferlist bl;
     int rc = io_.getxattr(head_, kSpillXattr, bl);
-    if (rc == -ENOENT) return Status::OK();
+    if (rc == -ENOENT) return false;
     if (rc == -ENODATA) rc = 0;
     RETURN_IF_ERROR(FromRados(rc, "reading the spill lease of " + head_));
     current_ = bl.to_str();
     ASSIGN_OR_RETURN(state_, ParseSpill(current_));
     const SpillState before = state_;
-    if (before.busy && before.deadline_micros > NowMicros()) return Status::OK();  // held
+    if (before.busy && before.deadline_micros > NowMicros()) return false;  // held
     ASSIGN_OR_RETURN(bool mine, SetLease(true, ""));
-    if (!mine) return Status::OK();  // another node took it first
+    if (!mine) return false;  // another node took it first
     if (before.busy) {
       // A holder that died: what it may have copied without removing it from the head is moved
       // now, and a split it left half done is trimmed.
@@ -93,17 +94,22 @@ class Spill {
       }
       RETURN_IF_ERROR(RepairPieces());
     }
+    // Bounded, so that splits keep up and the lease is let go now and then; the caller runs
+    // another spill when this one stopped at its cap.
+    bool capped = true;
     for (uint64_t step = 0; step < bound_ / kSpillBatch + 4; ++step) {
       Fragments batch;
       ASSIGN_OR_RETURN(bool full, ReadRows(io_, head_, "", kSpillBatch, std::nullopt, &batch));
-      if (batch.empty()) break;
-      RETURN_IF_ERROR(Move(batch));
-      if (!full) break;
+      if (!batch.empty()) RETURN_IF_ERROR(Move(batch));
+      if (!full) {
+        capped = false;
+        break;
+      }
     }
     RETURN_IF_ERROR(SplitPieces());
     ASSIGN_OR_RETURN(bool still_mine, SetLease(false, ""));
     if (!still_mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
-    return Status::OK();
+    return capped;
   }
 
  private:
@@ -497,8 +503,18 @@ Status Spiller::CheckAndSpill(librados::IoCtx& io, const std::string& head_oid) 
     after = *keys.rbegin();
   }
   if (count < spill_above_) return Status::OK();
-  Spill spill(io, head_oid, spill_above_, gc_grace_seconds_, suffixes_, owner_);
-  return spill.Run();
+  // A head far past the bound (written faster than spilled, or before this node noticed) takes
+  // several spills; each lets the lease go in between.
+  for (int spills = 0; spills < 1000; ++spills) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return Status::OK();
+    }
+    Spill spill(io, head_oid, spill_above_, gc_grace_seconds_, suffixes_, owner_);
+    ASSIGN_OR_RETURN(bool more, spill.Run());
+    if (!more) break;
+  }
+  return Status::OK();
 }
 
 void Spiller::Loop() {
