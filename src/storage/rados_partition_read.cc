@@ -117,7 +117,8 @@ class RowStream {
     page_.clear();
     more_ = false;
     if (check_ || unspilled_) op.getxattrs(&attrs, &attrs_rval);
-    op.omap_get_vals2(start_after_, std::string(1, kRowFragment), page_size_, &page_, &more_, &rval);
+    op.omap_get_vals2(start_after_, std::string(1, kRowFragment), page_size_, &page_, &more_,
+                      &rval);
     page_size_ = kMaxPage;
     int rc = io_.operate(oid_, &op, nullptr);
     if (rc == -ENOENT) {
@@ -188,8 +189,8 @@ enum class Outcome : uint8_t { kSegmentEnd, kRangeDone, kDone, kRestart };
 // key region is always read before the piece's (a piece page read earlier is dropped when the
 // head fetches), so a fragment moved from the head to the piece meanwhile is seen in one of them.
 template <typename Emit>
-Result<Outcome> MergeSegment(RowStream& head, RowStream* piece, const std::optional<std::string>& end,
-                             Emit&& emit) {
+Result<Outcome> MergeSegment(RowStream& head, RowStream* piece,
+                             const std::optional<std::string>& end, Emit&& emit) {
   auto in_segment = [&](const std::string& row_key) {
     return !end || RowClustering(row_key) < std::string_view(*end);
   };
@@ -240,10 +241,9 @@ struct Attempt {
 };
 
 Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
-                                                 const std::string& partition_key, int64_t token,
-                                                 const SliceQuery& query, int64_t* seen,
-                                                 std::optional<std::string>* cas,
-                                                 const ReadEnv& env, ReadReport* report) {
+                        const std::string& partition_key, int64_t token, const SliceQuery& query,
+                        int64_t* seen, std::optional<std::string>* cas, const ReadEnv& env,
+                        ReadReport* report) {
   ResolvedPartition out;
   out.partition_key = partition_key;
   out.token = token;
@@ -260,8 +260,8 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
   auto start_after = [&](const ClusteringRange& range) {
     std::string s = std::string(1, kRowFragment) + range.start.prefix;
     if (!query.reversed && query.resume_after) {
-      std::string r = std::string(1, kRowFragment) + *query.resume_after +
-                      std::string(kSuffixSize, '\xff');
+      std::string r =
+          std::string(1, kRowFragment) + *query.resume_after + std::string(kSuffixSize, '\xff');
       if (r > s) s = std::move(r);
     }
     return s;
@@ -485,8 +485,8 @@ Result<ResolvedPartition> ReadPartitionSlice(librados::IoCtx& io, const std::str
     if (stalled > 1) {
       thread_local std::mt19937 rng(std::random_device{}());
       const int cap_ms = 1 << std::min(stalled, 5);
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          std::uniform_int_distribution<int>(100, cap_ms * 1000)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(100, cap_ms * 1000)(rng)));
     }
     rest.want_static = false;
     if (!result.rows.empty()) rest.resume_after = result.rows.back().clustering;

@@ -4,11 +4,10 @@
 // and reconciled with row_codec's rules. Restarts (bounded) when a spill or split moved rows
 // under it. Thread-safe (no state of its own); blocking: one or more RADOS round trips.
 
-#include <rados/librados.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <rados/librados.hpp>
 #include <string>
 #include <vector>
 
@@ -33,7 +32,7 @@ struct ReadReport {
 };
 
 struct ReadEnv {
-  SuffixSource* suffixes = nullptr;     // for compaction plans
+  SuffixSource* suffixes = nullptr;  // for compaction plans
   int64_t gc_grace_seconds = 864000;
   std::atomic<uint64_t>* entries_read = nullptr;  // omap entries read (head and pieces), if set
 };

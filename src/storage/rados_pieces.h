@@ -21,8 +21,8 @@ inline constexpr char kSpillXattr[] = "spill";
 inline constexpr char kPieceRangeXattr[] = "range";
 inline constexpr char kPieceGenXattr[] = "gen";
 inline constexpr char kPieceCountXattr[] = "count";
-inline constexpr size_t kPieceIdSize = 16;       // hex characters
-inline constexpr size_t kMaxPieces = 1 << 16;    // a map longer than this is corrupt
+inline constexpr size_t kPieceIdSize = 16;     // hex characters
+inline constexpr size_t kMaxPieces = 1 << 16;  // a map longer than this is corrupt
 inline constexpr size_t kMaxSpillXattr = 1 << 18;
 
 // One entry of the piece map: the piece owns [start, the next entry's start).

@@ -14,13 +14,13 @@ namespace {
 
 using librados::bufferlist;
 
-constexpr uint64_t kMaxPage = 1024;        // the OSD's omap page
-constexpr size_t kSpillBatch = 4096;       // head fragments moved per step
+constexpr uint64_t kMaxPage = 1024;   // the OSD's omap page
+constexpr size_t kSpillBatch = 4096;  // head fragments moved per step
 constexpr size_t kMaxQueued = 4096;
 constexpr size_t kMaxWrittenTracked = 65536;
 constexpr int64_t kLeaseMicros = 60'000'000;
 constexpr int64_t kRenewBelowMicros = 45'000'000;  // renew when less than this is left
-constexpr size_t kMaxMergedRows = 256;     // rows merged in their piece per step
+constexpr size_t kMaxMergedRows = 256;             // rows merged in their piece per step
 
 bufferlist Bl(std::string_view s) {
   bufferlist bl;
@@ -32,6 +32,15 @@ std::string RowStart(std::string_view clustering) {
   return std::string(1, kRowFragment) + std::string(clustering);
 }
 
+// One page of `oid`'s omap entries under `prefix` after `start_after`; its return code.
+int ReadPage(librados::IoCtx& io, const std::string& oid, const std::string& start_after,
+             char prefix, std::map<std::string, bufferlist>* page, bool* more) {
+  int rval = 0;
+  librados::ObjectReadOperation op;
+  op.omap_get_vals2(start_after, std::string(1, prefix), kMaxPage, page, more, &rval);
+  return io.operate(oid, &op, nullptr);
+}
+
 // Row fragments of `oid` after `start_after`, at most `max`, stopping before the first whose
 // clustering is `end` or past it. Appends to `out`; whether it stopped for `max`.
 Result<bool> ReadRows(librados::IoCtx& io, const std::string& oid, std::string start_after,
@@ -39,15 +48,13 @@ Result<bool> ReadRows(librados::IoCtx& io, const std::string& oid, std::string s
   while (true) {
     std::map<std::string, bufferlist> page;
     bool more = false;
-    int rval = 0;
-    librados::ObjectReadOperation op;
-    op.omap_get_vals2(start_after, std::string(1, kRowFragment), kMaxPage, &page, &more, &rval);
-    int rc = io.operate(oid, &op, nullptr);
+    int rc = ReadPage(io, oid, start_after, kRowFragment, &page, &more);
     if (rc == -ENOENT) return false;
     RETURN_IF_ERROR(FromRados(rc, "reading rows of " + oid));
     for (auto& [key, value] : page) {
       std::string_view row_key = FragmentRowKey(key);
-      if (row_key.empty()) return Status(ErrorCode::kCorruption, "malformed fragment key in " + oid);
+      if (row_key.empty())
+        return Status(ErrorCode::kCorruption, "malformed fragment key in " + oid);
       if (end && RowClustering(row_key) >= std::string_view(*end)) return false;
       if (out->size() >= max) return true;
       out->emplace_back(key, value.to_str());
@@ -62,7 +69,11 @@ class Spill {
  public:
   Spill(librados::IoCtx& io, const std::string& head, uint64_t bound, int64_t gc_grace,
         SuffixSource* suffixes, const std::string& owner)
-      : io_(io), head_(head), bound_(bound), gc_grace_(gc_grace), suffixes_(suffixes),
+      : io_(io),
+        head_(head),
+        bound_(bound),
+        gc_grace_(gc_grace),
+        suffixes_(suffixes),
         owner_(owner) {}
 
   // Whether the head may still hold more than one spill moves (it stopped at its step cap).
@@ -114,7 +125,8 @@ class Spill {
 
  private:
   // Replaces the lease (guarded by it being as last seen): busy with `last_key`, or idle.
-  Result<bool> SetLease(bool busy, const std::string& last_key, librados::ObjectWriteOperation* op = nullptr) {
+  Result<bool> SetLease(bool busy, const std::string& last_key,
+                        librados::ObjectWriteOperation* op = nullptr) {
     SpillState next;
     next.version = state_.version + 1;
     next.busy = busy;
@@ -156,10 +168,8 @@ class Spill {
     while (true) {
       std::map<std::string, bufferlist> page;
       bool more = false;
-      int rval = 0;
-      librados::ObjectReadOperation op;
-      op.omap_get_vals2(after, std::string(1, kPieceMapEntry), kMaxPage, &page, &more, &rval);
-      RETURN_IF_ERROR(FromRados(io_.operate(head_, &op, nullptr), "reading the piece map of " + head_));
+      RETURN_IF_ERROR(FromRados(ReadPage(io_, head_, after, kPieceMapEntry, &page, &more),
+                                "reading the piece map of " + head_));
       for (auto& [key, value] : page) {
         ASSIGN_OR_RETURN(PieceRef ref, ParsePieceMapEntry(key, value.to_str()));
         map.push_back(std::move(ref));
@@ -194,7 +204,8 @@ class Spill {
   }
 
   // Creates a piece (not yet in the map) owning `range` with `fragments`.
-  Result<std::string> CreatePiece(const PieceRange& range, uint64_t gen, const Fragments& fragments) {
+  Result<std::string> CreatePiece(const PieceRange& range, uint64_t gen,
+                                  const Fragments& fragments) {
     const std::string id = NewPieceId();
     const std::string oid = PieceObjectName(head_, id);
     for (size_t begin = 0; begin == 0 || begin < fragments.size(); begin += kMaxPage) {
@@ -255,7 +266,8 @@ class Spill {
         op.omap_set(chunk);
         if (first) op.setxattr(kPieceCountXattr, Bl(FormatNumber(counts_[id])));
         RETURN_IF_ERROR(Renew());
-        RETURN_IF_ERROR(FromRados(io_.operate(PieceObjectName(head_, id), &op), "copying into a piece"));
+        RETURN_IF_ERROR(
+            FromRados(io_.operate(PieceObjectName(head_, id), &op), "copying into a piece"));
       }
       touched_.insert(id);
     }
@@ -337,7 +349,8 @@ class Spill {
     const std::string oid = PieceObjectName(head_, id);
     const PieceRange range = ranges_[id];
     Fragments all;
-    ASSIGN_OR_RETURN(bool unused, ReadRows(io_, oid, RowStart(range.start), SIZE_MAX, range.end, &all));
+    ASSIGN_OR_RETURN(bool unused,
+                     ReadRows(io_, oid, RowStart(range.start), SIZE_MAX, range.end, &all));
     (void)unused;
     // The first row boundary at or past the middle (never the first row).
     size_t at = 0;
@@ -375,7 +388,8 @@ class Spill {
 
   // Shrinks piece `id` to `lower` and removes `gone` (its keys past it): the first op sets the
   // range, so that readers holding the old map restart from then on.
-  Status Trim(const std::string& id, const PieceRange& lower, const Fragments& gone, uint64_t kept) {
+  Status Trim(const std::string& id, const PieceRange& lower, const Fragments& gone,
+              uint64_t kept) {
     const std::string oid = PieceObjectName(head_, id);
     for (size_t begin = 0; begin == 0 || begin < gone.size(); begin += kMaxPage) {
       librados::ObjectWriteOperation op;
@@ -385,7 +399,8 @@ class Spill {
         op.setxattr(kPieceCountXattr, Bl(FormatNumber(kept)));
       }
       std::set<std::string> keys;
-      for (size_t i = begin; i < std::min(gone.size(), begin + kMaxPage); ++i) keys.insert(gone[i].first);
+      for (size_t i = begin; i < std::min(gone.size(), begin + kMaxPage); ++i)
+        keys.insert(gone[i].first);
       if (!keys.empty()) op.omap_rm_keys(keys);
       RETURN_IF_ERROR(Renew());
       RETURN_IF_ERROR(FromRados(io_.operate(oid, &op), "trimming piece " + oid));
@@ -434,7 +449,9 @@ Spiller::Spiller(uint64_t spill_above, int64_t gc_grace_seconds, SuffixSource* s
       suffixes_(suffixes),
       owner_(NewPieceId()) {}
 
-void Spiller::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Spiller::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Spiller::Stop() {
   {

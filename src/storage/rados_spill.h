@@ -5,13 +5,12 @@
 // bound. Runs on its own thread (one per engine: at most one spill per partition per node, never
 // on a request's thread); Stop() refuses new work and waits for the spill running.
 
-#include <rados/librados.hpp>
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <rados/librados.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -64,12 +63,12 @@ class Spiller {
     std::string head_oid;
     librados::IoCtx io;
   };
-  std::deque<Job> queue_;                                      // GUARDED_BY(mu_)
-  std::set<std::string> pending_;                              // GUARDED_BY(mu_): queued or running
-  std::set<std::string> again_;  // GUARDED_BY(mu_): running, and asked for again meanwhile
-  std::map<std::string, uint64_t> written_;                    // GUARDED_BY(mu_)
-  size_t running_ = 0;                                         // GUARDED_BY(mu_)
-  bool stopping_ = false;                                      // GUARDED_BY(mu_)
+  std::deque<Job> queue_;          // GUARDED_BY(mu_)
+  std::set<std::string> pending_;  // GUARDED_BY(mu_): queued or running
+  std::set<std::string> again_;    // GUARDED_BY(mu_): running, and asked for again meanwhile
+  std::map<std::string, uint64_t> written_;  // GUARDED_BY(mu_)
+  size_t running_ = 0;                       // GUARDED_BY(mu_)
+  bool stopping_ = false;                    // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

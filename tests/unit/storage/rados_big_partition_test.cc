@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine_test_base.h"
+#include "rados_test_rows.h"
 #include "storage/rados_engine.h"
 #include "storage/rados_fragments.h"
 
@@ -38,28 +39,7 @@ class RadosBigPartitionTest : public EngineTest {
     rados_spill_above_ = 200;
     OpenEngine("", RocksDbOptions{}, EngineKind::kRados);
   }
-  static std::string Ck(uint32_t i) {  // fixed width: prefix-free, ordered
-    std::string out;
-    for (int b = 3; b >= 0; --b) out.push_back(static_cast<char>(i >> (8 * b)));
-    return out;
-  }
-  static uint32_t CkValue(const std::string& c) {
-    uint32_t v = 0;
-    for (char ch : c) v = (v << 8) | static_cast<uint8_t>(ch);
-    return v;
-  }
-  static Cell Delta(int64_t ts, int64_t delta) {
-    Cell c;
-    c.timestamp = ts;
-    c.counter = true;
-    for (int i = 7; i >= 0; --i) c.value.push_back(static_cast<char>(static_cast<uint64_t>(delta) >> (8 * i)));
-    return c;
-  }
-  static int64_t CounterValue(const Row& row) {
-    uint64_t v = 0;
-    for (char ch : row.cells.at("c").value) v = (v << 8) | static_cast<uint8_t>(ch);
-    return static_cast<int64_t>(v);
-  }
+  static int64_t CounterValue(const Row& row) { return storage::CounterValue(row.cells.at("c")); }
   // Rows [begin, end) with value `value` at `ts`, `per_write` rows per Apply.
   void WriteRows(Engine& node, uint32_t begin, uint32_t end, const std::string& value, int64_t ts,
                  uint32_t per_write = 250) {
@@ -84,7 +64,8 @@ class RadosBigPartitionTest : public EngineTest {
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     std::vector<std::string> out;
     if (!p.ok()) return out;
-    for (const auto& r : p->rows) out.push_back(std::to_string(CkValue(r.clustering)) + "=" + r.cells.at("v").value);
+    for (const auto& r : p->rows)
+      out.push_back(std::to_string(CkValue(r.clustering)) + "=" + r.cells.at("v").value);
     if (more) *more = p->more;
     return out;
   }
@@ -97,7 +78,8 @@ class RadosBigPartitionTest : public EngineTest {
       auto got = Read(node, query, &more);
       out.insert(out.end(), got.begin(), got.end());
       if (!more || got.empty()) break;
-      query.resume_after = Ck(static_cast<uint32_t>(std::stoul(got.back().substr(0, got.back().find('=')))));
+      query.resume_after =
+          Ck(static_cast<uint32_t>(std::stoul(got.back().substr(0, got.back().find('=')))));
     }
     return out;
   }
@@ -170,12 +152,14 @@ TEST_F(RadosBigPartitionTest, SpilledPartitionReadsExactlyInBothOrders) {
   }
   EXPECT_EQ(Diff(ReadPaged(*engine_, two, 97), want), "same");
   two.reversed = true;
-  EXPECT_EQ(Diff(ReadPaged(**other, two, 97), std::vector<std::string>(want.rbegin(), want.rend())), "same");
+  EXPECT_EQ(Diff(ReadPaged(**other, two, 97), std::vector<std::string>(want.rbegin(), want.rend())),
+            "same");
   // A limit inside one piece, and one row by clustering.
   SliceQuery ten = all;
   ten.row_limit = 10;
   bool more = false;
-  EXPECT_EQ(Read(*engine_, ten, &more), std::vector<std::string>(model.begin(), model.begin() + 10));
+  EXPECT_EQ(Read(*engine_, ten, &more),
+            std::vector<std::string>(model.begin(), model.begin() + 10));
   EXPECT_TRUE(more);
   SliceQuery one;
   one.ranges = {{{Ck(2051), true}, {Ck(2051), true}}};
@@ -236,7 +220,6 @@ TEST_F(RadosBigPartitionTest, CountersFromTwoNodesWhileSpillsAndCompactionsRaceA
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        std::vector<TableMutation> writes;
         PartitionMutation m;
         m.partition_key = "big";
         m.token = kToken;
@@ -332,23 +315,7 @@ TEST_F(RadosBigPartitionTest, CompareAndApplyOnASpilledPartitionLosesNoUpdate) {
         SliceQuery q;
         q.now_seconds = 1000;
         q.ranges = {{{Ck(500), true}, {Ck(500), true}}};
-        Status s = nodes[t % 2]->CompareAndApply(
-            "t", "big", kToken, q,
-            [&](const ResolvedPartition& current, int64_t ts) -> Result<std::optional<PartitionMutation>> {
-              int n = 0;
-              if (!current.rows.empty() && current.rows[0].cells.at("v").value != "x") {
-                n = std::stoi(current.rows[0].cells.at("v").value);
-              }
-              PartitionMutation m;
-              m.partition_key = "big";
-              m.token = kToken;
-              Row r;
-              r.clustering = Ck(500);
-              r.marker.timestamp = ts;
-              r.cells["v"] = Cell{ts, 0, 0, false, std::to_string(n + 1)};
-              m.rows.push_back(std::move(r));
-              return std::optional<PartitionMutation>(std::move(m));
-            });
+        Status s = IncrementByCompareAndApply(*nodes[t % 2], "big", kToken, Ck(500), q);
         if (!s.ok()) ++failures;
       }
     });
@@ -398,8 +365,8 @@ TEST_F(RadosBigPartitionTest, ReadsRacingSpillsAndSplitsSeeEveryRow) {
           around += std::to_string(keys[j]) + " ";
         }
         ADD_FAILURE() << (reversed ? "reversed" : "forward") << " read of " << keys.size()
-                      << " rows, " << before << " written before it; first wrong at " << i
-                      << ": " << around;
+                      << " rows, " << before << " written before it; first wrong at " << i << ": "
+                      << around;
       }
       ++reads;
       if (done && reads >= 4) break;

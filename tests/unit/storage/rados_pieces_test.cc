@@ -1,8 +1,8 @@
 // The persisted formats of big partitions (storage/rados_pieces.h, docs/dev/rados-mapping.md
 // "Big partitions"): round trips, the piece owning a clustering, and hostile bytes rejected.
-#include <gtest/gtest.h>
-
 #include "storage/rados_pieces.h"
+
+#include <gtest/gtest.h>
 
 namespace sibyl::storage::rados {
 namespace {
@@ -20,9 +20,9 @@ TEST(RadosPieces, SpillLeaseRoundTripsIdleAndBusy) {
 
 TEST(RadosPieces, MalformedSpillLeaseIsCorruption) {
   const std::string busy = FormatSpill({8, true, 1, "0123456789abcdef", "ab"});
-  for (std::string bad : {std::string("12"), std::string("0000000000000000000x"),
-                          busy.substr(0, 30), busy + "0", busy.substr(0, 58) + "XY",
-                          std::string(20, '0') + ":" + std::string(20, '1')}) {
+  for (std::string bad :
+       {std::string("12"), std::string("0000000000000000000x"), busy.substr(0, 30), busy + "0",
+        busy.substr(0, 58) + "XY", std::string(20, '0') + ":" + std::string(20, '1')}) {
     auto parsed = ParseSpill(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.status().code(), ErrorCode::kCorruption);
@@ -43,7 +43,10 @@ TEST(RadosPieces, RangeRoundTripsAndCovers) {
   EXPECT_FALSE(high.Covers(all));
   EXPECT_TRUE(low.Covers(PieceRange{"", std::string("\x04", 1)}));
   for (std::string bad : {std::string(), std::string("\x02\0\0\0\0\0", 6),
-                          std::string("\x01\0\0\0\x09" "ab\0", 8), std::string("\x01\0\0\0\0\x02", 6)}) {
+                          std::string("\x01\0\0\0\x09"
+                                      "ab\0",
+                                      8),
+                          std::string("\x01\0\0\0\0\x02", 6)}) {
     auto decoded = DecodePieceRange(bad);
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().code(), ErrorCode::kCorruption);
