@@ -370,8 +370,15 @@ class Spill {
         }
       }
     }
-    if (at == 0) {
-      counts_[id] = all.size();  // one row: never split
+    if (at == 0 || all.size() < bound_) {
+      // One row (never split), or fewer entries than counted (a redone copy counts twice):
+      // the count is corrected so that the next spill does not read the piece again.
+      counts_[id] = all.size();
+      librados::ObjectWriteOperation fix;
+      fix.assert_exists();
+      fix.setxattr(kPieceCountXattr, Bl(FormatNumber(all.size())));
+      RETURN_IF_ERROR(Renew());
+      RETURN_IF_ERROR(FromRados(io_.operate(oid, &fix), "counting piece " + oid));
       return std::optional<std::string>();
     }
     const std::string k(RowClustering(FragmentRowKey(all[at].first)));
