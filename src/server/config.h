@@ -64,8 +64,8 @@ struct ServerConfig {
   // in one pool). Default: empty.
   std::string pool_namespace;
   // With kRados: a partition whose head object holds this many row entries or more is moved into
-  // range pieces of at most as many (docs/dev/rados-mapping.md "Big partitions"). Default:
-  // 100,000. Read at start.
+  // range pieces of at most a quarter as many (docs/dev/rados-mapping.md "Big partitions").
+  // Default: 100,000. Read at start.
   uint64_t rados_spill_above = 100000;
   // The IAM master key file (issue 15): every node of a cluster on shared storage must use the
   // same one. Default: empty, <data_dir>/keys/master.key.

@@ -31,7 +31,8 @@ struct RadosEngineOptions {
   std::chrono::seconds own_batch_age{30};
   std::chrono::seconds any_batch_age{120};
   // A partition whose head object holds this many row fragments or more is spilled into range
-  // pieces (docs/dev/rados-mapping.md "Big partitions"); pieces split at it too. At least 2.
+  // pieces (docs/dev/rados-mapping.md "Big partitions"); pieces split at a quarter of it. At
+  // least 2.
   // Default: 100,000 (half Ceph's LARGE_OMAP_OBJECTS threshold of 200,000 keys).
   uint64_t spill_above_entries = 100000;
 };

@@ -72,6 +72,7 @@ class Spill {
       : io_(io),
         head_(head),
         bound_(bound),
+        piece_bound_(std::max<uint64_t>(2, bound / 4)),
         gc_grace_(gc_grace),
         suffixes_(suffixes),
         owner_(owner) {}
@@ -328,14 +329,14 @@ class Spill {
     return FromRados(rc, "merging a piece row");
   }
 
-  // Splits every touched piece at or past the bound in two, until none is (docs: "Split").
+  // Splits every touched piece at or past the piece bound in two, until none is (docs: "Split").
   Status SplitPieces() {
     std::vector<std::string> work(touched_.begin(), touched_.end());
     for (size_t guard = 0; !work.empty() && guard < 4096; ++guard) {
       const std::string id = work.back();
       work.pop_back();
       RETURN_IF_ERROR(Load(id));
-      if (counts_[id] < bound_) continue;
+      if (counts_[id] < piece_bound_) continue;
       ASSIGN_OR_RETURN(std::optional<std::string> upper, Split(id));
       if (upper) {
         work.push_back(id);
@@ -370,7 +371,7 @@ class Spill {
         }
       }
     }
-    if (at == 0 || all.size() < bound_) {
+    if (at == 0 || all.size() < piece_bound_) {
       // One row (never split), or fewer entries than counted (a redone copy counts twice):
       // the count is corrected so that the next spill does not read the piece again.
       counts_[id] = all.size();
@@ -438,6 +439,9 @@ class Spill {
   librados::IoCtx& io_;
   const std::string& head_;
   const uint64_t bound_;
+  // Pieces split at a quarter of the head's bound: a reversed read reads a whole segment (its
+  // piece and its head rows) before its LIMIT can stop it, so smaller pieces make it cheaper.
+  const uint64_t piece_bound_;
   const int64_t gc_grace_;
   SuffixSource* suffixes_;
   const std::string& owner_;

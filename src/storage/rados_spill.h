@@ -1,8 +1,8 @@
 #pragma once
 // The mover of big partitions (docs/dev/rados-mapping.md "Big partitions"): when a partition's
 // head holds `spill_above` row fragments or more, moves them into range pieces under the head's
-// `spill` lease, merges rows that had several fragments, and splits pieces that grew past the
-// bound. Runs on its own thread (one per engine: at most one spill per partition per node, never
+// `spill` lease, merges rows that had several fragments, and splits pieces that grew past a
+// quarter of the bound. Runs on its own thread (one per engine: at most one spill per partition per node, never
 // on a request's thread); Stop() refuses new work and waits for the spill running.
 
 #include <condition_variable>
