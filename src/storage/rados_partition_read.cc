@@ -38,11 +38,13 @@ enum class Load : uint8_t { kRow, kEnd, kRestart };
 // may straddle pages). A piece's stream checks each page's `range` and `gen`.
 class RowStream {
  public:
-  RowStream(librados::IoCtx& io, std::string oid, const ReadEnv& env, uint64_t first_page,
-            std::optional<PieceCheck> check, std::optional<UnspilledCheck> unspilled = std::nullopt)
+  RowStream(librados::IoCtx& io, std::string oid, const ReadEnv& env, const RequestContext* context,
+            uint64_t first_page, std::optional<PieceCheck> check,
+            std::optional<UnspilledCheck> unspilled = std::nullopt)
       : io_(io),
         oid_(std::move(oid)),
         env_(env),
+        context_(context),
         page_size_(first_page),
         check_(std::move(check)),
         unspilled_(unspilled) {}
@@ -110,6 +112,7 @@ class RowStream {
   // False when a piece no longer covers what the reader's map says, or was merged after the
   // head version the reader read.
   Result<bool> Fetch() {
+    if (context_) RETURN_IF_ERROR(context_->Check());  // the request's deadline (issue 9)
     ++fetches_;
     librados::ObjectReadOperation op;
     int rval = 0, attrs_rval = 0;
@@ -153,6 +156,7 @@ class RowStream {
   librados::IoCtx& io_;
   const std::string oid_;
   const ReadEnv& env_;
+  const RequestContext* context_;  // null: unbounded
   uint64_t page_size_;
   const std::optional<PieceCheck> check_;
   const std::optional<UnspilledCheck> unspilled_;
@@ -378,7 +382,7 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       if (seg_from > from) from = seg_from;
       std::optional<UnspilledCheck> unspilled;
       if (!report->spilled) unspilled = UnspilledCheck{spill.version};
-      RowStream head(io, head_oid, env, first_page, std::nullopt, unspilled);
+      RowStream head(io, head_oid, env, query.context, first_page, std::nullopt, unspilled);
       if (seed_unused && from == first_start) {
         head.Start(from, std::move(row_page), row_more);
         seed_unused = false;
@@ -387,12 +391,11 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       }
       std::optional<RowStream> piece;
       if (seg->piece_oid) {
-        piece.emplace(io, *seg->piece_oid, env, first_page,
+        piece.emplace(io, *seg->piece_oid, env, query.context, first_page,
                       PieceCheck{PieceRange{seg->start, seg->end}, spill.version});
         piece->Start(from);
       }
       std::deque<Row> tail;  // reversed: the segment's last `remaining + 1` live rows
-      Status error;
       auto emit = [&](const std::string& row_key, const Fragments& from_head,
                       const Fragments& all) -> Result<Step> {
         report->head_row_fragments += from_head.size();
