@@ -197,6 +197,8 @@ TEST_F(RadosBigPartitionTest, ReversedLimitReadsOnlyTheLastPieces) {
   EXPECT_EQ(got.back(), "4990=x");
   // The piece holds at most the bound (200) and the head's page and piece map are small.
   EXPECT_LE(reversed, 600u) << "full read: " << full;
+  RecordProperty("entries_full_read", static_cast<int>(full));
+  RecordProperty("entries_reversed_limit_10", static_cast<int>(reversed));
   // Forward LIMIT 10 is cheap too.
   SliceQuery first = all;
   first.row_limit = 10;
