@@ -157,6 +157,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "RADOS: at most this many partitions swept per second by this node")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 100000.0));
+  serve->add_option("--rados-spill-above", config.rados_spill_above,
+                    "Row entries of a partition object past which its rows move into range "
+                    "pieces (--storage rados)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{2}, uint64_t{1} << 40));
   serve->add_option("--master-key-file", config.master_key_file,  // issue 15
                     "IAM master key file (created 0600 if absent); every node of a cluster must "
                     "use the same (default: <data-dir>/keys/master.key)");

@@ -68,6 +68,10 @@ struct ServerConfig {
   // this many partitions per second. Defaults: 6 hours, 100/s. Not reloaded.
   int64_t sweep_period_hours = 6;
   double sweep_partitions_per_second = 100;
+  // With kRados: a partition whose head object holds this many row entries or more is moved into
+  // range pieces of at most a quarter as many (docs/dev/rados-mapping.md "Big partitions").
+  // Default: 100,000. Read at start.
+  uint64_t rados_spill_above = 100000;
   // The IAM master key file (issue 15): every node of a cluster on shared storage must use the
   // same one. Default: empty, <data_dir>/keys/master.key.
   std::string master_key_file;

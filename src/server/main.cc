@@ -107,6 +107,7 @@ int Serve(const ServerConfig& config) {
     host_id = *id;
     storage::RadosEngineOptions engine_options;
     engine_options.node_id = host_id;  // names this node's batchlog
+    engine_options.spill_above_entries = config.rados_spill_above;
     engine = storage::OpenRadosEngine(rados, engine_options);
   } else {
     engine = storage::OpenRocksDbEngine(storage_options);

@@ -2,10 +2,12 @@
 
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/clock.h"
 #include "storage/rados_connection.h"
+#include "storage/rados_pieces.h"
 
 namespace sibyl::storage::rados {
 namespace {
@@ -47,6 +49,9 @@ Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& su
   std::string group_key;
   Fragments group;
   bool object_gone = false;
+  // The head's `spill` xattr as read with the first page: row rewrites are guarded by it, so
+  // none takes effect once a spill started copying rows into pieces (docs: "Big partitions").
+  std::optional<std::string> spill_guard;
   auto flush = [&]() -> Status {
     if (group.empty() || object_gone) return Status::OK();
     const bool header = group_key[0] == kHeaderFragment;
@@ -56,6 +61,10 @@ Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& su
     if (!plan.ok()) return Status(plan.status().code(), plan.status().message() + " in " + oid);
     if (!*plan) return Status::OK();
     librados::ObjectWriteOperation op;
+    if (!header) {
+      if (!spill_guard) return Status::OK();  // a spill runs: its mover merges these rows
+      op.cmpxattr(kSpillXattr, LIBRADOS_CMPXATTR_OP_EQ, Bl(*spill_guard));
+    }
     AddCompaction(**plan, &op);
     int rc = io.operate(oid, &op);
     if (rc == -ECANCELED) {
@@ -71,16 +80,32 @@ Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& su
   };
 
   std::string start_after;
-  while (!stop.load(std::memory_order_relaxed) && !object_gone) {
+  bool first_page = true;
+  bool rows_done = false;
+  while (!stop.load(std::memory_order_relaxed) && !object_gone && !rows_done) {
     std::map<std::string, librados::bufferlist> page;
+    std::map<std::string, librados::bufferlist> attrs;
     bool more = false;
-    int rval = 0;
+    int rval = 0, attrs_rval = 0;
     librados::ObjectReadOperation read;
+    if (first_page) read.getxattrs(&attrs, &attrs_rval);
     read.omap_get_vals2(start_after, kMaxPage, &page, &more, &rval);
     int rc = io.operate(oid, &read, nullptr);
     if (rc == -ENOENT) return Status::OK();
     RETURN_IF_ERROR(FromRados(rc, "reading " + oid + " to sweep it"));
+    if (first_page) {
+      first_page = false;
+      auto it = attrs.find(kSpillXattr);
+      std::string spill_value = it == attrs.end() ? std::string() : it->second.to_str();
+      Result<SpillState> spill = ParseSpill(spill_value);
+      if (!spill.ok()) return Status(spill.status().code(), spill.status().message() + " in " + oid);
+      if (!spill->busy) spill_guard = std::move(spill_value);
+    }
     for (auto& [key, value] : page) {
+      if (!key.empty() && key[0] == kPieceMapEntry) {  // the piece map follows every row
+        rows_done = true;
+        break;
+      }
       stats->fragments_read++;
       start_after = key;
       std::string_view row_key = FragmentRowKey(key);

@@ -38,6 +38,9 @@ struct SweepStats {
 // one guarded op (AddCompaction) and waits for it. Memory: one page plus one row's fragments
 // (at most kMaxCompactedAtOnce; a row with more is finished by later sweeps). Each RADOS op is
 // bounded by the connection's op timeout. Stops early, with OK, when `stop` becomes true.
+// Big partitions (rados_pieces.h): `oid` is the head; row rewrites carry a cmpxattr of the
+// head's `spill` xattr as read, and none is made while a spill runs (its mover merges the rows
+// it moves); the piece map entries are skipped, and piece objects are not swept here.
 // A missing object is OK (nothing to sweep). Errors: kCorruption for a malformed fragment key or
 // value (the object is left as is), kIOError from RADOS.
 Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& suffixes,

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -18,6 +19,9 @@
 #include "storage/rados_compaction.h"
 #include "storage/rados_fragments.h"
 #include "storage/rados_index.h"
+#include "storage/rados_partition_read.h"
+#include "storage/rados_pieces.h"
+#include "storage/rados_spill.h"
 #include "storage/rados_truncate.h"
 #include "storage/rados_write_gate.h"
 #include "storage/row_codec.h"
@@ -31,7 +35,6 @@ using rados::AioBatch;
 using rados::Fragments;
 
 constexpr uint64_t kMaxPage = 1024;  // osd_max_omap_entries_per_request: the OSD caps a page
-constexpr uint64_t kCheckEvery = 256;  // rows between deadline checks (issue 9)
 constexpr size_t kMaxCompactionsInFlight = 64;
 constexpr size_t kRemoveWindow = 64;  // objects removed in parallel by TRUNCATE/DROP
 constexpr char kClusterNamespace[] = "sibyl.cluster";
@@ -77,82 +80,6 @@ Result<CasState> ParseCas(std::string_view bytes) {
   return s;
 }
 
-// The row fragments of one partition object from a start key on, page by page, one row's
-// fragments at a time (a row may straddle pages).
-class RowStream {
- public:
-  RowStream(librados::IoCtx& io, const std::string& oid, const RequestContext* context)
-      : io_(io), oid_(oid), context_(context) {}
-
-  // From `start_after`, with a first page already read (seeded) or read on demand.
-  void Start(std::string start_after, std::map<std::string, bufferlist> page, bool more) {
-    page_ = std::move(page);
-    it_ = page_.begin();
-    more_ = more;
-    start_after_ = std::move(start_after);
-  }
-  void Start(std::string start_after) { Start(std::move(start_after), {}, true); }
-
-  // The next row: its row key (kind ‖ clustering) and fragments. False at the end.
-  Result<bool> Next(std::string* row_key, Fragments* fragments) {
-    fragments->clear();
-    while (true) {
-      if (it_ == page_.end()) {
-        if (!more_) return !fragments->empty();
-        RETURN_IF_ERROR(Fetch());
-        continue;
-      }
-      std::string_view rk = rados::FragmentRowKey(it_->first);
-      if (rk.empty() || rk[0] != rados::kRowFragment) {
-        return Status(ErrorCode::kCorruption, "malformed fragment key in " + oid_);
-      }
-      if (fragments->empty()) {
-        *row_key = rk;
-      } else if (rk != *row_key) {
-        return true;
-      }
-      fragments->emplace_back(it_->first, it_->second.to_str());
-      start_after_ = it_->first;
-      ++it_;
-    }
-  }
-
- private:
-  Status Fetch() {
-    if (context_) RETURN_IF_ERROR(context_->Check());
-    librados::ObjectReadOperation op;
-    int rval = 0;
-    page_.clear();
-    more_ = false;
-    op.omap_get_vals2(start_after_, std::string(1, rados::kRowFragment), kMaxPage, &page_, &more_,
-                      &rval);
-    int rc = io_.operate(oid_, &op, nullptr);
-    if (rc == -ENOENT) {
-      page_.clear();
-      more_ = false;
-    } else {
-      RETURN_IF_ERROR(FromRados(rc, "reading partition rows"));
-    }
-    it_ = page_.begin();
-    return Status::OK();
-  }
-
-  librados::IoCtx& io_;
-  const std::string& oid_;
-  const RequestContext* context_;
-  std::map<std::string, bufferlist> page_;
-  std::map<std::string, bufferlist>::iterator it_ = page_.end();
-  bool more_ = false;
-  std::string start_after_;
-};
-
-// Whether `clustering` lies past `range`'s end (in ascending order).
-bool PastEnd(const ClusteringRange& range, const std::string& clustering) {
-  if (range.end.unbounded()) return false;
-  int c = clustering.compare(0, range.end.prefix.size(), range.end.prefix);
-  return c > 0 || (c == 0 && !range.end.inclusive);
-}
-
 struct Table {
   librados::IoCtx io;
 };
@@ -162,7 +89,8 @@ class RadosEngine final : public Engine {
   RadosEngine(std::shared_ptr<RadosConnection> connection, RadosEngineOptions options)
       : connection_(std::move(connection)),
         options_(std::move(options)),
-        index_(options_.index_cache_bytes) {}
+        index_(options_.index_cache_bytes),
+        spiller_(options_.spill_above_entries, options_.gc_grace_seconds, &suffixes_) {}
 
   ~RadosEngine() override {
     {
@@ -171,6 +99,7 @@ class RadosEngine final : public Engine {
     }
     replay_cv_.notify_all();
     if (replay_thread_.joinable()) replay_thread_.join();
+    spiller_.Stop();
     WaitForCompactions();
   }
 
@@ -195,6 +124,7 @@ class RadosEngine final : public Engine {
     if (options_.batchlog_replay_period.count() > 0) {
       replay_thread_ = std::thread([this] { ReplayLoop(); });
     }
+    spiller_.Start();
     return Status::OK();
   }
 
@@ -369,6 +299,8 @@ class RadosEngine final : public Engine {
   void SetBeforeDataWrite(std::function<void()> hook) {
     before_data_for_testing_ = std::move(hook);
   }
+  void WaitForSpills() { spiller_.WaitIdle(); }
+  uint64_t entries_read() const { return entries_read_.load(); }
 
   void WaitForCompactions() {
     std::vector<Pending> pending;
@@ -457,9 +389,17 @@ class RadosEngine final : public Engine {
                 &ops[i]);
     }
     Status first;
-    for (int rc : batch.Wait()) {
-      Status s = FromRados(rc, "writing a partition");
+    std::vector<int> results = batch.Wait();
+    for (size_t i = 0, done = 0; i < writes.size(); ++i) {
+      if (writes[i].fragments.empty()) continue;
+      Status s = FromRados(results[done++], "writing a partition");
       if (first.ok() && !s.ok()) first = s;
+      // A head past the bound is spilled in the background (docs: "Big partitions").
+      if (s.ok()) {
+        spiller_.NoteWritten(held[i]->io, held[i]->io.get_namespace(),
+                             rados::PartitionObjectName(writes[i].token, writes[i].partition_key),
+                             writes[i].fragments.size());
+      }
     }
     return first;
   }
@@ -572,157 +512,27 @@ class RadosEngine final : public Engine {
   Result<ResolvedPartition> ReadSlice(Table& table, const std::string& partition_key,
                                       int64_t token, const SliceQuery& query, int64_t* seen,
                                       std::optional<std::string>* cas) {
-    ResolvedPartition out;
-    out.partition_key = partition_key;
-    out.token = token;
     const std::string oid = rados::PartitionObjectName(token, partition_key);
-    std::vector<ClusteringRange> ranges = query.ranges;
-    if (ranges.empty()) ranges.push_back(ClusteringRange{});
-    if (query.reversed) std::reverse(ranges.begin(), ranges.end());
-    const uint64_t limit = query.row_limit;
-
-    // Where a range's forward read starts: every key under "\x01" ‖ prefix is longer than it;
-    // a forward resume skips every fragment of the resume row (suffixes are below 20 x 0xff).
-    auto start_after = [&](const ClusteringRange& range) {
-      std::string s = std::string(1, rados::kRowFragment) + range.start.prefix;
-      if (!query.reversed && query.resume_after) {
-        std::string r = std::string(1, rados::kRowFragment) + *query.resume_after +
-                        std::string(rados::kSuffixSize, '\xff');
-        if (r > s) s = std::move(r);
-      }
-      return s;
-    };
-
-    // One round trip for the common case: the cas xattr, the header fragments and the first
-    // page of rows. A small first page when few rows are wanted.
-    librados::ObjectReadOperation op;
-    std::map<std::string, bufferlist> attrs, header_page, row_page;
-    bool header_more = false, row_more = false;
-    int attrs_rval = 0, header_rval = 0, row_rval = 0;
-    if (cas) op.getxattrs(&attrs, &attrs_rval);
-    op.omap_get_vals2("", std::string(1, rados::kHeaderFragment), kMaxPage, &header_page,
-                      &header_more, &header_rval);
-    const uint64_t first_page = query.reversed || limit >= kMaxPage / 4
-                                    ? kMaxPage
-                                    : std::max<uint64_t>(32, 4 * (limit + 1));
-    std::string first_start = start_after(ranges[0]);
-    op.omap_get_vals2(first_start, std::string(1, rados::kRowFragment), first_page, &row_page,
-                      &row_more, &row_rval);
-    int rc = table.io.operate(oid, &op, nullptr);
-    if (rc == -ENOENT) {
-      if (cas) cas->reset();
-      return out;
+    rados::ReadEnv env;
+    env.suffixes = &suffixes_;
+    env.gc_grace_seconds = options_.gc_grace_seconds;
+    env.entries_read = &entries_read_;
+    rados::ReadReport report;
+    ASSIGN_OR_RETURN(ResolvedPartition out, rados::ReadPartitionSlice(table.io, oid, partition_key,
+                                                                     token, query, seen, cas, env,
+                                                                     &report));
+    SubmitCompactions(table, oid, report.compactions);
+    if (report.head_row_fragments >= spiller_.spill_above()) {
+      spiller_.Queue(table.io, table.io.get_namespace(), oid);
     }
-    RETURN_IF_ERROR(FromRados(rc, "reading a partition"));
-    if (cas) {
-      auto it = attrs.find(kCasXattr);
-      *cas = it == attrs.end() ? std::string() : it->second.to_str();
-    }
-
-    // The header: every header fragment, merged.
-    Fragments header_fragments;
-    for (auto& [key, value] : header_page) header_fragments.emplace_back(key, value.to_str());
-    while (header_more && !header_page.empty()) {
-      if (query.context) RETURN_IF_ERROR(query.context->Check());
-      std::string last = header_page.rbegin()->first;
-      header_page.clear();
-      librados::ObjectReadOperation more_op;
-      more_op.omap_get_vals2(last, std::string(1, rados::kHeaderFragment), kMaxPage, &header_page,
-                             &header_more, &header_rval);
-      RETURN_IF_ERROR(FromRados(table.io.operate(oid, &more_op, nullptr), "reading a partition"));
-      for (auto& [key, value] : header_page) header_fragments.emplace_back(key, value.to_str());
-    }
-    PartitionHeader header;
-    std::vector<std::unique_ptr<rados::Compaction>> compactions;
-    if (!header_fragments.empty()) {
-      std::vector<std::string_view> values;
-      for (const auto& [key, value] : header_fragments) values.push_back(value);
-      ASSIGN_OR_RETURN(header, rados::MergeHeaderFragments(values));
-      PlanCompaction(header_fragments, /*header=*/true, &compactions);
-    }
-    NoteSeen(header, seen);
-    TakeStaticRow(header, query, out);
-
-    uint64_t visited = 0;
-    std::string row_key;
-    Fragments fragments;
-    for (size_t range_idx = 0; range_idx < ranges.size(); ++range_idx) {
-      const ClusteringRange& range = ranges[range_idx];
-      if (query.reversed && query.resume_after && !range.start.unbounded() &&
-          *query.resume_after <= range.start.prefix) {
-        continue;  // every row of the range is at or after the resume position
-      }
-      RowStream stream(table.io, oid, query.context);
-      if (range_idx == 0) {
-        stream.Start(first_start, std::move(row_page), row_more);
-      } else {
-        stream.Start(start_after(range));
-      }
-      // Reversed: the range is read forward, keeping its last `remaining + 1` live rows.
-      const uint64_t remaining = limit - std::min<uint64_t>(limit, out.rows.size());
-      std::deque<Row> tail;
-      while (true) {
-        ASSIGN_OR_RETURN(bool got, stream.Next(&row_key, &fragments));
-        if (!got) break;
-        // Dead or out-of-range rows can be many: stop at the request's deadline (issue 9).
-        if (query.context && ++visited % kCheckEvery == 0) RETURN_IF_ERROR(query.context->Check());
-        std::string clustering(rados::RowClustering(row_key));
-        if (query.resume_after) {
-          if (!query.reversed && clustering <= *query.resume_after) continue;
-          if (query.reversed && clustering >= *query.resume_after) break;
-        }
-        if (!range.Contains(clustering)) {
-          if (PastEnd(range, clustering)) break;
-          continue;  // before the start (an exclusive start's own rows)
-        }
-        std::vector<std::string_view> values;
-        for (const auto& [key, value] : fragments) values.push_back(value);
-        ASSIGN_OR_RETURN(Row stored, rados::MergeRowFragments(values));
-        PlanCompaction(fragments, /*header=*/false, &compactions);
-        stored.clustering = clustering;
-        NoteSeen(stored, seen);
-        auto live = ResolveRow(std::move(stored), CoveringDeletion(header, clustering),
-                               query.now_seconds, query.dropped_columns);
-        if (!live) continue;
-        if (!query.reversed) {
-          if (out.rows.size() >= limit) {
-            out.more = true;
-            SubmitCompactions(table, oid, compactions);
-            return out;
-          }
-          out.rows.push_back(std::move(*live));
-        } else {
-          tail.push_back(std::move(*live));
-          if (remaining != UINT64_MAX && tail.size() > remaining + 1) tail.pop_front();
-        }
-      }
-      if (query.reversed) {
-        const bool more = tail.size() > remaining;
-        const size_t take = more ? remaining : tail.size();
-        for (size_t i = 0; i < take; ++i) out.rows.push_back(std::move(tail[tail.size() - 1 - i]));
-        if (more) {
-          out.more = true;
-          break;
-        }
-      }
-    }
-    SubmitCompactions(table, oid, compactions);
     return out;
-  }
-
-  void PlanCompaction(const Fragments& fragments, bool header,
-                      std::vector<std::unique_ptr<rados::Compaction>>* out) {
-    if (fragments.size() <= rados::kCompactAbove) return;
-    auto plan = rados::PlanCompaction(fragments, header, suffixes_, NowMicros(),
-                                      options_.gc_grace_seconds);
-    if (plan.ok() && *plan) out->push_back(std::make_unique<rados::Compaction>(std::move(**plan)));
   }
 
   // Read compaction (docs/dev/rados-mapping.md): each plan is one guarded op, in the background.
   // If a concurrent compaction merged some of the same fragments first, the guard fails and
   // nothing changes: an increment is never counted twice.
   void SubmitCompactions(Table& table, const std::string& oid,
-                         std::vector<std::unique_ptr<rados::Compaction>>& plans) {
+                         std::vector<rados::GuardedCompaction>& plans) {
     if (plans.empty()) return;
     std::lock_guard lock(compact_mu_);
     // Reap the finished ones; bounded in flight (a compaction skipped now happens on a later read).
@@ -731,9 +541,14 @@ class RadosEngine final : public Engine {
       p.completion->release();
       return true;
     });
-    for (auto& plan : plans) {
+    for (auto& guarded : plans) {
       if (compactions_.size() >= kMaxCompactionsInFlight) return;
+      const rados::Compaction* plan = &guarded.plan;
       auto op = std::make_unique<librados::ObjectWriteOperation>();
+      // Row merges only while no spill runs or started since the read (docs: "Big partitions").
+      if (guarded.spill_equals) {
+        op->cmpxattr(rados::kSpillXattr, LIBRADOS_CMPXATTR_OP_EQ, Bl(*guarded.spill_equals));
+      }
       rados::AddCompaction(*plan, op.get());
       auto* completion = librados::Rados::aio_create_completion();
       if (table.io.aio_operate(oid, completion, op.get()) < 0) {
@@ -750,6 +565,8 @@ class RadosEngine final : public Engine {
   rados::PartitionIndex index_;
   rados::WriteGate write_gate_;
   std::function<void()> before_data_for_testing_;  // set before use (SetBeforeDataWriteForTesting)
+  std::atomic<uint64_t> entries_read_{0};
+  rados::Spiller spiller_;
   librados::IoCtx cluster_io_;
   std::string batchlog_oid_;
 
@@ -788,6 +605,12 @@ void WaitForCompactionsForTesting(Engine& engine) {
 
 void SetBeforeDataWriteForTesting(Engine& engine, std::function<void()> hook) {
   static_cast<RadosEngine&>(engine).SetBeforeDataWrite(std::move(hook));
+}
+
+void WaitForSpillsForTesting(Engine& engine) { static_cast<RadosEngine&>(engine).WaitForSpills(); }
+
+uint64_t EntriesReadForTesting(Engine& engine) {
+  return static_cast<RadosEngine&>(engine).entries_read();
 }
 
 }  // namespace sibyl::storage

@@ -31,6 +31,11 @@ struct RadosEngineOptions {
   std::chrono::seconds batchlog_replay_period{30};
   std::chrono::seconds own_batch_age{30};
   std::chrono::seconds any_batch_age{120};
+  // A partition whose head object holds this many row fragments or more is spilled into range
+  // pieces (docs/dev/rados-mapping.md "Big partitions"); pieces split at a quarter of it. At
+  // least 2.
+  // Default: 100,000 (half Ceph's LARGE_OMAP_OBJECTS threshold of 200,000 keys).
+  uint64_t spill_above_entries = 100000;
 };
 
 // Opens the engine on `connection`'s pool (nothing is created until a table is). Replays this
@@ -48,5 +53,9 @@ void WaitForCompactionsForTesting(Engine& engine);
 // Runs `hook` in every write between its index entries and its data (null: nothing), to hold a
 // write there. REQUIRES: no write in flight.
 void SetBeforeDataWriteForTesting(Engine& engine, std::function<void()> hook);
+// Waits until no spill is queued or running.
+void WaitForSpillsForTesting(Engine& engine);
+// omap entries read by partition reads (head and pieces) since the engine opened.
+uint64_t EntriesReadForTesting(Engine& engine);
 
 }  // namespace sibyl::storage

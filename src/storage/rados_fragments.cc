@@ -192,7 +192,8 @@ Result<PartitionHeader> MergeHeaderFragments(const std::vector<std::string_view>
 
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
-                                                 int64_t gc_grace_seconds, CompactWhen when) {
+                                                 int64_t gc_grace_seconds, CompactWhen when,
+                                                 size_t compact_above) {
   Compaction plan;
   std::vector<std::string_view> values;
   for (const auto& [key, value] : fragments) {
@@ -205,7 +206,7 @@ Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, boo
     plan.guard.emplace_back(key, value);
     values.push_back(value);
   }
-  const size_t at_least = when == CompactWhen::kManyFragments ? kCompactAbove + 1 : 1;
+  const size_t at_least = when == CompactWhen::kManyFragments ? compact_above + 1 : 1;
   if (plan.guard.size() < at_least) return std::optional<Compaction>();
   const std::string_view row_key = FragmentRowKey(plan.guard[0].first);
   const int64_t now_seconds = now_micros / 1000000;

@@ -113,14 +113,17 @@ struct Compaction {
 enum class CompactWhen : uint8_t { kManyFragments, kChanged };
 
 // The compaction of one row's (`header` false) or the header's fragments, all with the same
-// FragmentRowKey, in key order; nullopt when `when` says the rewrite is not worth it (kChanged:
-// a single fragment that would be rewritten to the same value). Expired cells become
-// tombstones; tombstones whose local deletion time is older than now - gc_grace are dropped (as
-// RocksDB's compaction filter). The header keeps its deletions.
+// FragmentRowKey, in key order; nullopt when `when` says the rewrite is not worth it
+// (kManyFragments: not more than `compact_above` fragments that may be merged, kCompactAbove for
+// read compaction, 1 for the spill's merges; kChanged: a single fragment that would be rewritten
+// to the same value). Expired cells become tombstones; tombstones whose local deletion time is
+// older than now - gc_grace are dropped (as RocksDB's compaction filter). The header keeps its
+// deletions.
 Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, bool header,
                                                  SuffixSource& suffixes, int64_t now_micros,
                                                  int64_t gc_grace_seconds,
-                                                 CompactWhen when = CompactWhen::kManyFragments);
+                                                 CompactWhen when = CompactWhen::kManyFragments,
+                                                 size_t compact_above = kCompactAbove);
 
 // ---- the batchlog ---------------------------------------------------------------------------------
 

@@ -34,8 +34,13 @@ def storage_args():
     if not conf or not pool:
         raise RuntimeError("SIBYL_TEST_STORAGE=rados needs SIBYL_TEST_CEPH_CONF and SIBYL_TEST_CEPH_POOL")
     _namespace_counter[0] += 1
-    return ["--storage", "rados", "--ceph-conf", conf, "--pool", pool,
+    args = ["--storage", "rados", "--ceph-conf", conf, "--pool", pool,
             "--pool-namespace", f"t{os.getpid()}x{_namespace_counter[0]}"]
+    # SIBYL_TEST_RADOS_SPILL_ABOVE=N: partitions past N row entries move into range pieces
+    # (docs/dev/rados-mapping.md "Big partitions"), so that small tests exercise them.
+    if os.environ.get("SIBYL_TEST_RADOS_SPILL_ABOVE"):
+        args += ["--rados-spill-above", os.environ["SIBYL_TEST_RADOS_SPILL_ABOVE"]]
+    return args
 
 
 # Tests marked @pytest.mark.ceph_cluster start Ceph clusters and several nodes of their own

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -118,6 +119,12 @@ class EngineTest : public testing::TestWithParam<EngineKind> {
     o.gc_grace_seconds = options_.gc_grace_seconds;
     o.node_id = "node" + std::to_string(nodes_++);
     o.batchlog_replay_period = std::chrono::seconds(0);
+    if (rados_spill_above_ != 0) {
+      o.spill_above_entries = rados_spill_above_;
+    } else if (const char* bound = std::getenv("SIBYL_TEST_RADOS_SPILL_ABOVE")) {
+      // Runs every RADOS case that sets no bound of its own with pieces of N entries.
+      o.spill_above_entries = std::max<uint64_t>(2, std::strtoull(bound, nullptr, 10));
+    }
     return OpenRadosEngine(connection, o);
   }
   // What background compaction eventually does: RocksDB compacts fully; RADOS compacts on
@@ -144,6 +151,7 @@ class EngineTest : public testing::TestWithParam<EngineKind> {
   std::filesystem::path dir_;
   std::string rados_prefix_;
   int nodes_ = 0;
+  uint64_t rados_spill_above_ = 0;  // RADOS: set before OpenEngine for small pieces; 0: default
   std::shared_ptr<RadosConnection> cleanup_;
   std::unique_ptr<Engine> engine_;
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine_test_base.h"
+#include "rados_test_rows.h"
 #include "storage/rados_engine.h"
 #include "storage/rados_fragments.h"
 
@@ -26,28 +27,9 @@ class RadosEngineTest : public EngineTest {
     if (!RadosTestsEnabled()) GTEST_SKIP() << "SIBYL_TEST_CEPH_CONF/SIBYL_TEST_CEPH_POOL not set";
     OpenEngine("", RocksDbOptions{}, EngineKind::kRados);
   }
-  static std::string Ck(uint32_t i) {  // fixed width: prefix-free, ordered
-    std::string out;
-    for (int b = 3; b >= 0; --b) out.push_back(static_cast<char>(i >> (8 * b)));
-    return out;
-  }
-  static uint32_t CkValue(const std::string& c) {
-    uint32_t v = 0;
-    for (char ch : c) v = (v << 8) | static_cast<uint8_t>(ch);
-    return v;
-  }
-  static Cell Delta(int64_t ts, int64_t delta) {
-    Cell c;
-    c.timestamp = ts;
-    c.counter = true;
-    for (int i = 7; i >= 0; --i) c.value.push_back(static_cast<char>(static_cast<uint64_t>(delta) >> (8 * i)));
-    return c;
-  }
   static int64_t CounterOf(const ResolvedPartition& p) {
     if (p.rows.empty() || !p.rows[0].cells.count("c")) return 0;
-    uint64_t v = 0;
-    for (char ch : p.rows[0].cells.at("c").value) v = (v << 8) | static_cast<uint8_t>(ch);
-    return static_cast<int64_t>(v);
+    return CounterValue(p.rows[0].cells.at("c"));
   }
   std::vector<uint32_t> Keys(const SliceQuery& q, bool* more = nullptr) {
     SliceQuery query = q;
@@ -212,20 +194,7 @@ TEST_F(RadosEngineTest, CompareAndApplyFromTwoNodesLosesNoUpdate) {
       for (int i = 0; i < kRounds; ++i) {
         SliceQuery q;
         q.now_seconds = 1000;
-        Status s = nodes[t % 2]->CompareAndApply(
-            "t", "cas", 9, q,
-            [&](const ResolvedPartition& current, int64_t ts) -> Result<std::optional<PartitionMutation>> {
-              int n = 0;
-              if (!current.rows.empty()) n = std::stoi(current.rows[0].cells.at("v").value);
-              PartitionMutation m;
-              m.partition_key = "cas";
-              m.token = 9;
-              Row r;
-              r.marker.timestamp = ts;
-              r.cells["v"] = Cell{ts, 0, 0, false, std::to_string(n + 1)};
-              m.rows.push_back(std::move(r));
-              return std::optional<PartitionMutation>(std::move(m));
-            });
+        Status s = IncrementByCompareAndApply(*nodes[t % 2], "cas", 9, "", q);
         if (!s.ok()) ++failures;
       }
     });

@@ -1,0 +1,75 @@
+#pragma once
+// The mover of big partitions (docs/dev/rados-mapping.md "Big partitions"): when a partition's
+// head holds `spill_above` row fragments or more, moves them into range pieces under the head's
+// `spill` lease, merges rows that had several fragments, and splits pieces that grew past a
+// quarter of the bound. Runs on its own thread (one per engine: at most one spill per partition per node, never
+// on a request's thread); Stop() refuses new work and waits for the spill running.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <rados/librados.hpp>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "storage/rados_fragments.h"
+
+namespace sibyl::storage::rados {
+
+class Spiller {
+ public:
+  // `suffixes` outlives the spiller. `spill_above`: the bound in row entries (>= 2).
+  Spiller(uint64_t spill_above, int64_t gc_grace_seconds, SuffixSource* suffixes);
+  ~Spiller() { Stop(); }
+  Spiller(const Spiller&) = delete;
+  Spiller& operator=(const Spiller&) = delete;
+
+  void Start();
+  void Stop();
+
+  // Queues a check of the partition whose head is `head_oid` in `io`'s namespace `table_id`:
+  // nothing if it is queued already or the queue holds 4,096; once more after it if it is
+  // running. Any thread.
+  void Queue(const librados::IoCtx& io, const std::string& table_id, const std::string& head_oid);
+  // Notes `n` row fragments written to the head; queues a check every spill_above / 4.
+  void NoteWritten(const librados::IoCtx& io, const std::string& table_id,
+                   const std::string& head_oid, size_t n);
+  // Waits until the queue is empty and no check runs (tests).
+  void WaitIdle();
+
+  // Counts the head's row fragments (up to the bound) and spills when they reach it, on the
+  // caller's thread. kIOError when RADOS fails, kCorruption on malformed stored bytes.
+  Status CheckAndSpill(librados::IoCtx& io, const std::string& head_oid);
+
+  uint64_t spill_above() const { return spill_above_; }
+
+ private:
+  void Loop();
+
+  const uint64_t spill_above_;
+  const int64_t gc_grace_seconds_;
+  SuffixSource* const suffixes_;
+  const std::string owner_;  // 16 hex: names this node in the leases it takes
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  struct Job {
+    std::string key;  // table id / head oid
+    std::string head_oid;
+    librados::IoCtx io;
+  };
+  std::deque<Job> queue_;          // GUARDED_BY(mu_)
+  std::set<std::string> pending_;  // GUARDED_BY(mu_): queued or running
+  std::set<std::string> again_;    // GUARDED_BY(mu_): running, and asked for again meanwhile
+  std::map<std::string, uint64_t> written_;  // GUARDED_BY(mu_)
+  size_t running_ = 0;                       // GUARDED_BY(mu_)
+  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace sibyl::storage::rados
