@@ -140,7 +140,10 @@ class RadosCoordinator final : public Coordinator {
       known_.clear();
       const int64_t now = NowMillis();
       for (const auto& [id, record] : registry) {
-        if (id != self.host_id && record.heartbeat_ms != 0) known_[id] = IsLive(record, now);
+        if (id != self.host_id && record.heartbeat_ms != 0) {
+          NodeRecord& known = known_[id] = record;
+          known.live = IsLive(record, now);
+        }
       }
     }
     return WriteSelf();
@@ -462,12 +465,12 @@ class RadosCoordinator final : public Coordinator {
     std::vector<MembershipListener> listeners;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      std::map<std::string, bool> current;
+      std::map<std::string, NodeRecord> current;
       for (auto& [id, record] : *registry) {
         if (id == self_.host_id || record.heartbeat_ms == 0) continue;
         const bool live = IsLive(record, now);
         record.live = live;
-        current[id] = live;
+        current[id] = record;
         auto known = known_.find(id);
         if (known == known_.end()) {
           if (live) {
@@ -475,17 +478,18 @@ class RadosCoordinator final : public Coordinator {
             changes.emplace_back(record, MembershipChange::kUp);
           }
           // A dead entry seen for the first time is not news.
-        } else if (known->second != live) {
+        } else if (known->second.live != live) {
           changes.emplace_back(record, live ? MembershipChange::kUp : MembershipChange::kDown);
         }
       }
-      for (const auto& [id, live] : known_) {
+      for (const auto& [id, last_seen] : known_) {
         if (current.count(id)) continue;
-        NodeRecord gone;
+        // Left cleanly (heartbeat 0) or removed from the registry (sibyl cluster remove-node):
+        // its addresses as last seen, so that drivers are told which host went.
+        NodeRecord gone = last_seen;
         auto it = registry->find(id);
-        if (it != registry->end()) gone = it->second;  // left cleanly: its addresses are known
+        if (it != registry->end()) gone = it->second;
         gone.host_id = id;
-        if (it == registry->end()) gone.address.clear();
         changes.emplace_back(gone, MembershipChange::kLeft);
       }
       // A dead entry seen for the first time is remembered as dead, so that it coming back is UP.
@@ -522,7 +526,8 @@ class RadosCoordinator final : public Coordinator {
   std::vector<MembershipListener> membership_listeners_;        // GUARDED_BY(mu_)
   NodeRecord self_;                                             // GUARDED_BY(mu_)
   bool joined_ = false;                                         // GUARDED_BY(mu_)
-  std::map<std::string, bool> known_;  // GUARDED_BY(mu_): other nodes -> live
+  // GUARDED_BY(mu_): other nodes as last seen in the registry (`live` set by this node's clock).
+  std::map<std::string, NodeRecord> known_;
   std::string held_lock_cookie_;       // GUARDED_BY(mu_): renewed by the heartbeat
 };
 

@@ -2,6 +2,7 @@
 // cluster (issue 15). Runs when SIBYL_TEST_CEPH_CONF and SIBYL_TEST_CEPH_POOL are set (CI's rados
 // phase, scripts/ceph.sh); skipped otherwise. Each test uses its own namespace prefix.
 #include "storage/rados_coordinator.h"
+#include "storage/rados_remove_node.h"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -136,9 +138,11 @@ TEST_F(RadosCoordinatorTest, RegistryReportsJoinsDownsAndLeaves) {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::pair<std::string, MembershipChange>> seen;
+  std::map<std::string, int> left_port;  // the CQL port each kLeft named (drivers' REMOVED_NODE)
   a->OnMembership([&](const NodeRecord& r, MembershipChange change) {
     std::lock_guard<std::mutex> lock(mu);
     seen.emplace_back(r.host_id, change);
+    if (change == MembershipChange::kLeft) left_port[r.host_id] = r.cql_port;
     cv.notify_all();
   });
   auto wait_for = [&](const std::string& host, MembershipChange change) {
@@ -168,6 +172,14 @@ TEST_F(RadosCoordinatorTest, RegistryReportsJoinsDownsAndLeaves) {
   std::set<std::string> listed;
   for (const auto& n : *nodes) listed.insert(n.host_id + (n.live ? "+" : "-"));
   EXPECT_EQ(listed, (std::set<std::string>{"node-a+", "node-c-"}));
+  // Dead C is forgotten (sibyl cluster remove-node): left, named by its address as last seen.
+  auto connection = RadosConnection::Connect(options_);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(RemoveDeadNode(*connection, "node-c", std::chrono::milliseconds(600)).ok());
+  EXPECT_TRUE(wait_for("node-c", MembershipChange::kLeft));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(left_port["node-b"], 2);
+  EXPECT_EQ(left_port["node-c"], 3);
 }
 
 TEST_F(RadosCoordinatorTest, JoiningNodesTakeDisjointTokensAndKeepThemOnRestart) {
