@@ -40,11 +40,15 @@ SweepStats& SweepStats::operator+=(const SweepStats& o) {
   rewrites += o.rewrites;
   fragments_removed += o.fragments_removed;
   raced += o.raced;
+  piece_pages += o.piece_pages;
+  busy += o.busy;
   return *this;
 }
 
 Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& suffixes,
-                   int64_t gc_grace_seconds, const std::atomic<bool>& stop, SweepStats* stats) {
+                   int64_t gc_grace_seconds, const std::atomic<bool>& stop, SweepStats* stats,
+                   bool* has_piece_map) {
+  if (has_piece_map) *has_piece_map = false;
   // One group: the fragments of one row (or of the header), which share FragmentRowKey.
   std::string group_key;
   Fragments group;
@@ -103,6 +107,7 @@ Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& su
     }
     for (auto& [key, value] : page) {
       if (!key.empty() && key[0] == kPieceMapEntry) {  // the piece map follows every row
+        if (has_piece_map) *has_piece_map = true;
         rows_done = true;
         break;
       }

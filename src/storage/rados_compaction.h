@@ -27,6 +27,8 @@ struct SweepStats {
   uint64_t rewrites = 0;           // guarded ops that succeeded
   uint64_t fragments_removed = 0;  // fragments those ops replaced (merged or purged)
   uint64_t raced = 0;              // guarded ops cancelled by a concurrent change (-ECANCELED)
+  uint64_t piece_pages = 0;        // pages read from the pieces of big partitions
+  uint64_t busy = 0;               // big partitions whose pieces were skipped: a spill held them
 
   SweepStats& operator+=(const SweepStats& o);
 };
@@ -40,10 +42,12 @@ struct SweepStats {
 // bounded by the connection's op timeout. Stops early, with OK, when `stop` becomes true.
 // Big partitions (rados_pieces.h): `oid` is the head; row rewrites carry a cmpxattr of the
 // head's `spill` xattr as read, and none is made while a spill runs (its mover merges the rows
-// it moves); the piece map entries are skipped, and piece objects are not swept here.
-// A missing object is OK (nothing to sweep). Errors: kCorruption for a malformed fragment key or
+// it moves); the piece map entries are skipped, and piece objects are not swept here: when
+// `has_piece_map` is not null it is set to whether the head has a map (rados_spill.h
+// SweepPieces sweeps the pieces under the head's lease). A missing object is OK (nothing to sweep). Errors: kCorruption for a malformed fragment key or
 // value (the object is left as is), kIOError from RADOS.
 Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& suffixes,
-                   int64_t gc_grace_seconds, const std::atomic<bool>& stop, SweepStats* stats);
+                   int64_t gc_grace_seconds, const std::atomic<bool>& stop, SweepStats* stats,
+                   bool* has_piece_map = nullptr);
 
 }  // namespace sibyl::storage::rados

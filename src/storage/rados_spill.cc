@@ -21,6 +21,8 @@ constexpr size_t kMaxWrittenTracked = 65536;
 constexpr int64_t kLeaseMicros = 60'000'000;
 constexpr int64_t kRenewBelowMicros = 45'000'000;  // renew when less than this is left
 constexpr size_t kMaxMergedRows = 256;             // rows merged in their piece per step
+constexpr uint64_t kSweepPagesPerHold = 16;        // piece pages a sweep reads per lease hold
+constexpr uint64_t kRewritesPerBump = 32;          // sweep rewrites between two version moves
 
 bufferlist Bl(std::string_view s) {
   bufferlist bl;
@@ -77,19 +79,22 @@ class Spill {
         suffixes_(suffixes),
         owner_(owner) {}
 
-  // Whether the head may still hold more than one spill moves (it stopped at its step cap).
-  Result<bool> Run() {
+  enum class Lease : uint8_t { kMine, kBusy, kGone };
+
+  // Takes the lease (docs: "Spill" 1 and 4): kBusy when another holder has it, kGone when the
+  // head is. A lease past its deadline is taken over and the dead holder's work redone first.
+  Result<Lease> Acquire() {
     bufferlist bl;
     int rc = io_.getxattr(head_, kSpillXattr, bl);
-    if (rc == -ENOENT) return false;
+    if (rc == -ENOENT) return Lease::kGone;
     if (rc == -ENODATA) rc = 0;
     RETURN_IF_ERROR(FromRados(rc, "reading the spill lease of " + head_));
     current_ = bl.to_str();
     ASSIGN_OR_RETURN(state_, ParseSpill(current_));
     const SpillState before = state_;
-    if (before.busy && before.deadline_micros > NowMicros()) return false;  // held
+    if (before.busy && before.deadline_micros > NowMicros()) return Lease::kBusy;
     ASSIGN_OR_RETURN(bool mine, SetLease(true, ""));
-    if (!mine) return false;  // another node took it first
+    if (!mine) return Lease::kBusy;  // another node took it first (or the head is gone)
     if (before.busy) {
       // A holder that died: what it may have copied without removing it from the head is moved
       // now, and a split it left half done is trimmed.
@@ -106,6 +111,15 @@ class Spill {
       }
       RETURN_IF_ERROR(RepairPieces());
     }
+    return Lease::kMine;
+  }
+  // Lets the lease go (idle, version moved); false when it was lost meanwhile.
+  Result<bool> Release() { return SetLease(false, ""); }
+
+  // Whether the head may still hold more than one spill moves (it stopped at its step cap).
+  Result<bool> Run() {
+    ASSIGN_OR_RETURN(Lease lease, Acquire());
+    if (lease != Lease::kMine) return false;
     // Bounded, so that splits keep up and the lease is let go now and then; the caller runs
     // another spill when this one stopped at its cap.
     bool capped = true;
@@ -119,12 +133,119 @@ class Spill {
       }
     }
     RETURN_IF_ERROR(SplitPieces());
-    ASSIGN_OR_RETURN(bool still_mine, SetLease(false, ""));
+    ASSIGN_OR_RETURN(bool still_mine, Release());
     if (!still_mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
     return capped;
   }
 
+  // One hold's sweep of the pieces (SweepPieces in the header; docs: "Sweeping pieces"): from
+  // after `*position` in map order; whether every piece was swept to its end.
+  Result<bool> SweepPieces(std::string* position, const std::atomic<bool>& stop,
+                           SweepStats* stats) {
+    ASSIGN_OR_RETURN(std::vector<PieceRef> map, ReadMap());
+    const std::string hold_start = *position;
+    // The piece holding `*position`: the last whose first possible key is not past it.
+    size_t first = 0;
+    while (first + 1 < map.size() && RowStart(map[first + 1].start) <= *position) ++first;
+    uint64_t pages = 0;
+    for (size_t i = first; i < map.size(); ++i) {
+      const std::string& id = map[i].id;
+      const std::string oid = PieceObjectName(head_, id);
+      RETURN_IF_ERROR(Load(id));
+      // Keys past the map's end of the piece (none once a split's trim is done) are another
+      // piece's copies: never merged here.
+      const std::optional<std::string> end = EndOf(map, i);
+      std::string after = std::max(*position, RowStart(map[i].start));
+      std::string group_key;
+      Fragments group;
+      bool piece_done = false;
+      while (!piece_done) {
+        std::map<std::string, bufferlist> page;
+        bool more = false;
+        int rc = ReadPage(io_, oid, after, kRowFragment, &page, &more);
+        if (rc == -ENOENT) return true;  // a TRUNCATE/DROP removed it
+        RETURN_IF_ERROR(FromRados(rc, "reading piece " + oid + " to sweep it"));
+        ++pages;
+        ++stats->piece_pages;
+        for (auto& [key, value] : page) {
+          std::string_view row_key = FragmentRowKey(key);
+          if (row_key.empty() || row_key[0] != kRowFragment) {
+            return Status(ErrorCode::kCorruption, "malformed fragment key in " + oid);
+          }
+          if (end && RowClustering(row_key) >= std::string_view(*end)) {
+            piece_done = true;
+            break;
+          }
+          if (row_key != group_key) {
+            // A row boundary: `after` is the last key of the row before. The hold ends only
+            // here (a row is never merged in parts), once it made progress.
+            if (!group.empty()) {
+              ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, stats));
+              group.clear();
+              if (gone) return true;
+            }
+            if (stop.load(std::memory_order_relaxed) ||
+                (pages >= kSweepPagesPerHold && after > hold_start)) {
+              *position = after;
+              return false;
+            }
+            group_key = row_key;
+          }
+          ++stats->fragments_read;
+          // At most kMaxCompactedAtOnce merged: the rest of a longer row at the next pass.
+          if (group.size() < kMaxCompactedAtOnce) group.emplace_back(key, value.to_str());
+          after = key;
+        }
+        if (!more || page.empty()) piece_done = true;
+      }
+      if (!group.empty()) {
+        ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, stats));
+        if (gone) return true;
+      }
+      *position = after;
+    }
+    return true;
+  }
+
  private:
+  // Rewrites one piece row when that changes something; true when the piece is gone. Its `gen`
+  // is the head version the next change of the lease makes (Bump, or any SetLease): a reader
+  // that read the head before then and reads this piece after the op sees gen above the version
+  // it read and restarts (docs: "Sweeping pieces").
+  Result<bool> SweepRow(const std::string& id, const Fragments& row, SweepStats* stats) {
+    ASSIGN_OR_RETURN(std::optional<Compaction> plan,
+                     PlanCompaction(row, /*header=*/false, *suffixes_, NowMicros(), gc_grace_,
+                                    CompactWhen::kChanged));
+    if (!plan) return false;
+    RETURN_IF_ERROR(Renew());
+    const uint64_t gen = state_.version + 1;
+    librados::ObjectWriteOperation op;
+    AddCompaction(*plan, &op);
+    const uint64_t count =
+        counts_[id] - std::min<uint64_t>(counts_[id], plan->guard.size() - (plan->merged ? 1 : 0));
+    op.setxattr(kPieceGenXattr, Bl(FormatNumber(gen)));
+    op.setxattr(kPieceCountXattr, Bl(FormatNumber(count)));
+    int rc = io_.operate(PieceObjectName(head_, id), &op);
+    if (rc == -ENOENT) return true;
+    if (rc == -ECANCELED) {
+      ++stats->raced;  // only a copy delayed past the lease could do it ("Limits")
+      return false;
+    }
+    RETURN_IF_ERROR(FromRados(rc, "sweeping a piece row"));
+    counts_[id] = count;
+    gens_[id] = gen;
+    ++stats->rewrites;
+    stats->fragments_removed += plan->guard.size();
+    if (++unbumped_ >= kRewritesPerBump) RETURN_IF_ERROR(Bump());
+    return false;
+  }
+  // Moves the head's version to the `gen` the sweep's rewrites since the last move stamped.
+  Status Bump() {
+    ASSIGN_OR_RETURN(bool mine, SetLease(true, state_.last_key));
+    if (!mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
+    return Status::OK();
+  }
+
   // Replaces the lease (guarded by it being as last seen): busy with `last_key`, or idle.
   Result<bool> SetLease(bool busy, const std::string& last_key,
                         librados::ObjectWriteOperation* op = nullptr) {
@@ -146,6 +267,7 @@ class Spill {
     RETURN_IF_ERROR(FromRados(rc, "updating the spill lease of " + head_));
     state_ = next;
     current_ = formatted;
+    unbumped_ = 0;  // the version moved up to every gen stamped so far
     return true;
   }
   // Renews the lease when little of it is left: a holder never acts on an expired lease it
@@ -450,9 +572,32 @@ class Spill {
   std::map<std::string, uint64_t> counts_, gens_;
   std::map<std::string, PieceRange> ranges_;
   std::set<std::string> touched_;
+  uint64_t unbumped_ = 0;  // piece rows swept since the version last moved
 };
 
 }  // namespace
+
+Result<PieceSweep> SweepPieces(librados::IoCtx& io, const std::string& head_oid,
+                               int64_t gc_grace_seconds, SuffixSource& suffixes,
+                               const std::string& owner, const std::atomic<bool>& stop,
+                               std::string* position, SweepStats* stats) {
+  // No spill and no split here: the bound is unused (a takeover only moves and trims).
+  Spill spill(io, head_oid, /*bound=*/2, gc_grace_seconds, &suffixes, owner);
+  ASSIGN_OR_RETURN(Spill::Lease lease, spill.Acquire());
+  if (lease == Spill::Lease::kGone) return PieceSweep::kDone;
+  if (lease == Spill::Lease::kBusy) {
+    ++stats->busy;
+    return PieceSweep::kBusy;
+  }
+  Result<bool> done = spill.SweepPieces(position, stop, stats);
+  // Let go even after an error: the version then reaches every gen the hold stamped, so that
+  // readers do not keep restarting until the lease expires.
+  Result<bool> released = spill.Release();
+  RETURN_IF_ERROR(done.status());
+  RETURN_IF_ERROR(released.status());
+  if (!*released) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_oid);
+  return *done ? PieceSweep::kDone : PieceSweep::kMore;
+}
 
 Spiller::Spiller(uint64_t spill_above, int64_t gc_grace_seconds, SuffixSource* suffixes)
     : spill_above_(std::max<uint64_t>(2, spill_above)),

@@ -4,7 +4,9 @@
 // `spill` lease, merges rows that had several fragments, and splits pieces that grew past a
 // quarter of the bound. Runs on its own thread (one per engine: at most one spill per partition per node, never
 // on a request's thread); Stop() refuses new work and waits for the spill running.
+// SweepPieces: the background sweeper's expiry and purging inside pieces, under the same lease.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -16,6 +18,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "storage/rados_compaction.h"
 #include "storage/rados_fragments.h"
 
 namespace sibyl::storage::rados {
@@ -71,5 +74,28 @@ class Spiller {
   bool stopping_ = false;                    // GUARDED_BY(mu_)
   std::thread thread_;
 };
+
+// What one SweepPieces call left: every piece swept to its end (or the partition is gone), more
+// to do from `*position`, or the lease was busy (a spill runs: nothing was done).
+enum class PieceSweep : uint8_t { kDone, kMore, kBusy };
+
+// One lease hold of the sweep of the pieces of the big partition whose head is `head_oid`
+// (docs/dev/rados-mapping.md "Sweeper", "Sweeping pieces"), on the caller's thread. Takes the
+// head's `spill` lease exactly as a spill does (an expired one is taken over and its dead
+// holder's work redone first); kBusy, untouched, when another holder has it. Under it, from
+// after `*position` (a piece row fragment key; "" = from the first piece) in map order, reads
+// each piece's rows in pages of at most 1,024 entries and rewrites every row whose rewrite
+// changes something (PlanCompaction, CompactWhen::kChanged, `gc_grace_seconds`) with the guarded
+// op of read compaction plus the piece's `gen` set to a head version the head reaches only
+// after the op (readers that read the head before restart). The hold ends at a row boundary
+// after 16 pages, at the end of the last piece, or when `stop` is set; the lease is then let go
+// and `*position` tells where the next call goes on. Memory: one page plus one row's fragments
+// (at most kMaxCompactedAtOnce). `owner`: 16 hex characters naming this node in the lease.
+// Errors: kIOError from RADOS (or a lease lost), kCorruption on malformed stored bytes; the
+// lease is let go in every case.
+Result<PieceSweep> SweepPieces(librados::IoCtx& io, const std::string& head_oid,
+                               int64_t gc_grace_seconds, SuffixSource& suffixes,
+                               const std::string& owner, const std::atomic<bool>& stop,
+                               std::string* position, SweepStats* stats);
 
 }  // namespace sibyl::storage::rados

@@ -6,6 +6,8 @@
 
 #include "storage/rados_fragments.h"
 #include "storage/rados_index.h"
+#include "storage/rados_pieces.h"
+#include "storage/rados_spill.h"
 
 namespace sibyl::storage {
 namespace {
@@ -20,7 +22,8 @@ RadosSweeper::RadosSweeper(std::shared_ptr<RadosConnection> connection, Coordina
     : connection_(std::move(connection)),
       coordinator_(coordinator),
       tables_(std::move(tables)),
-      options_(options) {}
+      options_(options),
+      owner_(rados::NewPieceId()) {}
 
 RadosSweeper::~RadosSweeper() { Stop(); }
 
@@ -75,7 +78,12 @@ Status RadosSweeper::SweepPage(const SweptTable& table, const std::vector<TokenR
     for (auto& partition : page) {
       if (throttle && !throttle()) return Status::OK();
       const std::string oid = rados::PartitionObjectName(partition.token, partition.partition_key);
-      Status s = rados::SweepObject(io, oid, suffixes_, table.gc_grace_seconds, stopping_, stats);
+      bool has_piece_map = false;
+      Status s = rados::SweepObject(io, oid, suffixes_, table.gc_grace_seconds, stopping_, stats,
+                                    &has_piece_map);
+      if (s.ok() && has_piece_map && !stopping_) {
+        s = SweepPieces(io, oid, table, throttle, stats);
+      }
       if (stopping_) return Status::OK();
       if (s.code() == ErrorCode::kCorruption) {
         // Reads of it fail the same way; sweeping the others is still worth it.
@@ -89,6 +97,26 @@ Status RadosSweeper::SweepPage(const SweptTable& table, const std::vector<TokenR
     return Status::OK();
   }
   *done = true;
+  return Status::OK();
+}
+
+Status RadosSweeper::SweepPieces(librados::IoCtx& io, const std::string& head_oid,
+                                 const SweptTable& table, const std::function<bool()>& throttle,
+                                 rados::SweepStats* stats) {
+  std::string position;
+  while (!stopping_) {
+    const uint64_t pages_before = stats->piece_pages;
+    ASSIGN_OR_RETURN(rados::PieceSweep step,
+                     rados::SweepPieces(io, head_oid, table.gc_grace_seconds, suffixes_, owner_,
+                                        stopping_, &position, stats));
+    // The lease is let go here: a spill waiting for it goes first. A piece page costs what a
+    // partition does in the rate (the partition itself was counted before its head).
+    for (uint64_t page = pages_before; throttle && page < stats->piece_pages; ++page) {
+      if (!throttle()) return Status::OK();
+    }
+    // Busy: a spill runs (it merges the rows it moves); the rest waits for the next pass.
+    if (step != rados::PieceSweep::kMore) return Status::OK();
+  }
   return Status::OK();
 }
 
@@ -148,9 +176,9 @@ void RadosSweeper::Run() {
       // Info only when the pass changed something: most passes over most tables do not.
       spdlog::log(p.stats.rewrites + p.stats.raced > 0 ? spdlog::level::info : spdlog::level::debug,
                   "Sweeper: table {} swept: {} partitions, {} fragments read, {} rewrites "
-                  "replacing {} fragments, {} raced",
+                  "replacing {} fragments, {} raced, {} piece pages, {} busy",
                   next->table_id, p.stats.partitions, p.stats.fragments_read, p.stats.rewrites,
-                  p.stats.fragments_removed, p.stats.raced);
+                  p.stats.fragments_removed, p.stats.raced, p.stats.piece_pages, p.stats.busy);
     }
   }
 }

@@ -6,7 +6,9 @@
 // ranges this node owns on the registry's ring (storage/token_layout.h OwnedRanges: each
 // partition is swept by one live node), and runs rados_compaction.h SweepObject on each
 // partition, under the same omap_cmp guards as read compaction (a concurrent write, increment
-// or compaction on any node is never lost or counted twice).
+// or compaction on any node is never lost or counted twice). The pieces of big partitions are
+// swept under the head's spill lease (rados_spill.h SweepPieces), a piece page counting as one
+// partition in the rate.
 //
 // Progress (where each table's pass is, when its next pass is due) is kept in memory only: after
 // a restart each table's pass starts again from its first owned token. Empty partitions keep
@@ -94,6 +96,11 @@ class RadosSweeper {
   Status SweepPage(const SweptTable& table, const std::vector<TokenRange>& ranges,
                    std::optional<PartitionPosition>* resume, bool* done,
                    const std::function<bool()>& throttle, rados::SweepStats* stats);
+  // Sweeps the pieces of the big partition whose head is `head_oid` (rados_spill.h SweepPieces),
+  // one lease hold at a time, `throttle` called once per piece page between holds; stops for
+  // this pass when a spill holds the lease.
+  Status SweepPieces(librados::IoCtx& io, const std::string& head_oid, const SweptTable& table,
+                     const std::function<bool()>& throttle, rados::SweepStats* stats);
   // Waits `d` or until Stop; false when stopping.
   bool Sleep(std::chrono::steady_clock::duration d);
 
@@ -102,6 +109,7 @@ class RadosSweeper {
   Coordinator* const coordinator_;
   const ListTables tables_;
   const RadosSweeperOptions options_;
+  const std::string owner_;  // names this sweeper in the spill leases it takes (16 hex)
 
   rados::SuffixSource suffixes_;
   std::map<std::string, Progress> progress_;  // the sweeper thread's only
