@@ -2,21 +2,24 @@
 // named by SIBYL_TEST_CEPH_CONF / SIBYL_TEST_CEPH_POOL (skipped without): with a bound of a few
 // hundred entries, partitions spill into range pieces; reads in both orders with ranges, limits
 // and resume, deletions of spilled rows, counters from two nodes while spills and compactions
-// race, compare-and-apply, readers racing spills and splits, and a reversed LIMIT that reads only
-// the last pieces.
+// race, compare-and-apply, readers racing spills and splits, a reversed LIMIT that reads only
+// the last pieces, and the sweeper's expiry and purging inside pieces.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "engine_test_base.h"
 #include "rados_test_rows.h"
 #include "storage/rados_engine.h"
-#include "storage/rados_fragments.h"
 #include "storage/rados_compaction.h"
+#include "storage/rados_fragments.h"
+#include "storage/rados_pieces.h"
 #include "storage/rados_sweeper.h"
 
 namespace sibyl::storage {
@@ -449,6 +452,331 @@ TEST_F(RadosBigPartitionTest, ReadsRacingSpillsAndSplitsSeeEveryRow) {
   EXPECT_EQ(bad, 0);
   WaitForSpillsForTesting(**writer);
   EXPECT_GE(Layout().first, 20u);
+}
+
+// The sweep of pieces (docs: "Sweeping pieces") ---------------------------------------------
+
+class RadosPieceSweepTest : public RadosBigPartitionTest {
+ protected:
+  void SetUp() override {
+    RadosBigPartitionTest::SetUp();
+    if (IsSkipped()) return;
+    auto connection = ConnectForTesting(rados_prefix_);
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_ = *connection;
+  }
+  void TearDown() override {
+    connection_.reset();
+    RadosBigPartitionTest::TearDown();
+  }
+  // Rows [begin, end) whose cells and marker expired 9 s ago (a TTL of 1 s, written 10 s ago).
+  void WriteExpiredRows(Engine& node, uint32_t begin, uint32_t end, uint32_t per_write = 100,
+                        uint32_t step = 1) {
+    const int64_t now = NowSeconds();
+    for (uint32_t from = begin; from < end; from += per_write * step) {
+      PartitionMutation m;
+      m.partition_key = "big";
+      m.token = kToken;
+      for (uint32_t i = from; i < std::min(end, from + per_write * step); i += step) {
+        Row r;
+        r.clustering = Ck(i);
+        r.marker = {(now - 10) * 1000000, 1, now - 9};
+        r.cells["v"] = Cell{(now - 10) * 1000000, 1, now - 9, false, "gone"};
+        m.rows.push_back(std::move(r));
+      }
+      ASSERT_TRUE(node.Apply({{"t", std::move(m)}}).ok());
+    }
+  }
+  // Every row entry of every piece of partition "big": piece oid -> key -> value.
+  std::map<std::string, std::map<std::string, std::string>> PieceOmaps() {
+    librados::IoCtx io = connection_->IoCtx("t");
+    const std::string head = rados::PartitionObjectName(kToken, "big");
+    std::map<std::string, std::map<std::string, std::string>> out;
+    for (auto it = io.nobjects_begin(); it != io.nobjects_end(); ++it) {
+      if (it->get_oid().rfind(head + ".", 0) != 0) continue;
+      auto& omap = out[it->get_oid()];
+      std::string after;
+      while (true) {
+        std::map<std::string, librados::bufferlist> page;
+        bool more = false;
+        int rval = 0;
+        librados::ObjectReadOperation op;
+        op.omap_get_vals2(after, 1024, &page, &more, &rval);
+        EXPECT_EQ(io.operate(it->get_oid(), &op, nullptr), 0);
+        for (auto& [k, v] : page) omap[k] = v.to_str();
+        if (!more || page.empty()) break;
+        after = page.rbegin()->first;
+      }
+    }
+    return out;
+  }
+  static size_t Entries(const std::map<std::string, std::map<std::string, std::string>>& omaps) {
+    size_t n = 0;
+    for (const auto& [oid, omap] : omaps) n += omap.size();
+    return n;
+  }
+  // "key=value" of every row read at the real time (expired cells are gone).
+  std::vector<std::string> ReadNow(Engine& node) {
+    SliceQuery q;
+    q.now_seconds = NowSeconds();
+    auto p = node.ReadPartition("t", "big", kToken, q);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    std::vector<std::string> out;
+    if (!p.ok()) return out;
+    for (const auto& r : p->rows) {
+      auto v = r.cells.find("v");
+      out.push_back(std::to_string(CkValue(r.clustering)) + "=" +
+                    (v == r.cells.end() ? "-" : v->second.value));
+    }
+    return out;
+  }
+  Result<rados::SweepStats> Sweep(int64_t gc_grace_seconds) {
+    RadosSweeper sweeper(connection_, nullptr, [] { return std::vector<SweptTable>{}; }, {});
+    return sweeper.SweepTableForTesting({"t", gc_grace_seconds});
+  }
+
+  std::shared_ptr<RadosConnection> connection_;
+};
+
+// Expired rows that spilled into pieces (gc_grace 0): one pass leaves only the live rows'
+// entries in the pieces, reads are the same before and after, a second pass does nothing.
+TEST_F(RadosPieceSweepTest, PassPurgesExpiredRowsInsidePieces) {
+  WriteExpiredRows(*engine_, 0, 3000);
+  WriteRows(*engine_, 5000, 5010, "live", NowSeconds() * 1000000, 10);
+  WaitForSpillsForTesting(*engine_);
+  auto before = PieceOmaps();
+  ASSERT_GE(before.size(), 3u);
+  ASSERT_GE(Entries(before), 2900u);
+  const std::vector<std::string> read_before = ReadNow(*engine_);
+  EXPECT_EQ(read_before.size(), 10u);
+  auto first = Sweep(0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_GE(first->rewrites, 2900u);
+  EXPECT_GE(first->piece_pages, before.size());
+  EXPECT_EQ(first->busy, 0u);
+  EXPECT_EQ(first->raced, 0u);
+  auto after = PieceOmaps();
+  EXPECT_EQ(after.size(), before.size());  // pieces stay (never removed)
+  size_t left = 0;
+  for (const auto& [oid, omap] : after) {
+    for (const auto& [key, value] : omap) {
+      ++left;
+      EXPECT_GE(CkValue(std::string(rados::RowClustering(rados::FragmentRowKey(key)))), 5000u);
+    }
+  }
+  EXPECT_LE(left, 10u);  // the live rows that spilled (the others are still in the head)
+  EXPECT_EQ(Diff(ReadNow(*engine_), read_before), "same");
+  auto other = OpenAnother();
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(Diff(ReadNow(**other), read_before), "same");
+  auto second = Sweep(0);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->rewrites, 0u);
+  EXPECT_GE(second->piece_pages, after.size());
+  EXPECT_EQ(PieceOmaps(), after);
+}
+
+// Live rows and young tombstones (within gc_grace) in pieces are not rewritten; a head whose
+// lease a spill holds is skipped, untouched.
+TEST_F(RadosPieceSweepTest, LiveRowsAndYoungTombstonesInPiecesAreLeftAlone) {
+  const int64_t ts = NowSeconds() * 1000000;
+  WriteRows(*engine_, 0, 2000, "x", ts);
+  PartitionMutation del;
+  del.partition_key = "big";
+  del.token = kToken;
+  for (uint32_t i = 3000; i < 3400; ++i) {  // rows never written: one tombstone fragment each
+    Row r;
+    r.clustering = Ck(i);
+    r.deletion = {ts, NowSeconds()};
+    del.rows.push_back(std::move(r));
+  }
+  ASSERT_TRUE(engine_->Apply({{"t", std::move(del)}}).ok());
+  WaitForSpillsForTesting(*engine_);
+  auto before = PieceOmaps();
+  ASSERT_GE(before.size(), 3u);
+  const std::vector<std::string> read_before = ReadNow(*engine_);
+  EXPECT_EQ(read_before.size(), 2000u);
+  auto stats = Sweep(3600);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->rewrites, 0u);
+  EXPECT_GE(stats->fragments_read, 2000u);
+  EXPECT_GE(stats->piece_pages, before.size());
+  EXPECT_EQ(PieceOmaps(), before);
+  EXPECT_EQ(Diff(ReadNow(*engine_), read_before), "same");
+
+  // A busy lease (a spill of another node running): nothing is read or changed in the pieces.
+  librados::IoCtx io = connection_->IoCtx("t");
+  const std::string head = rados::PartitionObjectName(kToken, "big");
+  librados::bufferlist idle;
+  ASSERT_GE(io.getxattr(head, rados::kSpillXattr, idle), 0);
+  auto state = rados::ParseSpill(idle.to_str());
+  ASSERT_TRUE(state.ok());
+  rados::SpillState busy = *state;
+  busy.busy = true;
+  busy.deadline_micros = NowMicros() + 60'000'000;
+  busy.owner = rados::NewPieceId();
+  librados::bufferlist busy_bl;
+  busy_bl.append(rados::FormatSpill(busy));
+  ASSERT_EQ(io.setxattr(head, rados::kSpillXattr, busy_bl), 0);
+  WriteExpiredRows(*engine_, 10000, 10100);  // would be purged (gc_grace 0) if swept
+  auto skipped = Sweep(0);
+  ASSERT_TRUE(skipped.ok()) << skipped.status().ToString();
+  EXPECT_EQ(skipped->busy, 1u);
+  EXPECT_EQ(skipped->piece_pages, 0u);
+  EXPECT_EQ(PieceOmaps(), before);
+  ASSERT_EQ(io.setxattr(head, rados::kSpillXattr, idle), 0);
+}
+
+// Counters from two nodes and plain rows, half of them already expired, into a partition that
+// keeps spilling while the sweeper loops over its pieces (gc_grace 0) and a reader reads it
+// whole: every read holds every live plain row written before it once, in order, and no
+// expired one; the sums are exact at the end and the expired rows are gone from the pieces.
+TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRowsExact) {
+  auto other = OpenAnother();
+  ASSERT_TRUE(other.ok());
+  constexpr int kWrites = 1200;
+  constexpr uint32_t kCounters = 40;
+  constexpr uint32_t kPlainBase = 1000;
+  std::atomic<bool> done{false};
+  std::atomic<uint32_t> plain_written{0};  // live rows kPlainBase + 2i for i < this
+  std::atomic<int> sweeps{0};
+  std::string sweep_error;
+  rados::SweepStats swept;
+  std::thread sweeper([&] {
+    RadosSweeper s(connection_, nullptr, [] { return std::vector<SweptTable>{}; }, {});
+    while (!done) {
+      auto stats = s.SweepTableForTesting({"t", 0});
+      if (!stats.ok()) {
+        sweep_error = stats.status().ToString();
+        return;
+      }
+      swept += *stats;
+      ++sweeps;
+    }
+  });
+  int reads = 0, bad = 0;
+  std::thread reader([&] {
+    while (!done || reads < 3) {
+      const uint32_t before = plain_written.load();
+      SliceQuery q;
+      q.now_seconds = NowSeconds();
+      auto p = engine_->ReadPartition("t", "big", kToken, q);
+      if (!p.ok()) {
+        ++bad;
+        ADD_FAILURE() << p.status().ToString();
+        continue;
+      }
+      std::vector<uint32_t> plain;
+      std::set<uint32_t> counters;
+      bool exact = true;
+      for (const auto& row : p->rows) {
+        const uint32_t k = CkValue(row.clustering);
+        if (k < kCounters) {
+          exact = exact && counters.insert(k).second;
+        } else {
+          plain.push_back(k);
+        }
+      }
+      exact = exact && plain.size() >= before;
+      for (size_t i = 0; i < plain.size() && exact; ++i) exact = plain[i] == kPlainBase + 2 * i;
+      if (!exact) {
+        ++bad;
+        size_t i = 0;
+        while (i < plain.size() && plain[i] == kPlainBase + 2 * i) ++i;
+        ADD_FAILURE() << "read of " << plain.size() << " plain rows, " << before
+                      << " written before it; first wrong at " << i << ": "
+                      << (i < plain.size() ? std::to_string(plain[i]) : "end");
+      }
+      ++reads;
+    }
+  });
+  std::map<uint32_t, int64_t> expected;
+  std::thread second_node([&] {
+    for (int i = 0; i < kWrites; ++i) {
+      PartitionMutation m;
+      m.partition_key = "big";
+      m.token = kToken;
+      Row r;
+      r.clustering = Ck(static_cast<uint32_t>(i * 7) % kCounters);
+      r.cells["c"] = Delta(2000 + i, 2);
+      m.rows.push_back(std::move(r));
+      ASSERT_TRUE((*other)->Apply({{"t", std::move(m)}}).ok());
+    }
+  });
+  for (int i = 0; i < kWrites; ++i) {
+    expected[static_cast<uint32_t>(i * 7) % kCounters] += 2;
+    if (i % 100 == 0) {
+      // 100 live rows (even keys) and 100 expired ones (odd keys) interleaved: the pieces hold
+      // both, and keep spilling and splitting.
+      const uint32_t n = plain_written.load();
+      WriteExpiredRows(*engine_, kPlainBase + 2 * n + 1, kPlainBase + 2 * (n + 100), 100, 2);
+      PartitionMutation live;
+      live.partition_key = "big";
+      live.token = kToken;
+      for (uint32_t j = n; j < n + 100; ++j) {
+        Row r;
+        r.clustering = Ck(kPlainBase + 2 * j);
+        r.marker.timestamp = 10;
+        r.cells["v"] = Cell{10, 0, 0, false, "x"};
+        live.rows.push_back(std::move(r));
+      }
+      ASSERT_TRUE(engine_->Apply({{"t", std::move(live)}}).ok());
+      plain_written = n + 100;
+    }
+    PartitionMutation m;
+    m.partition_key = "big";
+    m.token = kToken;
+    Row r;
+    r.clustering = Ck(static_cast<uint32_t>(i) % kCounters);
+    r.cells["c"] = Delta(1000 + i, 1 + i % 3);
+    m.rows.push_back(std::move(r));
+    ASSERT_TRUE(engine_->Apply({{"t", std::move(m)}}).ok());
+    expected[static_cast<uint32_t>(i) % kCounters] += 1 + i % 3;
+  }
+  second_node.join();
+  WaitForSpillsForTesting(*engine_);
+  WaitForSpillsForTesting(**other);
+  done = true;
+  sweeper.join();
+  reader.join();
+  EXPECT_EQ(sweep_error, "");
+  EXPECT_GT(sweeps.load(), 0);
+  EXPECT_EQ(bad, 0);
+  EXPECT_GE(Layout().first, 2u);  // it did spill and split
+  // A last pass after the spills: no expired row is left in a piece.
+  auto last = Sweep(0);
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  swept += *last;
+  for (const auto& [oid, omap] : PieceOmaps()) {
+    for (const auto& [key, value] : omap) {
+      const uint32_t k = CkValue(std::string(rados::RowClustering(rados::FragmentRowKey(key))));
+      EXPECT_TRUE(k < kCounters || k % 2 == 0) << "expired row " << k << " left in " << oid;
+    }
+  }
+  EXPECT_GT(swept.rewrites, 0u);
+  for (Engine* node : {engine_.get(), other->get()}) {
+    SliceQuery q;
+    q.now_seconds = NowSeconds();
+    auto p = node->ReadPartition("t", "big", kToken, q);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    std::map<uint32_t, int64_t> got;
+    size_t plain = 0;
+    for (const auto& row : p->rows) {
+      if (CkValue(row.clustering) < kCounters) {
+        got[CkValue(row.clustering)] = CounterValue(row);
+      } else {
+        ++plain;
+      }
+    }
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(plain, plain_written.load());
+  }
+  std::printf("piece sweep race: %d sweeps, %d reads, %llu rewrites, %llu piece pages, %llu "
+              "busy, %llu raced\n",
+              sweeps.load(), reads, static_cast<unsigned long long>(swept.rewrites),
+              static_cast<unsigned long long>(swept.piece_pages),
+              static_cast<unsigned long long>(swept.busy),
+              static_cast<unsigned long long>(swept.raced));
 }
 
 }  // namespace
