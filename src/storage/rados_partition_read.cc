@@ -25,8 +25,11 @@ constexpr char kCasXattr[] = "cas";
 
 // What every page of a stream is checked against (docs: "Why a reader sees every row").
 struct PieceCheck {
-  PieceRange expected;    // the range the reader's map gives the piece
-  uint64_t head_version;  // the head's spill version the reader read
+  PieceRange expected;  // the range the reader's map gives the piece
+  // The highest `gen` that changed nothing the read may have seen: the head's spill version
+  // the reader read; one more when that lease was busy past its deadline (its dead holder may
+  // have stamped a sweep rewrite with it before moving the head there: docs "Sweeping pieces").
+  uint64_t max_gen;
 };
 struct UnspilledCheck {
   uint64_t head_version;  // the head had no piece map at this spill version
@@ -148,7 +151,7 @@ class RowStream {
       auto gen_it = attrs.find(kPieceGenXattr);
       ASSIGN_OR_RETURN(uint64_t gen,
                        ParseNumber(gen_it == attrs.end() ? "" : gen_it->second.to_str(), "gen"));
-      if (!range.Covers(check_->expected) || gen > check_->head_version) return false;
+      if (!range.Covers(check_->expected) || gen > check_->max_gen) return false;
     }
     return true;
   }
@@ -382,6 +385,8 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       if (seg_from > from) from = seg_from;
       std::optional<UnspilledCheck> unspilled;
       if (!report->spilled) unspilled = UnspilledCheck{spill.version};
+      const uint64_t max_gen =
+          spill.version + (spill.busy && spill.deadline_micros <= NowMicros() ? 1 : 0);
       RowStream head(io, head_oid, env, query.context, first_page, std::nullopt, unspilled);
       if (seed_unused && from == first_start) {
         head.Start(from, std::move(row_page), row_more);
@@ -392,7 +397,7 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       std::optional<RowStream> piece;
       if (seg->piece_oid) {
         piece.emplace(io, *seg->piece_oid, env, query.context, first_page,
-                      PieceCheck{PieceRange{seg->start, seg->end}, spill.version});
+                      PieceCheck{PieceRange{seg->start, seg->end}, max_gen});
         piece->Start(from);
       }
       std::deque<Row> tail;  // reversed: the segment's last `remaining + 1` live rows

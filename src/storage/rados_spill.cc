@@ -22,7 +22,10 @@ constexpr int64_t kLeaseMicros = 60'000'000;
 constexpr int64_t kRenewBelowMicros = 45'000'000;  // renew when less than this is left
 constexpr size_t kMaxMergedRows = 256;             // rows merged in their piece per step
 constexpr uint64_t kSweepPagesPerHold = 16;        // piece pages a sweep reads per lease hold
-constexpr uint64_t kRewritesPerBump = 32;          // sweep rewrites between two version moves
+// A reader that read the head before a sweep rewrite restarts until the head's version moves
+// past it (a few restarts, backing off 2-32 ms each): the version moves often enough.
+constexpr uint64_t kRewritesPerBump = 16;     // sweep rewrites between two version moves, or
+constexpr int64_t kBumpAfterMicros = 10'000;  // ... this long after the first of them
 
 bufferlist Bl(std::string_view s) {
   bufferlist bl;
@@ -167,6 +170,7 @@ class Spill {
         RETURN_IF_ERROR(FromRados(rc, "reading piece " + oid + " to sweep it"));
         ++pages;
         ++stats->piece_pages;
+        RETURN_IF_ERROR(MaybeBump());
         for (auto& [key, value] : page) {
           std::string_view row_key = FragmentRowKey(key);
           if (row_key.empty() || row_key[0] != kRowFragment) {
@@ -209,7 +213,7 @@ class Spill {
 
  private:
   // Rewrites one piece row when that changes something; true when the piece is gone. Its `gen`
-  // is the head version the next change of the lease makes (Bump, or any SetLease): a reader
+  // is the head version the next change of the lease makes (MaybeBump, or any SetLease): a reader
   // that read the head before then and reads this piece after the op sees gen above the version
   // it read and restarts (docs: "Sweeping pieces").
   Result<bool> SweepRow(const std::string& id, const Fragments& row, SweepStats* stats) {
@@ -236,11 +240,17 @@ class Spill {
     gens_[id] = gen;
     ++stats->rewrites;
     stats->fragments_removed += plan->guard.size();
-    if (++unbumped_ >= kRewritesPerBump) RETURN_IF_ERROR(Bump());
+    if (unbumped_++ == 0) first_unbumped_micros_ = NowMicros();
+    RETURN_IF_ERROR(MaybeBump());
     return false;
   }
-  // Moves the head's version to the `gen` the sweep's rewrites since the last move stamped.
-  Status Bump() {
+  // Moves the head's version to the `gen` the sweep's rewrites since the last move stamped,
+  // once there are kRewritesPerBump of them or the first is kBumpAfterMicros old.
+  Status MaybeBump() {
+    if (unbumped_ == 0) return Status::OK();
+    if (unbumped_ < kRewritesPerBump && NowMicros() - first_unbumped_micros_ < kBumpAfterMicros) {
+      return Status::OK();
+    }
     ASSIGN_OR_RETURN(bool mine, SetLease(true, state_.last_key));
     if (!mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
     return Status::OK();
@@ -573,6 +583,7 @@ class Spill {
   std::map<std::string, PieceRange> ranges_;
   std::set<std::string> touched_;
   uint64_t unbumped_ = 0;  // piece rows swept since the version last moved
+  int64_t first_unbumped_micros_ = 0;
 };
 
 }  // namespace

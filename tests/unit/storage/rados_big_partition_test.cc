@@ -739,6 +739,7 @@ TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRow
   done = true;
   sweeper.join();
   reader.join();
+  WaitForSpillsForTesting(*engine_);  // the reader's last reads may have queued one
   EXPECT_EQ(sweep_error, "");
   EXPECT_GT(sweeps.load(), 0);
   EXPECT_EQ(bad, 0);
@@ -746,6 +747,12 @@ TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRow
   // A last pass after the spills: no expired row is left in a piece.
   auto last = Sweep(0);
   ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->busy, 0u);
+  librados::bufferlist lease;
+  EXPECT_GE(connection_->IoCtx("t").getxattr(rados::PartitionObjectName(kToken, "big"),
+                                              rados::kSpillXattr, lease),
+            0);
+  EXPECT_EQ(lease.to_str().find(':'), std::string::npos) << "busy: " << lease.to_str();
   swept += *last;
   for (const auto& [oid, omap] : PieceOmaps()) {
     for (const auto& [key, value] : omap) {
