@@ -170,7 +170,7 @@ class Spill {
         RETURN_IF_ERROR(FromRados(rc, "reading piece " + oid + " to sweep it"));
         ++pages;
         ++stats->piece_pages;
-        RETURN_IF_ERROR(MaybeBump(Bump::kWhenDue));
+        RETURN_IF_ERROR(MaybeBump());
         for (auto& [key, value] : page) {
           std::string_view row_key = FragmentRowKey(key);
           if (row_key.empty() || row_key[0] != kRowFragment) {
@@ -212,31 +212,43 @@ class Spill {
   }
 
  private:
-  // Rewrites one piece row when that changes something (the sweep's rule); true when the piece
-  // is gone.
+  // Rewrites one piece row when that changes something; true when the piece is gone. Its `gen`
+  // is the head version the next change of the lease makes (MaybeBump, or any SetLease): a reader
+  // that read the head before then and reads this piece after the op sees gen above the version
+  // it read and restarts (docs: "Sweeping pieces").
   Result<bool> SweepRow(const std::string& id, const Fragments& row, SweepStats* stats) {
     ASSIGN_OR_RETURN(std::optional<Compaction> plan,
                      PlanCompaction(row, /*header=*/false, *suffixes_, NowMicros(), gc_grace_,
                                     CompactWhen::kChanged));
     if (!plan) return false;
-    Result<bool> applied = RewritePieceRow(id, *plan);
-    if (applied.status().code() == ErrorCode::kNotFound) return true;
-    RETURN_IF_ERROR(applied.status());
-    if (!*applied) {
-      ++stats->raced;
+    RETURN_IF_ERROR(Renew());
+    const uint64_t gen = state_.version + 1;
+    librados::ObjectWriteOperation op;
+    AddCompaction(*plan, &op);
+    const uint64_t count =
+        counts_[id] - std::min<uint64_t>(counts_[id], plan->guard.size() - (plan->merged ? 1 : 0));
+    op.setxattr(kPieceGenXattr, Bl(FormatNumber(gen)));
+    op.setxattr(kPieceCountXattr, Bl(FormatNumber(count)));
+    int rc = io_.operate(PieceObjectName(head_, id), &op);
+    if (rc == -ENOENT) return true;
+    if (rc == -ECANCELED) {
+      ++stats->raced;  // only a copy delayed past the lease could do it ("Limits")
       return false;
     }
+    RETURN_IF_ERROR(FromRados(rc, "sweeping a piece row"));
+    counts_[id] = count;
+    gens_[id] = gen;
     ++stats->rewrites;
     stats->fragments_removed += plan->guard.size();
+    if (unbumped_++ == 0) first_unbumped_micros_ = NowMicros();
+    RETURN_IF_ERROR(MaybeBump());
     return false;
   }
-  enum class Bump : uint8_t { kWhenDue, kNow };
-  // Moves the head's version to the `gen` the rewrites since the last move stamped: now, or
+  // Moves the head's version to the `gen` the sweep's rewrites since the last move stamped,
   // once there are kRewritesPerBump of them or the first is kBumpAfterMicros old.
-  Status MaybeBump(Bump when) {
+  Status MaybeBump() {
     if (unbumped_ == 0) return Status::OK();
-    if (when == Bump::kWhenDue && unbumped_ < kRewritesPerBump &&
-        NowMicros() - first_unbumped_micros_ < kBumpAfterMicros) {
+    if (unbumped_ < kRewritesPerBump && NowMicros() - first_unbumped_micros_ < kBumpAfterMicros) {
       return Status::OK();
     }
     ASSIGN_OR_RETURN(bool mine, SetLease(true, state_.last_key));
@@ -403,9 +415,8 @@ class Spill {
       ASSIGN_OR_RETURN(bool still_mine, SetLease(true, state_.last_key, &op));
       if (!still_mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
     }
-    // The merged keys have left the head (at a version every reader that may still see them
-    // in the head read before): each merge is stamped ahead of the head, which moves there after
-    // it (docs: "Why nothing is lost or doubled").
+    // The merged keys have left the head: a merge stamped with this version makes a reader that
+    // read the head before restart (docs: "Why nothing is lost or doubled").
     size_t merged = 0;
     for (const auto& [row_key, n] : fragments_of_row) {
       if (n < 2 || merged == kMaxMergedRows) continue;
@@ -413,7 +424,7 @@ class Spill {
       const std::string& id = map[PieceOf(map, RowClustering(row_key))].id;
       RETURN_IF_ERROR(MergeRow(id, row_key));
     }
-    return MaybeBump(Bump::kNow);
+    return Status::OK();
   }
 
   Status MergeRow(const std::string& id, const std::string& row_key) {
@@ -430,33 +441,24 @@ class Spill {
                      PlanCompaction(fragments, /*header=*/false, *suffixes_, NowMicros(), gc_grace_,
                                     CompactWhen::kManyFragments, /*compact_above=*/1));
     if (!plan) return Status::OK();
-    // Not applied (the row changed since read): merged next time.
-    return RewritePieceRow(id, *plan).status();
-  }
-
-  // Runs `plan` on piece `id` (AddCompaction's guarded op) with the piece's `gen` set to the
-  // head version the next change of the lease makes (MaybeBump, or any SetLease): a reader that
-  // read the head before then and reads this piece after the op sees gen above the version it
-  // read and restarts (docs: "Why nothing is lost or doubled"). Whether it was applied; kNotFound
-  // when the piece is gone.
-  Result<bool> RewritePieceRow(const std::string& id, const Compaction& plan) {
-    RETURN_IF_ERROR(Renew());
-    const uint64_t gen = state_.version + 1;
-    const uint64_t count =
-        counts_[id] - std::min<uint64_t>(counts_[id], plan.guard.size() - (plan.merged ? 1 : 0));
     librados::ObjectWriteOperation op;
-    AddCompaction(plan, &op);
-    op.setxattr(kPieceGenXattr, Bl(FormatNumber(gen)));
-    op.setxattr(kPieceCountXattr, Bl(FormatNumber(count)));
-    int rc = io_.operate(PieceObjectName(head_, id), &op);
-    if (rc == -ECANCELED) return false;  // changed since read (only a delayed copy: "Limits")
-    if (rc == -ENOENT) return Status(ErrorCode::kNotFound, "piece removed");
-    RETURN_IF_ERROR(FromRados(rc, "rewriting a piece row"));
-    counts_[id] = count;
-    gens_[id] = gen;
-    if (unbumped_++ == 0) first_unbumped_micros_ = NowMicros();
-    RETURN_IF_ERROR(MaybeBump(Bump::kWhenDue));
-    return true;
+    std::map<std::string, std::pair<bufferlist, int>> guard;
+    std::set<std::string> remove;
+    for (const auto& [key, value] : plan->guard) {
+      guard[key] = {Bl(value), LIBRADOS_CMPXATTR_OP_EQ};
+      remove.insert(key);
+    }
+    op.omap_cmp(guard, nullptr);
+    op.omap_rm_keys(remove);
+    if (plan->merged) op.omap_set({{plan->merged->first, Bl(plan->merged->second)}});
+    counts_[id] -= std::min<uint64_t>(counts_[id], remove.size() - (plan->merged ? 1 : 0));
+    op.setxattr(kPieceGenXattr, Bl(FormatNumber(state_.version)));
+    op.setxattr(kPieceCountXattr, Bl(FormatNumber(counts_[id])));
+    gens_[id] = state_.version;
+    RETURN_IF_ERROR(Renew());
+    int rc = io_.operate(oid, &op);
+    if (rc == -ECANCELED) return Status::OK();  // changed since read: merged next time
+    return FromRados(rc, "merging a piece row");
   }
 
   // Splits every touched piece at or past the piece bound in two, until none is (docs: "Split").
