@@ -25,11 +25,8 @@ constexpr char kCasXattr[] = "cas";
 
 // What every page of a stream is checked against (docs: "Why a reader sees every row").
 struct PieceCheck {
-  PieceRange expected;  // the range the reader's map gives the piece
-  // The highest `gen` that changed nothing the read may have seen: the head's spill version
-  // the reader read; one more when that lease was busy past its deadline (its dead holder may
-  // have stamped a sweep rewrite with it before moving the head there: docs "Sweeping pieces").
-  uint64_t max_gen;
+  PieceRange expected;    // the range the reader's map gives the piece
+  uint64_t head_version;  // the head's spill version the reader read
 };
 struct UnspilledCheck {
   uint64_t head_version;  // the head had no piece map at this spill version
@@ -63,12 +60,24 @@ class RowStream {
   void Start(std::string start_after) { Start(std::move(start_after), {}, true); }
 
   // Loads the next row (if not loaded yet): kEnd past the last, kRestart when the piece changed.
+  // A row the page ends in is read again from its first fragment by the next fetch, so that a
+  // row of at most a page of fragments comes from one read op: a compaction (a merge replaces
+  // its inputs with a key sorting after them) is then seen wholly or not at all (docs: "Why
+  // nothing is lost or doubled"). A longer row is read across pages.
   Result<Load> Peek() {
     if (has_row_) return Load::kRow;
     row_.clear();
+    bool row_refetched = false;
     while (true) {
       if (it_ == page_.end()) {
         if (!more_) break;
+        if (!row_.empty() && !row_refetched) {
+          // Every fragment key of the row is longer than its row key, every earlier key sorts
+          // before it (clusterings are prefix-free).
+          start_after_ = row_key_;
+          row_.clear();
+          row_refetched = true;
+        }
         ASSIGN_OR_RETURN(bool valid, Fetch());
         if (!valid) return Load::kRestart;
         continue;
@@ -151,7 +160,7 @@ class RowStream {
       auto gen_it = attrs.find(kPieceGenXattr);
       ASSIGN_OR_RETURN(uint64_t gen,
                        ParseNumber(gen_it == attrs.end() ? "" : gen_it->second.to_str(), "gen"));
-      if (!range.Covers(check_->expected) || gen > check_->max_gen) return false;
+      if (!range.Covers(check_->expected) || gen > check_->head_version) return false;
     }
     return true;
   }
@@ -385,8 +394,6 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       if (seg_from > from) from = seg_from;
       std::optional<UnspilledCheck> unspilled;
       if (!report->spilled) unspilled = UnspilledCheck{spill.version};
-      const uint64_t max_gen =
-          spill.version + (spill.busy && spill.deadline_micros <= NowMicros() ? 1 : 0);
       RowStream head(io, head_oid, env, query.context, first_page, std::nullopt, unspilled);
       if (seed_unused && from == first_start) {
         head.Start(from, std::move(row_page), row_more);
@@ -397,7 +404,7 @@ Result<Attempt> TryRead(librados::IoCtx& io, const std::string& head_oid,
       std::optional<RowStream> piece;
       if (seg->piece_oid) {
         piece.emplace(io, *seg->piece_oid, env, query.context, first_page,
-                      PieceCheck{PieceRange{seg->start, seg->end}, max_gen});
+                      PieceCheck{PieceRange{seg->start, seg->end}, spill.version});
         piece->Start(from);
       }
       std::deque<Row> tail;  // reversed: the segment's last `remaining + 1` live rows

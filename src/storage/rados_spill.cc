@@ -22,10 +22,6 @@ constexpr int64_t kLeaseMicros = 60'000'000;
 constexpr int64_t kRenewBelowMicros = 45'000'000;  // renew when less than this is left
 constexpr size_t kMaxMergedRows = 256;             // rows merged in their piece per step
 constexpr uint64_t kSweepPagesPerHold = 16;        // piece pages a sweep reads per lease hold
-// A reader that read the head before a sweep rewrite restarts until the head's version moves
-// past it (a few restarts, backing off 2-32 ms each): the version moves often enough.
-constexpr uint64_t kRewritesPerBump = 16;     // sweep rewrites between two version moves, or
-constexpr int64_t kBumpAfterMicros = 10'000;  // ... this long after the first of them
 
 bufferlist Bl(std::string_view s) {
   bufferlist bl;
@@ -161,6 +157,7 @@ class Spill {
       std::string after = std::max(*position, RowStart(map[i].start));
       std::string group_key;
       Fragments group;
+      uint64_t row_fragments = 0;  // of the row in `group`, merged or not
       bool piece_done = false;
       while (!piece_done) {
         std::map<std::string, bufferlist> page;
@@ -170,7 +167,6 @@ class Spill {
         RETURN_IF_ERROR(FromRados(rc, "reading piece " + oid + " to sweep it"));
         ++pages;
         ++stats->piece_pages;
-        RETURN_IF_ERROR(MaybeBump());
         for (auto& [key, value] : page) {
           std::string_view row_key = FragmentRowKey(key);
           if (row_key.empty() || row_key[0] != kRowFragment) {
@@ -184,10 +180,11 @@ class Spill {
             // A row boundary: `after` is the last key of the row before. The hold ends only
             // here (a row is never merged in parts), once it made progress.
             if (!group.empty()) {
-              ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, stats));
+              ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, row_fragments, stats));
               group.clear();
               if (gone) return true;
             }
+            row_fragments = 0;
             if (stop.load(std::memory_order_relaxed) ||
                 (pages >= kSweepPagesPerHold && after > hold_start)) {
               *position = after;
@@ -196,6 +193,7 @@ class Spill {
             group_key = row_key;
           }
           ++stats->fragments_read;
+          ++row_fragments;
           // At most kMaxCompactedAtOnce merged: the rest of a longer row at the next pass.
           if (group.size() < kMaxCompactedAtOnce) group.emplace_back(key, value.to_str());
           after = key;
@@ -203,7 +201,7 @@ class Spill {
         if (!more || page.empty()) piece_done = true;
       }
       if (!group.empty()) {
-        ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, stats));
+        ASSIGN_OR_RETURN(bool gone, SweepRow(id, group, row_fragments, stats));
         if (gone) return true;
       }
       *position = after;
@@ -212,22 +210,24 @@ class Spill {
   }
 
  private:
-  // Rewrites one piece row when that changes something; true when the piece is gone. Its `gen`
-  // is the head version the next change of the lease makes (MaybeBump, or any SetLease): a reader
-  // that read the head before then and reads this piece after the op sees gen above the version
-  // it read and restarts (docs: "Sweeping pieces").
-  Result<bool> SweepRow(const std::string& id, const Fragments& row, SweepStats* stats) {
+  // Rewrites one piece row (`row`: its first fragments; `row_fragments` of them in all) when that
+  // changes something; true when the piece is gone. A row of more than a page is left alone: a
+  // reader reads it across pages and could see some inputs and the merged fragment. The piece's
+  // `gen` is set to the head's current version, which is at least the version of the removal of
+  // every input from the head (docs: "Sweeping pieces").
+  Result<bool> SweepRow(const std::string& id, const Fragments& row, uint64_t row_fragments,
+                        SweepStats* stats) {
+    if (row_fragments > kMaxPage) return false;
     ASSIGN_OR_RETURN(std::optional<Compaction> plan,
                      PlanCompaction(row, /*header=*/false, *suffixes_, NowMicros(), gc_grace_,
                                     CompactWhen::kChanged));
     if (!plan) return false;
     RETURN_IF_ERROR(Renew());
-    const uint64_t gen = state_.version + 1;
     librados::ObjectWriteOperation op;
     AddCompaction(*plan, &op);
     const uint64_t count =
         counts_[id] - std::min<uint64_t>(counts_[id], plan->guard.size() - (plan->merged ? 1 : 0));
-    op.setxattr(kPieceGenXattr, Bl(FormatNumber(gen)));
+    op.setxattr(kPieceGenXattr, Bl(FormatNumber(state_.version)));
     op.setxattr(kPieceCountXattr, Bl(FormatNumber(count)));
     int rc = io_.operate(PieceObjectName(head_, id), &op);
     if (rc == -ENOENT) return true;
@@ -237,23 +237,10 @@ class Spill {
     }
     RETURN_IF_ERROR(FromRados(rc, "sweeping a piece row"));
     counts_[id] = count;
-    gens_[id] = gen;
+    gens_[id] = state_.version;
     ++stats->rewrites;
     stats->fragments_removed += plan->guard.size();
-    if (unbumped_++ == 0) first_unbumped_micros_ = NowMicros();
-    RETURN_IF_ERROR(MaybeBump());
     return false;
-  }
-  // Moves the head's version to the `gen` the sweep's rewrites since the last move stamped,
-  // once there are kRewritesPerBump of them or the first is kBumpAfterMicros old.
-  Status MaybeBump() {
-    if (unbumped_ == 0) return Status::OK();
-    if (unbumped_ < kRewritesPerBump && NowMicros() - first_unbumped_micros_ < kBumpAfterMicros) {
-      return Status::OK();
-    }
-    ASSIGN_OR_RETURN(bool mine, SetLease(true, state_.last_key));
-    if (!mine) return Status(ErrorCode::kIOError, "lost the spill lease of " + head_);
-    return Status::OK();
   }
 
   // Replaces the lease (guarded by it being as last seen): busy with `last_key`, or idle.
@@ -277,7 +264,6 @@ class Spill {
     RETURN_IF_ERROR(FromRados(rc, "updating the spill lease of " + head_));
     state_ = next;
     current_ = formatted;
-    unbumped_ = 0;  // the version moved up to every gen stamped so far
     return true;
   }
   // Renews the lease when little of it is left: a holder never acts on an expired lease it
@@ -582,8 +568,6 @@ class Spill {
   std::map<std::string, uint64_t> counts_, gens_;
   std::map<std::string, PieceRange> ranges_;
   std::set<std::string> touched_;
-  uint64_t unbumped_ = 0;  // piece rows swept since the version last moved
-  int64_t first_unbumped_micros_ = 0;
 };
 
 }  // namespace
@@ -601,8 +585,7 @@ Result<PieceSweep> SweepPieces(librados::IoCtx& io, const std::string& head_oid,
     return PieceSweep::kBusy;
   }
   Result<bool> done = spill.SweepPieces(position, stop, stats);
-  // Let go even after an error: the version then reaches every gen the hold stamped, so that
-  // readers do not keep restarting until the lease expires.
+  // Let go even after an error: a spill need not wait for the lease to expire.
   Result<bool> released = spill.Release();
   RETURN_IF_ERROR(done.status());
   RETURN_IF_ERROR(released.status());

@@ -85,9 +85,10 @@ enum class PieceSweep : uint8_t { kDone, kMore, kBusy };
 // holder's work redone first); kBusy, untouched, when another holder has it. Under it, from
 // after `*position` (a piece row fragment key; "" = from the first piece) in map order, reads
 // each piece's rows in pages of at most 1,024 entries and rewrites every row whose rewrite
-// changes something (PlanCompaction, CompactWhen::kChanged, `gc_grace_seconds`) with the guarded
-// op of read compaction plus the piece's `gen` set to a head version the head reaches only
-// after the op (readers that read the head before restart). The hold ends at a row boundary
+// changes something (PlanCompaction, CompactWhen::kChanged, `gc_grace_seconds`; a row of more
+// than 1,024 fragments is left alone) with the guarded op of read compaction plus the piece's
+// `gen` set to the head's version (readers that read the head before the lease restart, as
+// after a spill's merge). The hold ends at a row boundary
 // after 16 pages, at the end of the last piece, or when `stop` is set; the lease is then let go
 // and `*position` tells where the next call goes on. Memory: one page plus one row's fragments
 // (at most kMaxCompactedAtOnce). `owner`: 16 hex characters naming this node in the lease.
