@@ -44,8 +44,9 @@ struct SweepStats {
 // head's `spill` xattr as read, and none is made while a spill runs (its mover merges the rows
 // it moves); the piece map entries are skipped, and piece objects are not swept here: when
 // `has_piece_map` is not null it is set to whether the head has a map (rados_spill.h
-// SweepPieces sweeps the pieces under the head's lease). A missing object is OK (nothing to sweep). Errors: kCorruption for a malformed fragment key or
-// value (the object is left as is), kIOError from RADOS.
+// SweepPieces sweeps the pieces under the head's lease). A missing object is OK (nothing to
+// sweep). Errors: kCorruption for a malformed fragment key or value (the object is left as is),
+// kIOError from RADOS.
 Status SweepObject(librados::IoCtx& io, const std::string& oid, SuffixSource& suffixes,
                    int64_t gc_grace_seconds, const std::atomic<bool>& stop, SweepStats* stats,
                    bool* has_piece_map = nullptr);

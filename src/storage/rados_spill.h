@@ -88,9 +88,9 @@ enum class PieceSweep : uint8_t { kDone, kMore, kBusy };
 // changes something (PlanCompaction, CompactWhen::kChanged, `gc_grace_seconds`; a row of more
 // than 1,024 fragments is left alone) with the guarded op of read compaction plus the piece's
 // `gen` set to the head's version (readers that read the head before the lease restart, as
-// after a spill's merge). The hold ends at a row boundary
-// after 16 pages, at the end of the last piece, or when `stop` is set; the lease is then let go
-// and `*position` tells where the next call goes on. Memory: one page plus one row's fragments
+// after a spill's merge). The hold ends at a row boundary after 16 pages, at the end of the
+// last piece, or when `stop` is set; the lease is then let go and `*position` tells where the
+// next call goes on. Memory: one page plus one row's fragments
 // (at most kMaxCompactedAtOnce). `owner`: 16 hex characters naming this node in the lease.
 // Errors: kIOError from RADOS (or a lease lost), kCorruption on malformed stored bytes; the
 // lease is let go in every case.

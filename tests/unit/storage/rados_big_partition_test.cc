@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -45,6 +46,35 @@ class RadosBigPartitionTest : public EngineTest {
     OpenEngine("", RocksDbOptions{}, EngineKind::kRados);
   }
   static int64_t CounterValue(const Row& row) { return storage::CounterValue(row.cells.at("c")); }
+  // Adds `delta` at `ts` to counter "c" of row Ck(`row`) of partition "big".
+  static Status Increment(Engine& node, uint32_t row, int64_t ts, int64_t delta) {
+    PartitionMutation m;
+    m.partition_key = "big";
+    m.token = kToken;
+    Row r;
+    r.clustering = Ck(row);
+    r.cells["c"] = Delta(ts, delta);
+    m.rows.push_back(std::move(r));
+    return node.Apply({{"t", std::move(m)}});
+  }
+  // The counter rows (clustering below `counters`) of partition "big" read at `now_seconds`,
+  // and how many other rows it has; false after a failed read.
+  static bool CountersAndPlain(Engine& node, uint32_t counters, int64_t now_seconds,
+                               std::map<uint32_t, int64_t>* got, size_t* plain) {
+    SliceQuery q;
+    q.now_seconds = now_seconds;
+    auto p = node.ReadPartition("t", "big", kToken, q);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    if (!p.ok()) return false;
+    for (const auto& row : p->rows) {
+      if (CkValue(row.clustering) < counters) {
+        (*got)[CkValue(row.clustering)] = CounterValue(row);
+      } else {
+        ++*plain;
+      }
+    }
+    return true;
+  }
   // Rows [begin, end) with value `value` at `ts`, `per_write` rows per Apply.
   void WriteRows(Engine& node, uint32_t begin, uint32_t end, const std::string& value, int64_t ts,
                  uint32_t per_write = 250) {
@@ -330,14 +360,7 @@ TEST_F(RadosBigPartitionTest, SweepsRacingSpillsKeepCountersExact) {
   for (int i = 0; i < kWrites; ++i) {
     // Plain rows past the bound now and then keep the partition spilling.
     if (i % 300 == 0) WriteRows(*engine_, 1000 + i, 1000 + i + 300, "x", 10);
-    PartitionMutation m;
-    m.partition_key = "big";
-    m.token = kToken;
-    Row r;
-    r.clustering = Ck(static_cast<uint32_t>(i) % kRows);
-    r.cells["c"] = Delta(1000 + i, 1 + i % 3);
-    m.rows.push_back(std::move(r));
-    ASSERT_TRUE(engine_->Apply({{"t", std::move(m)}}).ok());
+    ASSERT_TRUE(Increment(*engine_, static_cast<uint32_t>(i) % kRows, 1000 + i, 1 + i % 3).ok());
     expected[static_cast<uint32_t>(i) % kRows] += 1 + i % 3;
   }
   WaitForSpillsForTesting(*engine_);
@@ -355,19 +378,9 @@ TEST_F(RadosBigPartitionTest, SweepsRacingSpillsKeepCountersExact) {
   Status swept = rados::SweepObject(io, rados::PartitionObjectName(kToken, "big"), suffixes, 0,
                                     stop, &stats);
   EXPECT_TRUE(swept.ok()) << swept.ToString();
-  SliceQuery q;
-  q.now_seconds = 1000;
-  auto p = engine_->ReadPartition("t", "big", kToken, q);
-  ASSERT_TRUE(p.ok()) << p.status().ToString();
   std::map<uint32_t, int64_t> got;
   size_t plain = 0;
-  for (const auto& row : p->rows) {
-    if (CkValue(row.clustering) < kRows) {
-      got[CkValue(row.clustering)] = CounterValue(row);
-    } else {
-      ++plain;
-    }
-  }
+  ASSERT_TRUE(CountersAndPlain(*engine_, kRows, 1000, &got, &plain));
   EXPECT_EQ(got, expected);
   EXPECT_EQ(plain, 1500u);
 }
@@ -549,8 +562,16 @@ TEST_F(RadosPieceSweepTest, PassPurgesExpiredRowsInsidePieces) {
   ASSERT_GE(Entries(before), 2900u);
   const std::vector<std::string> read_before = ReadNow(*engine_);
   EXPECT_EQ(read_before.size(), 10u);
+  const auto started = std::chrono::steady_clock::now();
   auto first = Sweep(0);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::printf("piece sweep pass: %zu pieces, %zu entries: %llu rewrites, %llu piece pages, "
+              "%lld ms\n",
+              before.size(), Entries(before), static_cast<unsigned long long>(first->rewrites),
+              static_cast<unsigned long long>(first->piece_pages),
+              static_cast<long long>(took.count()));
   EXPECT_GE(first->rewrites, 2900u);
   EXPECT_GE(first->piece_pages, before.size());
   EXPECT_EQ(first->busy, 0u);
@@ -693,14 +714,7 @@ TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRow
   std::map<uint32_t, int64_t> expected;
   std::thread second_node([&] {
     for (int i = 0; i < kWrites; ++i) {
-      PartitionMutation m;
-      m.partition_key = "big";
-      m.token = kToken;
-      Row r;
-      r.clustering = Ck(static_cast<uint32_t>(i * 7) % kCounters);
-      r.cells["c"] = Delta(2000 + i, 2);
-      m.rows.push_back(std::move(r));
-      ASSERT_TRUE((*other)->Apply({{"t", std::move(m)}}).ok());
+      ASSERT_TRUE(Increment(**other, static_cast<uint32_t>(i * 7) % kCounters, 2000 + i, 2).ok());
     }
   });
   for (int i = 0; i < kWrites; ++i) {
@@ -723,14 +737,8 @@ TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRow
       ASSERT_TRUE(engine_->Apply({{"t", std::move(live)}}).ok());
       plain_written = n + 100;
     }
-    PartitionMutation m;
-    m.partition_key = "big";
-    m.token = kToken;
-    Row r;
-    r.clustering = Ck(static_cast<uint32_t>(i) % kCounters);
-    r.cells["c"] = Delta(1000 + i, 1 + i % 3);
-    m.rows.push_back(std::move(r));
-    ASSERT_TRUE(engine_->Apply({{"t", std::move(m)}}).ok());
+    ASSERT_TRUE(
+        Increment(*engine_, static_cast<uint32_t>(i) % kCounters, 1000 + i, 1 + i % 3).ok());
     expected[static_cast<uint32_t>(i) % kCounters] += 1 + i % 3;
   }
   second_node.join();
@@ -762,19 +770,9 @@ TEST_F(RadosPieceSweepTest, SweepsOfExpiringPiecesRacingSpillsKeepCountersAndRow
   }
   EXPECT_GT(swept.rewrites, 0u);
   for (Engine* node : {engine_.get(), other->get()}) {
-    SliceQuery q;
-    q.now_seconds = NowSeconds();
-    auto p = node->ReadPartition("t", "big", kToken, q);
-    ASSERT_TRUE(p.ok()) << p.status().ToString();
     std::map<uint32_t, int64_t> got;
     size_t plain = 0;
-    for (const auto& row : p->rows) {
-      if (CkValue(row.clustering) < kCounters) {
-        got[CkValue(row.clustering)] = CounterValue(row);
-      } else {
-        ++plain;
-      }
-    }
+    ASSERT_TRUE(CountersAndPlain(*node, kCounters, NowSeconds(), &got, &plain));
     EXPECT_EQ(got, expected);
     EXPECT_EQ(plain, plain_written.load());
   }
