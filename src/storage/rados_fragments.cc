@@ -200,7 +200,10 @@ Result<std::optional<Compaction>> PlanCompaction(const Fragments& fragments, boo
     if (plan.guard.size() == kMaxCompactedAtOnce) break;
     if (key.size() < 1 + kSuffixSize) continue;
     std::string_view suffix = std::string_view(key).substr(key.size() - kSuffixSize);
-    if (LoggedBatchFragment(suffix) && now_micros - SuffixMicros(suffix) < kBatchReplayHorizonMicros) {
+    // Written less than the replay horizon ago; compared without a subtraction of the stored
+    // time, which another node (or a damaged object) may have made anything.
+    if (LoggedBatchFragment(suffix) &&
+        SuffixMicros(suffix) > now_micros - kBatchReplayHorizonMicros) {
       continue;
     }
     plan.guard.emplace_back(key, value);

@@ -1,7 +1,9 @@
 #include "storage/rados_pieces.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 namespace sibyl::storage::rados {
@@ -33,6 +35,16 @@ std::string Unhex(std::string_view hex) {  // REQUIRES: IsHex, even size
   }
   return out;
 }
+// Decimal digits as a uint64_t; nullopt for an empty string, anything but digits, or a value
+// past 2^64 - 1 (20 digits can hold more).
+std::optional<uint64_t> ParseDigits(std::string_view s) {
+  uint64_t n = 0;
+  if (s.empty() || !IsDigits(s)) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
 std::string Digits20(uint64_t n) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "%020llu", static_cast<unsigned long long>(n));
@@ -90,19 +102,22 @@ Result<SpillState> ParseSpill(std::string_view b) {
   const Status corrupt(ErrorCode::kCorruption, "malformed spill xattr of a RADOS partition head");
   SpillState s;
   if (b.empty()) return s;
-  if (b.size() > kMaxSpillXattr || b.size() < 20 || !IsDigits(b.substr(0, 20))) return corrupt;
-  s.version = std::stoull(std::string(b.substr(0, 20)));
+  if (b.size() > kMaxSpillXattr || b.size() < 20) return corrupt;
+  std::optional<uint64_t> version = ParseDigits(b.substr(0, 20));
+  if (!version) return corrupt;
+  s.version = *version;
   if (b.size() == 20) return s;
   // :<deadline 20>:<owner 16>:<hex>
   if (b.size() < 20 + 1 + 20 + 1 + 16 + 1 || b[20] != ':' || b[41] != ':' || b[58] != ':') {
     return corrupt;
   }
   std::string_view deadline = b.substr(21, 20), owner = b.substr(42, 16), last = b.substr(59);
-  if (!IsDigits(deadline) || !IsHex(owner) || !IsHex(last) || last.size() % 2 != 0) {
+  std::optional<uint64_t> deadline_micros = ParseDigits(deadline);
+  if (!deadline_micros || !IsHex(owner) || !IsHex(last) || last.size() % 2 != 0) {
     return corrupt;
   }
   s.busy = true;
-  s.deadline_micros = static_cast<int64_t>(std::stoull(std::string(deadline)));
+  s.deadline_micros = static_cast<int64_t>(*deadline_micros);
   s.owner = std::string(owner);
   s.last_key = Unhex(last);
   return s;
@@ -144,11 +159,12 @@ std::string FormatNumber(uint64_t n) { return std::to_string(n); }
 
 Result<uint64_t> ParseNumber(std::string_view b, std::string_view what) {
   if (b.empty()) return uint64_t{0};
-  if (b.size() > 19 || !IsDigits(b)) {
+  std::optional<uint64_t> n = b.size() > 19 ? std::nullopt : ParseDigits(b);
+  if (!n) {
     return Status(ErrorCode::kCorruption,
                   "malformed " + std::string(what) + " xattr of a RADOS partition piece");
   }
-  return static_cast<uint64_t>(std::stoull(std::string(b)));
+  return *n;
 }
 
 }  // namespace sibyl::storage::rados
