@@ -7,12 +7,15 @@
 // Input: a mode byte, then
 //   0: a batchlog entry as stored; its partitions' fragments then go through mode 2's checks;
 //   1: a partition index entry's omap key;
-//   2: one fragment: its omap key, a NUL, its value (the value may hold NULs).
+//   2: one fragment: its omap key, a NUL, its value (the value may hold NULs);
+//   3: a big partition's piece map entry (rados_pieces.h): its omap key, a NUL, its value;
+//   4: a head's `spill` xattr; 5: a piece's `range` xattr; 6: a piece's `gen`/`count` xattr.
 // Properties:
 //   - nothing crashes, hangs or reads out of bounds, whatever the bytes;
 //   - every failure is kCorruption;
 //   - a decoded batch entry encodes to the same bytes; a parsed index key is IndexKey of what
 //     it parsed to;
+//   - a parsed spill lease, piece range or number formats to what parses to the same value;
 //   - fragments that merge also compact (both CompactWhen modes), the plan guards only input
 //     fragments, and its merged fragment decodes and has the group's row key.
 #include <algorithm>
@@ -25,6 +28,7 @@
 
 #include "fuzz/fuzz_util.h"
 #include "storage/rados_fragments.h"
+#include "storage/rados_pieces.h"
 #include "storage/row_codec.h"
 
 using namespace sibyl;
@@ -99,7 +103,7 @@ void CheckFragments(rados::Fragments fragments) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t mode = data[0] % 3;
+  const uint8_t mode = data[0] % 7;
   const std::string_view body = fuzz::AsView(data + 1, size - 1);
   if (mode == 0) {
     auto batch = rados::DecodeBatch(body);
@@ -114,9 +118,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (rados::ParseIndexKey(body, &p) && rados::IndexKey(p.token, p.partition_key) != body) {
       Fail("an index key re-encodes differently", body);
     }
-  } else {
+  } else if (mode == 2) {
     const auto fields = fuzz::SplitFields(body, 2);
     CheckFragments({{std::string(fields[0]), std::string(fields[1])}});
+  } else if (mode == 3) {
+    const auto fields = fuzz::SplitFields(body, 2);
+    auto entry = rados::ParsePieceMapEntry(fields[0], fields[1]);
+    if (!entry.ok()) {
+      CheckError(entry.status());
+    } else if (rados::PieceMapKey(entry->start) != fields[0] || entry->id != fields[1]) {
+      Fail("a piece map entry parses to something else", body);
+    }
+  } else if (mode == 4) {
+    auto spill = rados::ParseSpill(body);
+    if (!spill.ok()) {
+      CheckError(spill.status());
+    } else if (auto again = rados::ParseSpill(rados::FormatSpill(*spill));
+               !again.ok() || *again != *spill) {
+      Fail("a spill lease does not survive formatting", body);
+    }
+  } else if (mode == 5) {
+    auto range = rados::DecodePieceRange(body);
+    if (!range.ok()) {
+      CheckError(range.status());
+    } else if (rados::EncodePieceRange(*range) != body || !range->Covers(*range)) {
+      Fail("a piece range re-encodes differently", body);
+    }
+  } else {
+    auto n = rados::ParseNumber(body, "gen");
+    if (!n.ok()) {
+      CheckError(n.status());
+    } else if (!body.empty() && *rados::ParseNumber(rados::FormatNumber(*n), "gen") != *n) {
+      Fail("a number does not survive formatting", body);
+    }
   }
   return 0;
 }

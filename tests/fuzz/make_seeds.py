@@ -775,6 +775,39 @@ def make_rados():
     write("fuzz_rados_objects", "index-key", b"\x01" + flip(-42) + b"\x00" + b"\x00\x04key1\x00")
     write("fuzz_rados_objects", "index-key-empty-partition-key", b"\x01" + flip(2 ** 63 - 1) + b"\x00")
     write("fuzz_rados_objects", "index-key-short", b"\x01" + flip(0)[:5])
+    # Big partitions' pieces (rados_pieces.h): map entry, spill lease, range, gen/count.
+    write("fuzz_rados_objects", "piece-map-entry", b"\x03" + b"\x02\x01ck" + b"\x00" + b"0123456789abcdef")
+    write("fuzz_rados_objects", "piece-map-first", b"\x03" + b"\x02" + b"\x00" + b"fedcba9876543210")
+    write("fuzz_rados_objects", "spill-idle", b"\x04" + b"%020d" % 7)
+    write("fuzz_rados_objects", "spill-busy",
+          b"\x04" + b"%020d:%020d:0123456789abcdef:%s" % (8, now + 60 * 10 ** 6, b"01636b".hex().encode()))
+    write("fuzz_rados_objects", "spill-version-overflow", b"\x04" + b"9" * 20)
+    write("fuzz_rados_objects", "range-bounded", b"\x05" + b"\x01" + struct.pack(">I", 3) + b"\x01ab" + b"\x01" + b"\x01cd")
+    write("fuzz_rados_objects", "range-open", b"\x05" + b"\x01" + struct.pack(">I", 0) + b"\x00")
+    write("fuzz_rados_objects", "number", b"\x06" + b"12345")
+    write("fuzz_rados_objects", "number-long", b"\x06" + b"9" * 19)
+
+
+def make_stored():
+    clear("fuzz_stored_records")
+    sketch = bytearray(b"\x01" + bytes(2 * 4 * 512))
+    for i in (0, 5, 511, 1000, 2047):
+        struct.pack_into(">H", sketch, 1 + 2 * i, 64 * (i % 7 + 1))
+    write("fuzz_stored_records", "sketch-empty", b"\x00" + b"\x01" + bytes(2 * 4 * 512))
+    write("fuzz_stored_records", "sketch-counts", b"\x00" + bytes(sketch))
+    write("fuzz_stored_records", "sketch-saturated", b"\x00" + b"\x01" + b"\xff" * (2 * 4 * 512))
+    csrf = "A" * 21 + "b_-9" * 5 + "zz"
+    doc = json.dumps({"arn": "arn:aws:iam::111122223333:user/alice", "user_name": "alice",
+                      "user_id": "AIDAEXAMPLEALICE0001", "csrf": csrf})
+    write("fuzz_stored_records", "doc", b"\x01" + doc.encode() + b"\x00AIDAEXAMPLEALICE0001")
+    write("fuzz_stored_records", "doc-root", b"\x01" + json.dumps(
+        {"arn": "arn:aws:iam::111122223333:root", "user_name": "", "user_id": "111122223333",
+         "csrf": csrf}).encode() + b"\x00111122223333")
+    write("fuzz_stored_records", "doc-other-partition", b"\x01" + doc.encode() + b"\x00AIDAOTHER")
+    write("fuzz_stored_records", "used", b"\x021700000000")
+    write("fuzz_stored_records", "used-long", b"\x02" + b"9" * 13)
+    write("fuzz_stored_records", "cookie", b"\x03AIDAEXAMPLEALICE0001.1700000000." + csrf.encode())
+    write("fuzz_stored_records", "cookie-leading-zeros", b"\x03AIDAEXAMPLEALICE0001.0017." + csrf.encode())
 
 
 def dict_file(target, words):
@@ -843,6 +876,7 @@ def main():
     make_iam_form()
     make_console()
     make_rados()
+    make_stored()
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 
