@@ -344,12 +344,17 @@ std::optional<int64_t> ParseTimestampText(std::string_view text) {
   }
   int64_t days = DaysFromCivil(year, month, day);
   int64_t local = days * 86400 + hour * 3600 + minute * 60 + second;
+  int64_t utc_seconds = local - offset_minutes * 60;
   if (m[9].matched) {  // a zone by name (issue 13)
     auto utc = LocalToUtc(m[9].str(), local);
     if (!utc) return std::nullopt;
-    return *utc * 1000 + millis;
+    utc_seconds = *utc;
   }
-  return (local - offset_minutes * 60) * 1000 + millis;
+  // In 128 bits: the milliseconds of INT64_MIN's own rendering (…04.192Z) are past INT64_MIN
+  // before the 192 ms are added, and a year of nine digits is past the range altogether.
+  const __int128 ms = static_cast<__int128>(utc_seconds) * 1000 + millis;
+  if (ms < INT64_MIN || ms > INT64_MAX) return std::nullopt;
+  return static_cast<int64_t>(ms);
 }
 
 std::optional<uint32_t> ParseDateText(std::string_view text) {
@@ -384,11 +389,18 @@ std::optional<int64_t> ParseTimeText(std::string_view text) {
 }
 
 std::string FormatTimestamp(int64_t millis) {
-  // Floor division without overflow: any 8 bytes are a valid timestamp, INT64_MIN included.
-  int64_t secs = millis / 1000 - (millis % 1000 < 0 ? 1 : 0);
-  int64_t ms = millis - secs * 1000;
-  int64_t days = secs / 86400 - (secs % 86400 < 0 ? 1 : 0);
-  int64_t rem = secs - days * 86400;
+  // Floor division without overflow: any 8 bytes are a valid timestamp, INT64_MIN included
+  // (the remainders are corrected, never recomputed by a multiplication that could overflow).
+  int64_t secs = millis / 1000, ms = millis % 1000;
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  int64_t days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "cql/types/value.h"
 
 namespace sibyl::cql::types {
@@ -62,6 +64,22 @@ TEST(ParseLiteral, TimestampsDatesAndTimes) {
   EXPECT_THAT(s.message(), HasSubstr("Unable to coerce 'yesterday' to a formatted date (long)"));
   EXPECT_EQ(LitError(Kind::kDate, LiteralKind::kString, "2021-02-29").code(), ErrorCode::kInvalid);
   EXPECT_EQ(LitError(Kind::kTime, LiteralKind::kString, "25:00:00").code(), ErrorCode::kInvalid);
+  // Any 8 bytes are a timestamp: the extremes render without overflow (found by fuzz_value
+  // under UBSan: the floor division multiplied back past INT64_MIN).
+  EXPECT_THAT(ToCqlLiteral(Type(Kind::kTimestamp), SerializeBigint(INT64_MIN)),
+              testing::EndsWith(".192Z'"));
+  EXPECT_THAT(ToCqlLiteral(Type(Kind::kTimestamp), SerializeBigint(INT64_MIN + 1)),
+              testing::EndsWith(".193Z'"));
+  EXPECT_THAT(ToCqlLiteral(Type(Kind::kTimestamp), SerializeBigint(INT64_MAX)),
+              testing::EndsWith(".807Z'"));
+  // ... and parse back to the same instants; past the range is an error, not a wrapped value.
+  for (int64_t extreme : {INT64_MIN, INT64_MIN + 1, INT64_MAX}) {
+    const std::string literal = ToCqlLiteral(Type(Kind::kTimestamp), SerializeBigint(extreme));
+    EXPECT_EQ(Lit(Kind::kTimestamp, LiteralKind::kString, literal.substr(1, literal.size() - 2)),
+              literal);
+  }
+  EXPECT_EQ(LitError(Kind::kTimestamp, LiteralKind::kString, "999999999-01-01").code(),
+            ErrorCode::kInvalid);
 }
 
 TEST(ParseLiteral, UuidsInetsBlobsBooleansDurations) {
