@@ -166,10 +166,16 @@ for name in "${targets[@]}"; do
   if ! grep -q 'ok$' "$work/logs/$name.result" 2>/dev/null; then
     echo
     echo "== $name: finding (artifacts in $work/artifacts/$name/, log $work/logs/$name.log)"
-    grep -aE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^fuzz_|not built|SUMMARY' \
-      "$work/logs/$name.log" | head -6
+    grep -aE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^fuzz_|not built|SUMMARY|^unexpected|failed:' \
+      "$work/logs/$name.log" | head -8 | cut -c1-400
     grep -aE '^ +#[0-9]+ .* in .*(/src/|/tests/fuzz/)' "$work/logs/$name.log" | head -8 | cut -c1-240
-    ls -t "$work/artifacts/$name/" 2>/dev/null | head -3 | sed 's/^/   artifact: /'
+    # The input itself, so that a finding on a CI machine (whose files are gone) can be replayed:
+    # `printf '<escaped>' > seed` or decode the base64 line.
+    for artifact in $(ls -t "$work/artifacts/$name/" 2>/dev/null | head -3); do
+      echo "   artifact: $artifact"
+      head -c 4096 "$work/artifacts/$name/$artifact" | base64 -w0 | sed 's/^/   base64: /'
+      echo
+    done
   fi
 done
 echo

@@ -87,6 +87,16 @@ def test_integer_division_by_zero_is_a_function_failure(session, t):
     assert session.execute(f"SELECT d / 0 FROM {t} WHERE k = 1").one()[0] == float("inf")
 
 
+def test_constant_division_by_zero_fails_at_prepare_and_the_session_goes_on(session, t):
+    # Terms of constants only are computed at PREPARE, as in Cassandra, so the failure comes from
+    # PREPARE itself (found by fuzz_prepare). The connection keeps serving.
+    with pytest.raises(FunctionFailure, match="the operation 'int / int' failed: / by zero"):
+        session.prepare(f"SELECT i FROM {t} WHERE k = 1/0")
+    with pytest.raises(FunctionFailure, match="'varint / int' failed: BigInteger divide by zero"):
+        session.execute(f"UPDATE {t} SET v = {10**30}/0 WHERE k = 1")
+    assert session.execute(f"SELECT k FROM {t} WHERE k = 1").one()[0] == 1
+
+
 def test_int_overflow_wraps_as_java(session, t):
     assert session.execute(f"SELECT i + 2147483647 FROM {t} WHERE k = 1").one()[0] == -2147483642
 
