@@ -56,8 +56,6 @@ bool PlainSelectors(const cql::parser::SelectStatement& s) {
   return true;
 }
 
-}  // namespace
-
 bool IsInlineCheap(const cql::parser::Statement& ast, const CqlStatement& statement) {
   const schema::TableMetadata* table = statement.table.get();
   if (table == nullptr || table->is_virtual || table->keyspace.rfind("system", 0) == 0) {
@@ -91,6 +89,14 @@ bool IsInlineCheap(const cql::parser::Statement& ast, const CqlStatement& statem
     return PointRelations(select->where, *table, /*full_key=*/true);
   }
   return false;  // batches, DDL, USE, DESCRIBE...
+}
+
+}  // namespace
+
+InlineRun InlineRunOf(const cql::parser::Statement& ast, const CqlStatement& statement) {
+  if (!IsInlineCheap(ast, statement)) return InlineRun::kNo;
+  return std::holds_alternative<cql::parser::SelectStatement>(ast.body) ? InlineRun::kRead
+                                                                         : InlineRun::kWrite;
 }
 
 }  // namespace sibyl::query

@@ -12,6 +12,10 @@
 // execution at SERIAL consistency or with tracing (the connection checks those per request).
 // Under sync durability an inline write still waits for the group commit's fsync before its
 // answer; it never waits on the event-loop thread (storage/deferred_sync.h).
+//
+// kWrite statements call the engine exactly once, with one Apply and no read, so that the
+// connection may collect their writes and write those of one event-loop turn together
+// (storage/write_collect.h); kRead statements never write.
 
 namespace sibyl::cql::parser {
 struct Statement;
@@ -21,6 +25,12 @@ namespace sibyl::query {
 
 class CqlStatement;
 
-bool IsInlineCheap(const cql::parser::Statement& ast, const CqlStatement& statement);
+enum class InlineRun {
+  kNo,     // the worker pool runs it
+  kRead,   // a point read, inline
+  kWrite,  // a blind point write, inline; its one Apply may be collected
+};
+
+InlineRun InlineRunOf(const cql::parser::Statement& ast, const CqlStatement& statement);
 
 }  // namespace sibyl::query

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "query/inline_cost.h"
+
 namespace sibyl::parser {
 struct Statement;
 }
@@ -27,7 +29,7 @@ struct PreparedEntry {
   std::shared_ptr<const parser::Statement> ast;
   std::shared_ptr<const CqlStatement> statement;
   // Its cost class (query/inline_cost.h): EXECUTE may run on the connection's event-loop thread.
-  bool inline_ok = false;
+  InlineRun inline_run = InlineRun::kNo;
 };
 
 class PreparedCache {

@@ -16,6 +16,7 @@
 #include "cql/protocol/messages.h"
 
 #include "query/authorizer.h"
+#include "query/inline_cost.h"
 #include "query/namespaces.h"
 
 namespace sibyl::storage {
@@ -128,9 +129,11 @@ class QueryProcessor {
   virtual void WhenDurable(std::function<void(const Status&)> done) { done(Status::OK()); }
 
   // Inline execution (issue 14): whether an EXECUTE of prepared statement `id` is cheap and never
-  // waits (query/inline_cost.h), so that the connection may run it on its event-loop thread.
-  // False for an unknown id (the pool answers UNPREPARED). Thread-safe. Default: false.
-  virtual bool RunsInline(std::string_view id) { return false; }
+  // waits (query/inline_cost.h), so that the connection may run it on its event-loop thread, and
+  // whether it is a read or a blind write whose storage write may be collected
+  // (storage/write_collect.h). kNo for an unknown id (the pool answers UNPREPARED). Thread-safe.
+  // Default: kNo.
+  virtual InlineRun RunsInline(std::string_view id) { return InlineRun::kNo; }
 
   // The stored tables of the current schema (every keyspace but the virtual ones) with their
   // gc_grace_seconds: what the RADOS engine's background sweeper walks (issue 15,

@@ -177,9 +177,10 @@ class QueryProcessorImpl final : public QueryProcessor {
     std::string id = Md5(session.keyspace + std::string(cql));
     // issue 14: the cost class is decided once, here (query/inline_cost.h).
     // issue 15: never on the event loop when every engine call is a network round trip.
-    const bool inline_ok = context_.engine.CheapToCallInline() && IsInlineCheap(*ast, *stmt);
+    const InlineRun inline_run =
+        context_.engine.CheapToCallInline() ? InlineRunOf(*ast, *stmt) : InlineRun::kNo;
     prepared_.Put(id, std::make_shared<const PreparedEntry>(
-                          PreparedEntry{std::string(cql), session.keyspace, ast, stmt, inline_ok}));
+                          PreparedEntry{std::string(cql), session.keyspace, ast, stmt, inline_run}));
     protocol::PreparedResult result;
     result.id = id;
     const std::string ks = stmt->table ? stmt->table->keyspace : "";
@@ -234,9 +235,9 @@ class QueryProcessorImpl final : public QueryProcessor {
   }
 
   // Inline execution (issue 14).
-  bool RunsInline(std::string_view id) override {
+  InlineRun RunsInline(std::string_view id) override {
     std::shared_ptr<const PreparedEntry> entry = prepared_.Find(id);
-    return entry != nullptr && entry->inline_ok;
+    return entry != nullptr ? entry->inline_run : InlineRun::kNo;
   }
 
   std::vector<StoredTable> StoredTables() override {

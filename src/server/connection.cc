@@ -6,8 +6,10 @@
 #include <chrono>
 #include <optional>
 
+#include "server/turn_writes.h"
 #include "storage/deferred_sync.h"
 #include "storage/no_stall_scope.h"
+#include "storage/write_collect.h"
 
 namespace sibyl::server {
 
@@ -416,16 +418,22 @@ void Connection::Dispatch(FrameAction action) {
     case FrameAction::Kind::kExecute:
       // ProcessBuffered handles no more frames than may run (back-pressure, not OVERLOADED,
       // as Cassandra does for clients that did not ask THROW_ON_OVERLOAD).
-      if (inline_left_ > 0 && RunsInline(action)) {  // issue 14
+    {
+      const query::InlineRun run = inline_left_ > 0 ? RunsInline(action) : query::InlineRun::kNo;
+      // issue 14: a read, or a request for the pool, starts only after the writes this thread
+      // collected are written (server/turn_writes.h), so it sees them as it would have.
+      if (run != query::InlineRun::kWrite) TurnWrites::ForThisThread().Commit();
+      if (run != query::InlineRun::kNo) {  // issue 14
         --inline_left_;
         ++in_flight_;
         in_flight_bytes_ += action.request_bytes;
-        RunRequest(action, state_.compression(), RequestContext::Clock::now(),
-                   /*on_io_thread=*/true);
+        RunRequest(std::move(action), state_.compression(), RequestContext::Clock::now(),
+                   /*on_io_thread=*/true, /*collect=*/run == query::InlineRun::kWrite);
         return;
       }
       RunOnWorker(std::move(action));
       return;
+    }
   }
 }
 
@@ -441,14 +449,15 @@ void Connection::RespondLater(FrameAction action) {
   });
 }
 
-bool Connection::RunsInline(const FrameAction& action) {
-  if (action.tracing) return false;  // tracing writes its sessions and events: the pool
+query::InlineRun Connection::RunsInline(const FrameAction& action) {
+  // tracing writes its sessions and events: the pool
+  if (action.tracing) return query::InlineRun::kNo;
   const auto* execute = std::get_if<protocol::ExecuteRequest>(&action.request);
-  if (execute == nullptr) return false;
+  if (execute == nullptr) return query::InlineRun::kNo;
   const auto consistency = execute->params.consistency;
   if (consistency == protocol::Consistency::kSerial ||
       consistency == protocol::Consistency::kLocalSerial) {
-    return false;  // a SERIAL read waits on the partition's LWT lock
+    return query::InlineRun::kNo;  // a SERIAL read waits on the partition's LWT lock
   }
   return processor_.RunsInline(execute->id);
 }
@@ -458,13 +467,20 @@ void Connection::RunOnWorker(FrameAction action) {
   in_flight_bytes_ += action.request_bytes;
   asio::post(workers_, [self = shared_from_this(), action = std::move(action),
                         compression = state_.compression(),
-                        received = RequestContext::Clock::now()] {
-    self->RunRequest(action, compression, received, /*on_io_thread=*/false);
+                        received = RequestContext::Clock::now()]() mutable {
+    self->RunRequest(std::move(action), compression, received, /*on_io_thread=*/false);
   });
 }
 
-void Connection::RunRequest(const FrameAction& action, protocol::Compression compression,
-                            RequestContext::Clock::time_point received, bool on_io_thread) {
+void Connection::RunAgainOnWorker(FrameAction action) {
+  --in_flight_;
+  in_flight_bytes_ -= action.request_bytes;
+  RunOnWorker(std::move(action));
+}
+
+void Connection::RunRequest(FrameAction action, protocol::Compression compression,
+                            RequestContext::Clock::time_point received, bool on_io_thread,
+                            bool collect) {
   auto self = shared_from_this();
   // Each request runs on a copy of the session, so that concurrent requests of one connection
   // do not race; a change (USE) is written back. Only the keyspace can change today.
@@ -488,16 +504,21 @@ void Connection::RunRequest(const FrameAction& action, protocol::Compression com
   // with nothing applied, and runs again on the pool, where waiting is allowed.
   std::optional<storage::NoStallScope> no_stall;
   if (on_io_thread) no_stall.emplace();
+  // issue 14: an inline write's storage write joins those of this thread's turn.
+  std::optional<storage::WriteCollectScope> collecting;
+  if (on_io_thread && collect) collecting.emplace(TurnWrites::ForThisThread().collected());
   std::string frame = ExecuteQueryRequest(processor_, session, action.request, action.version,
                                           action.stream, compression);
-  if (no_stall && no_stall->stalled()) {
-    --in_flight_;
-    in_flight_bytes_ -= action.request_bytes;
-    return RunOnWorker(action);
-  }
+  if (no_stall && no_stall->stalled()) return RunAgainOnWorker(std::move(action));
   if (session.keyspace != keyspace_before) {
     std::lock_guard lock(session_mu_);
     session_.keyspace = session.keyspace;
+  }
+  if (collecting && collecting->collected()) {
+    // Answered once the turn's writes are written (and fsynced under sync durability).
+    collecting.reset();
+    return TurnWrites::ForThisThread().Park(std::move(self), std::move(action), std::move(frame),
+                                            compression);
   }
   const size_t bytes = action.request_bytes;
   if (!deferred_sync.pending()) {

@@ -110,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Frees buffers an idle connection does not need.
   void ReleaseIdleBuffers();
   void Dispatch(FrameAction action);
+  friend class TurnWrites;  // parks, answers and reruns this connection's collected writes
   // A refused login (issue 9 item 7): sends `action.frame` after `action.delay` on a timer (no
   // thread waits), reading nothing from the client meanwhile.
   void RespondLater(FrameAction action);
@@ -118,11 +119,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // statement (query/inline_cost.h), not traced, not at SERIAL consistency, runs on this
   // thread; at most kMaxInlinePerTurn per turn of ProcessBuffered, which then yields to the
   // other connections of the thread (a posted continuation) before reading more.
-  bool RunsInline(const FrameAction& action);
+  query::InlineRun RunsInline(const FrameAction& action);
   // Runs `action` on the calling thread (a worker, or this connection's thread when
-  // `on_io_thread`) and answers it; under sync durability, after the group commit's fsync.
-  void RunRequest(const FrameAction& action, cql::protocol::Compression compression,
-                  RequestContext::Clock::time_point received, bool on_io_thread);
+  // `on_io_thread`) and answers it; under sync durability, after the group commit's fsync. With
+  // `collect` (an inline write), its storage write joins this thread's TurnWrites and the answer
+  // waits for their commit (server/turn_writes.h).
+  void RunRequest(FrameAction action, cql::protocol::Compression compression,
+                  RequestContext::Clock::time_point received, bool on_io_thread,
+                  bool collect = false);
+  // A request that ran inline and whose write could not be applied: it leaves the in-flight
+  // count and runs again on the pool.
+  void RunAgainOnWorker(FrameAction action);
   void OnWorkerDone(std::string frame, size_t request_bytes);
   void QueueWrite(std::string frame);
   void WriteMore();

@@ -26,6 +26,7 @@
 #include "storage/rocksdb_large_values.h"
 #include "storage/row_codec.h"
 #include "storage/slice_read.h"
+#include "storage/write_collect.h"
 
 namespace sibyl::storage {
 namespace {
@@ -282,9 +283,26 @@ class RocksDbEngine final : public Engine {
     return Status::OK();
   }
 
-  Status Apply(const std::vector<TableMutation>& mutations) override {
+  // The thread's collected writes (storage/write_collect.h): one batch, and the tables it
+  // names kept open until it is written.
+  struct Collected final : CollectedWrites {
+    explicit Collected(RocksDbEngine* e) : engine(e) {}
+    Status Commit() override {
+      if (batch.Count() == 0) return Status::OK();
+      Status written = engine->Write(&batch);
+      batch.Clear();
+      held.clear();
+      return written;
+    }
+    size_t bytes() const override { return batch.GetDataSize(); }
+    bool empty() const override { return batch.Count() == 0; }
+    RocksDbEngine* const engine;
     rocksdb::WriteBatch batch;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+  };
+
+  Status AddToBatch(const std::vector<TableMutation>& mutations, rocksdb::WriteBatch* batch,
+                    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>>* held) {
     for (const auto& tm : mutations) {
       auto cf = Find(tm.table_id);
       if (!cf) return NotFound("table storage " + tm.table_id);
@@ -295,15 +313,19 @@ class RocksDbEngine final : public Engine {
       }
       std::string prefix = PartitionPrefix(m.token, m.partition_key);
       if (auto header = MutationHeader(m)) {
-        RETURN_IF_ERROR(FromRocks(batch.Merge(cf.get(), prefix + kHeaderKind, EncodeHeader(*header)),
+        RETURN_IF_ERROR(FromRocks(batch->Merge(cf.get(), prefix + kHeaderKind, EncodeHeader(*header)),
                                   "batching"));
       }
       for (const auto& row : m.rows) {
         RETURN_IF_ERROR(FromRocks(
-            batch.Merge(cf.get(), prefix + kRowKind + row.clustering, EncodeRow(row)), "batching"));
+            batch->Merge(cf.get(), prefix + kRowKind + row.clustering, EncodeRow(row)), "batching"));
       }
-      held.push_back(std::move(cf));
+      held->push_back(std::move(cf));
     }
+    return Status::OK();
+  }
+
+  Status Write(rocksdb::WriteBatch* batch) {
     // Group commit (issue 14): in a DeferredSyncScope a sync write leaves its fsync to
     // WhenDurable, and its caller answers from there.
     DeferredSyncScope* deferred = write_options_.sync ? DeferredSyncScope::Current() : nullptr;
@@ -313,7 +335,7 @@ class RocksDbEngine final : public Engine {
     // applied, when RocksDB would stall the write: its caller runs it again on the pool.
     NoStallScope* no_stall = NoStallScope::Current();
     if (no_stall != nullptr) options.no_slowdown = true;
-    rocksdb::Status written = db_->Write(options, &batch);
+    rocksdb::Status written = db_->Write(options, batch);
     if (no_stall != nullptr && written.IsIncomplete()) {
       no_stall->MarkStalled();
       return Status(ErrorCode::kOverloaded, "storage is throttling writes (write stall)");
@@ -321,6 +343,31 @@ class RocksDbEngine final : public Engine {
     RETURN_IF_ERROR(FromRocks(written, "writing"));
     if (deferred != nullptr) deferred->MarkPending();
     return Status::OK();
+  }
+
+  Status Apply(const std::vector<TableMutation>& mutations) override {
+    // Writes of one event-loop turn in one write (issue 14, storage/write_collect.h): in a
+    // WriteCollectScope the mutations join the thread's collected batch and are written by its
+    // Commit.
+    if (WriteCollectScope* collect = WriteCollectScope::Current()) {
+      std::unique_ptr<CollectedWrites>& into = collect->into();
+      if (into == nullptr) into = std::make_unique<Collected>(this);
+      if (auto* ours = dynamic_cast<Collected*>(into.get()); ours != nullptr && ours->engine == this) {
+        ours->batch.SetSavePoint();
+        Status built = AddToBatch(mutations, &ours->batch, &ours->held);
+        if (!built.ok()) {
+          ours->batch.RollbackToSavePoint().PermitUncheckedError();
+          return built;
+        }
+        ours->batch.PopSavePoint().PermitUncheckedError();
+        collect->MarkCollected();
+        return Status::OK();
+      }
+    }
+    rocksdb::WriteBatch batch;
+    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held));
+    return Write(&batch);
   }
 
   // Test hook: stops flushes and compactions, so that writes soon stall (issue 14).

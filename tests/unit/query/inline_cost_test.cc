@@ -21,15 +21,16 @@ class InlineCostTest : public ProcessorFixture {
     Run("CREATE TABLE cnt (k int PRIMARY KEY, n counter)");
   }
 
-  // Prepares `cql` and asks the processor whether an EXECUTE of it runs inline.
-  bool Inline(const std::string& cql) {
+  // Prepares `cql` and asks the processor how an EXECUTE of it runs.
+  InlineRun RunOf(const std::string& cql) {
     auto prepared = processor_->Prepare(session_, cql);
     EXPECT_TRUE(prepared.ok()) << cql << ": " << prepared.status().ToString();
-    if (!prepared.ok()) return false;
+    if (!prepared.ok()) return InlineRun::kNo;
     const auto* result = std::get_if<protocol::PreparedResult>(&*prepared);
     EXPECT_NE(result, nullptr) << cql;
-    return result != nullptr && processor_->RunsInline(result->id);
+    return result != nullptr ? processor_->RunsInline(result->id) : InlineRun::kNo;
   }
+  bool Inline(const std::string& cql) { return RunOf(cql) != InlineRun::kNo; }
 };
 
 TEST_F(InlineCostTest, PointWritesAndReadsRunInline) {
@@ -41,6 +42,15 @@ TEST_F(InlineCostTest, PointWritesAndReadsRunInline) {
   EXPECT_TRUE(Inline("SELECT * FROM kv WHERE k = ?"));
   EXPECT_TRUE(Inline("SELECT v FROM wide WHERE p = ? AND c = ? AND d = ?"));
   EXPECT_TRUE(Inline("UPDATE wide SET v = ? WHERE p = ? AND c = ? AND d = ?"));
+}
+
+TEST_F(InlineCostTest, WritesAreToldFromReads) {
+  // Only writes may have their storage write collected (storage/write_collect.h).
+  EXPECT_EQ(RunOf("INSERT INTO kv (k, v) VALUES (?, ?)"), InlineRun::kWrite);
+  EXPECT_EQ(RunOf("UPDATE wide SET v = ? WHERE p = ? AND c = ? AND d = ?"), InlineRun::kWrite);
+  EXPECT_EQ(RunOf("DELETE FROM kv WHERE k = ?"), InlineRun::kWrite);
+  EXPECT_EQ(RunOf("SELECT v FROM kv WHERE k = ?"), InlineRun::kRead);
+  EXPECT_EQ(RunOf("UPDATE cnt SET n = n + 1 WHERE k = ?"), InlineRun::kNo);
 }
 
 TEST_F(InlineCostTest, EverythingElseStaysOnThePool) {
@@ -69,7 +79,7 @@ TEST_F(InlineCostTest, EverythingElseStaysOnThePool) {
   EXPECT_FALSE(Inline("BEGIN BATCH INSERT INTO kv (k, v) VALUES (?, ?); APPLY BATCH"));
   EXPECT_FALSE(Inline("SELECT release_version FROM system.local WHERE key = 'local'"));
   // An id never prepared: the pool answers UNPREPARED.
-  EXPECT_FALSE(processor_->RunsInline(std::string(16, 'x')));
+  EXPECT_EQ(processor_->RunsInline(std::string(16, 'x')), InlineRun::kNo);
 }
 
 }  // namespace

@@ -1,0 +1,81 @@
+#include "server/turn_writes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "cql/protocol/codec.h"
+#include "server/connection.h"
+#include "storage/deferred_sync.h"
+#include "storage/no_stall_scope.h"
+
+namespace sibyl::server {
+
+TurnWrites& TurnWrites::ForThisThread() {
+  thread_local TurnWrites turn;
+  return turn;
+}
+
+void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action,
+                      std::string frame, cql::protocol::Compression compression) {
+  if (!commit_posted_) {
+    // After the handlers already queued on this thread: the other connections of this wakeup.
+    commit_posted_ = true;
+    asio::post(connection->socket_.get_executor(), [] {
+      TurnWrites& turn = ForThisThread();
+      turn.commit_posted_ = false;
+      turn.Commit();
+    });
+  }
+  parked_.push_back(Parked{std::move(connection), std::move(action), std::move(frame), compression});
+  if (parked_.size() >= kMaxRequests || (collected_ != nullptr && collected_->bytes() >= kMaxBytes)) {
+    Commit();
+  }
+}
+
+void TurnWrites::Commit() {
+  if (parked_.empty()) return;
+  std::vector<Parked> parked;
+  parked.swap(parked_);
+  Status written;
+  bool pending = false;
+  {
+    // As for a request run here: under sync durability the fsync is left to the group commit
+    // (answers wait for WhenDurable), and a throttled storage refuses instead of blocking.
+    storage::DeferredSyncScope deferred;
+    storage::NoStallScope no_stall;
+    written = collected_ != nullptr ? collected_->Commit()
+                                    : Status(ErrorCode::kInternal, "nothing was collected");
+    pending = deferred.pending();
+  }
+  if (!written.ok()) {
+    // Nothing applied: each request runs again on the pool, alone, and is answered from there.
+    spdlog::debug("CQL: {} coalesced writes run again on the pool: {}", parked.size(),
+                  written.ToString());
+    for (Parked& p : parked) p.connection->RunAgainOnWorker(std::move(p.action));
+    return;
+  }
+  auto executor = parked.front().connection->socket_.get_executor();
+  query::QueryProcessor& processor = parked.front().connection->processor_;
+  // Answers go out from a handler of their own, never from inside the caller (a connection's
+  // Dispatch may be what committed).
+  auto answer = [executor, parked = std::move(parked)](const Status& durable) mutable {
+    asio::post(executor, [parked = std::move(parked), durable]() mutable {
+      for (Parked& p : parked) {
+        if (!durable.ok()) {
+          // Applied but not durable: the client must not take it as acknowledged.
+          p.frame = cql::protocol::EncodeErrorFrame(
+              p.action.version, p.action.stream,
+              Status(ErrorCode::kServerError,
+                     "The write could not be made durable: " + durable.message()),
+              p.compression);
+        }
+        p.connection->OnWorkerDone(std::move(p.frame), p.action.request_bytes);
+      }
+    });
+  };
+  if (!pending) return answer(Status::OK());
+  processor.WhenDurable(std::move(answer));
+}
+
+}  // namespace sibyl::server

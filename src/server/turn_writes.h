@@ -1,0 +1,65 @@
+#pragma once
+// The cheap writes an event-loop thread ran in one turn, written together (issue 14,
+// storage/write_collect.h, docs/dev/performance.md "Writes coalesced per event-loop turn").
+//
+// A connection runs an inline write (query::InlineRun::kWrite) in a storage::WriteCollectScope
+// over its thread's TurnWrites: the engine adds the write to the thread's collected batch, and
+// the connection parks the request with its finished answer here instead of answering. The first
+// park of a turn posts a Commit to the thread's event loop, so it runs after the handlers already
+// queued (the other connections that became readable in the same wakeup): one storage write, one
+// group-commit wait under sync durability, then every parked answer is sent. Before the thread
+// runs any request that is not a collected write (a read, or a request handed to the pool), the
+// connection commits first, so that a read sees every write run before it on this thread, as
+// without collection. When a commit fails nothing was applied (a RocksDB write batch is atomic),
+// and every parked request runs again on the worker pool, alone, as any other request does; an
+// inline write is a blind write without counters, so running it again is harmless even when a
+// failure came after part of the batch reached the memtable (a table dropped meanwhile).
+// Only the thread that owns a TurnWrites uses it.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cql/protocol/compression.h"
+#include "server/connection_state.h"
+#include "storage/write_collect.h"
+
+namespace sibyl::server {
+
+class Connection;
+
+class TurnWrites {
+ public:
+  // The calling event-loop thread's.
+  static TurnWrites& ForThisThread();
+
+  // Where a request run in a storage::WriteCollectScope collects its write.
+  std::unique_ptr<storage::CollectedWrites>* collected() { return &collected_; }
+
+  // A request whose write was collected: answered with `frame` after the commit (or run again on
+  // the pool when it fails). Commits at once past kMaxRequests or kMaxBytes.
+  void Park(std::shared_ptr<Connection> connection, FrameAction action, std::string frame,
+            cql::protocol::Compression compression);
+
+  // Writes what was collected and answers (or runs again) the parked requests. Nothing to do when
+  // nothing is parked.
+  void Commit();
+
+  // Bounds of one commit (a turn may hold 32 requests of each ready connection).
+  static constexpr size_t kMaxRequests = 512;
+  static constexpr size_t kMaxBytes = 4 * 1024 * 1024;
+
+ private:
+  struct Parked {
+    std::shared_ptr<Connection> connection;
+    FrameAction action;
+    std::string frame;
+    cql::protocol::Compression compression;
+  };
+  std::unique_ptr<storage::CollectedWrites> collected_;
+  std::vector<Parked> parked_;
+  bool commit_posted_ = false;
+};
+
+}  // namespace sibyl::server
