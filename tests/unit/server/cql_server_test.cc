@@ -266,6 +266,66 @@ TEST_F(CqlServerTest, DeferredSyncWritesAreAnsweredOnlyOnceDurable) {
   EXPECT_EQ(failed->substr(9, 4), Hex("00 00 00 00"));        // SERVER_ERROR
 }
 
+std::string ExecuteFrame(std::string id, int16_t stream) {
+  protocol::ExecuteRequest execute;
+  execute.id = std::move(id);
+  execute.params.consistency = protocol::Consistency::kOne;
+  return protocol::EncodeRequestFrame(4, stream, execute);
+}
+
+int16_t StreamOf(const std::string& frame) {
+  return static_cast<int16_t>((static_cast<uint8_t>(frame[2]) << 8) | static_cast<uint8_t>(frame[3]));
+}
+
+// Writes coalesced per event-loop turn (issue 14, server/turn_writes.h): inline writes sent
+// together are committed together, each answered only once committed; a read sent after them on
+// the connection runs after their commit and sees them all.
+TEST_F(CqlServerTest, InlineWritesOfOneTurnAreCommittedTogetherBeforeTheReadAfterThem) {
+  auto client = ReadyClient();
+  std::string frames;
+  for (int16_t stream = 1; stream <= 20; ++stream) frames += ExecuteFrame("wid", stream);
+  frames += ExecuteFrame("rid", 21);
+  for (int16_t stream = 22; stream <= 30; ++stream) frames += ExecuteFrame("wid", stream);
+  client->Send(frames);
+  std::set<int16_t> streams;
+  for (int i = 0; i < 30; ++i) {
+    auto frame = client->ReadFrame();
+    ASSERT_TRUE(frame.has_value()) << i;
+    EXPECT_EQ(static_cast<uint8_t>((*frame)[4]), 0x08) << ToHex(*frame);  // RESULT
+    streams.insert(StreamOf(*frame));
+  }
+  EXPECT_EQ(streams.size(), 30u);
+  EXPECT_EQ(processor_.applied(), 29);
+  EXPECT_EQ(processor_.write_runs(), 29);
+  // One commit for the 20 before the read (a request that arrived in a later read of the socket
+  // may make a commit of its own), one or more for the 9 after it; never one per write.
+  EXPECT_GE(processor_.commits(), 2);
+  EXPECT_LT(processor_.commits(), 29);
+  EXPECT_EQ(processor_.reads_saw(), std::vector<int>{20});
+}
+
+// A commit that fails applied nothing: every write of it runs again on the pool, alone, and is
+// answered from there.
+TEST_F(CqlServerTest, WritesOfAFailedCommitRunAgainOnThePool) {
+  auto client = ReadyClient();
+  processor_.FailNextCommit();
+  std::string frames;
+  for (int16_t stream = 1; stream <= 5; ++stream) frames += ExecuteFrame("wid", stream);
+  client->Send(frames);
+  std::set<int16_t> streams;
+  for (int i = 0; i < 5; ++i) {
+    auto frame = client->ReadFrame();
+    ASSERT_TRUE(frame.has_value()) << i;
+    EXPECT_EQ(static_cast<uint8_t>((*frame)[4]), 0x08) << ToHex(*frame);  // RESULT
+    streams.insert(StreamOf(*frame));
+  }
+  EXPECT_EQ(streams.size(), 5u);
+  EXPECT_EQ(processor_.applied(), 5);
+  // Each failed-commit write ran twice: collected, then alone on the pool.
+  EXPECT_GE(processor_.write_runs(), 6);
+  EXPECT_LE(processor_.write_runs(), 10);
+}
+
 TEST_F(CqlServerTest, UseChangesTheSessionOfThatConnectionOnly) {
   auto a = ReadyClient();
   auto b = ReadyClient();

@@ -10,6 +10,11 @@
 //                        issue 14): while HoldDurable() is on, WhenDurable keeps the callbacks
 //                        until SyncDurable(status)
 //   anything else     -> Void
+// Prepared ids (EXECUTE; issue 14, writes coalesced per event-loop turn):
+//   "id1"  -> Void, on the pool
+//   "wid"  -> an inline write (InlineRun::kWrite): in a storage::WriteCollectScope it is
+//             collected into a FakeCollected, applied by its Commit; else applied at once
+//   "rid"  -> an inline read (InlineRun::kRead): records how many writes were applied before it
 
 #include <algorithm>
 #include <condition_variable>
@@ -19,6 +24,7 @@
 #include "cql/types/value.h"
 #include "query/processor.h"
 #include "storage/deferred_sync.h"
+#include "storage/write_collect.h"
 
 namespace sibyl::testing {
 
@@ -74,6 +80,24 @@ class FakeProcessor : public query::QueryProcessor {
   }
   Result<protocol::ResultMessage> Execute(query::Session&, std::string_view id,
                                           const protocol::QueryParameters&) override {
+    if (id == "wid") {
+      std::lock_guard lock(mu_);
+      ++write_runs_;
+      if (auto* scope = storage::WriteCollectScope::Current()) {
+        auto& into = scope->into();
+        if (into == nullptr) into = std::make_unique<FakeCollected>(this);
+        ++static_cast<FakeCollected&>(*into).pending;
+        scope->MarkCollected();
+      } else {
+        ++applied_;
+      }
+      return protocol::ResultMessage(protocol::VoidResult{});
+    }
+    if (id == "rid") {
+      std::lock_guard lock(mu_);
+      reads_saw_.push_back(applied_);
+      return protocol::ResultMessage(protocol::VoidResult{});
+    }
     if (id != "id1") {
       return Status(ErrorCode::kUnprepared, "Prepared query not found",
                     UnpreparedDetail{std::string(id)});
@@ -83,6 +107,33 @@ class FakeProcessor : public query::QueryProcessor {
   Result<protocol::ResultMessage> Batch(query::Session&, const protocol::BatchRequest&) override {
     return protocol::ResultMessage(protocol::VoidResult{});
   }
+  query::InlineRun RunsInline(std::string_view id) override {
+    if (id == "wid") return query::InlineRun::kWrite;
+    if (id == "rid") return query::InlineRun::kRead;
+    return query::InlineRun::kNo;
+  }
+  // Collected writes ("wid"): counts, and the next commit fails (nothing applied) when asked.
+  int write_runs() {
+    std::lock_guard lock(mu_);
+    return write_runs_;
+  }
+  int applied() {
+    std::lock_guard lock(mu_);
+    return applied_;
+  }
+  int commits() {
+    std::lock_guard lock(mu_);
+    return commits_;
+  }
+  std::vector<int> reads_saw() {
+    std::lock_guard lock(mu_);
+    return reads_saw_;
+  }
+  void FailNextCommit() {
+    std::lock_guard lock(mu_);
+    fail_next_commit_ = true;
+  }
+
   void AddSchemaListener(SchemaListener listener) override {
     std::lock_guard lock(mu_);
     listener_ = std::move(listener);
@@ -136,7 +187,32 @@ class FakeProcessor : public query::QueryProcessor {
   }
 
  private:
+  struct FakeCollected final : storage::CollectedWrites {
+    explicit FakeCollected(FakeProcessor* p) : processor(p) {}
+    Status Commit() override {
+      std::lock_guard lock(processor->mu_);
+      ++processor->commits_;
+      const int n = pending;
+      pending = 0;
+      if (processor->fail_next_commit_) {
+        processor->fail_next_commit_ = false;
+        return Status(ErrorCode::kIOError, "commit refused by the test");
+      }
+      processor->applied_ += n;
+      return Status::OK();
+    }
+    size_t bytes() const override { return static_cast<size_t>(pending) * 10; }
+    bool empty() const override { return pending == 0; }
+    FakeProcessor* const processor;
+    int pending = 0;
+  };
+
   std::mutex mu_;
+  int write_runs_ = 0;
+  int applied_ = 0;
+  int commits_ = 0;
+  bool fail_next_commit_ = false;
+  std::vector<int> reads_saw_;
   std::condition_variable cv_;
   SchemaListener listener_;
   int blocked_ = 0;
