@@ -24,6 +24,7 @@
 #include "storage/no_stall_scope.h"
 #include "storage/group_commit.h"
 #include "storage/rocksdb_large_values.h"
+#include "storage/rocksdb_row_cache.h"
 #include "storage/row_codec.h"
 #include "storage/slice_read.h"
 #include "storage/write_collect.h"
@@ -218,6 +219,7 @@ class RocksDbEngine final : public Engine {
     db_options_.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db_options_.keep_log_file_num = 2;
     cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+    row_cache_ = std::make_unique<RowCache>(cache_);  // issue 14: in the block cache's budget
     cf_options_ = MakeCfOptions();
 
     std::vector<std::string> names;
@@ -289,9 +291,10 @@ class RocksDbEngine final : public Engine {
     explicit Collected(RocksDbEngine* e) : engine(e) {}
     Status Commit() override {
       if (batch.Count() == 0) return Status::OK();
-      Status written = engine->Write(&batch);
+      Status written = engine->Write(&batch, stripes);
       batch.Clear();
       held.clear();
+      stripes.clear();
       return written;
     }
     size_t bytes() const override { return batch.GetDataSize(); }
@@ -299,10 +302,12 @@ class RocksDbEngine final : public Engine {
     RocksDbEngine* const engine;
     rocksdb::WriteBatch batch;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    std::vector<uint32_t> stripes;  // the row cache's, of every partition in the batch
   };
 
   Status AddToBatch(const std::vector<TableMutation>& mutations, rocksdb::WriteBatch* batch,
-                    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>>* held) {
+                    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>>* held,
+                    std::vector<uint32_t>* stripes) {
     for (const auto& tm : mutations) {
       auto cf = Find(tm.table_id);
       if (!cf) return NotFound("table storage " + tm.table_id);
@@ -320,12 +325,22 @@ class RocksDbEngine final : public Engine {
         RETURN_IF_ERROR(FromRocks(
             batch->Merge(cf.get(), prefix + kRowKind + row.clustering, EncodeRow(row)), "batching"));
       }
+      stripes->push_back(RowCache::StripeOf(cf->GetID(), m.token));
       held->push_back(std::move(cf));
     }
     return Status::OK();
   }
 
-  Status Write(rocksdb::WriteBatch* batch) {
+  // Every storage write: the row cache's stripes of its partitions move before and after it
+  // (storage/rocksdb_row_cache.h).
+  Status Write(rocksdb::WriteBatch* batch, const std::vector<uint32_t>& stripes) {
+    row_cache_->BeginWrite(stripes);
+    Status written = WriteNow(batch);
+    row_cache_->EndWrite(stripes);
+    return written;
+  }
+
+  Status WriteNow(rocksdb::WriteBatch* batch) {
     // Group commit (issue 14): in a DeferredSyncScope a sync write leaves its fsync to
     // WhenDurable, and its caller answers from there.
     DeferredSyncScope* deferred = write_options_.sync ? DeferredSyncScope::Current() : nullptr;
@@ -354,9 +369,11 @@ class RocksDbEngine final : public Engine {
       if (into == nullptr) into = std::make_unique<Collected>(this);
       if (auto* ours = dynamic_cast<Collected*>(into.get()); ours != nullptr && ours->engine == this) {
         ours->batch.SetSavePoint();
-        Status built = AddToBatch(mutations, &ours->batch, &ours->held);
+        const size_t stripes_before = ours->stripes.size();
+        Status built = AddToBatch(mutations, &ours->batch, &ours->held, &ours->stripes);
         if (!built.ok()) {
           ours->batch.RollbackToSavePoint().PermitUncheckedError();
+          ours->stripes.resize(stripes_before);
           return built;
         }
         ours->batch.PopSavePoint().PermitUncheckedError();
@@ -366,8 +383,9 @@ class RocksDbEngine final : public Engine {
     }
     rocksdb::WriteBatch batch;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held));
-    return Write(&batch);
+    std::vector<uint32_t> stripes;
+    RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held, &stripes));
+    return Write(&batch, stripes);
   }
 
   // Test hook: stops flushes and compactions, so that writes soon stall (issue 14).
@@ -546,21 +564,38 @@ class RocksDbEngine final : public Engine {
   Result<ResolvedPartition> ReadSingleRow(rocksdb::ColumnFamilyHandle* cf,
                                           const std::string& prefix, const SliceQuery& query,
                                           ResolvedPartition out, int64_t* seen = nullptr) {
-    const std::string keys[2] = {prefix + kHeaderKind, prefix + kRowKind};
-    const rocksdb::Slice slices[2] = {keys[0], keys[1]};
-    rocksdb::PinnableSlice values[2];
-    rocksdb::Status statuses[2];
-    db_->MultiGet(rocksdb::ReadOptions(), cf, 2, slices, values, statuses, /*sorted_input=*/true);
+    // From the row cache when it holds a valid copy (storage/rocksdb_row_cache.h), else one
+    // MultiGet whose values then fill it.
+    const uint32_t stripe = RowCache::StripeOf(cf->GetID(), out.token);
+    RowCache::Hit hit = row_cache_->Lookup(cf->GetID(), prefix, stripe);
+    RowCache::Values read;
+    if (!hit) {
+      const uint64_t version = row_cache_->VersionBeforeRead(stripe);
+      const std::string keys[2] = {prefix + kHeaderKind, prefix + kRowKind};
+      const rocksdb::Slice slices[2] = {keys[0], keys[1]};
+      rocksdb::PinnableSlice values[2];
+      rocksdb::Status statuses[2];
+      db_->MultiGet(rocksdb::ReadOptions(), cf, 2, slices, values, statuses, /*sorted_input=*/true);
+      if (!statuses[0].ok() && !statuses[0].IsNotFound()) {
+        return FromRocks(statuses[0], "reading partition header");
+      }
+      if (!statuses[1].ok() && !statuses[1].IsNotFound()) {
+        return FromRocks(statuses[1], "reading rows");
+      }
+      read.header_found = statuses[0].ok();
+      read.row_found = statuses[1].ok();
+      if (read.header_found) read.header.assign(values[0].data(), values[0].size());
+      if (read.row_found) read.row.assign(values[1].data(), values[1].size());
+      row_cache_->Insert(cf->GetID(), prefix, stripe, version, read);
+    }
+    const RowCache::Values& stored_values = hit ? hit.values() : read;
     PartitionHeader header;
-    if (statuses[0].ok()) {
-      ASSIGN_OR_RETURN(header, DecodeHeader(values[0].ToStringView()));
-    } else if (!statuses[0].IsNotFound()) {
-      return FromRocks(statuses[0], "reading partition header");
+    if (stored_values.header_found) {
+      ASSIGN_OR_RETURN(header, DecodeHeader(stored_values.header));
     }
     NoteSeen(header, seen);
     TakeStaticRow(header, query, out);
-    if (statuses[1].IsNotFound()) return out;
-    RETURN_IF_ERROR(FromRocks(statuses[1], "reading rows"));
+    if (!stored_values.row_found) return out;
     const std::string clustering;  // the one row's
     // As the iterator would: the row must lie in a range and after the resume position.
     if (query.resume_after && clustering <= *query.resume_after && !query.reversed) return out;
@@ -570,7 +605,7 @@ class RocksDbEngine final : public Engine {
                      [&](const ClusteringRange& r) { return r.Contains(clustering); })) {
       return out;
     }
-    ASSIGN_OR_RETURN(Row stored, DecodeRow(values[1].ToStringView()));
+    ASSIGN_OR_RETURN(Row stored, DecodeRow(stored_values.row));
     stored.clustering = clustering;
     NoteSeen(stored, seen);
     auto live = ResolveRow(std::move(stored), CoveringDeletion(header, clustering),
@@ -710,6 +745,7 @@ class RocksDbEngine final : public Engine {
   rocksdb::DBOptions db_options_;
   rocksdb::ColumnFamilyOptions cf_options_;
   std::shared_ptr<rocksdb::Cache> cache_;
+  std::unique_ptr<RowCache> row_cache_;  // issue 14: point reads of tables without clustering
   rocksdb::WriteOptions write_options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;

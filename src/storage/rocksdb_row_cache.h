@@ -1,0 +1,94 @@
+#pragma once
+// Point reads of a partition of a table without clustering columns, from memory (issue 14,
+// docs/dev/performance.md "Row cache").
+//
+// Such a read (RocksDbEngine::ReadSingleRow) is a MultiGet of the partition's header and its one
+// row: a search of each memtable's skip list, then of the table files down to the key's oldest
+// level, because every write is a merge operand and a chain of operands only ends at its first
+// write. The row cache keeps the two values as the MultiGet returned them (merged, not resolved:
+// TTLs and tombstones are still applied at each read, with the read's own clock), in the block
+// cache, so it has no memory budget of its own: rows and blocks share its LRU.
+//
+// Staleness: partitions hash to version stripes (column family id, token). Every storage write
+// raises the version of each stripe it touches before it writes and again after it wrote
+// (BeginWrite/EndWrite). A fill is tagged with the stripe's version read before the storage read,
+// and a cached copy is used only while its stripe still has that version. So a write that
+// returned has bumped the stripe after it was visible: every copy filled from a read that might
+// have missed it carries an older version. While a write runs, copies filled before it are no
+// longer used either. TRUNCATE and DROP make a new column family, whose id is in the key.
+
+#include <rocksdb/cache.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sibyl::storage {
+
+class RowCache {
+ public:
+  // The two values of a point read, as stored (merged); absent ones are not found.
+  struct Values {
+    bool header_found = false;
+    bool row_found = false;
+    std::string header;
+    std::string row;
+  };
+
+  // A valid cached copy, held in the cache while this lives.
+  class Hit {
+   public:
+    Hit() = default;
+    Hit(rocksdb::Cache* cache, rocksdb::Cache::Handle* handle, const Values* values)
+        : cache_(cache), handle_(handle), values_(values) {}
+    ~Hit() { Reset(); }
+    Hit(Hit&& other) noexcept { *this = std::move(other); }
+    Hit& operator=(Hit&& other) noexcept;
+    Hit(const Hit&) = delete;
+    Hit& operator=(const Hit&) = delete;
+    explicit operator bool() const { return values_ != nullptr; }
+    const Values& values() const { return *values_; }
+    void Reset();
+
+   private:
+    rocksdb::Cache* cache_ = nullptr;
+    rocksdb::Cache::Handle* handle_ = nullptr;
+    const Values* values_ = nullptr;
+  };
+
+  explicit RowCache(std::shared_ptr<rocksdb::Cache> cache);
+
+  static uint32_t StripeOf(uint32_t column_family_id, int64_t token);
+
+  // The cached copy of `prefix`'s values in `column_family_id`, when one is valid.
+  Hit Lookup(uint32_t column_family_id, std::string_view prefix, uint32_t stripe) const;
+  // Read before reading the storage; the tag of what that read will Insert.
+  uint64_t VersionBeforeRead(uint32_t stripe) const {
+    return versions_[stripe].load(std::memory_order_seq_cst);
+  }
+  void Insert(uint32_t column_family_id, std::string_view prefix, uint32_t stripe,
+              uint64_t version, Values values);
+
+  // Around every storage write, with the stripes of the partitions it touches (duplicates
+  // allowed).
+  void BeginWrite(const std::vector<uint32_t>& stripes);
+  void EndWrite(const std::vector<uint32_t>& stripes) { BeginWrite(stripes); }
+
+  static constexpr uint32_t kStripes = 1u << 14;
+
+ private:
+  struct Entry {
+    uint64_t version;
+    Values values;
+  };
+  static std::string Key(uint32_t column_family_id, std::string_view prefix);
+  static void DeleteEntry(const rocksdb::Slice& key, void* value);
+
+  const std::shared_ptr<rocksdb::Cache> cache_;
+  std::unique_ptr<std::atomic<uint64_t>[]> versions_;
+};
+
+}  // namespace sibyl::storage

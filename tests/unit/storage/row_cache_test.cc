@@ -1,0 +1,171 @@
+// The row cache of point reads (issue 14, storage/rocksdb_row_cache.h): a single-row read never
+// returns less than what every write that returned before it wrote, whatever was cached: after
+// an overwrite, a partition deletion, a TRUNCATE, a commit of collected writes, and with writers
+// and readers racing on the same partitions. TTLs are applied at each read, cached or not.
+#include "storage/rocksdb_row_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "storage/rocksdb_engine.h"
+#include "storage/write_collect.h"
+
+namespace sibyl::storage {
+namespace {
+
+class RowCacheTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sibyl-row-cache-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    RocksDbOptions o;
+    o.path = dir_.string();
+    o.durability = Durability::kPeriodic;
+    auto e = OpenRocksDbEngine(o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(*e);
+    ASSERT_TRUE(engine_->CreateTable("t").ok());
+  }
+  void TearDown() override {
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  static int64_t TokenOf(const std::string& key) {
+    return static_cast<int64_t>(std::hash<std::string>()(key));
+  }
+  static std::vector<TableMutation> Value(const std::string& key, int64_t ts, int ttl = 0) {
+    PartitionMutation m;
+    m.partition_key = key;
+    m.token = TokenOf(key);
+    Row row;
+    row.marker.timestamp = ts;
+    Cell& cell = row.cells["v"];
+    cell.timestamp = ts;
+    cell.value = std::to_string(ts);
+    if (ttl > 0) {
+      cell.ttl = ttl;
+      cell.local_deletion_time = 1000 + ttl;
+      row.marker.ttl = ttl;
+      row.marker.expires_at = 1000 + ttl;
+    }
+    m.rows.push_back(std::move(row));
+    return {{"t", std::move(m)}};
+  }
+  // The value of `key` by a single-row read at `now` (seconds); -1 when there is no row.
+  int64_t Read(const std::string& key, int64_t now = 1000) {
+    SliceQuery q;
+    q.single_row = true;
+    q.now_seconds = now;
+    auto p = engine_->ReadPartition("t", key, TokenOf(key), q);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    if (!p.ok() || p->rows.empty()) return -1;
+    auto it = p->rows[0].cells.find("v");
+    return it == p->rows[0].cells.end() ? -1 : std::stoll(it->second.value);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(RowCacheTest, EveryReadSeesTheWriteBeforeIt) {
+  for (int64_t ts = 1; ts <= 300; ++ts) {
+    ASSERT_TRUE(engine_->Apply(Value("k", ts)).ok());
+    ASSERT_EQ(Read("k"), ts);  // fills the cache
+    ASSERT_EQ(Read("k"), ts);  // from the cache
+  }
+  // A write with an older timestamp changes nothing, cached or not.
+  ASSERT_TRUE(engine_->Apply(Value("k", 5)).ok());
+  EXPECT_EQ(Read("k"), 300);
+}
+
+TEST_F(RowCacheTest, DeletionsAndTtlsApplyToCachedRows) {
+  ASSERT_TRUE(engine_->Apply(Value("k", 10)).ok());
+  ASSERT_EQ(Read("k"), 10);
+  PartitionMutation del;
+  del.partition_key = "k";
+  del.token = TokenOf("k");
+  del.partition_deletion = Deletion{20, 1000};
+  ASSERT_TRUE(engine_->Apply({{"t", std::move(del)}}).ok());
+  EXPECT_EQ(Read("k"), -1);
+  // An expiring row, cached while alive, is gone once its TTL passed.
+  ASSERT_TRUE(engine_->Apply(Value("e", 30, /*ttl=*/5)).ok());
+  ASSERT_EQ(Read("e", 1001), 30);
+  ASSERT_EQ(Read("e", 1002), 30);
+  EXPECT_EQ(Read("e", 1006), -1);
+}
+
+TEST_F(RowCacheTest, TruncateEmptiesWhatWasCached) {
+  ASSERT_TRUE(engine_->Apply(Value("k", 1)).ok());
+  ASSERT_EQ(Read("k"), 1);
+  ASSERT_TRUE(engine_->TruncateTable("t").ok());
+  EXPECT_EQ(Read("k"), -1);
+  ASSERT_TRUE(engine_->DropTable("t").ok());
+  ASSERT_TRUE(engine_->CreateTable("t").ok());
+  EXPECT_EQ(Read("k"), -1);
+}
+
+TEST_F(RowCacheTest, ACommitOfCollectedWritesReplacesWhatWasCached) {
+  ASSERT_TRUE(engine_->Apply(Value("k", 1)).ok());
+  ASSERT_EQ(Read("k"), 1);
+  std::unique_ptr<CollectedWrites> collected;
+  {
+    WriteCollectScope scope(&collected);
+    ASSERT_TRUE(engine_->Apply(Value("k", 2)).ok());
+    ASSERT_TRUE(scope.collected());
+  }
+  EXPECT_EQ(Read("k"), 1);  // not written yet
+  ASSERT_TRUE(collected->Commit().ok());
+  EXPECT_EQ(Read("k"), 2);
+}
+
+// Writers and readers race on a few partitions: each writer, after each write returned, reads
+// its own value back (never older); every reader sees each partition's value never go back.
+TEST_F(RowCacheTest, RacingWritersAndReadersNeverSeeAnOlderValue) {
+  constexpr int kKeys = 4;
+  constexpr int64_t kWrites = 3000;
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kKeys; ++k) {
+    threads.emplace_back([&, k] {
+      const std::string key = "key" + std::to_string(k);
+      for (int64_t ts = 1; ts <= kWrites; ++ts) {
+        if (!engine_->Apply(Value(key, ts)).ok()) ++failures;
+        if (Read(key) < ts) ++failures;
+      }
+    });
+  }
+  for (int r = 0; r < 3; ++r) {
+    threads.emplace_back([&] {
+      int64_t last[kKeys] = {-1, -1, -1, -1};
+      while (!done.load()) {
+        for (int k = 0; k < kKeys; ++k) {
+          const int64_t v = Read("key" + std::to_string(k));
+          if (v < last[k]) ++failures;
+          last[k] = v;
+        }
+      }
+    });
+  }
+  for (int k = 0; k < kKeys; ++k) threads[k].join();
+  done = true;
+  for (size_t i = kKeys; i < threads.size(); ++i) threads[i].join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int k = 0; k < kKeys; ++k) EXPECT_EQ(Read("key" + std::to_string(k)), kWrites);
+}
+
+TEST(RowCacheStripes, AreSpreadAndStable) {
+  EXPECT_EQ(RowCache::StripeOf(3, 42), RowCache::StripeOf(3, 42));
+  std::set<uint32_t> seen;
+  for (int64_t token = 0; token < 1000; ++token) seen.insert(RowCache::StripeOf(1, token * 7919));
+  EXPECT_GT(seen.size(), 900u);
+  for (uint32_t s : seen) EXPECT_LT(s, RowCache::kStripes);
+}
+
+}  // namespace
+}  // namespace sibyl::storage
