@@ -415,10 +415,9 @@ void Connection::Dispatch(FrameAction action) {
       spdlog::info("CQL: closing connection from {} after a protocol error", peer_);
       QueueWrite(std::move(action.frame));
       return;
-    case FrameAction::Kind::kExecute:
+    case FrameAction::Kind::kExecute: {
       // ProcessBuffered handles no more frames than may run (back-pressure, not OVERLOADED,
       // as Cassandra does for clients that did not ask THROW_ON_OVERLOAD).
-    {
       const query::InlineRun run = inline_left_ > 0 ? RunsInline(action) : query::InlineRun::kNo;
       // issue 14: a read, or a request for the pool, starts only after the writes this thread
       // collected are written (server/turn_writes.h), so it sees them as it would have.
