@@ -7,34 +7,21 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
 #include <set>
 #include <thread>
 
-#include "storage/rocksdb_engine.h"
+#include "engine_test_base.h"
 #include "storage/write_collect.h"
 
 namespace sibyl::storage {
 namespace {
 
-class RowCacheTest : public testing::Test {
+class RowCacheTest : public EngineTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sibyl-row-cache-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     RocksDbOptions o;
-    o.path = dir_.string();
     o.durability = Durability::kPeriodic;
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
-  }
-  void TearDown() override {
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
+    OpenEngine("sibyl-row-cache-", o);
   }
   static int64_t TokenOf(const std::string& key) {
     return static_cast<int64_t>(std::hash<std::string>()(key));
@@ -68,8 +55,6 @@ class RowCacheTest : public testing::Test {
     auto it = p->rows[0].cells.find("v");
     return it == p->rows[0].cells.end() ? -1 : std::stoll(it->second.value);
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(RowCacheTest, EveryReadSeesTheWriteBeforeIt) {

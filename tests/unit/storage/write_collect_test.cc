@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <future>
 
+#include "engine_test_base.h"
 #include "storage/deferred_sync.h"
 #include "storage/no_stall_scope.h"
 #include "storage/rocksdb_engine.h"
@@ -17,27 +17,16 @@
 namespace sibyl::storage {
 namespace {
 
-class WriteCollectTest : public testing::Test {
+class WriteCollectTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sibyl-write-collect-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
   void TearDown() override {
     collected_.reset();
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
+    EngineTest::TearDown();
   }
   void Open(Durability durability) {
     RocksDbOptions o;
-    o.path = dir_.string();
     o.durability = durability;
-    auto e = OpenRocksDbEngine(o);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->CreateTable("t").ok());
+    OpenEngine("sibyl-write-collect-", o);
   }
   static std::vector<TableMutation> OneRow(const std::string& key, const std::string& table = "t",
                                            size_t value_bytes = 1) {
@@ -63,8 +52,6 @@ class WriteCollectTest : public testing::Test {
     if (status != nullptr) *status = s;
     return scope.collected();
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> engine_;
   std::unique_ptr<CollectedWrites> collected_;
 };
 
