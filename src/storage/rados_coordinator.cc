@@ -309,7 +309,12 @@ class RadosCoordinator final : public Coordinator {
       int op_rc = 0;
       op.omap_get_vals2(after, 1024, &values, &more, &op_rc);
       librados::bufferlist unused;
-      RETURN_IF_ERROR(FromRados(io_.operate(kNodesObject, &op, &unused), "reading the node registry"));
+      const int rc = io_.operate(kNodesObject, &op, &unused);
+      // No registry object yet: a node of a new namespace opens its CQL port before it joins
+      // (it must know its port to register), and a client that connects at once asks for
+      // system.peers meanwhile. No node has registered: the registry is empty.
+      if (rc == -ENOENT || (rc >= 0 && op_rc == -ENOENT)) return out;
+      RETURN_IF_ERROR(FromRados(rc, "reading the node registry"));
       RETURN_IF_ERROR(FromRados(op_rc, "reading the node registry"));
       for (auto& [key, value] : values) {
         auto record = DecodeNodeRecord(value.to_str());
