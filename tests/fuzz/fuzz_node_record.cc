@@ -20,12 +20,6 @@ using namespace sibyl;
 
 namespace {
 
-[[noreturn]] void Fail(const char* what, std::string_view detail) {
-  fprintf(stderr, "fuzz_node_record: %s (%.*s)\n", what,
-          static_cast<int>(std::min<size_t>(detail.size(), 300)), detail.data());
-  std::abort();
-}
-
 bool Same(const storage::NodeRecord& a, const storage::NodeRecord& b) {
   return a.host_id == b.host_id && a.address == b.address && a.cql_port == b.cql_port &&
          a.http_port == b.http_port && a.data_center == b.data_center && a.rack == b.rack &&
@@ -40,13 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto record = storage::DecodeNodeRecord(bytes);
   if (!record.ok()) {
     if (record.status().code() != ErrorCode::kCorruption) {
-      Fail("unexpected error", record.status().ToString());
+      fuzz::Fail("unexpected error", record.status().ToString());
     }
     return 0;
   }
   const std::string again = storage::EncodeNodeRecord(*record);
   auto back = storage::DecodeNodeRecord(again);
-  if (!back.ok()) Fail("an encoded record does not decode", back.status().ToString());
-  if (!Same(*record, *back)) Fail("an encoded record decodes to another record", again);
+  if (!back.ok()) fuzz::Fail("an encoded record does not decode", back.status().ToString());
+  if (!Same(*record, *back)) fuzz::Fail("an encoded record decodes to another record", again);
   return 0;
 }

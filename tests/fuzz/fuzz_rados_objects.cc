@@ -36,16 +36,6 @@ using namespace sibyl::storage;
 
 namespace {
 
-[[noreturn]] void Fail(const char* what, std::string_view detail) {
-  fprintf(stderr, "fuzz_rados_objects: %s (%.*s)\n", what,
-          static_cast<int>(std::min<size_t>(detail.size(), 300)), detail.data());
-  std::abort();
-}
-
-void CheckError(const Status& s) {
-  if (s.code() != ErrorCode::kCorruption) Fail("unexpected error", s.ToString());
-}
-
 // One group of fragments sharing a row key, as a read or a sweep sees it.
 void CheckGroup(std::string_view row_key, const rados::Fragments& group) {
   const bool header = row_key[0] == rados::kHeaderFragment;
@@ -53,26 +43,26 @@ void CheckGroup(std::string_view row_key, const rados::Fragments& group) {
   for (const auto& [key, value] : group) values.push_back(value);
   Status merged = header ? rados::MergeHeaderFragments(values).status()
                          : rados::MergeRowFragments(values).status();
-  if (!merged.ok()) CheckError(merged);
+  if (!merged.ok()) fuzz::ExpectCorruption(merged);
   static rados::SuffixSource suffixes(42);
   for (auto when : {rados::CompactWhen::kManyFragments, rados::CompactWhen::kChanged}) {
     auto plan =
         rados::PlanCompaction(group, header, suffixes, int64_t{1700000000} * 1000000, 0, when);
     if (!plan.ok()) {
-      CheckError(plan.status());
+      fuzz::ExpectCorruption(plan.status());
       continue;
     }
     if (!*plan) continue;
     for (const auto& guarded : (*plan)->guard) {
       if (std::find(group.begin(), group.end(), guarded) == group.end()) {
-        Fail("a plan guards a fragment that was not read", guarded.first);
+        fuzz::Fail("a plan guards a fragment that was not read", guarded.first);
       }
     }
     if ((*plan)->merged) {
       const auto& [key, value] = *(*plan)->merged;
-      if (rados::FragmentRowKey(key) != row_key) Fail("merged fragment of another row", key);
+      if (rados::FragmentRowKey(key) != row_key) fuzz::Fail("merged fragment of another row", key);
       Status s = header ? DecodeHeader(value).status() : DecodeRow(value).status();
-      if (!s.ok()) Fail("merged fragment does not decode", s.ToString());
+      if (!s.ok()) fuzz::Fail("merged fragment does not decode", s.ToString());
     }
   }
 }
@@ -108,15 +98,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (mode == 0) {
     auto batch = rados::DecodeBatch(body);
     if (!batch.ok()) {
-      CheckError(batch.status());
+      fuzz::ExpectCorruption(batch.status());
       return 0;
     }
-    if (rados::EncodeBatch(*batch) != body) Fail("a batch entry re-encodes differently", body);
+    if (rados::EncodeBatch(*batch) != body) fuzz::Fail("a batch entry re-encodes differently", body);
     for (auto& partition : *batch) CheckFragments(std::move(partition.fragments));
   } else if (mode == 1) {
     PartitionPosition p;
     if (rados::ParseIndexKey(body, &p) && rados::IndexKey(p.token, p.partition_key) != body) {
-      Fail("an index key re-encodes differently", body);
+      fuzz::Fail("an index key re-encodes differently", body);
     }
   } else if (mode == 2) {
     const auto fields = fuzz::SplitFields(body, 2);
@@ -125,31 +115,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto fields = fuzz::SplitFields(body, 2);
     auto entry = rados::ParsePieceMapEntry(fields[0], fields[1]);
     if (!entry.ok()) {
-      CheckError(entry.status());
+      fuzz::ExpectCorruption(entry.status());
     } else if (rados::PieceMapKey(entry->start) != fields[0] || entry->id != fields[1]) {
-      Fail("a piece map entry parses to something else", body);
+      fuzz::Fail("a piece map entry parses to something else", body);
     }
   } else if (mode == 4) {
     auto spill = rados::ParseSpill(body);
     if (!spill.ok()) {
-      CheckError(spill.status());
+      fuzz::ExpectCorruption(spill.status());
     } else if (auto again = rados::ParseSpill(rados::FormatSpill(*spill));
                !again.ok() || *again != *spill) {
-      Fail("a spill lease does not survive formatting", body);
+      fuzz::Fail("a spill lease does not survive formatting", body);
     }
   } else if (mode == 5) {
     auto range = rados::DecodePieceRange(body);
     if (!range.ok()) {
-      CheckError(range.status());
+      fuzz::ExpectCorruption(range.status());
     } else if (rados::EncodePieceRange(*range) != body || !range->Covers(*range)) {
-      Fail("a piece range re-encodes differently", body);
+      fuzz::Fail("a piece range re-encodes differently", body);
     }
   } else {
     auto n = rados::ParseNumber(body, "gen");
     if (!n.ok()) {
-      CheckError(n.status());
+      fuzz::ExpectCorruption(n.status());
     } else if (!body.empty() && *rados::ParseNumber(rados::FormatNumber(*n), "gen") != *n) {
-      Fail("a number does not survive formatting", body);
+      fuzz::Fail("a number does not survive formatting", body);
     }
   }
   return 0;

@@ -26,16 +26,6 @@ using namespace sibyl;
 
 namespace {
 
-[[noreturn]] void Fail(const char* what, std::string_view detail) {
-  fprintf(stderr, "fuzz_stored_records: %s (%.*s)\n", what,
-          static_cast<int>(std::min<size_t>(detail.size(), 300)), detail.data());
-  std::abort();
-}
-
-void CheckError(const Status& s) {
-  if (s.code() != ErrorCode::kCorruption) Fail("unexpected error", s.ToString());
-}
-
 bool SameDoc(const http::SessionDoc& a, const http::SessionDoc& b) {
   return a.principal.user_name == b.principal.user_name &&
          a.principal.user_id == b.principal.user_id && a.principal.arn == b.principal.arn &&
@@ -51,33 +41,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (mode == 0) {
     auto sketch = iam::FailureSketch::Decode(body);
     if (!sketch.ok()) {
-      CheckError(sketch.status());
+      fuzz::ExpectCorruption(sketch.status());
     } else if (sketch->Encode() != body) {
-      Fail("a sketch re-encodes differently", body);
+      fuzz::Fail("a sketch re-encodes differently", body);
     }
   } else if (mode == 1) {
     const auto fields = fuzz::SplitFields(body, 2);
     auto doc = http::DecodeSessionDoc(fields[0], fields[1]);
     if (!doc.ok()) {
-      CheckError(doc.status());
+      fuzz::ExpectCorruption(doc.status());
       return 0;
     }
     auto again = http::DecodeSessionDoc(http::EncodeSessionDoc(*doc), fields[1]);
-    if (!again.ok() || !SameDoc(*doc, *again)) Fail("a session doc does not survive encoding", body);
+    if (!again.ok() || !SameDoc(*doc, *again)) fuzz::Fail("a session doc does not survive encoding", body);
   } else if (mode == 2) {
     auto used = http::DecodeLastUsed(body);
     if (!used.ok()) {
-      CheckError(used.status());
+      fuzz::ExpectCorruption(used.status());
     } else if (auto again = http::DecodeLastUsed(http::EncodeLastUsed(*used));
                !again.ok() || *again != *used) {
-      Fail("a last-use time does not survive encoding", body);
+      fuzz::Fail("a last-use time does not survive encoding", body);
     }
   } else if (auto key = http::ParseSessionCookie(body)) {
     // The time may carry leading zeros, so the check is on the fields, not the bytes.
     auto again = http::ParseSessionCookie(key->Cookie());
     if (!again || again->user_id != key->user_id || again->created != key->created ||
         again->token != key->token) {
-      Fail("a cookie does not survive formatting", body);
+      fuzz::Fail("a cookie does not survive formatting", body);
     }
   }
   return 0;

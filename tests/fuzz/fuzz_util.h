@@ -3,16 +3,34 @@
 // input into NUL-separated fields (so that seeds can be written by hand or by a script), and a
 // scratch directory that is removed at exit.
 
+#include <errno.h>  // program_invocation_short_name
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace sibyl::fuzz {
+
+// A finding: prints "<target>: <what> (<first 300 bytes of detail>)" (scripts/fuzz.sh shows the
+// lines that start with the target's name) and aborts, so that libFuzzer keeps the input.
+[[noreturn]] inline void Fail(const char* what, std::string_view detail) {
+  fprintf(stderr, "%s: %s (%.*s)\n", program_invocation_short_name, what,
+          static_cast<int>(std::min<size_t>(detail.size(), 300)), detail.data());
+  std::abort();
+}
+
+// For decoders of stored bytes: the only acceptable failure is kCorruption.
+inline void ExpectCorruption(const Status& s) {
+  if (s.code() != ErrorCode::kCorruption) Fail("unexpected error", s.ToString());
+}
 
 // Splits `input` at NUL bytes into at most `max_fields` fields; the last field keeps every byte
 // after the previous separator (NULs included). Missing fields are empty.

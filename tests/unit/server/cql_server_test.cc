@@ -277,6 +277,19 @@ int16_t StreamOf(const std::string& frame) {
   return static_cast<int16_t>((static_cast<uint8_t>(frame[2]) << 8) | static_cast<uint8_t>(frame[3]));
 }
 
+// Reads `n` answers, each expected to be a RESULT; the streams they came on.
+std::set<int16_t> ResultStreams(RawClient& client, int n) {
+  std::set<int16_t> streams;
+  for (int i = 0; i < n; ++i) {
+    auto frame = client.ReadFrame();
+    EXPECT_TRUE(frame.has_value()) << i;
+    if (!frame) break;
+    EXPECT_EQ(static_cast<uint8_t>((*frame)[4]), 0x08) << ToHex(*frame);  // RESULT
+    streams.insert(StreamOf(*frame));
+  }
+  return streams;
+}
+
 // Writes coalesced per event-loop turn (issue 14, server/turn_writes.h): inline writes sent
 // together are committed together, each answered only once committed; a read sent after them on
 // the connection runs after their commit and sees them all.
@@ -287,14 +300,7 @@ TEST_F(CqlServerTest, InlineWritesOfOneTurnAreCommittedTogetherBeforeTheReadAfte
   frames += ExecuteFrame("rid", 21);
   for (int16_t stream = 22; stream <= 30; ++stream) frames += ExecuteFrame("wid", stream);
   client->Send(frames);
-  std::set<int16_t> streams;
-  for (int i = 0; i < 30; ++i) {
-    auto frame = client->ReadFrame();
-    ASSERT_TRUE(frame.has_value()) << i;
-    EXPECT_EQ(static_cast<uint8_t>((*frame)[4]), 0x08) << ToHex(*frame);  // RESULT
-    streams.insert(StreamOf(*frame));
-  }
-  EXPECT_EQ(streams.size(), 30u);
+  EXPECT_EQ(ResultStreams(*client, 30).size(), 30u);
   EXPECT_EQ(processor_.applied(), 29);
   EXPECT_EQ(processor_.write_runs(), 29);
   // One commit for the 20 before the read (a request that arrived in a later read of the socket
@@ -312,14 +318,7 @@ TEST_F(CqlServerTest, WritesOfAFailedCommitRunAgainOnThePool) {
   std::string frames;
   for (int16_t stream = 1; stream <= 5; ++stream) frames += ExecuteFrame("wid", stream);
   client->Send(frames);
-  std::set<int16_t> streams;
-  for (int i = 0; i < 5; ++i) {
-    auto frame = client->ReadFrame();
-    ASSERT_TRUE(frame.has_value()) << i;
-    EXPECT_EQ(static_cast<uint8_t>((*frame)[4]), 0x08) << ToHex(*frame);  // RESULT
-    streams.insert(StreamOf(*frame));
-  }
-  EXPECT_EQ(streams.size(), 5u);
+  EXPECT_EQ(ResultStreams(*client, 5).size(), 5u);
   EXPECT_EQ(processor_.applied(), 5);
   // Each failed-commit write ran twice: collected, then alone on the pool.
   EXPECT_GE(processor_.write_runs(), 6);
