@@ -291,7 +291,7 @@ class RocksDbEngine final : public Engine {
     explicit Collected(RocksDbEngine* e) : engine(e) {}
     Status Commit() override {
       if (batch.Count() == 0) return Status::OK();
-      Status written = engine->Write(&batch, stripes);
+      Status written = engine->Write(&batch, &stripes);
       batch.Clear();
       held.clear();
       stripes.clear();
@@ -331,12 +331,13 @@ class RocksDbEngine final : public Engine {
     return Status::OK();
   }
 
-  // Every storage write: the row cache's stripes of its partitions move before and after it
-  // (storage/rocksdb_row_cache.h).
-  Status Write(rocksdb::WriteBatch* batch, const std::vector<uint32_t>& stripes) {
-    row_cache_->BeginWrite(stripes);
+  // Every storage write: the row cache's stripes of its partitions (each once) are entered before
+  // it and left after it (storage/rocksdb_row_cache.h).
+  Status Write(rocksdb::WriteBatch* batch, std::vector<uint32_t>* stripes) {
+    RowCache::UniqueStripes(stripes);
+    row_cache_->BeginWrite(*stripes);
     Status written = WriteNow(batch);
-    row_cache_->EndWrite(stripes);
+    row_cache_->EndWrite(*stripes);
     return written;
   }
 
@@ -385,7 +386,7 @@ class RocksDbEngine final : public Engine {
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
     std::vector<uint32_t> stripes;
     RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held, &stripes));
-    return Write(&batch, stripes);
+    return Write(&batch, &stripes);
   }
 
   // Test hook: stops flushes and compactions, so that writes soon stall (issue 14).

@@ -1,5 +1,6 @@
 #include "storage/rocksdb_row_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace sibyl::storage {
@@ -66,9 +67,10 @@ RowCache::Hit RowCache::Lookup(uint32_t column_family_id, std::string_view prefi
 
 void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32_t stripe,
                       uint64_t version, Values values) {
-  // A fill whose read raced a write is not kept: its stripe's version moved, so Lookup would
-  // refuse it anyway.
-  if (versions_[stripe].load(std::memory_order_seq_cst) != version) return;
+  // A fill whose read raced a write is not kept: a write was in progress when it began (it may
+  // hold the value before that write, which another read may already have seen after it), or its
+  // stripe's word moved since, so Lookup would refuse it anyway.
+  if (!Cacheable(version) || versions_[stripe].load(std::memory_order_seq_cst) != version) return;
   const size_t charge = kEntryOverhead + prefix.size() + values.header.size() + values.row.size();
   auto* entry = new Entry{version, std::move(values)};
   rocksdb::Status s = cache_->Insert(Key(column_family_id, prefix), entry, charge, &DeleteEntry);
@@ -76,7 +78,20 @@ void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32
 }
 
 void RowCache::BeginWrite(const std::vector<uint32_t>& stripes) {
-  for (uint32_t stripe : stripes) versions_[stripe].fetch_add(1, std::memory_order_seq_cst);
+  for (uint32_t stripe : stripes) {
+    versions_[stripe].fetch_add(kVersionUnit + 1, std::memory_order_seq_cst);
+  }
+}
+
+void RowCache::EndWrite(const std::vector<uint32_t>& stripes) {
+  for (uint32_t stripe : stripes) {
+    versions_[stripe].fetch_add(kVersionUnit - 1, std::memory_order_seq_cst);
+  }
+}
+
+void RowCache::UniqueStripes(std::vector<uint32_t>* stripes) {
+  std::sort(stripes->begin(), stripes->end());
+  stripes->erase(std::unique(stripes->begin(), stripes->end()), stripes->end());
 }
 
 void RowCache::DeleteEntry(const rocksdb::Slice& /*key*/, void* value) {

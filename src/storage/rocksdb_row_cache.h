@@ -9,13 +9,19 @@
 // TTLs and tombstones are still applied at each read, with the read's own clock), in the block
 // cache, so it has no memory budget of its own: rows and blocks share its LRU.
 //
-// Staleness: partitions hash to version stripes (column family id, token). Every storage write
-// raises the version of each stripe it touches before it writes and again after it wrote
-// (BeginWrite/EndWrite). A fill is tagged with the stripe's version read before the storage read,
-// and a cached copy is used only while its stripe still has that version. So a write that
-// returned has bumped the stripe after it was visible: every copy filled from a read that might
-// have missed it carries an older version. While a write runs, copies filled before it are no
-// longer used either. TRUNCATE and DROP make a new column family, whose id is in the key.
+// Staleness: partitions hash to version stripes (column family id, token). A stripe's word holds
+// a version and the number of writes to it in progress. Every storage write enters each stripe it
+// touches before it writes (BeginWrite: version + 1, in progress + 1) and leaves it after it wrote
+// (EndWrite: version + 1, in progress - 1). A fill is tagged with the stripe's word read before the
+// storage read, and is kept only when no write was in progress then and the word has not moved
+// since; a cached copy is used only while its stripe's word is still its tag. So:
+// - a write that returned moved the word after it was visible: no copy filled from a read that
+//   might have missed it is used after;
+// - while a write runs, no copy is used (the word has a write in progress, a tag never has), and
+//   none is filled: a read that began before the write became visible could otherwise cache the
+//   older value after another reader had already seen the newer one (found by the racing-readers
+//   unit test on a loaded CI machine);
+// - TRUNCATE and DROP make a new column family, whose id is in the key.
 
 #include <rocksdb/cache.h>
 
@@ -69,13 +75,17 @@ class RowCache {
   uint64_t VersionBeforeRead(uint32_t stripe) const {
     return versions_[stripe].load(std::memory_order_seq_cst);
   }
+  // Whether a read tagged `version` may fill the cache: no write to its stripe was in progress.
+  static bool Cacheable(uint64_t version) { return (version & kInProgressMask) == 0; }
   void Insert(uint32_t column_family_id, std::string_view prefix, uint32_t stripe,
               uint64_t version, Values values);
 
-  // Around every storage write, with the stripes of the partitions it touches (duplicates
-  // allowed).
+  // Around every storage write, with the stripes of the partitions it touches, each once
+  // (UniqueStripes).
   void BeginWrite(const std::vector<uint32_t>& stripes);
-  void EndWrite(const std::vector<uint32_t>& stripes) { BeginWrite(stripes); }
+  void EndWrite(const std::vector<uint32_t>& stripes);
+  // Sorts `stripes` and drops duplicates, so a write enters each stripe once.
+  static void UniqueStripes(std::vector<uint32_t>* stripes);
 
   static constexpr uint32_t kStripes = 1u << 14;
 
@@ -84,6 +94,11 @@ class RowCache {
     uint64_t version;
     Values values;
   };
+  // A stripe's word: the writes in progress in the low bits (at most one per writing thread, far
+  // below 2^20), the version above them.
+  static constexpr uint64_t kInProgressMask = (uint64_t{1} << 20) - 1;
+  static constexpr uint64_t kVersionUnit = uint64_t{1} << 20;
+
   static std::string Key(uint32_t column_family_id, std::string_view prefix);
   static void DeleteEntry(const rocksdb::Slice& key, void* value);
 

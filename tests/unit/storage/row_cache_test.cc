@@ -16,6 +16,21 @@
 namespace sibyl::storage {
 namespace {
 
+// The sanitizer build is -O0: there a read, which merges every operand of its key still in the
+// memtable (all of them here), is ~35x slower, and 3,000 writes per key took 110 s of CI. The race
+// is caught by the optimised build's run (the rados unit phase runs this binary); under ASan a
+// shorter run still checks the memory accesses of the same paths.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIBYL_ROW_CACHE_TEST_SANITIZED
+#endif
+#endif
+#ifdef SIBYL_ROW_CACHE_TEST_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 class RowCacheTest : public EngineTest {
  protected:
   void SetUp() override {
@@ -109,19 +124,21 @@ TEST_F(RowCacheTest, ACommitOfCollectedWritesReplacesWhatWasCached) {
 }
 
 // Writers and readers race on a few partitions: each writer, after each write returned, reads
-// its own value back (never older); every reader sees each partition's value never go back.
+// its own value back (never older); every reader sees each partition's value never go back. (A
+// read that began while a write was becoming visible once cached the older value after another
+// reader had seen the newer one; it showed only on a loaded machine, as in CI.)
 TEST_F(RowCacheTest, RacingWritersAndReadersNeverSeeAnOlderValue) {
   constexpr int kKeys = 4;
-  constexpr int64_t kWrites = 3000;
+  constexpr int64_t kWrites = kSanitized ? 600 : 3000;
   std::atomic<bool> done{false};
-  std::atomic<int> failures{0};
+  std::atomic<int> own_write_missed{0};  // a writer read less than what it had just written
+  std::atomic<int> went_back{0};         // a reader saw a value older than one it saw before
   std::vector<std::thread> threads;
   for (int k = 0; k < kKeys; ++k) {
     threads.emplace_back([&, k] {
       const std::string key = "key" + std::to_string(k);
       for (int64_t ts = 1; ts <= kWrites; ++ts) {
-        if (!engine_->Apply(Value(key, ts)).ok()) ++failures;
-        if (Read(key) < ts) ++failures;
+        if (!engine_->Apply(Value(key, ts)).ok() || Read(key) < ts) ++own_write_missed;
       }
     });
   }
@@ -131,7 +148,7 @@ TEST_F(RowCacheTest, RacingWritersAndReadersNeverSeeAnOlderValue) {
       while (!done.load()) {
         for (int k = 0; k < kKeys; ++k) {
           const int64_t v = Read("key" + std::to_string(k));
-          if (v < last[k]) ++failures;
+          if (v < last[k]) ++went_back;
           last[k] = v;
         }
       }
@@ -140,7 +157,8 @@ TEST_F(RowCacheTest, RacingWritersAndReadersNeverSeeAnOlderValue) {
   for (int k = 0; k < kKeys; ++k) threads[k].join();
   done = true;
   for (size_t i = kKeys; i < threads.size(); ++i) threads[i].join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(own_write_missed.load(), 0);
+  EXPECT_EQ(went_back.load(), 0);
   for (int k = 0; k < kKeys; ++k) EXPECT_EQ(Read("key" + std::to_string(k)), kWrites);
 }
 
