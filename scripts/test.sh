@@ -39,6 +39,13 @@ wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
 
 bash scripts/install-deps.sh || exit 1
 
+# Where CI's time went, one "step Ns" per step, printed before the summary (CI keeps only the
+# tail of a run; docs/dev/ci.md).
+timings=()
+step_started=$SECONDS
+step_done() { timings+=("$1 $((SECONDS - step_started))s"); step_started=$SECONDS; }
+step_done "install"
+
 total_passed=0
 total_failed=0
 report=()
@@ -169,8 +176,10 @@ start_sanitize_build_in_background() {
 
 if wants normal; then
   if bash scripts/build.sh "${normal_targets[@]}"; then
+    step_done "normal build"
     start_sanitize_build_in_background  # CI time: see above
     run_suite normal build "$normal_e2e_only"
+    step_done "normal tests"
   else
     total_failed=$((total_failed + 1))
     report+=("normal: the build failed")
@@ -217,6 +226,7 @@ if wants sanitize || wants fuzz; then
     wait "$sanitize_build_pid"
     sanitize_build_rc=$?
     cat "$sanitize_dir/build-log.txt"
+    step_done "sanitize build (its wait after the normal tests)"
   else
     if [ ! -f "$sanitize_dir/build.ninja" ]; then
       cmake -S . -B "$sanitize_dir" -G Ninja -DSIBYL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -225,6 +235,7 @@ if wants sanitize || wants fuzz; then
     # build.sh builds everything of the configured directory (the fuzz targets too) and the console.
     BUILD_DIR="$sanitize_dir" bash scripts/build.sh
     sanitize_build_rc=$?
+    step_done "sanitize build"
   fi
   if [ "$sanitize_build_rc" -ne 0 ]; then
     total_failed=$((total_failed + 1))
@@ -249,6 +260,7 @@ if wants sanitize; then
               UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$report_dir/ubsan")
   run_suite sanitize "$sanitize_dir"
   pytest_env=()
+  step_done "sanitize tests"
 fi
 
 if wants fuzz; then
@@ -262,6 +274,7 @@ if wants fuzz; then
   total_passed=$((total_passed + fuzz_passed))
   total_failed=$((total_failed + fuzz_failed))
   report+=("fuzz: $fuzz_passed passed, $fuzz_failed failed")
+  step_done "fuzz"
 fi
 
 # ---- RADOS engine (issue 15) ---------------------------------------------------------------------
@@ -347,8 +360,10 @@ run_rados_phase() {
   report+=("rados unit: $unit_passed passed, $unit_failed failed; rados e2e: $e2e_passed passed, $e2e_failed failed ($((SECONDS - started)) s)")
 }
 wait_for_rados_build  # CI time: the background build of its targets (see above)
+step_done "rados build (its wait)"
 if wants rados; then
   run_rados_phase
+  step_done "rados"
 fi
 # ---- end RADOS engine ----------------------------------------------------------------------------
 
@@ -358,6 +373,7 @@ if [ "${#failures[@]}" -gt 0 ]; then
   for line in "${failures[@]}"; do echo "  $line"; done
   echo
 fi
+printf 'time:'; printf ' %s;' "${timings[@]}"; echo " total ${SECONDS}s"
 for line in "${report[@]}"; do echo "$line"; done
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

@@ -21,7 +21,7 @@ struct Statement;
 
 namespace sibyl::query {
 
-struct CqlStatement;
+class CqlStatement;
 
 struct PreparedEntry {
   std::string query;
