@@ -24,6 +24,7 @@
 #include "storage/no_stall_scope.h"
 #include "storage/group_commit.h"
 #include "storage/rocksdb_large_values.h"
+#include "storage/rocksdb_hot_keys.h"
 #include "storage/rocksdb_row_cache.h"
 #include "storage/row_codec.h"
 #include "storage/slice_read.h"
@@ -100,7 +101,9 @@ std::string PrefixSuccessor(std::string prefix) {
 // counter's increments are many operands of one key (issue 12).
 class CellMergeOperator final : public rocksdb::MergeOperator {
  public:
+  explicit CellMergeOperator(std::shared_ptr<HotKeys> hot_keys) : hot_keys_(std::move(hot_keys)) {}
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    hot_keys_->NoteMerge(in.operand_list.size());
     std::vector<std::string_view> operands;
     operands.reserve(in.operand_list.size());
     for (const auto& o : in.operand_list) operands.emplace_back(o.data(), o.size());
@@ -113,12 +116,16 @@ class CellMergeOperator final : public rocksdb::MergeOperator {
   }
   bool PartialMergeMulti(const rocksdb::Slice& key, const std::deque<rocksdb::Slice>& operand_list,
                          std::string* new_value, rocksdb::Logger* logger) const override {
+    hot_keys_->NoteMerge(operand_list.size());
     std::vector<std::string_view> operands;
     operands.reserve(operand_list.size());
     for (const auto& o : operand_list) operands.emplace_back(o.data(), o.size());
     return MergeStoredValues(nullptr, operands, new_value);
   }
   const char* Name() const override { return "SibylCellMerge"; }
+
+ private:
+  const std::shared_ptr<HotKeys> hot_keys_;
 };
 
 // Expires TTLs into tombstones; purges tombstones past gc_grace only in full compactions, where
@@ -199,6 +206,7 @@ class RocksDbEngine final : public Engine {
     }
     sync_cv_.notify_all();
     if (sync_thread_.joinable()) sync_thread_.join();
+    if (cap_thread_.joinable()) cap_thread_.join();
     if (db_) {
       db_->SyncWAL().PermitUncheckedError();  // best effort at close; errors logged by RocksDB
       std::unique_lock lock(tables_mu_);
@@ -338,6 +346,9 @@ class RocksDbEngine final : public Engine {
     row_cache_->BeginWrite(*stripes);
     Status written = WriteNow(batch);
     row_cache_->EndWrite(*stripes);
+    // Hot keys (storage/rocksdb_hot_keys.h): the bound is set off the request's thread (it
+    // writes RocksDB's OPTIONS file and switches memtables).
+    if (hot_keys_->TakeFirstSighting()) cap_thread_ = std::thread([this] { CapSuccessiveMerges(); });
     return written;
   }
 
@@ -695,7 +706,7 @@ class RocksDbEngine final : public Engine {
  private:
   rocksdb::ColumnFamilyOptions MakeCfOptions() {
     rocksdb::ColumnFamilyOptions cf;
-    cf.merge_operator = std::make_shared<CellMergeOperator>();
+    cf.merge_operator = std::make_shared<CellMergeOperator>(hot_keys_);
     cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options_.gc_grace_seconds);
     cf.compression = rocksdb::kLZ4Compression;
     cf.write_buffer_size = 32 << 20;
@@ -723,6 +734,41 @@ class RocksDbEngine final : public Engine {
     return it == tables_.end() ? nullptr : it->second;
   }
 
+  // Hot keys (storage/rocksdb_hot_keys.h): from now on no key keeps more than HotKeys::kCap
+  // operands in a row in a memtable, in every table and every table made later.
+  void CapSuccessiveMerges() {
+    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    {
+      std::unique_lock lock(tables_mu_);
+      cf_options_.max_successive_merges = HotKeys::kCap;
+      for (auto& [name, h] : tables_) held.push_back(h);
+    }
+    const std::string cap = std::to_string(HotKeys::kCap);
+    rocksdb::FlushOptions flush;
+    flush.wait = false;  // the switch to a new memtable is enough
+    for (auto& h : held) {
+      // A table dropped meanwhile refuses; the others go on.
+      rocksdb::Status s = db_->SetOptions(h.get(), {{"max_successive_merges", cap}});
+      if (s.ok()) s = db_->Flush(flush, h.get());
+      if (!s.ok()) spdlog::debug("bounding merges of {}: {}", h->GetName(), s.ToString());
+    }
+    spdlog::info("a key was merged from {}+ operands: from now on a key's writes are folded once "
+                 "{} are in a row in memory (docs/dev/performance.md \"Hot keys\")",
+                 HotKeys::kSeenAt, HotKeys::kCap);
+    {
+      std::lock_guard<std::mutex> lock(cap_mu_);
+      capped_ = true;
+    }
+    cap_cv_.notify_all();
+  }
+
+ public:
+  bool WaitForHotKeyCap(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(cap_mu_);
+    return cap_cv_.wait_for(lock, wait, [this] { return capped_; });
+  }
+
+ private:
   void PeriodicSync() {
     std::unique_lock<std::mutex> lock(sync_mu_);
     while (!stopping_) {
@@ -759,6 +805,12 @@ class RocksDbEngine final : public Engine {
   bool stopping_ = false;  // GUARDED_BY(sync_mu_)
   std::thread sync_thread_;
   std::unique_ptr<GroupCommit> group_commit_;  // kSync only
+
+  const std::shared_ptr<HotKeys> hot_keys_ = std::make_shared<HotKeys>();
+  std::thread cap_thread_;  // started once, by the first write after a hot key was seen
+  std::mutex cap_mu_;
+  std::condition_variable cap_cv_;
+  bool capped_ = false;  // GUARDED_BY(cap_mu_)
 };
 
 }  // namespace
@@ -770,6 +822,10 @@ Result<std::unique_ptr<Engine>> OpenRocksDbEngine(const RocksDbOptions& options)
 }
 
 Status CompactForTesting(Engine& engine) { return static_cast<RocksDbEngine&>(engine).CompactAll(); }
+
+bool WaitForHotKeyCapForTesting(Engine& engine, std::chrono::milliseconds wait) {
+  return static_cast<RocksDbEngine&>(engine).WaitForHotKeyCap(wait);
+}
 
 Status PauseBackgroundWorkForTesting(Engine& engine, bool pause) {
   auto& rocks = static_cast<RocksDbEngine&>(engine);

@@ -3,6 +3,7 @@
 // Writes are blind merges resolved by a merge operator; a compaction filter expires TTLs and
 // purges old tombstones. Layout: docs/dev/key-encoding.md.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -35,5 +36,8 @@ Status CompactForTesting(Engine& engine);
 // Test hook: pauses (or resumes) every flush and compaction, so that writes soon reach a write
 // stall (storage/no_stall_scope.h). REQUIRES: `engine` was made by OpenRocksDbEngine.
 Status PauseBackgroundWorkForTesting(Engine& engine, bool pause);
+// Test hook: waits up to `wait` until a hot key has bounded the merge operands of every table
+// (storage/rocksdb_hot_keys.h); false if none has.
+bool WaitForHotKeyCapForTesting(Engine& engine, std::chrono::milliseconds wait);
 
 }  // namespace sibyl::storage

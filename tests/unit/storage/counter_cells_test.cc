@@ -290,6 +290,26 @@ TEST_P(CounterEngineTest, ConcurrentBlindIncrementsAreNeverLost) {
   EXPECT_EQ(ReadCounter(), kThreads * kPerThread);
 }
 
+// A hot counter's increments are folded into one stored value once 32 are in a row in the
+// memtable, after a hot key was seen (storage/rocksdb_hot_keys.h): the folds must keep the sum
+// and the deletion floor exact, with a deletion between them.
+TEST_P(CounterEngineTest, AHotCountersFoldedIncrementsKeepSumAndDeletionsExact) {
+  for (int64_t ts = 1; ts <= 200; ++ts) ASSERT_TRUE(Apply(RowWith(Delta(ts, 1))).ok());
+  EXPECT_EQ(ReadCounter(), 200);  // merges 200 operands: a hot key
+  for (int64_t ts = 201; ts <= 300; ++ts) ASSERT_TRUE(Apply(RowWith(Delta(ts, 1))).ok());
+  if (GetParam() == EngineKind::kRocksDb) {
+    ASSERT_TRUE(WaitForHotKeyCapForTesting(*engine_, std::chrono::seconds(30)));
+  }
+  for (int64_t ts = 301; ts <= 400; ++ts) ASSERT_TRUE(Apply(RowWith(Delta(ts, 1))).ok());
+  EXPECT_EQ(ReadCounter(), 400);
+  ASSERT_TRUE(Apply(RowWith(Tombstone(450))).ok());
+  // Half of these are older than the deletion (late arrivals): it removes them too.
+  for (int64_t ts = 401; ts <= 500; ++ts) ASSERT_TRUE(Apply(RowWith(Delta(ts, 1))).ok());
+  EXPECT_EQ(ReadCounter(), 50);
+  Compact();
+  EXPECT_EQ(ReadCounter(), 50);
+}
+
 TEST_P(CounterEngineTest, DeletionThenReuseSurvivesCompaction) {
   ASSERT_TRUE(Apply(RowWith(Delta(5, 40))).ok());
   Compact();  // the old increment sits in another file

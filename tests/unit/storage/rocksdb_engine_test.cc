@@ -4,10 +4,15 @@
 // node), drop and truncate.
 #include <gtest/gtest.h>
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 #include <filesystem>
+#include <tuple>
 
 #include "engine_test_base.h"
 #include "storage/rocksdb_engine.h"
+#include "storage/rocksdb_hot_keys.h"
 
 namespace sibyl::storage {
 namespace {
@@ -186,6 +191,59 @@ TEST_P(EngineContractTest, MultiTableApplyIsOneWrite) {
   EXPECT_EQ(Render("k", 1), "");  // nothing of a refused batch is applied
   ASSERT_TRUE(engine_->Apply({{"t", m}, {"u", m}}).ok());
   EXPECT_EQ(Render("k", 1), "a=x ");
+}
+
+// A hot key (issue 14, storage/rocksdb_hot_keys.h): every write is a merge operand, and a read
+// merged all of a key's operands still in the memtable, so 1,000 overwrites between flushes made
+// each read merge 1,000. Once a merge of 128+ operands was seen, writes fold a key's operands
+// when 32 are in a row: a read merges at most that many, and still sees the newest write.
+class HotKeyTest : public EngineTest {
+ protected:
+  void SetUp() override { OpenEngine("sibyl-hot-key-", RocksDbOptions{}, EngineKind::kRocksDb); }
+  void Overwrite(const std::string& key, int64_t from, int64_t to) {
+    for (int64_t ts = from; ts <= to; ++ts) {
+      PartitionMutation m = OneRowWrite(key, 1, std::to_string(ts));
+      m.rows[0].marker.timestamp = ts;
+      m.rows[0].cells["v"].timestamp = ts;
+      ASSERT_TRUE(engine_->Apply({{"t", std::move(m)}}).ok());
+    }
+  }
+  // The value of `key`'s row, and how many operands the read merged (RocksDB's count).
+  std::pair<std::string, uint64_t> Read(const std::string& key) {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    SliceQuery q;
+    q.now_seconds = 1000;
+    auto p = engine_->ReadPartition("t", key, 1, q);  // a clustering row: read by an iterator
+    const uint64_t merged = rocksdb::get_perf_context()->internal_merge_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    if (!p.ok() || p->rows.size() != 1) return {"", merged};
+    return {p->rows[0].cells.at("v").value, merged};
+  }
+};
+
+TEST_F(HotKeyTest, UniformKeysLeaveWritesUnbounded) {
+  for (int k = 0; k < 200; ++k) Overwrite("k" + std::to_string(k), 1, 10);
+  for (int k = 0; k < 200; ++k) ASSERT_EQ(Read("k" + std::to_string(k)).first, "10");
+  EXPECT_FALSE(WaitForHotKeyCapForTesting(*engine_, std::chrono::milliseconds(0)));
+}
+
+TEST_F(HotKeyTest, AfterAHotKeyReadsOfAThousandOverwritesMergeAFewOperands) {
+  Overwrite("k", 1, 1000);
+  auto [value, merged] = Read("k");
+  EXPECT_EQ(value, "1000");
+  EXPECT_GT(merged, 900u);  // unbounded until a hot key is seen: this read is the sighting
+  Overwrite("k", 1001, 1001);  // the first write after it bounds every table
+  ASSERT_TRUE(WaitForHotKeyCapForTesting(*engine_, std::chrono::seconds(30)));
+  Overwrite("k", 1002, 3000);
+  std::tie(value, merged) = Read("k");
+  EXPECT_EQ(value, "3000");
+  EXPECT_LE(merged, 2u * (HotKeys::kCap + 1));  // the row's operands and the header's
+  Overwrite("other", 1, 1000);  // every key of the table, not only the one seen
+  std::tie(value, merged) = Read("other");
+  EXPECT_EQ(value, "1000");
+  EXPECT_LE(merged, 2u * (HotKeys::kCap + 1));
 }
 
 }  // namespace
