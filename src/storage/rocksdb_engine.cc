@@ -746,6 +746,7 @@ class RocksDbEngine final : public Engine {
     const std::string cap = std::to_string(HotKeys::kCap);
     rocksdb::FlushOptions flush;
     flush.wait = false;  // the switch to a new memtable is enough
+    flush.allow_write_stall = true;  // never wait for a stall to clear (the destructor joins us)
     for (auto& h : held) {
       // A table dropped meanwhile refuses; the others go on.
       rocksdb::Status s = db_->SetOptions(h.get(), {{"max_successive_merges", cap}});

@@ -16,21 +16,6 @@
 namespace sibyl::storage {
 namespace {
 
-// The sanitizer build is -O0: there a read, which merges every operand of its key still in the
-// memtable (all of them here), is ~35x slower, and 3,000 writes per key took 110 s of CI. The race
-// is caught by the optimised build's run (the rados unit phase runs this binary); under ASan a
-// shorter run still checks the memory accesses of the same paths.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIBYL_ROW_CACHE_TEST_SANITIZED
-#endif
-#endif
-#ifdef SIBYL_ROW_CACHE_TEST_SANITIZED
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 class RowCacheTest : public EngineTest {
  protected:
   void SetUp() override {
@@ -129,7 +114,7 @@ TEST_F(RowCacheTest, ACommitOfCollectedWritesReplacesWhatWasCached) {
 // reader had seen the newer one; it showed only on a loaded machine, as in CI.)
 TEST_F(RowCacheTest, RacingWritersAndReadersNeverSeeAnOlderValue) {
   constexpr int kKeys = 4;
-  constexpr int64_t kWrites = kSanitized ? 600 : 3000;
+  constexpr int64_t kWrites = 3000;
   std::atomic<bool> done{false};
   std::atomic<int> own_write_missed{0};  // a writer read less than what it had just written
   std::atomic<int> went_back{0};         // a reader saw a value older than one it saw before
