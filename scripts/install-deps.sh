@@ -12,7 +12,7 @@ PKGS=(
   chromium fonts-dejavu-core
   clang libclang-rt-14-dev llvm  # the sanitizer build and libFuzzer targets (issue 9)
   lld python3-pytest-xdist  # CI time (docs/dev/ci.md): lld links (CMakeLists.txt), e2e with pytest -n
-  libjemalloc-dev  # issue 14: the server's allocator (src/server/CMakeLists.txt)
+  libgoogle-perftools-dev  # issue 14: tcmalloc, the server's allocator (src/server/CMakeLists.txt)
   librados-dev libradospp-dev  # issue 15: the Ceph RADOS engine (--storage rados); librados.hpp is in libradospp-dev
   ceph-mon ceph-osd ceph-common  # issue 15: scripts/cluster.sh's loopback Ceph cluster
   redis-server  # issue 14: bench/compare.sh measures Sibyl side by side with Redis
