@@ -400,6 +400,12 @@ class RocksDbEngine final : public Engine {
     return Write(&batch, &stripes);
   }
 
+  // Test hook: waits until a hot key has bounded every table's merge operands (CapSuccessiveMerges).
+  bool WaitForHotKeyCap(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(cap_mu_);
+    return cap_cv_.wait_for(lock, wait, [this] { return capped_; });
+  }
+
   // Test hook: stops flushes and compactions, so that writes soon stall (issue 14).
   Status PauseBackgroundWork() { return FromRocks(db_->PauseBackgroundWork(), "pausing"); }
   Status ContinueBackgroundWork() { return FromRocks(db_->ContinueBackgroundWork(), "resuming"); }
@@ -763,13 +769,6 @@ class RocksDbEngine final : public Engine {
     cap_cv_.notify_all();
   }
 
- public:
-  bool WaitForHotKeyCap(std::chrono::milliseconds wait) {
-    std::unique_lock<std::mutex> lock(cap_mu_);
-    return cap_cv_.wait_for(lock, wait, [this] { return capped_; });
-  }
-
- private:
   void PeriodicSync() {
     std::unique_lock<std::mutex> lock(sync_mu_);
     while (!stopping_) {
