@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/per_thread_share.h"
 #include "cql/types/key_encoding.h"
 #include "cql/types/value.h"
 #include "schema/schema_codec.h"
@@ -114,9 +115,35 @@ Result<std::unique_ptr<SchemaStore>> SchemaStore::Open(
   return store;
 }
 
+namespace {
+std::atomic<uint64_t> next_store_id{1};
+}  // namespace
+
+SchemaStore::SchemaStore(storage::Engine& engine)
+    : engine_(engine), id_(next_store_id.fetch_add(1, std::memory_order_relaxed)) {}
+
 std::shared_ptr<const SchemaSnapshot> SchemaStore::snapshot() const {
-  std::lock_guard<std::mutex> lock(snapshot_mu_);
-  return snapshot_;
+  struct Alias {
+    uint64_t store_id = 0;
+    uint64_t generation = 0;
+    std::shared_ptr<const SchemaSnapshot> snapshot;
+  };
+  thread_local Alias alias;
+  // Publish moves generation_ after it swapped the snapshot, both under snapshot_mu_: a thread
+  // that still sees its alias's generation has the current snapshot, or one that a DDL racing
+  // with this call is replacing (as with the lock alone).
+  if (alias.store_id == id_ && alias.generation == generation_.load(std::memory_order_acquire)) {
+    return alias.snapshot;
+  }
+  std::shared_ptr<const SchemaSnapshot> current;
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    current = snapshot_;
+    generation = generation_.load(std::memory_order_relaxed);
+  }
+  alias = Alias{id_, generation, PerThreadAlias(std::move(current))};
+  return alias.snapshot;
 }
 
 std::shared_ptr<SchemaSnapshot> SchemaStore::CopyForChange() const {
@@ -128,6 +155,7 @@ std::shared_ptr<SchemaSnapshot> SchemaStore::CopyForChange() const {
 void SchemaStore::Publish(std::shared_ptr<SchemaSnapshot> next) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   snapshot_ = std::move(next);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 Status SchemaStore::PersistKeyspace(const KeyspaceMetadata& keyspace) {

@@ -6,6 +6,8 @@
 //
 // Thread-safe. DDL methods are serialized by a mutex; snapshot() never blocks on them.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +33,8 @@ class SchemaStore {
   SchemaStore(const SchemaStore&) = delete;
   SchemaStore& operator=(const SchemaStore&) = delete;
 
+  // The current snapshot. Called for every request: while no DDL changed it, a thread gets a
+  // copy of its own per-thread alias (common/per_thread_share.h), no lock and no shared count.
   std::shared_ptr<const SchemaSnapshot> snapshot() const;
 
   // kAlreadyExists (with detail) if the keyspace exists.
@@ -72,7 +76,7 @@ class SchemaStore {
   Result<std::vector<SchemaChange>> Reload();
 
  private:
-  explicit SchemaStore(storage::Engine& engine) : engine_(engine) {}
+  explicit SchemaStore(storage::Engine& engine);
 
   // issue 15: one DDL: the cluster lock (clustered), then ddl_mu_, then a reload; publishes
   // "schema" when it ends after Commit.
@@ -94,6 +98,9 @@ class SchemaStore {
   std::mutex ddl_mu_;  // serializes DDL
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const SchemaSnapshot> snapshot_;  // GUARDED_BY(snapshot_mu_)
+  // Moves (under snapshot_mu_) with every Publish; a thread's alias of an older one is dropped.
+  std::atomic<uint64_t> generation_{0};
+  const uint64_t id_;  // unique per store, so a thread's alias never outlives its store's use
 };
 
 // The storage table id holding the schema.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 namespace sibyl::query {
 namespace {
@@ -40,6 +41,40 @@ TEST(PreparedCache, PutReplacesWithoutEvicting) {
   EXPECT_EQ(cache.Find("a")->query, "3");
   EXPECT_EQ(cache.Find("b")->query, "2");
   EXPECT_EQ(cache.Find("c"), nullptr);
+}
+
+// Each thread keeps what it found (per-thread aliases, issue 14): a replacement or an eviction
+// made on another thread is still seen at the next Find.
+TEST(PreparedCache, AThreadSeesReplacementsAndEvictionsMadeOnAnother) {
+  PreparedCache cache(16);
+  cache.Put("a", Entry("1"));
+  cache.Put("b", Entry("2"));
+  ASSERT_EQ(cache.Find("a")->query, "1");  // kept by this thread
+  ASSERT_EQ(cache.Find("b")->query, "2");
+  std::thread([&] { cache.Put("a", Entry("3")); }).join();
+  EXPECT_EQ(cache.Find("a")->query, "3");
+  EXPECT_EQ(cache.Find("b")->query, "2");
+  std::thread([&] {
+    ASSERT_EQ(cache.Find("a")->query, "3");
+    for (int i = 0; i < 15; ++i) cache.Put("n" + std::to_string(i), Entry("n"));
+  }).join();
+  // The first eviction took "b" (used least recently); "a" was used on the other thread since.
+  EXPECT_EQ(cache.Find("b"), nullptr);
+  ASSERT_NE(cache.Find("a"), nullptr);
+  EXPECT_EQ(cache.Find("a")->query, "3");
+}
+
+// An entry a caller holds stays valid after the cache replaced or evicted it.
+TEST(PreparedCache, AnEntryHeldOutlivesItsReplacement) {
+  PreparedCache cache(1);
+  std::shared_ptr<const PreparedEntry> held = cache.Find("a");
+  EXPECT_EQ(held, nullptr);
+  cache.Put("a", Entry("1"));
+  held = cache.Find("a");
+  cache.Put("a", Entry("2"));
+  cache.Put("b", Entry("3"));  // evicts "a"
+  EXPECT_EQ(held->query, "1");
+  EXPECT_EQ(cache.Find("a"), nullptr);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "schema/schema_store.h"
 #include "storage/rocksdb_engine.h"
@@ -61,6 +62,42 @@ TEST(SchemaStore, DefinitionsSurviveReopen) {
   EXPECT_EQ(snapshot->FindTable("ks", "gone"), nullptr);
   EXPECT_EQ(snapshot->keyspaces.size(), 1u);
   fs::remove_all(dir);
+}
+
+// Each thread keeps an alias of the snapshot it last took (issue 14): a DDL made on another thread
+// is seen at the next snapshot(), a snapshot held stays as it was, and two stores in one thread
+// never answer with each other's.
+TEST(SchemaStore, ASnapshotTakenAfterAnotherThreadsDdlHasIt) {
+  fs::path dir = fs::temp_directory_path() / ("sibyl-schema-alias-" + std::to_string(::getpid()));
+  fs::path other_dir = dir.string() + "-other";
+  fs::remove_all(dir);
+  fs::remove_all(other_dir);
+  {
+    auto engine = OpenEngine(dir);
+    auto other_engine = OpenEngine(other_dir);
+    auto store = SchemaStore::Open(*engine, {});
+    auto other = SchemaStore::Open(*other_engine, {});
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(other.ok());
+    auto before = (*store)->snapshot();
+    EXPECT_EQ(before->FindKeyspace("ks"), nullptr);
+    std::thread([&] {
+      KeyspaceMetadata ks;
+      ks.name = "ks";
+      ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
+                        {"replication_factor", "1"}};
+      ASSERT_TRUE((*store)->CreateKeyspace(ks).ok());
+      ASSERT_TRUE((*store)->CreateTable(Table("ks", "t")).ok());
+    }).join();
+    auto after = (*store)->snapshot();
+    EXPECT_NE(after->FindTable("ks", "t"), nullptr);
+    EXPECT_EQ(before->FindKeyspace("ks"), nullptr);  // the older snapshot did not change
+    EXPECT_EQ((*other)->snapshot()->FindKeyspace("ks"), nullptr);
+    EXPECT_NE((*store)->snapshot()->FindKeyspace("ks"), nullptr);
+    EXPECT_EQ((*store)->snapshot().get(), after.get());  // the same snapshot, not a copy
+  }
+  fs::remove_all(dir);
+  fs::remove_all(other_dir);
 }
 
 }  // namespace
