@@ -128,6 +128,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                     "Storage block cache (data, index and filter blocks), in MiB")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
+  serve->add_option("--row-cache-mb", config.row_cache_mb,
+                    "Row cache of point reads of tables without clustering columns, apart from "
+                    "the block cache, in MiB (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   // Storage engine (issue 15).
   AddEnumOption<ServerConfig::StorageKind>(
       *serve, "--storage", config.storage,

@@ -49,6 +49,9 @@ struct ServerConfig {
   int periodic_sync_ms = 10000;
   // RocksDB's block cache (uncompressed blocks, index and filter blocks), in MiB (issue 14).
   int64_t block_cache_mb = 256;
+  // Row cache of point reads of tables without clustering columns (storage/rocksdb_row_cache.h),
+  // apart from the block cache, in MiB; 0 turns it off. Default: 64.
+  int64_t row_cache_mb = 64;
   // ---- Storage engine (issue 15; docs/dev/rados-mapping.md) ----
   // Which engine holds the data: kRocksDb (embedded, <data_dir>/db) or kRados (a Ceph pool
   // shared by every Sibyl node). Default: kRocksDb.

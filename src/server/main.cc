@@ -82,6 +82,7 @@ int Serve(const ServerConfig& config) {
   storage_options.durability = config.durability;
   storage_options.periodic_sync_ms = config.periodic_sync_ms;
   storage_options.block_cache_bytes = static_cast<uint64_t>(config.block_cache_mb) << 20;
+  storage_options.row_cache_bytes = static_cast<uint64_t>(config.row_cache_mb) << 20;
   // ---- issue 15: the engine is RocksDB on this machine, or a Ceph pool shared by many nodes;
   // on RADOS each node keeps its own host id in its data dir, and a coordinator makes DDL and
   // IAM changes cluster-wide (storage/coordinator.h).

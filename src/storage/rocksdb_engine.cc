@@ -227,7 +227,7 @@ class RocksDbEngine final : public Engine {
     db_options_.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db_options_.keep_log_file_num = 2;
     cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
-    row_cache_ = std::make_unique<RowCache>(cache_);  // issue 14: in the block cache's budget
+    row_cache_ = std::make_unique<RowCache>(options_.row_cache_bytes);  // issue 14
     cf_options_ = MakeCfOptions();
 
     std::vector<std::string> names;
@@ -584,10 +584,10 @@ class RocksDbEngine final : public Engine {
                                           ResolvedPartition out, int64_t* seen = nullptr) {
     // From the row cache when it holds a valid copy (storage/rocksdb_row_cache.h), else one
     // MultiGet whose values then fill it.
+    // Per thread, so that a read reuses the strings' memory (nothing here calls back into a read).
+    thread_local RowCache::Values stored_values;
     const uint32_t stripe = RowCache::StripeOf(cf->GetID(), out.token);
-    RowCache::Hit hit = row_cache_->Lookup(cf->GetID(), prefix, stripe);
-    RowCache::Values read;
-    if (!hit) {
+    if (!row_cache_->Lookup(cf->GetID(), prefix, stripe, &stored_values)) {
       const uint64_t version = row_cache_->VersionBeforeRead(stripe);
       const std::string keys[2] = {prefix + kHeaderKind, prefix + kRowKind};
       const rocksdb::Slice slices[2] = {keys[0], keys[1]};
@@ -600,13 +600,14 @@ class RocksDbEngine final : public Engine {
       if (!statuses[1].ok() && !statuses[1].IsNotFound()) {
         return FromRocks(statuses[1], "reading rows");
       }
-      read.header_found = statuses[0].ok();
-      read.row_found = statuses[1].ok();
-      if (read.header_found) read.header.assign(values[0].data(), values[0].size());
-      if (read.row_found) read.row.assign(values[1].data(), values[1].size());
-      row_cache_->Insert(cf->GetID(), prefix, stripe, version, read);
+      stored_values.header_found = statuses[0].ok();
+      stored_values.row_found = statuses[1].ok();
+      stored_values.header.clear();
+      stored_values.row.clear();
+      if (stored_values.header_found) stored_values.header.assign(values[0].data(), values[0].size());
+      if (stored_values.row_found) stored_values.row.assign(values[1].data(), values[1].size());
+      row_cache_->Insert(cf->GetID(), prefix, stripe, version, stored_values);
     }
-    const RowCache::Values& stored_values = hit ? hit.values() : read;
     PartitionHeader header;
     if (stored_values.header_found) {
       ASSIGN_OR_RETURN(header, DecodeHeader(stored_values.header));

@@ -23,6 +23,9 @@ struct RocksDbOptions {
   int64_t gc_grace_seconds = 864000;
   // Block cache size in bytes. Default: 256 MiB.
   uint64_t block_cache_bytes = 256ull << 20;
+  // Row cache of point reads of tables without clustering columns (storage/rocksdb_row_cache.h),
+  // apart from the block cache; 0 turns it off. Default: 64 MiB.
+  uint64_t row_cache_bytes = 64ull << 20;
 };
 
 // Opens (creating if needed) the database and every table column family in it.

@@ -1,39 +1,167 @@
 #include "storage/rocksdb_row_cache.h"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <new>
 #include <utility>
 
 namespace sibyl::storage {
 namespace {
 
-// Row keys in the block cache: this tag, the column family id, then the partition prefix. Block
-// keys are 16 bytes of file identity and offset; ours are longer, so they never collide.
-constexpr char kTag[4] = {'s', 'r', 'o', 'w'};
-// What an entry costs besides its bytes (the Entry, the cache's handle).
-constexpr size_t kEntryOverhead = 96;
+// The key of a row: the column family id, then the partition prefix; in a per-thread buffer, so
+// that a lookup allocates nothing.
+std::string_view MakeKey(uint32_t column_family_id, std::string_view prefix) {
+  thread_local std::string key;
+  key.clear();
+  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(column_family_id >> (8 * i)));
+  key.append(prefix);
+  return key;
+}
+
+uint64_t HashOf(std::string_view key) { return std::hash<std::string_view>()(key); }
 
 }  // namespace
 
-RowCache::Hit& RowCache::Hit::operator=(Hit&& other) noexcept {
-  if (this != &other) {
-    Reset();
-    cache_ = std::exchange(other.cache_, nullptr);
-    handle_ = std::exchange(other.handle_, nullptr);
-    values_ = std::exchange(other.values_, nullptr);
+// One shard: an open-addressing table (linear probing, backward-shift deletion) of entries, each
+// one allocation holding its key and both values, and the CLOCK order of its entries. A hit reads
+// the table's slot and the entry's bytes, no list or node in between.
+struct RowCache::Shard {
+  struct Entry {
+    uint64_t hash;
+    uint64_t version;
+    uint32_t key_size;
+    uint32_t header_size;
+    uint32_t row_size;
+    bool header_found;
+    bool row_found;
+    bool referenced;  // hit since the clock last passed it
+    Entry* prev;      // the clock's order: oldest first
+    Entry* next;
+    // Then key_size + header_size + row_size bytes.
+    char* bytes() { return reinterpret_cast<char*>(this + 1); }
+    std::string_view key() { return {bytes(), key_size}; }
+    std::string_view header() { return {bytes() + key_size, header_size}; }
+    std::string_view row() { return {bytes() + key_size + header_size, row_size}; }
+    size_t charge() const {
+      // The allocation, the allocator's rounding, and two table slots (the table stays at most
+      // three quarters full and doubles).
+      return sizeof(Entry) + key_size + header_size + row_size + 16 + 2 * sizeof(Slot);
+    }
+  };
+  struct Slot {
+    uint64_t hash = 0;
+    Entry* entry = nullptr;
+  };
+
+  ~Shard() {
+    for (Entry* e = oldest; e != nullptr;) {
+      Entry* next = e->next;
+      Free(e);
+      e = next;
+    }
   }
-  return *this;
-}
 
-void RowCache::Hit::Reset() {
-  if (handle_ != nullptr) cache_->Release(handle_);
-  handle_ = nullptr;
-  values_ = nullptr;
-}
+  static Entry* Make(uint64_t hash, std::string_view key, uint64_t version, const Values& v) {
+    const size_t size = sizeof(Entry) + key.size() + v.header.size() + v.row.size();
+    auto* e = new (::operator new(size)) Entry{hash, version, static_cast<uint32_t>(key.size()),
+               static_cast<uint32_t>(v.header.size()), static_cast<uint32_t>(v.row.size()),
+               v.header_found, v.row_found, false, nullptr, nullptr};
+    char* p = e->bytes();
+    std::memcpy(p, key.data(), key.size());
+    std::memcpy(p + key.size(), v.header.data(), v.header.size());
+    std::memcpy(p + key.size() + v.header.size(), v.row.data(), v.row.size());
+    return e;
+  }
+  static void Free(Entry* e) { ::operator delete(e); }
 
-RowCache::RowCache(std::shared_ptr<rocksdb::Cache> cache)
-    : cache_(std::move(cache)), versions_(std::make_unique<std::atomic<uint64_t>[]>(kStripes)) {
+  // The slot holding `key`, or -1.
+  ptrdiff_t Find(uint64_t hash, std::string_view key) const {
+    if (slots.empty()) return -1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots[i];
+      if (s.entry == nullptr) return -1;
+      if (s.hash == hash && s.entry->key() == key) return static_cast<ptrdiff_t>(i);
+    }
+  }
+  void Place(Entry* e) {  // REQUIRES: its key is not in the table, and a slot is free
+    size_t i = e->hash & mask;
+    while (slots[i].entry != nullptr) i = (i + 1) & mask;
+    slots[i] = Slot{e->hash, e};
+  }
+  void GrowIfFull() {
+    if ((count + 1) * 4 <= slots.size() * 3) return;
+    std::vector<Slot> old = std::move(slots);
+    slots.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+    mask = slots.size() - 1;
+    for (const Slot& s : old) {
+      if (s.entry != nullptr) Place(s.entry);
+    }
+  }
+  void EraseSlot(size_t i) {
+    // Backward shift: each later entry of the run moves back unless its home lies after the hole.
+    for (size_t j = (i + 1) & mask; slots[j].entry != nullptr; j = (j + 1) & mask) {
+      const size_t home = slots[j].hash & mask;
+      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays) continue;
+      slots[i] = slots[j];
+      i = j;
+    }
+    slots[i] = Slot{};
+    --count;
+  }
+
+  void Unlink(Entry* e) {
+    (e->prev ? e->prev->next : oldest) = e->next;
+    (e->next ? e->next->prev : newest) = e->prev;
+    e->prev = e->next = nullptr;
+  }
+  void Append(Entry* e) {
+    e->prev = newest;
+    e->next = nullptr;
+    (newest ? newest->next : oldest) = e;
+    newest = e;
+  }
+  void Remove(size_t slot) {
+    Entry* e = slots[slot].entry;
+    EraseSlot(slot);
+    Unlink(e);
+    bytes -= e->charge();
+    Free(e);
+  }
+  // CLOCK: the oldest entry goes unless it was hit since the hand last passed it; then it is
+  // unmarked and passed over once.
+  void EvictUntil(uint64_t capacity) {
+    while (bytes > capacity && oldest != nullptr) {
+      Entry* e = oldest;
+      if (e->referenced) {
+        e->referenced = false;
+        Unlink(e);
+        Append(e);
+        continue;
+      }
+      Remove(static_cast<size_t>(Find(e->hash, e->key())));
+    }
+  }
+
+  mutable std::mutex mu;
+  std::vector<Slot> slots;  // GUARDED_BY(mu): empty, or a power of two
+  size_t mask = 0;          // GUARDED_BY(mu)
+  size_t count = 0;         // GUARDED_BY(mu)
+  Entry* oldest = nullptr;  // GUARDED_BY(mu)
+  Entry* newest = nullptr;  // GUARDED_BY(mu)
+  uint64_t bytes = 0;       // GUARDED_BY(mu)
+};
+
+RowCache::RowCache(uint64_t capacity_bytes)
+    : shard_capacity_(capacity_bytes / kShards),
+      shards_(std::make_unique<Shard[]>(kShards)),
+      versions_(std::make_unique<std::atomic<uint64_t>[]>(kStripes)) {
   for (uint32_t i = 0; i < kStripes; ++i) versions_[i].store(0, std::memory_order_relaxed);
 }
+
+RowCache::~RowCache() = default;
 
 uint32_t RowCache::StripeOf(uint32_t column_family_id, int64_t token) {
   uint64_t h = static_cast<uint64_t>(token) ^ (uint64_t{column_family_id} * 0x9E3779B97F4A7C15ull);
@@ -43,38 +171,49 @@ uint32_t RowCache::StripeOf(uint32_t column_family_id, int64_t token) {
   return static_cast<uint32_t>(h & (kStripes - 1));
 }
 
-std::string RowCache::Key(uint32_t column_family_id, std::string_view prefix) {
-  std::string key;
-  key.reserve(sizeof(kTag) + 4 + prefix.size());
-  key.append(kTag, sizeof(kTag));
-  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(column_family_id >> (8 * i)));
-  key.append(prefix);
-  return key;
-}
-
-RowCache::Hit RowCache::Lookup(uint32_t column_family_id, std::string_view prefix,
-                               uint32_t stripe) const {
-  const std::string key = Key(column_family_id, prefix);
-  rocksdb::Cache::Handle* handle = cache_->Lookup(key);
-  if (handle == nullptr) return {};
-  const auto* entry = static_cast<const Entry*>(cache_->Value(handle));
-  if (entry->version != versions_[stripe].load(std::memory_order_seq_cst)) {
-    cache_->Release(handle);  // a write touched the stripe since: the next fill replaces it
-    return {};
-  }
-  return Hit(cache_.get(), handle, &entry->values);
+bool RowCache::Lookup(uint32_t column_family_id, std::string_view prefix, uint32_t stripe,
+                      Values* out) const {
+  if (shard_capacity_ == 0) return false;
+  const std::string_view key = MakeKey(column_family_id, prefix);
+  const uint64_t hash = HashOf(key);
+  Shard& shard = shards_[stripe % kShards];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  const ptrdiff_t slot = shard.Find(hash, key);
+  if (slot < 0) return false;
+  Shard::Entry& entry = *shard.slots[static_cast<size_t>(slot)].entry;
+  // A write touched the stripe since the fill (or is in progress): the next fill replaces it.
+  if (entry.version != versions_[stripe].load(std::memory_order_seq_cst)) return false;
+  if (!entry.referenced) entry.referenced = true;
+  out->header_found = entry.header_found;
+  out->row_found = entry.row_found;
+  out->header.assign(entry.header());
+  out->row.assign(entry.row());
+  return true;
 }
 
 void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32_t stripe,
-                      uint64_t version, Values values) {
+                      uint64_t version, const Values& values) {
   // A fill whose read raced a write is not kept: a write was in progress when it began (it may
   // hold the value before that write, which another read may already have seen after it), or its
   // stripe's word moved since, so Lookup would refuse it anyway.
+  if (shard_capacity_ == 0) return;
   if (!Cacheable(version) || versions_[stripe].load(std::memory_order_seq_cst) != version) return;
-  const size_t charge = kEntryOverhead + prefix.size() + values.header.size() + values.row.size();
-  auto* entry = new Entry{version, std::move(values)};
-  rocksdb::Status s = cache_->Insert(Key(column_family_id, prefix), entry, charge, &DeleteEntry);
-  s.PermitUncheckedError();  // a full cache with strict capacity refuses (and deletes): no copy
+  const std::string_view key = MakeKey(column_family_id, prefix);
+  const uint64_t hash = HashOf(key);
+  Shard::Entry* entry = Shard::Make(hash, key, version, values);
+  if (entry->charge() > shard_capacity_) {
+    Shard::Free(entry);
+    return;
+  }
+  Shard& shard = shards_[stripe % kShards];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (const ptrdiff_t slot = shard.Find(hash, key); slot >= 0) shard.Remove(static_cast<size_t>(slot));
+  shard.GrowIfFull();
+  shard.Place(entry);
+  ++shard.count;
+  shard.Append(entry);
+  shard.bytes += entry->charge();
+  shard.EvictUntil(shard_capacity_);
 }
 
 void RowCache::BeginWrite(const std::vector<uint32_t>& stripes) {
@@ -94,8 +233,22 @@ void RowCache::UniqueStripes(std::vector<uint32_t>* stripes) {
   stripes->erase(std::unique(stripes->begin(), stripes->end()), stripes->end());
 }
 
-void RowCache::DeleteEntry(const rocksdb::Slice& /*key*/, void* value) {
-  delete static_cast<Entry*>(value);
+uint64_t RowCache::bytes() const {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < kShards; ++i) {
+    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    total += shards_[i].bytes;
+  }
+  return total;
+}
+
+size_t RowCache::entries() const {
+  size_t total = 0;
+  for (uint32_t i = 0; i < kShards; ++i) {
+    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    total += shards_[i].count;
+  }
+  return total;
 }
 
 }  // namespace sibyl::storage

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -153,6 +155,84 @@ TEST(RowCacheStripes, AreSpreadAndStable) {
   for (int64_t token = 0; token < 1000; ++token) seen.insert(RowCache::StripeOf(1, token * 7919));
   EXPECT_GT(seen.size(), 900u);
   for (uint32_t s : seen) EXPECT_LT(s, RowCache::kStripes);
+}
+
+// The cache's own table (open addressing, CLOCK eviction), against a std::map.
+RowCache::Values Vals(const std::string& header, const std::string& row) {
+  return RowCache::Values{!header.empty(), !row.empty(), header, row};
+}
+
+TEST(RowCacheTable, MatchesAMapThroughInsertsReplacementsAndEvictions) {
+  RowCache cache(uint64_t{64} << 20);  // no eviction at this size
+  std::map<std::pair<uint32_t, std::string>, RowCache::Values> model;
+  std::mt19937 rng(7);
+  RowCache::Values got;
+  for (int i = 0; i < 50000; ++i) {
+    const uint32_t cf = rng() % 3;
+    const std::string prefix = "p" + std::to_string(rng() % 3000);
+    const uint32_t stripe = RowCache::StripeOf(cf, static_cast<int64_t>(std::hash<std::string>()(prefix)));
+    if (rng() % 2 == 0) {
+      auto v = Vals(rng() % 4 == 0 ? "" : "h" + std::to_string(i),
+                    std::string(rng() % 300, static_cast<char>('a' + i % 26)));
+      cache.Insert(cf, prefix, stripe, cache.VersionBeforeRead(stripe), v);
+      model[{cf, prefix}] = v;
+    } else {
+      auto it = model.find({cf, prefix});
+      ASSERT_EQ(cache.Lookup(cf, prefix, stripe, &got), it != model.end()) << i;
+      if (it == model.end()) continue;
+      EXPECT_EQ(got.header_found, it->second.header_found);
+      EXPECT_EQ(got.row_found, it->second.row_found);
+      EXPECT_EQ(got.header, it->second.header);
+      EXPECT_EQ(got.row, it->second.row);
+    }
+  }
+  EXPECT_EQ(cache.entries(), model.size());
+}
+
+TEST(RowCacheTable, StaysWithinItsCapacityAndKeepsWhatIsHit) {
+  constexpr uint64_t kCapacity = uint64_t{1} << 20;  // 16 KiB per shard
+  RowCache cache(kCapacity);
+  const uint32_t stripe = 5;  // one shard
+  const std::string row(200, 'r');
+  cache.Insert(1, "hot", stripe, cache.VersionBeforeRead(stripe), Vals("h", row));
+  RowCache::Values got;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(cache.Lookup(1, "hot", stripe, &got)) << i;  // hit before each pass of the clock
+    cache.Insert(1, "cold" + std::to_string(i), stripe, cache.VersionBeforeRead(stripe),
+                 Vals("h", row));
+    ASSERT_LE(cache.bytes(), kCapacity / RowCache::kShards);
+  }
+  EXPECT_GT(cache.entries(), 20u);
+  EXPECT_LT(cache.entries(), 80u);
+  EXPECT_FALSE(cache.Lookup(1, "cold0", stripe, &got));
+  EXPECT_TRUE(cache.Lookup(1, "cold1999", stripe, &got));
+  // Larger than a shard: never kept.
+  cache.Insert(1, "huge", stripe, cache.VersionBeforeRead(stripe), Vals("", std::string(20000, 'x')));
+  EXPECT_FALSE(cache.Lookup(1, "huge", stripe, &got));
+  RowCache off(0);
+  off.Insert(1, "k", stripe, off.VersionBeforeRead(stripe), Vals("h", "r"));
+  EXPECT_FALSE(off.Lookup(1, "k", stripe, &got));
+}
+
+TEST(RowCacheTable, AWriteToTheStripeInvalidatesAndARacingFillIsRefused) {
+  RowCache cache(uint64_t{1} << 20);
+  const uint32_t stripe = RowCache::StripeOf(1, 99);
+  cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("h", "old"));
+  RowCache::Values got;
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  const uint64_t before_write = cache.VersionBeforeRead(stripe);
+  cache.BeginWrite({stripe});
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));  // a write in progress
+  const uint64_t during_write = cache.VersionBeforeRead(stripe);
+  EXPECT_FALSE(RowCache::Cacheable(during_write));
+  cache.EndWrite({stripe});
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  cache.Insert(1, "k", stripe, before_write, Vals("h", "old"));  // read before the write: refused
+  cache.Insert(1, "k", stripe, during_write, Vals("h", "old"));  // read during it: refused
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("h", "new"));
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(got.row, "new");
 }
 
 }  // namespace
