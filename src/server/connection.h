@@ -16,6 +16,7 @@
 // thread (one thread per io_context, so no strand is needed). Workers get a copy of the session
 // and post their response back. The public methods may be called from any thread.
 
+#include <array>
 #include <asio.hpp>  // standalone Asio: ASIO_STANDALONE comes from CMake
 #include <asio/ssl.hpp>
 
@@ -82,10 +83,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // comment), then handshakes.
   void StartTls();
   void OnTlsHandshake(const asio::error_code& error);
-  // Waits for input unless a wait is pending, the connection is paused or closing. Plain: waits
-  // for readability with no buffer (OnReadable); TLS: reads into tls_chunk_ (OnRead).
+  // Waits for input unless a read is pending, the connection is paused or closing. Plain: reads
+  // into first_read_, then (when it was filled) into the thread's buffer (OnFirstRead); TLS:
+  // reads into tls_chunk_ (OnRead).
   void ReadMore();
-  void OnReadable(const asio::error_code& error);
+  void OnFirstRead(const asio::error_code& error, size_t bytes);
   // Writes go through TLS when it is on.
   template <typename Buffers, typename Handler>
   void AsyncWrite(const Buffers& buffers, Handler&& handler) {
@@ -167,7 +169,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool braked_ = false;             // a delayed answer is pending: input waits
   ConnectionState state_;
   std::string input_;               // received bytes not yet consumed by state_
-  std::vector<char> tls_chunk_;     // TLS reads only (plain reads use a per-thread buffer)
+  std::vector<char> tls_chunk_;     // TLS reads only
+  // A plain connection's pending read: one or a few requests; more is read into a per-thread
+  // buffer, so that an idle connection holds only this.
+  std::array<char, 2048> first_read_;
   bool reading_ = false;            // a wait or read is pending
   bool paused_ = false;             // back-pressure: reading stopped
   size_t unsent_bytes_ = 0;         // of queued_ and writing_
