@@ -29,14 +29,18 @@ RequestContext Make(const QueryContext& context, const ExecutionParams& params,
                     ErrorCode code, std::string write_type) {
   RequestContext::Clock::time_point start = params.session.received;
   if (start == RequestContext::Clock::time_point{}) start = RequestContext::Clock::now();
-  TimeoutDetail detail;
-  detail.consistency = static_cast<uint16_t>(params.consistency);
-  detail.received = 0;
-  detail.block_for = BlockFor(params.consistency, ReplicationFactor(context, keyspace));
-  detail.data_present = false;
-  detail.write_type = std::move(write_type);
-  // Cassandra's RequestTimeoutException message.
-  Status expired(code, "Operation timed out - received only 0 responses.", std::move(detail));
+  // Built only when the request times out or is cancelled; the schema store outlives requests.
+  auto expired = [schema_context = &context, keyspace, consistency = params.consistency, code,
+                  write_type = std::move(write_type)] {
+    TimeoutDetail detail;
+    detail.consistency = static_cast<uint16_t>(consistency);
+    detail.received = 0;
+    detail.block_for = BlockFor(consistency, ReplicationFactor(*schema_context, keyspace));
+    detail.data_present = false;
+    detail.write_type = write_type;
+    // Cassandra's RequestTimeoutException message.
+    return Status(code, "Operation timed out - received only 0 responses.", std::move(detail));
+  };
   return RequestContext(start + timeout, std::move(expired), params.session.cancel);
 }
 

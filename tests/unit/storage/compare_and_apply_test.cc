@@ -220,8 +220,9 @@ TEST_P(CompareAndApplyTest, WaitingForAHeldPartitionHonoursTheDeadline) {
     EXPECT_TRUE(s.ok());
   });
   entered.get_future().wait();
-  RequestContext expired(RequestContext::Clock::now(),
-                         Status(ErrorCode::kWriteTimeout, "Operation timed out"), nullptr);
+  RequestContext expired(
+      RequestContext::Clock::now(),
+      [] { return Status(ErrorCode::kWriteTimeout, "Operation timed out"); }, nullptr);
   bool applied = true;
   Status s = IfAbsent("late", &applied, &expired);
   EXPECT_EQ(s.code(), ErrorCode::kWriteTimeout);
