@@ -52,16 +52,18 @@ TEST(PreparedCache, AThreadSeesReplacementsAndEvictionsMadeOnAnother) {
   ASSERT_EQ(cache.Find("a")->query, "1");  // kept by this thread
   ASSERT_EQ(cache.Find("b")->query, "2");
   std::thread([&] { cache.Put("a", Entry("3")); }).join();
-  EXPECT_EQ(cache.Find("a")->query, "3");
-  EXPECT_EQ(cache.Find("b")->query, "2");
+  EXPECT_EQ(cache.Find("a")->query, "3");  // both kept by this thread again, both used at the
+  EXPECT_EQ(cache.Find("b")->query, "2");  // same insertion count
   std::thread([&] {
-    ASSERT_EQ(cache.Find("a")->query, "3");
-    for (int i = 0; i < 15; ++i) cache.Put("n" + std::to_string(i), Entry("n"));
+    cache.Put("x", Entry("x"));
+    ASSERT_EQ(cache.Find("a")->query, "3");  // "a" used after "b"
+    for (int i = 0; i < 14; ++i) cache.Put("n" + std::to_string(i), Entry("n"));  // evicts one
   }).join();
-  // The first eviction took "b" (used least recently); "a" was used on the other thread since.
+  // The eviction took "b", which this thread still held: it is gone here too.
   EXPECT_EQ(cache.Find("b"), nullptr);
   ASSERT_NE(cache.Find("a"), nullptr);
   EXPECT_EQ(cache.Find("a")->query, "3");
+  EXPECT_EQ(cache.size(), 16u);
 }
 
 // An entry a caller holds stays valid after the cache replaced or evicted it.
