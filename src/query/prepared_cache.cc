@@ -24,7 +24,8 @@ void PreparedCache::MarkUsed(Slot& slot) const {
   }
 }
 
-std::shared_ptr<const PreparedEntry> PreparedCache::Find(std::string_view id) const {
+std::shared_ptr<const PreparedEntry> PreparedCache::Find(std::string_view id,
+                                                       uint64_t** word) const {
   struct ThreadFound {
     uint64_t cache_id = 0;
     uint64_t generation = 0;
@@ -41,6 +42,7 @@ std::shared_ptr<const PreparedEntry> PreparedCache::Find(std::string_view id) co
   }
   if (auto it = found.entries.find(id); it != found.entries.end()) {
     MarkUsed(*it->second.slot);
+    if (word != nullptr) *word = &it->second.word;
     return it->second.entry;
   }
   std::shared_ptr<Slot> slot;
@@ -54,8 +56,10 @@ std::shared_ptr<const PreparedEntry> PreparedCache::Find(std::string_view id) co
   }
   MarkUsed(*slot);
   if (found.entries.size() >= kPerThreadEntries) found.entries.clear();
-  return found.entries.emplace(std::string(id), Found{PerThreadAlias(std::move(entry)), slot})
-      .first->second.entry;
+  Found& kept = found.entries.emplace(std::string(id), Found{PerThreadAlias(std::move(entry)), slot})
+                    .first->second;
+  if (word != nullptr) *word = &kept.word;
+  return kept.entry;
 }
 
 void PreparedCache::Put(std::string_view id, std::shared_ptr<const PreparedEntry> entry) {

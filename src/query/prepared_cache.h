@@ -42,7 +42,10 @@ class PreparedCache {
   explicit PreparedCache(size_t capacity);
 
   // The entry of `id`, marked as just used; null when absent (never prepared, or evicted).
-  std::shared_ptr<const PreparedEntry> Find(std::string_view id) const;
+  // With `word`, also this thread's word about that entry, 0 when this thread first finds it and
+  // the caller's to use (the processor remembers which schema it checked the entry against). The
+  // word is valid until this thread's next Find.
+  std::shared_ptr<const PreparedEntry> Find(std::string_view id, uint64_t** word = nullptr) const;
   // Adds or replaces the entry of `id`, evicting the least recently used first when full.
   void Put(std::string_view id, std::shared_ptr<const PreparedEntry> entry);
   size_t size() const;
@@ -60,6 +63,7 @@ class PreparedCache {
   struct Found {
     std::shared_ptr<const PreparedEntry> entry;
     std::shared_ptr<Slot> slot;
+    uint64_t word = 0;
   };
   using FoundMap = std::unordered_map<std::string, Found, Hash, std::equal_to<>>;
   // A thread keeps at most this many; past it, it starts again from none.

@@ -326,29 +326,33 @@ class QueryProcessorImpl final : public QueryProcessor {
 
   // The cached statement for `id`, prepared again if its table changed since.
   Result<std::shared_ptr<const PreparedEntry>> Lookup(std::string_view id) {
-    std::shared_ptr<const PreparedEntry> entry = prepared_.Find(id);
-    {
-      if (entry == nullptr) {
-        return Status(ErrorCode::kUnprepared,
-                      fmt::format("Prepared query with ID {} not found (either the query was not "
-                                  "prepared on this host (maybe the host has been restarted?) or "
-                                  "you have prepared too many queries and it got evicted from the "
-                                  "internal cache)",
-                                  Hex(id)),
-                      UnpreparedDetail{std::string(id)});
-      }
+    uint64_t* checked = nullptr;  // this thread's: 1 + the schema generation it was checked at
+    std::shared_ptr<const PreparedEntry> entry = prepared_.Find(id, &checked);
+    if (entry == nullptr) {
+      return Status(ErrorCode::kUnprepared,
+                    fmt::format("Prepared query with ID {} not found (either the query was not "
+                                "prepared on this host (maybe the host has been restarted?) or "
+                                "you have prepared too many queries and it got evicted from the "
+                                "internal cache)",
+                                Hex(id)),
+                    UnpreparedDetail{std::string(id)});
     }
     const auto& table = entry->statement->table;
-    if (table) {
-      auto current = schema_->snapshot()->FindTable(table->keyspace, table->name);
-      if (current != table) {
-        Session session{entry->keyspace, nullptr};
-        auto updated = std::make_shared<PreparedEntry>(*entry);
-        ASSIGN_OR_RETURN(updated->statement, PrepareStatement(*entry->ast, session, context_));
-        entry = std::move(updated);
-        prepared_.Put(id, entry);
-      }
+    if (!table) return entry;
+    // issue 14: while the schema has not changed since this thread last checked the entry, its
+    // table is still current (two map searches by name per EXECUTE otherwise).
+    const uint64_t generation = schema_->generation();
+    if (*checked == generation + 1) return entry;
+    auto current = schema_->snapshot()->FindTable(table->keyspace, table->name);
+    if (current == table) {
+      *checked = generation + 1;  // no Find since: the word is still valid
+      return entry;
     }
+    Session session{entry->keyspace, nullptr};
+    auto updated = std::make_shared<PreparedEntry>(*entry);
+    ASSIGN_OR_RETURN(updated->statement, PrepareStatement(*entry->ast, session, context_));
+    entry = std::move(updated);
+    prepared_.Put(id, entry);
     return entry;
   }
 

@@ -876,6 +876,7 @@ Status CheckCartesianProduct(size_t so_far, size_t values, const char* columns) 
 }
 
 void Dedupe(std::vector<std::string>& v) {
+  if (v.size() <= 1) return;  // an equality: nothing to drop (issue 14: no set per request)
   std::vector<std::string> unique;
   std::set<std::string> seen;
   for (auto& s : v) {
@@ -894,6 +895,10 @@ Result<std::vector<PartitionTarget>> EvaluatePartitions(
     ASSIGN_OR_RETURN(auto vals, RestrictionValues(r, values));
     Dedupe(vals);
     RETURN_IF_ERROR(CheckCartesianProduct(combos.size(), vals.size(), "partition key"));
+    if (vals.size() == 1) {  // an equality: every key so far gets the one value
+      for (auto& c : combos) c.push_back(vals.front());
+      continue;
+    }
     std::vector<std::vector<std::string>> next;
     for (const auto& prefix : combos) {
       for (const auto& v : vals) {
@@ -903,6 +908,12 @@ Result<std::vector<PartitionTarget>> EvaluatePartitions(
       }
     }
     combos = std::move(next);
+  }
+  if (combos.size() == 1) {  // a point request: nothing to sort or to drop
+    std::vector<PartitionTarget> out;
+    out.push_back(MakePartitionTarget(std::move(combos.front())));
+    RETURN_IF_ERROR(types::ValidatePartitionKey(out.front().key));
+    return out;
   }
   // Cassandra 4.1 builds the keys of an IN into a set sorted by the partition key's own
   // comparator (PartitionKeySingleRestrictionSet.values -> MultiCBuilder.build, a BTreeSet

@@ -36,6 +36,9 @@ class SchemaStore {
   // The current snapshot. Called for every request: while no DDL changed it, a thread gets a
   // copy of its own per-thread alias (common/per_thread_share.h), no lock and no shared count.
   std::shared_ptr<const SchemaSnapshot> snapshot() const;
+  // Moves with every change of the snapshot: a snapshot() taken after reading generation g is g's
+  // or a later one.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   // kAlreadyExists (with detail) if the keyspace exists.
   Status CreateKeyspace(const KeyspaceMetadata& keyspace);

@@ -584,8 +584,12 @@ class RocksDbEngine final : public Engine {
                                           ResolvedPartition out, int64_t* seen = nullptr) {
     // From the row cache when it holds a valid copy (storage/rocksdb_row_cache.h), else one
     // MultiGet whose values then fill it.
-    // Per thread, so that a read reuses the strings' memory (nothing here calls back into a read).
+    // Per thread, so that a read reuses the strings' memory (nothing here calls back into a read);
+    // what a large row left is given back at the next read.
     thread_local RowCache::Values stored_values;
+    constexpr size_t kKeptCapacity = 64 * 1024;
+    if (stored_values.row.capacity() > kKeptCapacity) std::string().swap(stored_values.row);
+    if (stored_values.header.capacity() > kKeptCapacity) std::string().swap(stored_values.header);
     const uint32_t stripe = RowCache::StripeOf(cf->GetID(), out.token);
     if (!row_cache_->Lookup(cf->GetID(), prefix, stripe, &stored_values)) {
       const uint64_t version = row_cache_->VersionBeforeRead(stripe);
