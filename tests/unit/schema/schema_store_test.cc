@@ -35,6 +35,14 @@ TableMetadata Table(const std::string& ks, const std::string& name) {
   return t;
 }
 
+KeyspaceMetadata Keyspace(const std::string& name) {
+  KeyspaceMetadata ks;
+  ks.name = name;
+  ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
+                    {"replication_factor", "1"}};
+  return ks;
+}
+
 TEST(SchemaStore, DefinitionsSurviveReopen) {
   fs::path dir = fs::temp_directory_path() / ("sibyl-schema-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -42,11 +50,7 @@ TEST(SchemaStore, DefinitionsSurviveReopen) {
     auto engine = OpenEngine(dir);
     auto store = SchemaStore::Open(*engine, {});
     ASSERT_TRUE(store.ok());
-    KeyspaceMetadata ks;
-    ks.name = "ks";
-    ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
-                      {"replication_factor", "1"}};
-    ASSERT_TRUE((*store)->CreateKeyspace(ks).ok());
+    ASSERT_TRUE((*store)->CreateKeyspace(Keyspace("ks")).ok());
     ASSERT_TRUE((*store)->CreateTable(Table("ks", "t")).ok());
     ASSERT_TRUE((*store)->CreateTable(Table("ks", "gone")).ok());
     ASSERT_TRUE((*store)->DropTable("ks", "gone").ok());
@@ -82,11 +86,7 @@ TEST(SchemaStore, ASnapshotTakenAfterAnotherThreadsDdlHasIt) {
     auto before = (*store)->snapshot();
     EXPECT_EQ(before->FindKeyspace("ks"), nullptr);
     std::thread([&] {
-      KeyspaceMetadata ks;
-      ks.name = "ks";
-      ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
-                        {"replication_factor", "1"}};
-      ASSERT_TRUE((*store)->CreateKeyspace(ks).ok());
+      ASSERT_TRUE((*store)->CreateKeyspace(Keyspace("ks")).ok());
       ASSERT_TRUE((*store)->CreateTable(Table("ks", "t")).ok());
     }).join();
     auto after = (*store)->snapshot();
