@@ -233,22 +233,14 @@ void RowCache::UniqueStripes(std::vector<uint32_t>* stripes) {
   stripes->erase(std::unique(stripes->begin(), stripes->end()), stripes->end());
 }
 
-uint64_t RowCache::bytes() const {
-  uint64_t total = 0;
+RowCache::Totals RowCache::Sum() const {
+  Totals totals;
   for (uint32_t i = 0; i < kShards; ++i) {
     std::lock_guard<std::mutex> lock(shards_[i].mu);
-    total += shards_[i].bytes;
+    totals.bytes += shards_[i].bytes;
+    totals.entries += shards_[i].count;
   }
-  return total;
-}
-
-size_t RowCache::entries() const {
-  size_t total = 0;
-  for (uint32_t i = 0; i < kShards; ++i) {
-    std::lock_guard<std::mutex> lock(shards_[i].mu);
-    total += shards_[i].count;
-  }
-  return total;
+  return totals;
 }
 
 }  // namespace sibyl::storage

@@ -77,14 +77,19 @@ class RowCache {
   static void UniqueStripes(std::vector<uint32_t>* stripes);
 
   // What the shards hold now (tests, metrics).
-  uint64_t bytes() const;
-  size_t entries() const;
+  uint64_t bytes() const { return Sum().bytes; }
+  size_t entries() const { return Sum().entries; }
 
   static constexpr uint32_t kStripes = 1u << 14;
   static constexpr uint32_t kShards = 64;  // a stripe's shard: stripe % kShards
 
  private:
   struct Shard;
+  struct Totals {
+    uint64_t bytes = 0;
+    size_t entries = 0;
+  };
+  Totals Sum() const;  // over every shard, each under its lock
 
   // A stripe's word: the writes in progress in the low bits (at most one per writing thread, far
   // below 2^20), the version above them.
