@@ -291,6 +291,8 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
 
 void Connection::ProcessBuffered() {
   if (closed_ || close_after_write_) return;
+  // Responses of requests run here go out when this ends, in one write per connection.
+  FlushScope flush;
   bool progress = false;
   inline_left_ = kMaxInlinePerTurn;
   bool yielded = false;
@@ -571,12 +573,27 @@ void Connection::QueueWrite(std::string frame) {
   // Responses that complete together go out in one write (issue 14): the write starts once the
   // handlers already queued on this thread (other requests' completions) have run.
   flush_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_posted_ = false;
-    if (self->closed_ || self->writing_now_) return;
-    if (!self->queued_.empty()) return self->WriteMore();
-    if (self->close_after_write_) self->LingerAndClose();
-  });
+  if (FlushScope::open_ != nullptr) {
+    FlushScope::open_->pending_.push_back(shared_from_this());
+    return;
+  }
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->FlushQueued(); });
+}
+
+thread_local Connection::FlushScope* Connection::FlushScope::open_ = nullptr;
+
+Connection::FlushScope::~FlushScope() {
+  if (outer_ != nullptr) return;  // the outermost scope flushes
+  open_ = nullptr;
+  // A flush may schedule more (a close after the write): that is posted as usual.
+  for (auto& connection : pending_) connection->FlushQueued();
+}
+
+void Connection::FlushQueued() {
+  flush_posted_ = false;
+  if (closed_ || writing_now_) return;
+  if (!queued_.empty()) return WriteMore();
+  if (close_after_write_) LingerAndClose();
 }
 
 void Connection::WriteMore() {

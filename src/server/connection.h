@@ -133,7 +133,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // count and runs again on the pool.
   void RunAgainOnWorker(FrameAction action);
   void OnWorkerDone(std::string frame, size_t request_bytes);
+  // Queues a response. The write starts once the handlers already queued on this thread have
+  // run (responses that complete together go out in one write), or, inside a FlushScope, when
+  // the scope ends.
   void QueueWrite(std::string frame);
+  // The queued responses' write (or the close after them), which QueueWrite scheduled.
+  void FlushQueued();
+  // issue 14: while one is open on a thread, QueueWrite leaves each connection's write to the
+  // scope's end instead of posting it: no handler and no extra turn of the event loop (an
+  // epoll_wait) per response. Open around handlers that queue responses of their own making:
+  // ProcessBuffered and the answers of a turn's writes. Nested scopes join the outermost.
+  class FlushScope;
   void WriteMore();
   void OnWritten(const asio::error_code& error);
   // After a fatal protocol error: stop sending, drain what the client still sends (so that the
@@ -194,6 +204,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::mutex session_mu_;
   query::Session session_;  // GUARDED_BY(session_mu_)
   bool authorizer_set_ = false;
+};
+
+class Connection::FlushScope {
+ public:
+  FlushScope() : outer_(open_) {
+    if (outer_ == nullptr) open_ = this;
+  }
+  ~FlushScope();
+  FlushScope(const FlushScope&) = delete;
+  FlushScope& operator=(const FlushScope&) = delete;
+
+ private:
+  friend class Connection;
+  static thread_local FlushScope* open_;
+  FlushScope* outer_;                                // the scope this one joined, if any
+  std::vector<std::shared_ptr<Connection>> pending_;  // their flush_posted_ is set
 };
 
 }  // namespace sibyl::server

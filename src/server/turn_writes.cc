@@ -24,7 +24,7 @@ void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action
     asio::post(connection->socket_.get_executor(), [] {
       TurnWrites& turn = ForThisThread();
       turn.commit_posted_ = false;
-      turn.Commit();
+      turn.Commit(/*in_own_handler=*/true);
     });
   }
   parked_.push_back(Parked{std::move(connection), std::move(action), std::move(frame), compression});
@@ -33,7 +33,7 @@ void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action
   }
 }
 
-void TurnWrites::Commit() {
+void TurnWrites::Commit(bool in_own_handler) {
   if (parked_.empty()) return;
   std::vector<Parked> parked;
   parked.swap(parked_);
@@ -55,27 +55,35 @@ void TurnWrites::Commit() {
     for (Parked& p : parked) p.connection->RunAgainOnWorker(std::move(p.action));
     return;
   }
+  // issue 14: the commit's own handler answers at once when nothing waits for an fsync. From
+  // anywhere else (a connection's Dispatch may be what committed) and after the group commit,
+  // answers go out from a handler of their own.
+  if (!pending && in_own_handler) return Answer(parked, Status::OK());
   auto executor = parked.front().connection->socket_.get_executor();
   query::QueryProcessor& processor = parked.front().connection->processor_;
-  // Answers go out from a handler of their own, never from inside the caller (a connection's
-  // Dispatch may be what committed).
   auto answer = [executor, parked = std::move(parked)](const Status& durable) mutable {
     asio::post(executor, [parked = std::move(parked), durable]() mutable {
-      for (Parked& p : parked) {
-        if (!durable.ok()) {
-          // Applied but not durable: the client must not take it as acknowledged.
-          p.frame = cql::protocol::EncodeErrorFrame(
-              p.action.version, p.action.stream,
-              Status(ErrorCode::kServerError,
-                     "The write could not be made durable: " + durable.message()),
-              p.compression);
-        }
-        p.connection->OnWorkerDone(std::move(p.frame), p.action.request_bytes);
-      }
+      Answer(parked, durable);
     });
   };
   if (!pending) return answer(Status::OK());
   processor.WhenDurable(std::move(answer));
+}
+
+void TurnWrites::Answer(std::vector<Parked>& parked, const Status& durable) {
+  // Each connection's answers go out in one write when this ends.
+  Connection::FlushScope flush;
+  for (Parked& p : parked) {
+    if (!durable.ok()) {
+      // Applied but not durable: the client must not take it as acknowledged.
+      p.frame = cql::protocol::EncodeErrorFrame(
+          p.action.version, p.action.stream,
+          Status(ErrorCode::kServerError,
+                 "The write could not be made durable: " + durable.message()),
+          p.compression);
+    }
+    p.connection->OnWorkerDone(std::move(p.frame), p.action.request_bytes);
+  }
 }
 
 }  // namespace sibyl::server

@@ -43,8 +43,9 @@ class TurnWrites {
             cql::protocol::Compression compression);
 
   // Writes what was collected and answers (or runs again) the parked requests. Nothing to do when
-  // nothing is parked.
-  void Commit();
+  // nothing is parked. `in_own_handler`: called from the handler Park posted, which may answer
+  // at once; otherwise answers go out from a handler of their own.
+  void Commit(bool in_own_handler = false);
 
   // Bounds of one commit (a turn may hold 32 requests of each ready connection).
   static constexpr size_t kMaxRequests = 512;
@@ -57,6 +58,8 @@ class TurnWrites {
     std::string frame;
     cql::protocol::Compression compression;
   };
+  // Sends each parked answer, or an error when the fsync failed (`durable`).
+  static void Answer(std::vector<Parked>& parked, const Status& durable);
   std::unique_ptr<storage::CollectedWrites> collected_;
   std::vector<Parked> parked_;
   bool commit_posted_ = false;

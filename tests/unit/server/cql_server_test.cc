@@ -310,6 +310,25 @@ TEST_F(CqlServerTest, InlineWritesOfOneTurnAreCommittedTogetherBeforeTheReadAfte
   EXPECT_EQ(processor_.reads_saw(), std::vector<int>{20});
 }
 
+// Answers of requests that came in one read go out together when the read's handling ends
+// (issue 14, Connection::FlushScope); a protocol error after them is answered after them, and the
+// connection closes only once all of them were sent. (Writes still waiting for their commit when
+// the error closes the connection are not answered, as any request in flight then.)
+TEST_F(CqlServerTest, AnswersOfOneReadThenAProtocolErrorAllArriveBeforeTheClose) {
+  auto client = ReadyClient();
+  std::string frames;
+  for (int16_t stream = 1; stream <= 20; ++stream) frames += ExecuteFrame("rid", stream);
+  frames += Hex("05 00 00 21 05 00 00 00 00");  // a v5 frame on a v4 connection
+  client->Send(frames);
+  const std::set<int16_t> streams = ResultStreams(*client, 20);
+  EXPECT_EQ(streams.size(), 20u);
+  auto error = client->ReadFrame();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(static_cast<uint8_t>((*error)[4]), 0x00) << ToHex(*error);  // ERROR
+  EXPECT_EQ(error->substr(9, 4), Hex("00 00 00 0a"));                   // PROTOCOL_ERROR
+  EXPECT_TRUE(client->ReadsEof());
+}
+
 // A commit that fails applied nothing: every write of it runs again on the pool, alone, and is
 // answered from there.
 TEST_F(CqlServerTest, WritesOfAFailedCommitRunAgainOnThePool) {
