@@ -10,35 +10,16 @@
 #include "schema/schema_store.h"
 #include "storage/coordinator.h"
 #include "storage/rocksdb_engine.h"
+#include "schema_fixtures.h"
 
 namespace sibyl::schema {
 namespace {
 
 namespace fs = std::filesystem;
 
-TableMetadata Table(const std::string& ks, const std::string& name, const std::string& comment = "") {
-  TableMetadata t;
-  t.keyspace = ks;
-  t.name = name;
-  t.id = "00000000-0000-4000-8000-0000000000" + std::to_string(10 + name.size());
-  t.options.comment = comment;
-  ColumnMetadata k;
-  k.name = "k";
-  k.type = types::Type(types::Kind::kInt);
-  k.kind = ColumnKind::kPartitionKey;
-  k.position = 0;
-  t.columns.push_back(k);
-  t.Finish();
-  return t;
-}
+using fixtures::Table;
 
-KeyspaceMetadata Keyspace(const std::string& name) {
-  KeyspaceMetadata ks;
-  ks.name = name;
-  ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
-                    {"replication_factor", "3"}};
-  return ks;
-}
+KeyspaceMetadata Keyspace(const std::string& name) { return fixtures::Keyspace(name, "3"); }
 
 std::string Render(const std::vector<SchemaChange>& changes) {
   std::string out;

@@ -6,6 +6,7 @@
 
 #include "schema/schema_store.h"
 #include "storage/rocksdb_engine.h"
+#include "schema_fixtures.h"
 
 namespace sibyl::schema {
 namespace {
@@ -20,28 +21,9 @@ std::unique_ptr<storage::Engine> OpenEngine(const fs::path& dir) {
   return std::move(*e);
 }
 
-TableMetadata Table(const std::string& ks, const std::string& name) {
-  TableMetadata t;
-  t.keyspace = ks;
-  t.name = name;
-  t.id = "00000000-0000-4000-8000-0000000000" + std::to_string(10 + name.size());
-  ColumnMetadata k;
-  k.name = "k";
-  k.type = types::Type(types::Kind::kInt);
-  k.kind = ColumnKind::kPartitionKey;
-  k.position = 0;
-  t.columns.push_back(k);
-  t.Finish();
-  return t;
-}
+using fixtures::Table;
 
-KeyspaceMetadata Keyspace(const std::string& name) {
-  KeyspaceMetadata ks;
-  ks.name = name;
-  ks.replication = {{"class", "org.apache.cassandra.locator.SimpleStrategy"},
-                    {"replication_factor", "1"}};
-  return ks;
-}
+KeyspaceMetadata Keyspace(const std::string& name) { return fixtures::Keyspace(name, "1"); }
 
 TEST(SchemaStore, DefinitionsSurviveReopen) {
   fs::path dir = fs::temp_directory_path() / ("sibyl-schema-" + std::to_string(::getpid()));
