@@ -3,7 +3,7 @@
 # (bench/loadgen) with identical settings, and the issue's table with ratios Sibyl/Redis.
 #
 #   bash bench/compare.sh [--duration S] [--warmup S] [--connections N] [--keys N]
-#                         [--value-size N] [--build-dir DIR] [--smoke] [--out FILE]
+#                         [--value-size N] [--rounds N] [--build-dir DIR] [--smoke] [--out FILE]
 #
 # Servers, each started fresh on free loopback ports with an empty temporary directory:
 #   redis         redis-server --appendonly no --save ''        (nothing on disk)
@@ -12,6 +12,11 @@
 #   sibyl-sync      sibyl serve --auth none                     (the default: --durability sync)
 # Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
 # Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
+#
+# --rounds N: the four servers N times over, each round with fresh servers and directories. Each
+# cell is then the median over the rounds, and each ratio the median of the rounds' own ratios
+# (the two figures of a ratio are measured minutes apart at most), with their range. On a shared
+# or virtual machine the host's load moves Redis's figures as much as Sibyl's: use 3 or more.
 #
 # --smoke (CI, or a quick check): 1 s per case over 2,000 keys; it checks only that every run
 # completes with zero errors, never a speed. Client and server share this machine's cores, so
@@ -27,6 +32,7 @@ KEYS=100000
 VALUE_SIZE=100
 SMOKE=""
 OUT=""
+ROUNDS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -36,12 +42,15 @@ while [ $# -gt 0 ]; do
     --value-size) VALUE_SIZE=$2; shift 2 ;;
     --build-dir) BUILD_DIR=$(cd "$2" && pwd); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 if [ -n "$SMOKE" ]; then DURATION=1; WARMUP=0; KEYS=2000; fi
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "compare.sh: --rounds takes a positive count" >&2; exit 2 ;; esac
+ROUND=1
 
 LOADGEN="$BUILD_DIR/bench/loadgen"
 SIBYL="$BUILD_DIR/sibyl"
@@ -82,7 +91,7 @@ stop_server() {
 
 start_redis() {  # name, extra redis-server arguments...
   local name=$1; shift
-  local dir="$WORK/$name"; mkdir -p "$dir"
+  local dir="$WORK/round$ROUND/$name"; mkdir -p "$dir"
   PORT=$(free_port)
   redis-server --port "$PORT" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
     --logfile "$dir/server.log" "$@" &
@@ -93,7 +102,7 @@ start_redis() {  # name, extra redis-server arguments...
 
 start_sibyl() {  # name, extra sibyl serve arguments...
   local name=$1; shift
-  local dir="$WORK/$name"; mkdir -p "$dir/data"
+  local dir="$WORK/round$ROUND/$name"; mkdir -p "$dir/data"
   PORT=$(free_port)
   "$SIBYL" serve --auth none --data-dir "$dir/data" --listen-address 127.0.0.1 \
     --cql-port "$PORT" --cql-tls-port "$(free_port)" --http-port "$(free_port)" "$@" \
@@ -117,7 +126,7 @@ run() {  # server-name, op, depth, extra loadgen arguments...
     echo "compare.sh: $name $op depth $depth: loadgen exited $rc" >&2
     FAILED=1
   fi
-  [ -z "$json" ] || echo "{\"server\":\"$name\",\"rc\":$rc,${json#\{}" >>"$RESULTS"
+  [ -z "$json" ] || echo "{\"server\":\"$name\",\"round\":$ROUND,\"rc\":$rc,${json#\{}" >>"$RESULTS"
 }
 
 echo "compare.sh: $CONNECTIONS connections, $KEYS keys, $VALUE_SIZE-byte values, ${DURATION}s per case" \
@@ -125,6 +134,8 @@ echo "compare.sh: $CONNECTIONS connections, $KEYS keys, $VALUE_SIZE-byte values,
 # Anything else running skews the figures: say how busy the machine was, before and after.
 echo "compare.sh: sibyl $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?"), $(redis-server --version | grep -o 'v=[0-9.]*'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+for ROUND in $(seq 1 "$ROUNDS"); do
+[ "$ROUNDS" -eq 1 ] || echo "compare.sh: round $ROUND of $ROUNDS"
 start_redis redis --appendonly no
 run redis write 1; run redis write 32
 run redis read 32 --populate; run redis read 1
@@ -143,16 +154,29 @@ start_sibyl sibyl-sync
 run sibyl-sync write 1; run sibyl-sync write 32
 run sibyl-sync read 32 --populate; run sibyl-sync read 1
 stop_server
+done
 
 echo "compare.sh: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$RESULTS" "${OUT:-}" <<'EOF'
-import json, sys
+python3 - "$RESULTS" "${OUT:-}" "$ROUNDS" <<'EOF'
+import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-r = {(x["server"], x["op"], x["depth"]): x for x in rows}
+rounds = int(sys.argv[3])
 bad = [x for x in rows if x["errors"] or x["rc"] or (x["op"] == "read" and x["misses"])]
+runs = {}  # (server, op, depth) -> {round: result}
+for x in rows:
+    runs.setdefault((x["server"], x["op"], x["depth"]), {})[x["round"]] = x
+
+def median(values):
+    return statistics.median(values) if values else None
 
 def get(server, op, depth):
-    return r.get((server, op, depth))
+    """The case's median over the rounds, field by field (one round: its own figures)."""
+    by_round = runs.get((server, op, depth))
+    if not by_round:
+        return None
+    xs = list(by_round.values())
+    return {f: median([x[f] for x in xs if x.get(f) is not None and x.get(f) is not False])
+            for f in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op")}
 
 def k(v):
     return f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"
@@ -162,10 +186,15 @@ def cell(x):
         return "n/a"
     return f"{k(x['ops_per_s'])} ops/s, p50 {x['p50_us'] / 1000:.2f} ms, p99 {x['p99_us'] / 1000:.2f} ms"
 
-def ratio(a, b):
-    if not a or not b or not b["ops_per_s"]:
+def ratio(a, b, op, depth):
+    """Median of each round's a/b ops/s, with their range when there are several rounds."""
+    ra, rb = runs.get((a, op, depth), {}), runs.get((b, op, depth), {})
+    each = [ra[n]["ops_per_s"] / rb[n]["ops_per_s"] for n in ra if n in rb and rb[n]["ops_per_s"]]
+    if not each:
         return "n/a"
-    return f"{a['ops_per_s'] / b['ops_per_s']:.2f}x"
+    if len(each) == 1:
+        return f"{each[0]:.2f}x"
+    return f"{median(each):.2f}x ({min(each):.2f}-{max(each):.2f})"
 
 def cpu(server, op):
     vals = []
@@ -182,8 +211,10 @@ for op, label in (("write", "writes"), ("read", "reads")):
     for d in (1, 32):
         red, per, alw, syn = (get("redis", op, d), get("sibyl-periodic", op, d),
                               get("redis-always", op, d), get("sibyl-sync", op, d))
-        lines.append(f"| {label}, {d} in flight | {cell(red)} | {cell(per)} | {ratio(per, red)} "
-                     f"| {cell(alw)} | {cell(syn)} | {ratio(syn, alw)} | {ratio(syn, per)} |")
+        lines.append(f"| {label}, {d} in flight | {cell(red)} | {cell(per)} "
+                     f"| {ratio('sibyl-periodic', 'redis', op, d)} | {cell(alw)} | {cell(syn)} "
+                     f"| {ratio('sibyl-sync', 'redis-always', op, d)} "
+                     f"| {ratio('sibyl-sync', 'sibyl-periodic', op, d)} |")
 for op, label in (("write", "writes"), ("read", "reads")):
     lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis', op)} "
                  f"| {cpu('sibyl-periodic', op)} | | {cpu('redis-always', op) if op == 'write' else 'n/a'} "
@@ -199,6 +230,9 @@ lines.append(f"| client CPU/op (all cases) | {client('redis')} | {client('sibyl-
 lines.append(f"| server RSS after the runs | {rss('redis')} | {rss('sibyl-periodic')} | "
              f"| {rss('redis-always')} | {rss('sibyl-sync')} | | |")
 table = "\n".join(lines)
+if rounds > 1:
+    table = (f"Median of {rounds} rounds; a ratio is the median of the rounds' own ratios "
+             "(their range in brackets).\n\n" + table)
 print()
 print(table)
 if sys.argv[2]:

@@ -4,6 +4,7 @@ and a JSON line that parses; and fake servers with wrong answers, which loadgen 
 errors (exit status 1) rather than crash, hang or ignore. No speed is asserted."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -87,6 +88,32 @@ def test_loadgen_against_redis():
         finally:
             redis.send_signal(signal.SIGTERM)
             redis.wait(timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="redis-server is not installed (scripts/install-deps.sh)")
+def test_compare_sh_smoke_over_two_rounds():
+    """bench/compare.sh end to end, in its CI form (--smoke: zero errors, no speed) over two
+    rounds: every case of both rounds ran, and the table gives each ratio as the median of the
+    rounds' own ratios with their range."""
+    loadgen_path()  # skips under the sanitizers, where bench/ is not built
+    build_dir = os.path.dirname(SIBYL_BIN)
+    with tempfile.TemporaryDirectory(prefix="sibyl-e2e-compare-") as d:
+        out = os.path.join(d, "table.md")
+        proc = subprocess.run(["bash", os.path.join(ROOT, "bench", "compare.sh"), "--smoke",
+                               "--rounds", "2", "--build-dir", build_dir, "--out", out],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert proc.stdout.count("compare.sh: round ") == 2, proc.stdout
+        table = open(out).read()
+    assert table.startswith("Median of 2 rounds"), table
+    rows = [line for line in table.splitlines() if line.startswith("| writes,")
+            or line.startswith("| reads,")]
+    assert len(rows) == 4, table
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert re.fullmatch(r"\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d\)", cells[3]), row  # Sibyl/Redis
+        assert re.fullmatch(r"\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d\)", cells[7]), row  # sync/periodic
 
 
 # ---- fake servers with wrong answers ------------------------------------------------------------
