@@ -291,8 +291,6 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
 
 void Connection::ProcessBuffered() {
   if (closed_ || close_after_write_) return;
-  // Responses of requests run here go out when this ends, in one write per connection.
-  FlushScope flush;
   bool progress = false;
   inline_left_ = kMaxInlinePerTurn;
   bool yielded = false;

@@ -310,10 +310,10 @@ TEST_F(CqlServerTest, InlineWritesOfOneTurnAreCommittedTogetherBeforeTheReadAfte
   EXPECT_EQ(processor_.reads_saw(), std::vector<int>{20});
 }
 
-// Answers of requests that came in one read go out together when the read's handling ends
-// (issue 14, Connection::FlushScope); a protocol error after them is answered after them, and the
-// connection closes only once all of them were sent. (Writes still waiting for their commit when
-// the error closes the connection are not answered, as any request in flight then.)
+// Answers of requests that came in one read go out together, in one flush of the connection
+// (issue 14); a protocol error after them is answered after them, and the connection closes only
+// once all of them were sent. (Writes still waiting for their commit when the error closes the
+// connection are not answered, as any request in flight then.)
 TEST_F(CqlServerTest, AnswersOfOneReadThenAProtocolErrorAllArriveBeforeTheClose) {
   auto client = ReadyClient();
   std::string frames;
