@@ -16,7 +16,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <thread>
 
 #include "common/clock.h"
@@ -26,6 +25,7 @@
 #include "storage/rocksdb_large_values.h"
 #include "storage/rocksdb_hot_keys.h"
 #include "storage/rocksdb_row_cache.h"
+#include "storage/rocksdb_tables.h"
 #include "storage/row_codec.h"
 #include "storage/slice_read.h"
 #include "storage/write_collect.h"
@@ -209,8 +209,7 @@ class RocksDbEngine final : public Engine {
     if (cap_thread_.joinable()) cap_thread_.join();
     if (db_) {
       db_->SyncWAL().PermitUncheckedError();  // best effort at close; errors logged by RocksDB
-      std::unique_lock lock(tables_mu_);
-      tables_.clear();
+      tables_.Close();  // every thread's alias too: no handle may outlive the DB
       if (default_cf_) db_->DestroyColumnFamilyHandle(default_cf_);
       db_->Close().PermitUncheckedError();
     }
@@ -240,13 +239,15 @@ class RocksDbEngine final : public Engine {
     RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options_, options_.path, descriptors, &handles, &db),
                               "opening RocksDB at " + options_.path));
     db_.reset(db);
+    TableHandles::Map tables;
     for (auto* h : handles) {
       if (h->GetName() == rocksdb::kDefaultColumnFamilyName) {
         default_cf_ = h;
       } else {
-        tables_[h->GetName()] = Wrap(h);
+        tables[h->GetName()] = Wrap(h);
       }
     }
+    tables_.Publish(std::move(tables));
     write_options_.sync = options_.durability == Durability::kSync;
     if (write_options_.sync) {
       // Group commit (issue 14): deferred sync writes share one SyncWAL per group.
@@ -260,36 +261,42 @@ class RocksDbEngine final : public Engine {
   }
 
   Status CreateTable(const std::string& table_id) override {
-    std::unique_lock lock(tables_mu_);
-    if (tables_.count(table_id)) return Status::OK();
+    std::lock_guard<std::mutex> lock(tables_mu_);
+    TableHandles::Map tables = *tables_.Current();
+    if (tables.count(table_id)) return Status::OK();
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(cf_options_, table_id, &handle),
                               "creating table storage " + table_id));
-    tables_[table_id] = Wrap(handle);
+    tables[table_id] = Wrap(handle);
+    tables_.Publish(std::move(tables));
     return Status::OK();
   }
 
   Status DropTable(const std::string& table_id) override {
     std::shared_ptr<rocksdb::ColumnFamilyHandle> handle;
     {
-      std::unique_lock lock(tables_mu_);
-      auto it = tables_.find(table_id);
-      if (it == tables_.end()) return Status::OK();
+      std::lock_guard<std::mutex> lock(tables_mu_);
+      TableHandles::Map tables = *tables_.Current();
+      auto it = tables.find(table_id);
+      if (it == tables.end()) return Status::OK();
       handle = std::move(it->second);
-      tables_.erase(it);
+      tables.erase(it);
+      tables_.Publish(std::move(tables));
     }
     return FromRocks(db_->DropColumnFamily(handle.get()), "dropping table storage " + table_id);
   }
 
   Status TruncateTable(const std::string& table_id) override {
-    std::unique_lock lock(tables_mu_);
-    auto it = tables_.find(table_id);
-    if (it == tables_.end()) return NotFound("table storage " + table_id);
+    std::lock_guard<std::mutex> lock(tables_mu_);
+    TableHandles::Map tables = *tables_.Current();
+    auto it = tables.find(table_id);
+    if (it == tables.end()) return NotFound("table storage " + table_id);
     RETURN_IF_ERROR(FromRocks(db_->DropColumnFamily(it->second.get()), "truncating " + table_id));
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(cf_options_, table_id, &handle),
                               "recreating table storage " + table_id));
     it->second = Wrap(handle);
+    tables_.Publish(std::move(tables));
     return Status::OK();
   }
 
@@ -687,12 +694,9 @@ class RocksDbEngine final : public Engine {
     RETURN_IF_ERROR(FromRocks(db_->SyncWAL(), "syncing the WAL"));
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    {
-      std::shared_lock lock(tables_mu_);
-      for (auto& [name, h] : tables_) {
-        handles.push_back(h.get());
-        held.push_back(h);
-      }
+    for (auto& [name, h] : *tables_.Current()) {
+      handles.push_back(h.get());
+      held.push_back(h);
     }
     if (handles.empty()) return Status::OK();
     return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles), "flushing");
@@ -702,10 +706,7 @@ class RocksDbEngine final : public Engine {
   Status CompactAll() {
     RETURN_IF_ERROR(Flush());
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    {
-      std::shared_lock lock(tables_mu_);
-      for (auto& [name, h] : tables_) held.push_back(h);
-    }
+    for (auto& [name, h] : *tables_.Current()) held.push_back(h);
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     for (auto& h : held) {
@@ -740,9 +741,7 @@ class RocksDbEngine final : public Engine {
   }
 
   std::shared_ptr<rocksdb::ColumnFamilyHandle> Find(const std::string& table_id) {
-    std::shared_lock lock(tables_mu_);
-    auto it = tables_.find(table_id);
-    return it == tables_.end() ? nullptr : it->second;
+    return tables_.Find(table_id);
   }
 
   // Hot keys (storage/rocksdb_hot_keys.h): from now on no key keeps more than HotKeys::kCap
@@ -750,9 +749,9 @@ class RocksDbEngine final : public Engine {
   void CapSuccessiveMerges() {
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
     {
-      std::unique_lock lock(tables_mu_);
+      std::lock_guard<std::mutex> lock(tables_mu_);
       cf_options_.max_successive_merges = HotKeys::kCap;
-      for (auto& [name, h] : tables_) held.push_back(h);
+      for (auto& [name, h] : *tables_.Current()) held.push_back(h);
     }
     const std::string cap = std::to_string(HotKeys::kCap);
     rocksdb::FlushOptions flush;
@@ -802,8 +801,8 @@ class RocksDbEngine final : public Engine {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
 
-  std::shared_mutex tables_mu_;
-  std::map<std::string, std::shared_ptr<rocksdb::ColumnFamilyHandle>> tables_;  // GUARDED_BY(tables_mu_)
+  std::mutex tables_mu_;  // serializes the changes of tables_, and guards cf_options_ after Open
+  TableHandles tables_;   // storage/rocksdb_tables.h: found without a shared lock or count
 
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
