@@ -15,6 +15,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace sibyl {
@@ -32,7 +33,9 @@ class CancelToken {
 
 class RequestContext {
  public:
-  using Clock = std::chrono::steady_clock;
+  // Coarse (common/clock.h): a deadline is seen at most one tick (1-4 ms) late, and a request's
+  // two clock reads cost ~8 ns instead of ~55 (issue 14).
+  using Clock = CoarseSteadyClock;
 
   // No deadline, never cancelled: Check() is always OK.
   RequestContext() = default;
@@ -44,7 +47,7 @@ class RequestContext {
                  std::shared_ptr<const CancelToken> cancel)
       : deadline_(deadline), expired_(std::move(expired)), cancel_(std::move(cancel)) {}
 
-  // OK while the request may go on. Costs one clock read and one atomic load; any thread.
+  // OK while the request may go on. Costs one coarse clock read and one atomic load; any thread.
   Status Check() const {
     if (!deadline_) return Status::OK();
     if (cancel_ && cancel_->cancelled()) {

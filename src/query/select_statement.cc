@@ -97,7 +97,7 @@ struct SelectStatement::Run {
   // The request's deadline and cancel flag: checked before every read (issue 9 item 4).
   const RequestContext* request = nullptr;
   ClusteringRanges ranges;
-  int64_t now_seconds = NowSeconds();
+  int64_t now_seconds = CoarseNowSeconds();  // issue 14: common/clock.h
   int64_t page_left = INT64_MAX;
   int64_t limit_left = INT64_MAX;
   int64_t per_partition = INT64_MAX;
