@@ -694,7 +694,8 @@ class RocksDbEngine final : public Engine {
     RETURN_IF_ERROR(FromRocks(db_->SyncWAL(), "syncing the WAL"));
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    for (auto& [name, h] : *tables_.Current()) {
+    const auto tables = tables_.Current();  // held: a Publish may replace it meanwhile
+    for (auto& [name, h] : *tables) {
       handles.push_back(h.get());
       held.push_back(h);
     }
@@ -706,7 +707,8 @@ class RocksDbEngine final : public Engine {
   Status CompactAll() {
     RETURN_IF_ERROR(Flush());
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    for (auto& [name, h] : *tables_.Current()) held.push_back(h);
+    const auto tables = tables_.Current();
+    for (auto& [name, h] : *tables) held.push_back(h);
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     for (auto& h : held) {
@@ -751,7 +753,8 @@ class RocksDbEngine final : public Engine {
     {
       std::lock_guard<std::mutex> lock(tables_mu_);
       cf_options_.max_successive_merges = HotKeys::kCap;
-      for (auto& [name, h] : *tables_.Current()) held.push_back(h);
+      const auto tables = tables_.Current();
+      for (auto& [name, h] : *tables) held.push_back(h);
     }
     const std::string cap = std::to_string(HotKeys::kCap);
     rocksdb::FlushOptions flush;
