@@ -21,11 +21,11 @@ inline int64_t NowMillis() { return NowMicros() / 1000; }
 
 inline int64_t NowSeconds() { return NowMicros() / 1000000; }
 
-// Clocks that every request reads, coarse (issue 14, docs/dev/performance.md "Clock reads"): the
-// kernel's time at its last tick (1-4 ms old), read from the vDSO without the TSC: ~4 ns against
-// ~26-30 ns for CLOCK_MONOTONIC or CLOCK_REALTIME on this VM, where they were ~4% of a point
-// read's server CPU. For what is counted in seconds or checked against a deadline of seconds,
-// never for write timestamps.
+// Clocks that every request reads, coarse (issue 14, docs/dev/performance.md "Per-request costs
+// of a point read at 32 in flight"): the kernel's time at its last tick (1-4 ms old), read from
+// the vDSO without the TSC: ~4 ns against ~26-30 ns for CLOCK_MONOTONIC or CLOCK_REALTIME on this
+// VM, where they were ~4% of a point read's server CPU. For what is counted in seconds or checked
+// against a deadline of seconds, never for write timestamps.
 
 // The seconds since the epoch a read applies TTLs at: a cell is seen live at most one tick past
 // its expiry second.

@@ -889,10 +889,6 @@ void Dedupe(std::vector<std::string>& v) {
   v = std::move(unique);
 }
 
-}  // namespace
-
-namespace {
-
 // Every partition key column restricted by one equality: the one key, without the cross product's
 // vectors (issue 14: ~3% of a point read's server CPU went to them). Errors as RestrictionValues.
 bool IsPointKey(const WhereClause& where) {
