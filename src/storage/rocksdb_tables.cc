@@ -30,12 +30,14 @@ struct ThreadView {
     AllViews().all.insert(this);
   }
   ~ThreadView() {
+    // The map is let go while the view is still listed: a set's Close either reset it first, or
+    // waits for this (its DB is still open until Close returns).
+    std::lock_guard<std::mutex> all_lock(AllViews().mu);
     {
-      std::lock_guard<std::mutex> lock(AllViews().mu);
-      AllViews().all.erase(this);
+      std::lock_guard<std::mutex> lock(mu);
+      map.reset();
     }
-    std::lock_guard<std::mutex> lock(mu);
-    map.reset();
+    AllViews().all.erase(this);
   }
   std::mutex mu;
   uint64_t set_id = 0;      // GUARDED_BY(mu)
