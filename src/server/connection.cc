@@ -300,11 +300,10 @@ void Connection::ProcessBuffered() {
       yielded = !input_.empty() || state_.discarding();
       break;
     }
+    std::vector<FrameAction> actions;
     // No more frames than may still run inline this turn, so that none waits for the next.
     const size_t budget =
         std::min(state_.limits().max_in_flight - in_flight_, inline_left_);
-    std::vector<FrameAction> actions;
-    actions.reserve(std::min(budget, kMaxInlinePerTurn));  // issue 14: no regrowth per frame
     const size_t consumed = state_.ProcessInput(input_, &actions, budget);
     input_.erase(0, consumed);
     progress = progress || consumed > 0;
