@@ -45,6 +45,18 @@ struct ThreadView {
   std::shared_ptr<const TableHandles::Map> map;  // GUARDED_BY(mu)
 };
 
+// Drops every thread's alias of one set's maps (each view under its own lock).
+void DropViews(uint64_t set_id) {
+  std::lock_guard<std::mutex> lock(AllViews().mu);
+  for (ThreadView* view : AllViews().all) {
+    std::lock_guard<std::mutex> view_lock(view->mu);
+    if (view->set_id == set_id) {
+      view->map.reset();
+      view->set_id = 0;
+    }
+  }
+}
+
 }  // namespace
 
 TableHandles::TableHandles()
@@ -84,10 +96,16 @@ std::shared_ptr<const TableHandles::Map> TableHandles::Current() const {
 void TableHandles::Publish(Map next) {
   auto map = std::make_shared<const Map>(std::move(next));
   std::shared_ptr<const Map> old;  // destroyed outside the lock (it may destroy handles)
-  std::lock_guard<std::mutex> lock(mu_);
-  old = std::move(current_);
-  current_ = std::move(map);
-  generation_.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(current_);
+    current_ = std::move(map);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  // The old map goes at once, not at each thread's next Find: a dropped table's handle (and so
+  // its files) lives on only in the Handles requests still hold, even when a thread that saw it
+  // stays idle.
+  DropViews(id_);
 }
 
 void TableHandles::Close() {
@@ -97,14 +115,7 @@ void TableHandles::Close() {
     old = std::move(current_);
     generation_.fetch_add(1, std::memory_order_release);
   }
-  std::lock_guard<std::mutex> lock(AllViews().mu);
-  for (ThreadView* view : AllViews().all) {
-    std::lock_guard<std::mutex> view_lock(view->mu);
-    if (view->set_id == id_) {
-      view->map.reset();
-      view->set_id = 0;
-    }
-  }
+  DropViews(id_);
 }
 
 }  // namespace sibyl::storage

@@ -13,12 +13,13 @@
 // lines.
 //
 // Lifetimes:
-// - a handle lives while any map that holds it does: a DROP's old map lives on in a thread's alias
-//   until that thread's next Find (which sees the new generation), and in every Handle handed out
-//   from it, so a request that found the table before the DROP finishes on a live handle;
+// - a handle lives while any map that holds it does. Each thread's view is registered in a
+//   process-wide list, and Publish drops every thread's alias of the old map at once; the old map
+//   then lives on only in the Handles handed out from it, so a request that found a table before
+//   its DROP finishes on a live handle, and the handle (and the table's files) goes when the last
+//   such request does, as with a shared_ptr per request;
 // - RocksDB wants every handle destroyed before the DB closes: Close() (before the engine closes
-//   the DB) drops every thread's alias of this set's maps. Threads register their view in a
-//   process-wide list for that.
+//   the DB) drops every thread's alias of this set's maps the same way.
 
 #include <rocksdb/db.h>
 
@@ -50,7 +51,8 @@ class TableHandles {
   // The current map (Flush, compactions, options changes).
   std::shared_ptr<const Map> Current() const;
 
-  // Replaces the map. Changes are serialized by the caller: Copy, change, Publish.
+  // Replaces the map, and drops every thread's alias of the old one. Changes are serialized by the
+  // caller: Current, copy, change, Publish.
   void Publish(Map next);
 
   // Drops the current map and every thread's alias of one of this set's maps, so that no handle
