@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <initializer_list>
 #include <mutex>
 #include <thread>
 
@@ -36,6 +37,14 @@ TableHandles::Handle Make(const std::string& name, std::atomic<int>* destroyed) 
     delete h;
     destroyed->fetch_add(1);
   });
+}
+
+// Publishes a map of one handle per name (each named after its table).
+void PublishTables(TableHandles& tables, std::initializer_list<const char*> names,
+                   std::atomic<int>* destroyed) {
+  TableHandles::Map map;
+  for (const char* name : names) map[name] = Make(name, destroyed);
+  tables.Publish(std::move(map));
 }
 
 // Runs `step` on one other thread, one call at a time, and keeps the thread alive (and its
@@ -104,9 +113,7 @@ TEST(TableHandlesTest, ADropFreesTheHandleAtOnceThoughAThreadThatSawItStaysIdle)
   std::atomic<int> destroyed{0};
   TableHandles tables;
   OtherThread idle;
-  TableHandles::Map map;
-  map["ks.t"] = Make("ks.t", &destroyed);
-  tables.Publish(std::move(map));
+  PublishTables(tables, {"ks.t"}, &destroyed);
   idle.Run([&] { ASSERT_NE(tables.Find("ks.t"), nullptr); });  // its view now aliases the map
   tables.Publish({});
   EXPECT_EQ(destroyed.load(), 1);
@@ -115,9 +122,7 @@ TEST(TableHandlesTest, ADropFreesTheHandleAtOnceThoughAThreadThatSawItStaysIdle)
 TEST(TableHandlesTest, AHandleFoundBeforeADropStaysUsableUntilItIsLetGo) {
   std::atomic<int> destroyed{0};
   TableHandles tables;
-  TableHandles::Map map;
-  map["ks.t"] = Make("ks.t", &destroyed);
-  tables.Publish(std::move(map));
+  PublishTables(tables, {"ks.t"}, &destroyed);
 
   auto found = tables.Find("ks.t");
   ASSERT_NE(found, nullptr);
@@ -134,10 +139,7 @@ TEST(TableHandlesTest, CloseDestroysTheHandlesOtherThreadsStillAlias) {
   OtherThread other;  // outlives `tables`, as a test's thread outlives the engines it opens
   {
     TableHandles tables;
-    TableHandles::Map map;
-    map["ks.a"] = Make("ks.a", &destroyed);
-    map["ks.b"] = Make("ks.b", &destroyed);
-    tables.Publish(std::move(map));
+    PublishTables(tables, {"ks.a", "ks.b"}, &destroyed);
     other.Run([&] { ASSERT_NE(tables.Find("ks.a"), nullptr); });  // its view aliases the map
     EXPECT_EQ(destroyed.load(), 0);
     tables.Close();
