@@ -693,12 +693,8 @@ class RocksDbEngine final : public Engine {
   Status Flush() override {
     RETURN_IF_ERROR(FromRocks(db_->SyncWAL(), "syncing the WAL"));
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    const auto tables = tables_.Current();  // held: a Publish may replace it meanwhile
-    for (auto& [name, h] : *tables) {
-      handles.push_back(h.get());
-      held.push_back(h);
-    }
+    const auto tables = tables_.Current();  // keeps the handles: a Publish may replace it meanwhile
+    for (auto& [name, h] : *tables) handles.push_back(h.get());
     if (handles.empty()) return Status::OK();
     return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles), "flushing");
   }
@@ -706,12 +702,10 @@ class RocksDbEngine final : public Engine {
   // CompactForTesting.
   Status CompactAll() {
     RETURN_IF_ERROR(Flush());
-    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
     const auto tables = tables_.Current();
-    for (auto& [name, h] : *tables) held.push_back(h);
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    for (auto& h : held) {
+    for (auto& [name, h] : *tables) {
       RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, h.get(), nullptr, nullptr), "compacting"));
     }
     return Status::OK();
@@ -749,18 +743,17 @@ class RocksDbEngine final : public Engine {
   // Hot keys (storage/rocksdb_hot_keys.h): from now on no key keeps more than HotKeys::kCap
   // operands in a row in a memtable, in every table and every table made later.
   void CapSuccessiveMerges() {
-    std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
+    std::shared_ptr<const TableHandles::Map> tables;  // every table made before the new options
     {
       std::lock_guard<std::mutex> lock(tables_mu_);
       cf_options_.max_successive_merges = HotKeys::kCap;
-      const auto tables = tables_.Current();
-      for (auto& [name, h] : *tables) held.push_back(h);
+      tables = tables_.Current();
     }
     const std::string cap = std::to_string(HotKeys::kCap);
     rocksdb::FlushOptions flush;
     flush.wait = false;  // the switch to a new memtable is enough
     flush.allow_write_stall = true;  // never wait for a stall to clear (the destructor joins us)
-    for (auto& h : held) {
+    for (auto& [name, h] : *tables) {
       // A table dropped meanwhile refuses; the others go on.
       rocksdb::Status s = db_->SetOptions(h.get(), {{"max_successive_merges", cap}});
       if (s.ok()) s = db_->Flush(flush, h.get());

@@ -1,5 +1,6 @@
 #include "storage/rocksdb_tables.h"
 
+#include <atomic>
 #include <unordered_set>
 
 #include "common/per_thread_share.h"
@@ -40,8 +41,7 @@ struct ThreadView {
     AllViews().all.erase(this);
   }
   std::mutex mu;
-  uint64_t set_id = 0;      // GUARDED_BY(mu)
-  uint64_t generation = 0;  // GUARDED_BY(mu)
+  uint64_t set_id = 0;  // GUARDED_BY(mu): the set `map` is of; 0 when none
   std::shared_ptr<const TableHandles::Map> map;  // GUARDED_BY(mu)
 };
 
@@ -67,21 +67,18 @@ TableHandles::~TableHandles() { Close(); }
 TableHandles::Handle TableHandles::Find(std::string_view table_id) const {
   thread_local ThreadView view;
   std::lock_guard<std::mutex> lock(view.mu);
-  // Publish moves generation_ after it swapped the map, both under mu_: a thread that still sees
-  // its alias's generation has the current map, or one that a change racing with this call is
-  // replacing (as with a lock alone).
-  if (view.set_id != id_ || view.generation != generation_.load(std::memory_order_acquire)) {
+  // Publish drops every view of this set after it swapped the map (DropViews takes this view's
+  // lock): a view that still names this set holds the current map, or one that a change racing
+  // with this call is replacing (as with a lock alone).
+  if (view.set_id != id_) {
     std::shared_ptr<const Map> current;
-    uint64_t generation = 0;
     {
       std::lock_guard<std::mutex> set_lock(mu_);
       current = current_;
-      generation = generation_.load(std::memory_order_relaxed);
     }
     if (current == nullptr) return nullptr;  // closed
     view.map = PerThreadAlias(std::move(current));
     view.set_id = id_;
-    view.generation = generation;
   }
   auto it = view.map->find(table_id);
   if (it == view.map->end()) return nullptr;
@@ -100,7 +97,6 @@ void TableHandles::Publish(Map next) {
     std::lock_guard<std::mutex> lock(mu_);
     old = std::move(current_);
     current_ = std::move(map);
-    generation_.fetch_add(1, std::memory_order_release);
   }
   // The old map goes at once, not at each thread's next Find: a dropped table's handle (and so
   // its files) lives on only in the Handles requests still hold, even when a thread that saw it
@@ -113,7 +109,6 @@ void TableHandles::Close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     old = std::move(current_);
-    generation_.fetch_add(1, std::memory_order_release);
   }
   DropViews(id_);
 }

@@ -7,10 +7,9 @@
 // write for every request (the lock's word, the handle's count), and two more at release.
 //
 // Here the set of handles is an immutable map, replaced whole by each CREATE, DROP or TRUNCATE
-// (Publish, which moves a generation). Each thread keeps its own alias of the current map
-// (common/per_thread_share.h) while the generation is unchanged, and Find hands out a pointer to
-// the handle that counts in that alias's control block: a request touches only its own thread's
-// lines.
+// (Publish). Each thread keeps its own alias of the current map (common/per_thread_share.h) until
+// a Publish drops it, and Find hands out a pointer to the handle that counts in that alias's
+// control block: a request touches only its own thread's lines.
 //
 // Lifetimes:
 // - a handle lives while any map that holds it does. Each thread's view is registered in a
@@ -23,7 +22,6 @@
 
 #include <rocksdb/db.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,7 +43,7 @@ class TableHandles {
   TableHandles& operator=(const TableHandles&) = delete;
 
   // The handle of `table_id`, or nullptr. Takes no lock another thread takes, except once per
-  // generation per thread.
+  // change per thread.
   Handle Find(std::string_view table_id) const;
 
   // The current map (Flush, compactions, options changes).
@@ -63,7 +61,6 @@ class TableHandles {
   const uint64_t id_;  // tells apart the sets a thread has seen (tests open many engines)
   mutable std::mutex mu_;
   std::shared_ptr<const Map> current_;  // GUARDED_BY(mu_)
-  std::atomic<uint64_t> generation_{1};  // moves with each Publish, after the swap, under mu_
 };
 
 }  // namespace sibyl::storage
