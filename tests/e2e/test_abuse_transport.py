@@ -320,12 +320,31 @@ def test_connections_per_address_are_capped():
             srv.stop()
 
 
+def check_ubsan_at_fd_limit(server_log):
+    """UBSan's vptr check probes an object's vtable memory through a pipe
+    (IsAccessibleMemoryRange); with no descriptor left the pipe fails and the object is reported
+    as having an "invalid vptr", "<memory cannot be printed>" (seen on Boost.System's
+    error_category as an HTTP read ended; reproduced with a 10-line program). Suppressions cannot
+    match it (the type is unknown then). Any other UBSan report fails the test."""
+    errors = [line for line in server_log.splitlines() if "runtime error:" in line]
+    if not errors:
+        return
+    known = "<memory cannot be printed>" in server_log and "object has invalid vptr" in server_log \
+        and all("does not point to an object of type" in line for line in errors)
+    assert known, "UBSan at the descriptor limit:\n" + "\n".join(errors)
+
+
 def test_at_the_descriptor_limit_nothing_spins_or_hangs(monkeypatch):
     # Why (issue 9 item 6): at the fd limit the HTTP acceptor spun at 100% CPU and accepted
     # sockets were never answered. Now waiting connections are closed and accept retries later.
     real_popen = subprocess.Popen
     monkeypatch.setattr(subprocess, "Popen", functools.partial(
         real_popen, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))))
+    ubsan = bool(os.environ.get("UBSAN_OPTIONS"))
+    if ubsan:  # the sanitizer build: check_ubsan_at_fd_limit. Into the server's log (no file to
+        # open at the limit), and the server goes on after a report.
+        monkeypatch.setenv("UBSAN_OPTIONS",
+                           os.environ["UBSAN_OPTIONS"] + ":halt_on_error=0:log_path=stderr")
     with tempfile.TemporaryDirectory(prefix="sibyl-e2e-") as data_dir:
         srv = Server(data_dir).start()
         monkeypatch.undo()
@@ -365,3 +384,5 @@ def test_at_the_descriptor_limit_nothing_spins_or_hangs(monkeypatch):
             for s in held:
                 s.close()
             srv.stop()
+        if ubsan:
+            check_ubsan_at_fd_limit(open(srv.log_path, errors="replace").read())
