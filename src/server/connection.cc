@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "server/draining_read.h"
 #include "server/turn_writes.h"
 #include "storage/deferred_sync.h"
 #include "storage/no_stall_scope.h"
@@ -235,8 +236,9 @@ void Connection::ReadMore() {
   // A read with a buffer, not a wait for readability: Asio re-arms the descriptor in epoll
   // (epoll_ctl) for every wait, while a pending read needs nothing of epoll until its data comes
   // (the descriptor stays registered, edge-triggered). epoll_ctl was ~7% of the server's CPU for
-  // point writes at 1 in flight (issue 14).
-  socket_.async_read_some(asio::buffer(first_read_),
+  // point writes at 1 in flight (issue 14). After a short read it is not tried at once either
+  // (server/draining_read.h).
+  socket_.async_read_some(DrainingBuffer(first_read_.data(), first_read_.size()),
                           [self = shared_from_this()](const asio::error_code& error, size_t n) {
                             self->OnFirstRead(error, n);
                           });
