@@ -13,7 +13,9 @@
 // is full or both are empty. Data that comes later raises a new edge, and its event sets the flag
 // again. So a short read may end the speculation as EOF does, and the next read waits for epoll
 // without a syscall (a pending read needs no epoll_ctl). A full read keeps the flag: more may be
-// waiting.
+// waiting. One exception, harmless: a read stops at TCP urgent data (MSG_OOB, which no CQL client
+// sends), so what follows it waits for the client's next packet. Only that connection waits, and
+// its idle timeout still applies.
 //
 // This is Asio's read operation for one buffer type of ours, `DrainingBuffer`, with that one rule
 // changed. It depends on Asio's internals, so it is compiled only for the Asio it was written
