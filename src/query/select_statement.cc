@@ -74,6 +74,10 @@ class SelectStatement final : public CqlStatement {
   size_t group_prefix = 0;
   bool Grouped() const { return aggregating || grouping; }
   bool json = false;  // SELECT JSON: rows become one "[json]" text (query/json_values.h, issue 13)
+  // Every output is a plain column, each column once: a row's values are moved from the read row
+  // into the output row instead of copied twice (issue 14: two allocations and copies of every
+  // value of a point read).
+  bool takes_values = false;
   std::optional<PreparedTerm> limit;
   std::optional<PreparedTerm> per_partition_limit;
 
@@ -126,8 +130,10 @@ struct SelectStatement::Run {
 
   size_t ColumnIndex(const ColumnMetadata* c) const { return c - table.columns.data(); }
 
-  Status FillRow(RowView& view, const std::vector<std::string>& pk_components,
-                 const storage::Row* row, const storage::Row* static_row) {
+  // With `take` (stmt.takes_values), the values of `row` (not of `static_row`, which every row of
+  // the partition shares) are moved into the view, and only the view is read after.
+  Status FillRow(RowView& view, const std::vector<std::string>& pk_components, storage::Row* row,
+                 storage::Row* static_row, bool take = false) {
     view.values.assign(table.columns.size(), std::nullopt);
     view.cells.assign(table.columns.size(), nullptr);
     view.complex.assign(table.columns.size(), nullptr);
@@ -143,7 +149,7 @@ struct SelectStatement::Run {
     }
     for (int idx : table.regular_and_static) {
       const ColumnMetadata& c = table.columns[idx];
-      const storage::Row* source_row = c.kind == ColumnKind::kStatic ? static_row : row;
+      storage::Row* source_row = c.kind == ColumnKind::kStatic ? static_row : row;
       if (source_row == nullptr) continue;
       if (IsMultiCellCollection(c.type) && source_row->cells.count(c.name) == 0) {
         // Non-frozen collections: the live element cells as one value (issue 11). System tables
@@ -165,7 +171,11 @@ struct SelectStatement::Run {
           it->second.timestamp <= dropped->second.dropped_time) {
         continue;
       }
-      view.values[idx] = it->second.value;
+      if (take && source_row == row) {
+        view.values[idx] = std::move(it->second.value);
+      } else {
+        view.values[idx] = it->second.value;
+      }
       view.cells[idx] = &it->second;
     }
     return Status::OK();
@@ -241,10 +251,19 @@ struct SelectStatement::Run {
     return out;
   }
 
-  // Emits a row; returns false when the page or the limit is full.
-  bool Emit(const RowView& view, int64_t token, const std::string& clustering) {
+  // The output row of a stmt.takes_values statement: the view's values, moved.
+  std::vector<types::Value> TakeColumns(RowView& view) const {
+    std::vector<types::Value> out;
+    out.reserve(stmt.outputs.size());
+    for (const auto& o : stmt.outputs) out.push_back(std::move(view.values[ColumnIndex(o.column)]));
+    return out;
+  }
+
+  // Emits a row; returns false when the page or the limit is full. The view is not read after
+  // (a stmt.takes_values row's values are moved out of it).
+  bool Emit(RowView& view, int64_t token, const std::string& clustering) {
     if (stmt.Grouped()) return AddToGroup(view, token, clustering);
-    rows.push_back(Project(view, token));
+    rows.push_back(stmt.takes_values ? TakeColumns(view) : Project(view, token));
     if (!expression_error.ok()) return false;
     row_clusterings.push_back(clustering);
     --limit_left;
@@ -365,7 +384,7 @@ struct SelectStatement::Run {
         // Every read must move forward; a source that says "more" without rows never would.
         return InternalError("partition read made no progress");
       }
-      const storage::Row* static_row = partition.static_row ? &*partition.static_row : nullptr;
+      storage::Row* static_row = partition.static_row ? &*partition.static_row : nullptr;
       if (stmt.distinct) {
         if (partition.rows.empty() && static_row == nullptr) return false;
         RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
@@ -388,8 +407,8 @@ struct SelectStatement::Run {
         return false;
       }
       first_read = false;
-      for (const auto& row : partition.rows) {
-        RETURN_IF_ERROR(FillRow(view, components, &row, static_row));
+      for (auto& row : partition.rows) {
+        RETURN_IF_ERROR(FillRow(view, components, &row, static_row, stmt.takes_values));
         slice.resume_after = row.clustering;
         if (!Matches(view)) continue;
         --partition_left;
@@ -850,6 +869,11 @@ Result<std::shared_ptr<const CqlStatement>> PrepareSelect(const parser::SelectSt
   stmt->bind_targets = specs.targets;
   stmt->result_metadata.no_metadata = false;
   for (const auto& o : stmt->outputs) stmt->result_metadata.columns.push_back(o.spec);
+  std::set<const ColumnMetadata*> taken;
+  stmt->takes_values = !stmt->Grouped() && std::all_of(stmt->outputs.begin(), stmt->outputs.end(),
+      [&](const OutputColumn& o) {
+        return o.kind == OutputColumn::Kind::kColumn && taken.insert(o.column).second;
+      });
   if (s.json) stmt->result_metadata.columns = {JsonColumnSpec(table->keyspace, table->name)};
   return std::shared_ptr<const CqlStatement>(std::move(stmt));
 }

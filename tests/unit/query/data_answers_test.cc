@@ -166,5 +166,48 @@ TEST_F(DataAnswers, PartitionKeysAreValidatedAsSerialized) {
             "Key length of 65536 is longer than maximum of 65535");
 }
 
+
+// Issue 14: a SELECT of plain columns, each once, moves the values of the rows it reads into its
+// result instead of copying them. Every projection still gets every value: a static value shared
+// by the partition's rows, a column selected twice, a filtered column, pages, a statement run
+// again.
+TEST_F(DataAnswers, EveryProjectionGetsEveryValueOfTheRowsItReads) {
+  Run("CREATE TABLE t (p int, c int, s text static, v text, PRIMARY KEY (p, c))");
+  for (int c = 1; c <= 3; ++c) {
+    Run("INSERT INTO t (p, c, s, v) VALUES (1, ?, 'shared', ?)", {I(c), "v" + std::to_string(c)});
+  }
+  const std::vector<std::vector<types::Value>> all = {
+      {I(1), I(1), "shared", "v1"}, {I(1), I(2), "shared", "v2"}, {I(1), I(3), "shared", "v3"}};
+  for (int run = 0; run < 2; ++run) {  // the second run reuses the prepared statement
+    EXPECT_EQ(Rows("SELECT p, c, s, v FROM t WHERE p = 1"), all);
+  }
+  EXPECT_EQ(Rows("SELECT v, v, s, s FROM t WHERE p = 1 AND c = 2"),
+            (std::vector<std::vector<types::Value>>{{"v2", "v2", "shared", "shared"}}));
+  EXPECT_EQ(Rows("SELECT c, v FROM t WHERE p = 1 AND v = 'v3' ALLOW FILTERING"),
+            (std::vector<std::vector<types::Value>>{{I(3), "v3"}}));
+  EXPECT_EQ(Rows("SELECT v, writetime(v) FROM t WHERE p = 1 AND c = 1").at(0).at(0), "v1");
+
+  protocol::QueryParameters params;
+  params.page_size = 2;
+  std::vector<std::vector<types::Value>> paged;
+  for (int page = 0; page < 3; ++page) {
+    auto result = processor_->Query(session_, "SELECT p, c, s, v FROM t WHERE p = 1", params);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    const auto& rows = std::get<protocol::RowsResult>(*result);
+    paged.insert(paged.end(), rows.rows.begin(), rows.rows.end());
+    if (!rows.metadata.paging_state) break;
+    params.paging_state = rows.metadata.paging_state;
+  }
+  EXPECT_EQ(paged, all);
+
+  // A partition of a table without clustering columns (a point read of the row cache).
+  Run("CREATE TABLE kv (k text PRIMARY KEY, v blob)");
+  Run("INSERT INTO kv (k, v) VALUES ('a', 0xcafe)");
+  for (int run = 0; run < 3; ++run) {
+    EXPECT_EQ(Rows("SELECT v, k FROM kv WHERE k = 'a'"),
+              (std::vector<std::vector<types::Value>>{{std::string("\xca\xfe"), "a"}}));
+  }
+}
+
 }  // namespace
 }  // namespace sibyl::query
