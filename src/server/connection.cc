@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -600,14 +601,49 @@ void Connection::WriteMore() {
   if (queued_.empty() || closed_) return;
   writing_.clear();
   writing_.swap(queued_);
+  writing_now_ = true;
+  if (!tls_) {
+    write_frame_ = 0;
+    write_offset_ = 0;
+    return WriteSome();
+  }
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(writing_.size());
   for (const auto& frame : writing_) buffers.push_back(asio::buffer(frame));
-  writing_now_ = true;
-  AsyncWrite(buffers,
+  asio::async_write(*tls_, buffers,
                     [self = shared_from_this()](const asio::error_code& error, size_t) {
                       self->OnWritten(error);
                     });
+}
+
+void Connection::WriteSome() {
+  // Asio sends at most 64 buffers in one sendmsg (buffer_sequence_adapter); more would be left.
+  constexpr size_t kMaxBuffers = 64;
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(std::min(writing_.size() - write_frame_, kMaxBuffers));
+  for (size_t i = write_frame_; i < writing_.size() && buffers.size() < kMaxBuffers; ++i) {
+    const size_t skip = i == write_frame_ ? write_offset_ : 0;
+    buffers.push_back(asio::buffer(writing_[i].data() + skip, writing_[i].size() - skip));
+  }
+  socket_.async_write_some(
+      buffers, [self = shared_from_this()](const asio::error_code& error, size_t sent) {
+        if (error || sent == 0) {
+          return self->OnWritten(error ? error : asio::error::connection_aborted);
+        }
+        // Moves past what was sent.
+        while (self->write_frame_ < self->writing_.size()) {
+          const size_t left = self->writing_[self->write_frame_].size() - self->write_offset_;
+          if (sent < left) {
+            self->write_offset_ += sent;
+            break;
+          }
+          sent -= left;
+          ++self->write_frame_;
+          self->write_offset_ = 0;
+        }
+        if (self->write_frame_ < self->writing_.size() && !self->closed_) return self->WriteSome();
+        self->OnWritten(error);
+      });
 }
 
 void Connection::OnWritten(const asio::error_code& error) {

@@ -33,10 +33,14 @@ using ::testing::StartsWith;
 class RawClient {
  public:
   // `source`: the local address to connect from (loopback has all of 127.0.0.0/8).
-  explicit RawClient(uint16_t port, const char* source = nullptr)
+  // `receive_buffer`: SO_RCVBUF set before connecting (a small window the server fills).
+  explicit RawClient(uint16_t port, const char* source = nullptr, int receive_buffer = 0)
       : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
     timeval timeout{10, 0};  // a hung server fails the test instead of hanging it
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (receive_buffer > 0) {
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    }
     if (source != nullptr) {
       sockaddr_in local{};
       local.sin_family = AF_INET;
@@ -418,6 +422,32 @@ TEST_F(CqlServerTest, TooManyRequestsInFlightStopReadingUntilOneFinishes) {
   }
   EXPECT_EQ(streams, (std::set<int>{1, 2, 3}));
   EXPECT_EQ(processor_.max_blocked_at_once(), 2);
+}
+
+// Issue 14: a plain connection sends up to 64 answers per sendmsg and goes on where a partial
+// send stopped, mid-frame. A client with a small window that reads late gets every answer whole
+// and in order.
+TEST_F(CqlServerTest, AnswersThatFillTheClientsWindowArriveWholeAndInOrder) {
+  RawClient client(server_->port(), nullptr, 4096);
+  client.Send(Startup());
+  ASSERT_TRUE(client.ReadFrame().has_value());
+  constexpr int kRequests = 30000;
+  std::string all;
+  for (int i = 0; i < kRequests; ++i) {
+    all += protocol::EncodeRequestFrame(4, static_cast<int16_t>(i), protocol::OptionsRequest{});
+  }
+  std::thread sender([&] { client.Send(all); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server's sends stall
+  int answered = 0;
+  for (; answered < kRequests; ++answered) {
+    auto frame = client.ReadFrame();
+    const std::string expected{static_cast<char>(answered >> 8), static_cast<char>(answered),
+                               0x06};
+    if (!frame || frame->substr(2, 3) != expected) break;  // in order, each a SUPPORTED
+  }
+  EXPECT_EQ(answered, kRequests);
+  shutdown(client.fd(), SHUT_RDWR);
+  sender.join();
 }
 
 TEST_F(CqlServerTest, UnreadResponsesStopReading) {
