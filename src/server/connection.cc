@@ -625,25 +625,27 @@ void Connection::WriteSome() {
     const size_t skip = i == write_frame_ ? write_offset_ : 0;
     buffers.push_back(asio::buffer(writing_[i].data() + skip, writing_[i].size() - skip));
   }
-  socket_.async_write_some(
-      buffers, [self = shared_from_this()](const asio::error_code& error, size_t sent) {
-        if (error || sent == 0) {
-          return self->OnWritten(error ? error : asio::error::connection_aborted);
-        }
-        // Moves past what was sent.
-        while (self->write_frame_ < self->writing_.size()) {
-          const size_t left = self->writing_[self->write_frame_].size() - self->write_offset_;
-          if (sent < left) {
-            self->write_offset_ += sent;
-            break;
-          }
-          sent -= left;
-          ++self->write_frame_;
-          self->write_offset_ = 0;
-        }
-        if (self->write_frame_ < self->writing_.size() && !self->closed_) return self->WriteSome();
-        self->OnWritten(error);
-      });
+  socket_.async_write_some(buffers,
+                           [self = shared_from_this()](const asio::error_code& error, size_t sent) {
+                             self->OnWroteSome(error, sent);
+                           });
+}
+
+void Connection::OnWroteSome(const asio::error_code& error, size_t sent) {
+  if (error || sent == 0) return OnWritten(error ? error : asio::error::connection_aborted);
+  // Moves past what was sent.
+  while (write_frame_ < writing_.size()) {
+    const size_t left = writing_[write_frame_].size() - write_offset_;
+    if (sent < left) {
+      write_offset_ += sent;
+      break;
+    }
+    sent -= left;
+    ++write_frame_;
+    write_offset_ = 0;
+  }
+  if (write_frame_ < writing_.size() && !closed_) return WriteSome();
+  OnWritten(error);
 }
 
 void Connection::OnWritten(const asio::error_code& error) {

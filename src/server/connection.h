@@ -143,6 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // sendmsg, until all of it is sent, then OnWritten. asio::async_write sends at most 16 buffers
   // per sendmsg, so 29 answers took two syscalls (issue 14).
   void WriteSome();
+  void OnWroteSome(const asio::error_code& error, size_t sent);
   void OnWritten(const asio::error_code& error);
   // After a fatal protocol error: stop sending, drain what the client still sends (so that the
   // kernel does not reset the connection before the client read our error), then close.
