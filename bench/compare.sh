@@ -4,12 +4,18 @@
 #
 #   bash bench/compare.sh [--duration S] [--warmup S] [--connections N] [--keys N]
 #                         [--value-size N] [--rounds N] [--build-dir DIR] [--smoke] [--out FILE]
+#                         [--no-tls]
 #
 # Servers, each started fresh on free loopback ports with an empty temporary directory:
 #   redis         redis-server --appendonly no --save ''        (nothing on disk)
 #   redis-always  redis-server --appendonly yes --appendfsync always   (fsync before replying)
 #   sibyl-periodic  sibyl serve --auth none --durability periodic
 #   sibyl-sync      sibyl serve --auth none                     (the default: --durability sync)
+#   redis-tls       redis-server --appendonly no --save '' --port 0 --tls-port P   (TLS only)
+#   sibyl-tls       sibyl serve --auth none --durability periodic, through its TLS port (9142's)
+# The two TLS servers use one certificate made for the run (openssl req, RSA 2048); the load
+# generator negotiates with OpenSSL's defaults (TLS 1.3) and checks no certificate. --no-tls
+# leaves them out.
 # Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
 # Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
 #
@@ -33,6 +39,7 @@ VALUE_SIZE=100
 SMOKE=""
 OUT=""
 ROUNDS=1
+TLS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -44,7 +51,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --no-tls) TLS=""; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +71,13 @@ command -v redis-server >/dev/null ||
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sibyl-compare.XXXXXX")
 RESULTS="$WORK/results.jsonl"
 SERVER_PID=""
+LOADGEN_TLS=()  # --tls while the server under test is one of the TLS servers
+if [ -n "$TLS" ]; then
+  command -v openssl >/dev/null || { echo "compare.sh: openssl is missing (or pass --no-tls)" >&2; exit 2; }
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls-key.pem" -out "$WORK/tls-cert.pem" \
+    -days 2 -subj "/CN=127.0.0.1" >/dev/null 2>&1 ||
+    { echo "compare.sh: openssl could not make the run's certificate" >&2; exit 2; }
+fi
 cleanup() {
   [ -z "$SERVER_PID" ] || { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
   rm -rf "$WORK"
@@ -97,6 +112,20 @@ start_redis() {  # name, extra redis-server arguments...
     --logfile "$dir/server.log" "$@" &
   SERVER_PID=$!
   PROTOCOL=redis
+  LOADGEN_TLS=()
+  wait_listening "$PORT" "$SERVER_PID" "$dir/server.log"
+}
+
+start_redis_tls() {  # name, extra redis-server arguments...
+  local name=$1; shift
+  local dir="$WORK/round$ROUND/$name"; mkdir -p "$dir"
+  PORT=$(free_port)
+  redis-server --port 0 --tls-port "$PORT" --tls-cert-file "$WORK/tls-cert.pem" \
+    --tls-key-file "$WORK/tls-key.pem" --tls-auth-clients no --bind 127.0.0.1 --dir "$dir" \
+    --save '' --daemonize no --logfile "$dir/server.log" "$@" &
+  SERVER_PID=$!
+  PROTOCOL=redis
+  LOADGEN_TLS=(--tls)
   wait_listening "$PORT" "$SERVER_PID" "$dir/server.log"
 }
 
@@ -104,19 +133,28 @@ start_sibyl() {  # name, extra sibyl serve arguments...
   local name=$1; shift
   local dir="$WORK/round$ROUND/$name"; mkdir -p "$dir/data"
   PORT=$(free_port)
+  TLS_PORT=$(free_port)
   "$SIBYL" serve --auth none --data-dir "$dir/data" --listen-address 127.0.0.1 \
-    --cql-port "$PORT" --cql-tls-port "$(free_port)" --http-port "$(free_port)" "$@" \
+    --cql-port "$PORT" --cql-tls-port "$TLS_PORT" --http-port "$(free_port)" "$@" \
     >"$dir/server.log" 2>&1 &
   SERVER_PID=$!
   PROTOCOL=cql
+  LOADGEN_TLS=()
   wait_listening "$PORT" "$SERVER_PID" "$dir/server.log"
+  wait_listening "$TLS_PORT" "$SERVER_PID" "$dir/server.log"
+}
+
+start_sibyl_tls() {  # name, extra sibyl serve arguments...: measured through the TLS port
+  start_sibyl "$1" --tls-cert "$WORK/tls-cert.pem" --tls-key "$WORK/tls-key.pem" "${@:2}"
+  PORT=$TLS_PORT
+  LOADGEN_TLS=(--tls)
 }
 
 FAILED=0
 run() {  # server-name, op, depth, extra loadgen arguments...
   local name=$1 op=$2 depth=$3; shift 3
   local out="$WORK/run.out" rc=0
-  "$LOADGEN" --protocol "$PROTOCOL" --port "$PORT" --server-pid "$SERVER_PID" \
+  "$LOADGEN" --protocol "$PROTOCOL" --port "$PORT" --server-pid "$SERVER_PID" ${LOADGEN_TLS[@]+"${LOADGEN_TLS[@]}"} \
     --connections "$CONNECTIONS" --depth "$depth" --op "$op" --keys "$KEYS" \
     --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" "$@" >"$out" || rc=$?
   local json
@@ -154,6 +192,18 @@ start_sibyl sibyl-sync
 run sibyl-sync write 1; run sibyl-sync write 32
 run sibyl-sync read 32 --populate; run sibyl-sync read 1
 stop_server
+
+if [ -n "$TLS" ]; then
+start_redis_tls redis-tls --appendonly no
+run redis-tls write 1; run redis-tls write 32
+run redis-tls read 32 --populate; run redis-tls read 1
+stop_server
+
+start_sibyl_tls sibyl-tls --durability periodic
+run sibyl-tls write 1; run sibyl-tls write 32
+run sibyl-tls read 32 --populate; run sibyl-tls read 1
+stop_server
+fi
 done
 
 echo "compare.sh: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -229,6 +279,20 @@ lines.append(f"| client CPU/op (all cases) | {client('redis')} | {client('sibyl-
              f"| {client('redis-always')} | {client('sibyl-sync')} | | |")
 lines.append(f"| server RSS after the runs | {rss('redis')} | {rss('sibyl-periodic')} | "
              f"| {rss('redis-always')} | {rss('sibyl-sync')} | | |")
+if runs.keys() & {("redis-tls", "write", 1), ("sibyl-tls", "write", 1)}:
+    lines += ["", "Over TLS (one certificate for both; TLS 1.3 as OpenSSL negotiates it):", "",
+              "| case | Redis, TLS | Sibyl (periodic sync), TLS | ratio | Sibyl TLS / Sibyl plain |",
+              "|---|---|---|---|---|"]
+    for op, label in (("write", "writes"), ("read", "reads")):
+        for d in (1, 32):
+            lines.append(f"| {label}, {d} in flight | {cell(get('redis-tls', op, d))} "
+                         f"| {cell(get('sibyl-tls', op, d))} "
+                         f"| {ratio('sibyl-tls', 'redis-tls', op, d)} "
+                         f"| {ratio('sibyl-tls', 'sibyl-periodic', op, d)} |")
+    for op, label in (("write", "writes"), ("read", "reads")):
+        lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis-tls', op)} "
+                     f"| {cpu('sibyl-tls', op)} | | |")
+    lines.append(f"| client CPU/op (all cases) | {client('redis-tls')} | {client('sibyl-tls')} | | |")
 table = "\n".join(lines)
 if rounds > 1:
     table = (f"Median of {rounds} rounds; a ratio is the median of the rounds' own ratios "

@@ -38,6 +38,7 @@
 
 #include "loadgen_histogram.h"
 #include "loadgen_protocol.h"
+#include "loadgen_transport.h"
 
 namespace loadgen {
 namespace {
@@ -64,6 +65,7 @@ struct Options {
   std::string keyspace = "bench";
   bool create_schema = true;
   int server_pid = 0;
+  bool tls = false;
   uint64_t seed = 1;
   double drain_timeout = 5;
 };
@@ -117,7 +119,7 @@ struct Slot {
 };
 
 struct Connection {
-  int fd = -1;
+  Stream stream;  // plain TCP, or TLS over it (--tls)
   bool dead = false;
   std::vector<uint8_t> in;  // fixed capacity: the largest answer plus a read's worth
   size_t in_len = 0;
@@ -162,13 +164,15 @@ class Setup {
     return fd;
   }
 
-  bool SendAll(int fd, const std::string& data, std::string* error) {
+  // Set-up runs on blocking sockets: a send moves bytes or fails.
+  bool SendAll(Stream& stream, const std::string& data, std::string* error) {
     size_t off = 0;
     while (off < data.size()) {
-      ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        *error = std::string("send: ") + std::strerror(errno);
+      IoState state;
+      const ssize_t n = stream.Send(data.data() + off, data.size() - off, &state, error);
+      if (n == 0) {
+        if (state == IoState::kClosed) *error = "send: the server closed the connection";
+        if (state == IoState::kAgain) *error = "send: the socket would block during set-up";
         return false;
       }
       off += size_t(n);
@@ -178,7 +182,7 @@ class Setup {
 
   // Reads until `decode` frames one answer (10 s at most); leftover bytes stay in buf.
   template <typename Decode>
-  bool ReadAnswer(int fd, std::vector<uint8_t>& buf, size_t* len, Decode decode,
+  bool ReadAnswer(Stream& stream, std::vector<uint8_t>& buf, size_t* len, Decode decode,
                   std::string* error) {
     const uint64_t deadline = NowNs() + 10'000'000'000ull;
     for (;;) {
@@ -195,15 +199,18 @@ class Setup {
         return false;
       }
       const uint64_t now = NowNs();
-      pollfd p{fd, POLLIN, 0};
-      if (now >= deadline || poll(&p, 1, int((deadline - now) / 1000000) + 1) <= 0) {
+      pollfd p{stream.fd, POLLIN, 0};
+      if (!stream.Buffered() &&
+          (now >= deadline || poll(&p, 1, int((deadline - now) / 1000000) + 1) <= 0)) {
         *error = "no answer within 10 s";
         return false;
       }
-      ssize_t n = recv(fd, buf.data() + *len, buf.size() - *len, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        *error = n == 0 ? "server closed the connection" : std::string("recv: ") + strerror(errno);
+      IoState state;
+      const ssize_t n =
+          stream.Recv(reinterpret_cast<char*>(buf.data()) + *len, buf.size() - *len, &state, error);
+      if (n == 0) {
+        if (state == IoState::kAgain) continue;  // TLS read a record that held no data
+        if (state == IoState::kClosed) *error = "server closed the connection";
         return false;
       }
       *len += size_t(n);
@@ -213,13 +220,13 @@ class Setup {
   // One CQL request/answer; *payload is the answer's body after its optional prefix.
   bool CqlCall(Connection& c, const std::string& request, cql::Frame* frame,
                std::string* payload, std::string* error) {
-    if (!SendAll(c.fd, request, error)) return false;
+    if (!SendAll(c.stream, request, error)) return false;
     size_t consumed = 0;
     auto decode = [&] {
       return cql::DecodeFrame(c.in.data(), c.in_len, uint32_t(c.in.size() - cql::kHeaderSize),
                               frame, &consumed, error);
     };
-    if (!ReadAnswer(c.fd, c.in, &c.in_len, decode, error)) return false;
+    if (!ReadAnswer(c.stream, c.in, &c.in_len, decode, error)) return false;
     const uint8_t* p;
     size_t n;
     if (cql::ResponsePayload(*frame, &p, &n, nullptr, error) != Decoded::kOk) return false;
@@ -296,13 +303,13 @@ class Setup {
     if (!o_.user.empty()) args.push_back(o_.user);
     args.push_back(o_.password);
     resp::AppendCommand(req, args.data(), args.size());
-    if (!SendAll(c.fd, req, error)) return false;
+    if (!SendAll(c.stream, req, error)) return false;
     resp::Reply reply;
     size_t consumed = 0;
     auto decode = [&] {
       return resp::DecodeReply(c.in.data(), c.in_len, c.in.size(), &reply, &consumed, error);
     };
-    if (!ReadAnswer(c.fd, c.in, &c.in_len, decode, error)) return false;
+    if (!ReadAnswer(c.stream, c.in, &c.in_len, decode, error)) return false;
     if (reply.type != resp::ReplyType::kSimple) {
       *error = "AUTH: " + std::string(reply.text);
       return false;
@@ -346,7 +353,7 @@ class Worker {
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.ptr = c;
-      epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+      epoll_ctl(ep, EPOLL_CTL_ADD, c->stream.fd, &ev);
       c->want_write = false;
       const uint64_t now = NowNs();
       while (c->inflight < size_t(o_.depth) && Issue(*c, now)) {
@@ -387,7 +394,7 @@ class Worker {
       }
     }
     for (Connection* c : conns_) {
-      if (!c->dead) epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
+      if (!c->dead) epoll_ctl(ep, EPOLL_CTL_DEL, c->stream.fd, nullptr);
     }
     close(ep);
   }
@@ -455,11 +462,13 @@ class Worker {
 
   void Flush(Connection& c, int ep) {
     while (c.out_off < c.out.size()) {
-      ssize_t n = send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        Kill(c, ep, ("send: " + std::string(std::strerror(errno))).c_str());
+      IoState state;
+      std::string error;
+      const ssize_t n =
+          c.stream.Send(c.out.data() + c.out_off, c.out.size() - c.out_off, &state, &error);
+      if (n == 0 && state == IoState::kAgain) break;
+      if (n == 0) {
+        Kill(c, ep, state == IoState::kClosed ? "send: server closed a connection" : error.c_str());
         return;
       }
       c.out_off += size_t(n);
@@ -473,7 +482,7 @@ class Worker {
       epoll_event ev{};
       ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
       ev.data.ptr = &c;
-      epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+      epoll_ctl(ep, EPOLL_CTL_MOD, c.stream.fd, &ev);
       c.want_write = want;
     }
   }
@@ -482,9 +491,8 @@ class Worker {
   void Kill(Connection& c, int ep, const char* why) {
     if (why) g_errors.Note(why);
     counters_.lost += why ? c.inflight : 0;
-    epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
-    close(c.fd);
-    c.fd = -1;
+    epoll_ctl(ep, EPOLL_CTL_DEL, c.stream.fd, nullptr);
+    c.stream.Close();
     c.dead = true;
     c.inflight = 0;
   }
@@ -495,12 +503,13 @@ class Worker {
         Kill(c, ep, "answer larger than the read buffer");
         return;
       }
-      ssize_t n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        Kill(c, ep, n == 0 ? "server closed a connection"
-                           : ("recv: " + std::string(std::strerror(errno))).c_str());
+      IoState state;
+      std::string error;
+      const ssize_t n = c.stream.Recv(reinterpret_cast<char*>(c.in.data()) + c.in_len,
+                                      c.in.size() - c.in_len, &state, &error);
+      if (n == 0 && state == IoState::kAgain) break;
+      if (n == 0) {
+        Kill(c, ep, state == IoState::kClosed ? "server closed a connection" : error.c_str());
         return;
       }
       c.in_len += size_t(n);
@@ -508,7 +517,6 @@ class Worker {
       size_t off = 0;
       for (;;) {
         size_t consumed = 0;
-        std::string error;
         const Decoded d = o_.protocol == Protocol::kCql
                               ? CqlAnswer(c, off, now, &consumed, &error)
                               : RedisAnswer(c, off, now, &consumed, &error);
@@ -524,7 +532,9 @@ class Worker {
       c.in_len -= off;
       while (c.inflight < size_t(o_.depth) && Issue(c, now)) {
       }
-      if (size_t(n) < c.in.size() / 2) break;  // likely drained; epoll says if not
+      // Likely drained; epoll (level-triggered) says if not. Bytes that TLS has already taken
+      // off the socket never raise an event: read them now.
+      if (size_t(n) < c.in.size() / 2 && !c.stream.Buffered()) break;
     }
     Flush(c, ep);
   }
@@ -752,6 +762,9 @@ int Main(int argc, char** argv) {
                "CQL: do not create the keyspace and table (they exist; e.g. a read-only login)");
   app.add_option("--server-pid", o.server_pid, "Server process: CPU per op and RSS from /proc")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--tls", o.tls,
+               "TLS over each connection (OpenSSL's defaults; the server's certificate is not "
+               "checked)");
   app.add_option("--seed", o.seed, "Random seed")->capture_default_str();
   app.add_option("--drain-timeout", o.drain_timeout,
                  "Seconds to wait for answers in flight at the end (then they are errors)")
@@ -766,14 +779,27 @@ int Main(int argc, char** argv) {
   // Buffers: an answer holds at most one value plus framing; a read can add 64 KiB.
   const size_t in_capacity = o.value_size + 128 * 1024;
   Setup setup(o);
+  std::unique_ptr<TlsClient> tls;
+  if (o.tls) {
+    std::string tls_error;
+    tls = TlsClient::Make(&tls_error);
+    if (tls == nullptr) {
+      std::fprintf(stderr, "loadgen: %s\n", tls_error.c_str());
+      return 2;
+    }
+  }
   std::vector<Connection> conns(size_t(o.connections));
   std::string error;
   const bool cql_mode = o.protocol == Protocol::kCql;
   for (size_t i = 0; i < conns.size(); ++i) {
     Connection& c = conns[i];
     c.in.resize(in_capacity);
-    c.fd = setup.Connect(&error);
-    bool ok = c.fd >= 0;
+    c.stream.fd = setup.Connect(&error);
+    bool ok = c.stream.fd >= 0;
+    if (ok && tls != nullptr) {
+      c.stream.ssl = tls->Connect(c.stream.fd, o.host, &error);
+      ok = c.stream.ssl != nullptr;
+    }
     if (ok && cql_mode) {
       ok = setup.CqlHandshake(c, &error);
       if (ok && i == 0 && o.create_schema) {
@@ -804,7 +830,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "loadgen: connection %zu: unexpected bytes after set-up\n", i);
       return 2;
     }
-    fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    fcntl(c.stream.fd, F_SETFL, fcntl(c.stream.fd, F_GETFL) | O_NONBLOCK);
     c.out.reserve(size_t(o.depth) * (o.value_size + 64));
   }
 
@@ -839,7 +865,7 @@ int Main(int argc, char** argv) {
   }
   const std::optional<double> rss = ServerRssMb(o.server_pid);
   for (Connection& c : conns) {
-    if (!c.dead) close(c.fd);
+    if (!c.dead) c.stream.Close();
   }
 
   const Counters& k = r.counters;
@@ -854,16 +880,16 @@ int Main(int argc, char** argv) {
 
   for (const std::string& s : g_errors.samples) std::fprintf(stderr, "loadgen: error: %s\n", s.c_str());
   std::printf(
-      "%s %s conns=%d depth=%d: %.0f ops/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, "
+      "%s%s %s conns=%d depth=%d: %.0f ops/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, "
       "max %.3f ms, errors %llu, client CPU %.1f us/op",
-      protocol, op, o.connections, o.depth, ops_per_s, us(0.5) / 1000, us(0.9) / 1000,
+      protocol, o.tls ? "+tls" : "", op, o.connections, o.depth, ops_per_s, us(0.5) / 1000, us(0.9) / 1000,
       us(0.99) / 1000, us(0.999) / 1000, double(r.hist.max()) / 1e6, (unsigned long long)errors,
       client_us_per_op);
   if (server_us_per_op) std::printf(", server CPU %.1f us/op", *server_us_per_op);
   if (rss) std::printf(", server RSS %.0f MB", *rss);
   std::printf("\n");
   std::printf(
-      "{\"protocol\":\"%s\",\"op\":\"%s\",\"host\":\"%s\",\"port\":%d,\"connections\":%d,"
+      "{\"protocol\":\"%s\",\"tls\":%s,\"op\":\"%s\",\"host\":\"%s\",\"port\":%d,\"connections\":%d,"
       "\"depth\":%d,\"threads\":%d,\"keys\":%llu,\"value_size\":%zu,\"populated\":%s,"
       "\"populate_s\":%s,\"seconds\":%s,\"ops\":%llu,\"completed\":%llu,\"ops_per_s\":%s,"
       "\"p50_us\":%s,\"p90_us\":%s,\"p99_us\":%s,\"p999_us\":%s,\"max_us\":%s,\"mean_us\":%s,"
@@ -871,7 +897,7 @@ int Main(int argc, char** argv) {
       "\"bad_responses\":%llu,\"missing\":%llu,\"lost\":%llu,\"timeouts\":%llu,"
       "\"setup_errors\":%llu,\"client_cpu_us_per_op\":%s,\"server_cpu_us_per_op\":%s,"
       "\"server_rss_mb\":%s}\n",
-      protocol, op, o.host.c_str(), o.port, o.connections, o.depth, o.threads,
+      protocol, o.tls ? "true" : "false", op, o.host.c_str(), o.port, o.connections, o.depth, o.threads,
       (unsigned long long)o.keys, o.value_size, o.populate ? "true" : "false",
       Json(populate_seconds).c_str(), Json(r.seconds).c_str(), (unsigned long long)k.ops,
       (unsigned long long)k.completed, Json(ops_per_s).c_str(), Json(us(0.5)).c_str(),

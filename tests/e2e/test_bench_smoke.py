@@ -62,6 +62,25 @@ def test_loadgen_against_sibyl(server, keyspace):
     assert result["server_cpu_us_per_op"] is not None and result["server_rss_mb"] > 0
 
 
+def test_loadgen_over_tls_against_sibyl(server, keyspace):
+    """The same loop through the server's TLS port (9142's role), as bench/compare.sh runs it."""
+    proc, result = run_loadgen(
+        "--protocol", "cql", "--port", server.tls_port, "--tls", "--connections", 4, "--depth", 8,
+        "--op", "mixed", "--keys", 500, "--populate", "--duration", 1, "--keyspace", keyspace,
+        "--server-pid", server.proc.pid)
+    check_clean_run(proc, result, populated=True)
+    assert result["tls"] is True
+
+
+def test_loadgen_over_tls_reports_a_plain_server_as_a_setup_error(server):
+    """A TLS client on the plain port fails its handshake: exit status 2 and why, no hang."""
+    proc = subprocess.run([loadgen_path(), "--host", "127.0.0.1", "--protocol", "cql", "--port",
+                           str(server.cql_port), "--tls", "--connections", "1", "--duration", "1"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "TLS handshake" in proc.stderr, proc.stderr
+
+
 @pytest.mark.skipif(shutil.which("redis-server") is None,
                     reason="redis-server is not installed (scripts/install-deps.sh)")
 def test_loadgen_against_redis():
@@ -113,13 +132,16 @@ def test_compare_sh_smoke_over_two_rounds():
         assert proc.stdout.count("compare.sh: round ") == 2, proc.stdout
         table = open(out).read()
     assert table.startswith("Median of 2 rounds"), table
-    rows = [line for line in table.splitlines() if line.startswith("| writes,")
-            or line.startswith("| reads,")]
-    assert len(rows) == 4, table
-    for row in rows:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        assert re.fullmatch(r"\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d\)", cells[3]), row  # Sibyl/Redis
-        assert re.fullmatch(r"\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d\)", cells[7]), row  # sync/periodic
+    plain, tls = table.split("Over TLS")
+    ratio = r"\d+\.\d\dx \(\d+\.\d\d-\d+\.\d\d\)"
+    for part, columns in ((plain, (3, 7)), (tls, (3, 4))):
+        rows = [line for line in part.splitlines() if line.startswith("| writes,")
+                or line.startswith("| reads,")]
+        assert len(rows) == 4, table
+        for row in rows:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            for column in columns:  # plain: Sibyl/Redis, sync/periodic; TLS: Sibyl/Redis, TLS/plain
+                assert re.fullmatch(ratio, cells[column]), row
 
 
 # ---- fake servers with wrong answers ------------------------------------------------------------
