@@ -179,7 +179,7 @@ void Connection::StartTls() {
                         });
       return;
     }
-    self->tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(
+    self->tls_ = std::make_unique<asio::ssl::stream<DrainingSocket>>(
         self->socket_, *self->tls_context_);
     self->tls_->async_handshake(asio::ssl::stream_base::server,
                                 [self](const asio::error_code& e) { self->OnTlsHandshake(e); });
@@ -602,18 +602,38 @@ void Connection::WriteMore() {
   writing_.clear();
   writing_.swap(queued_);
   writing_now_ = true;
-  if (!tls_) {
-    write_frame_ = 0;
-    write_offset_ = 0;
-    return WriteSome();
+  write_frame_ = 0;
+  write_offset_ = 0;
+  if (tls_) return WriteTls();
+  WriteSome();
+}
+
+void Connection::WriteTls() {
+  // Up to kTlsJoinBytes of consecutive frames in one buffer; a larger frame is sent from where it
+  // is. Past a TLS record's 16 KiB, OpenSSL makes more records of the one buffer, and Asio sends
+  // each as it is made.
+  constexpr size_t kTlsJoinBytes = 32 * 1024;
+  if (writing_[write_frame_].size() >= kTlsJoinBytes) {
+    asio::async_write(*tls_, asio::buffer(writing_[write_frame_++]),
+                      [self = shared_from_this()](const asio::error_code& error, size_t) {
+                        self->OnWroteTls(error);
+                      });
+    return;
   }
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(writing_.size());
-  for (const auto& frame : writing_) buffers.push_back(asio::buffer(frame));
-  asio::async_write(*tls_, buffers,
+  tls_joined_.clear();
+  while (write_frame_ < writing_.size() &&
+         tls_joined_.size() + writing_[write_frame_].size() <= kTlsJoinBytes) {
+    tls_joined_.append(writing_[write_frame_++]);
+  }
+  asio::async_write(*tls_, asio::buffer(tls_joined_),
                     [self = shared_from_this()](const asio::error_code& error, size_t) {
-                      self->OnWritten(error);
+                      self->OnWroteTls(error);
                     });
+}
+
+void Connection::OnWroteTls(const asio::error_code& error) {
+  if (!error && write_frame_ < writing_.size() && !closed_) return WriteTls();
+  OnWritten(error);
 }
 
 void Connection::WriteSome() {
@@ -653,6 +673,7 @@ void Connection::OnWritten(const asio::error_code& error) {
   for (const auto& frame : writing_) unsent_bytes_ -= frame.size();
   writing_.clear();
   if (writing_.capacity() > 16) std::vector<std::string>().swap(writing_);
+  if (tls_joined_.capacity() > 16 * 1024) std::string().swap(tls_joined_);
   if (closed_) return;
   if (error) {
     spdlog::debug("CQL: write to {} failed: {}", peer_, error.message());

@@ -33,6 +33,7 @@
 #include "server/client_registry.h"
 #include "server/connection_limiter.h"
 #include "server/connection_state.h"
+#include "server/draining_read.h"
 
 namespace sibyl::server {
 
@@ -144,6 +145,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // per sendmsg, so 29 answers took two syscalls (issue 14).
   void WriteSome();
   void OnWroteSome(const asio::error_code& error, size_t sent);
+  // TLS connections: sends writing_ from write_frame_ on, consecutive frames joined into one
+  // buffer (tls_joined_), until all of it is sent, then OnWritten. Asio's SSL stream passes only
+  // the first buffer of a sequence to each SSL_write, so every answer was a TLS record and a
+  // send of its own: 29 answers, 29 syscalls (issue 14).
+  void WriteTls();
+  void OnWroteTls(const asio::error_code& error);
   void OnWritten(const asio::error_code& error);
   // After a fatal protocol error: stop sending, drain what the client still sends (so that the
   // kernel does not reset the connection before the client read our error), then close.
@@ -162,7 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::ip::tcp::socket socket_;
   asio::ssl::context* const tls_context_;  // TLS port when set
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_, or null
+  std::unique_ptr<asio::ssl::stream<DrainingSocket>> tls_;  // over socket_, or null
   ConnectionLimiter::Ticket ticket_;
   // This connection's row of system_views.clients (issue 10 item 21); null without a registry.
   std::shared_ptr<ClientRecord> client_;
@@ -188,8 +195,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t in_flight_bytes_ = 0;      // request frames running on workers
   std::vector<std::string> queued_;  // frames waiting for the next write
   std::vector<std::string> writing_; // frames of the write in progress
-  size_t write_frame_ = 0;           // plain: the first frame of writing_ not wholly sent
+  size_t write_frame_ = 0;           // the first frame of writing_ not wholly sent (TLS: not joined)
   size_t write_offset_ = 0;          // plain: the bytes of that frame already sent
+  std::string tls_joined_;           // TLS: the frames of the current SSL write (WriteTls)
   bool writing_now_ = false;
   bool flush_posted_ = false;        // QueueWrite posted the next WriteMore
   bool close_after_write_ = false;

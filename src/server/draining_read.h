@@ -21,17 +21,50 @@
 // changed. It depends on Asio's internals, so it is compiled only for the Asio it was written
 // against (Debian 12's 1.22.1, epoll reactor); with any other, `DrainingBuffer` is an ordinary
 // buffer and reads behave as before.
+//
+// A TLS connection's reads of the socket are Asio's SSL stream's, into its own buffer: it reads
+// through `DrainingSocket`, which passes that buffer on as a DrainingBuffer.
 
 #include <asio/buffer.hpp>
 #include <asio/detail/config.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/version.hpp>
 #include <cstddef>
+#include <utility>
 
 namespace sibyl::server {
 
 struct DrainingBuffer : asio::mutable_buffer {
   DrainingBuffer(void* data, std::size_t size) : asio::mutable_buffer(data, size) {}
+};
+
+// The asynchronous stream an asio::ssl::stream runs over: a TCP socket (not owned) whose reads
+// take the first buffer of their sequence as a DrainingBuffer (the SSL stream passes one).
+class DrainingSocket {
+ public:
+  using executor_type = asio::ip::tcp::socket::executor_type;
+  using lowest_layer_type = asio::ip::tcp::socket::lowest_layer_type;
+
+  explicit DrainingSocket(asio::ip::tcp::socket& socket) : socket_(socket) {}
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const { return socket_.lowest_layer(); }
+
+  template <typename MutableBuffers, typename Handler>
+  auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    const asio::mutable_buffer first = *asio::buffer_sequence_begin(buffers);
+    return socket_.async_read_some(DrainingBuffer(first.data(), first.size()),
+                                   std::forward<Handler>(handler));
+  }
+  template <typename ConstBuffers, typename Handler>
+  auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    return socket_.async_write_some(buffers, std::forward<Handler>(handler));
+  }
+
+ private:
+  asio::ip::tcp::socket& socket_;
 };
 
 }  // namespace sibyl::server

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "server/connection_limiter.h"
 #include "server/tls_certificate.h"
@@ -582,6 +584,107 @@ TEST(CqlServerTls, PlainTextClientsGetATlsAlertAtOnce) {
   EXPECT_TRUE(client.ReadsEof());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   server.Stop();
+  std::filesystem::remove_all(dir);
+}
+
+// A blocking TLS client over a socket with a small receive window (OpenSSL, no certificate check).
+class TlsRawClient {
+ public:
+  TlsRawClient(uint16_t port, int receive_buffer) : raw_(port, nullptr, receive_buffer) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, raw_.fd());
+    connected_ = raw_.connected() && SSL_connect(ssl_) == 1;
+  }
+  ~TlsRawClient() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+  bool connected() const { return connected_; }
+  bool Send(std::string_view bytes) {
+    size_t written = 0;
+    return SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written) == 1 && written == bytes.size();
+  }
+  std::optional<std::string> ReadFrame() {
+    std::string header;
+    if (!ReadExactly(9, &header)) return std::nullopt;
+    const uint32_t length = (uint32_t{static_cast<uint8_t>(header[5])} << 24) |
+                            (uint32_t{static_cast<uint8_t>(header[6])} << 16) |
+                            (uint32_t{static_cast<uint8_t>(header[7])} << 8) |
+                            uint32_t{static_cast<uint8_t>(header[8])};
+    std::string body;
+    if (!ReadExactly(length, &body)) return std::nullopt;
+    return header + body;
+  }
+
+ private:
+  bool ReadExactly(size_t n, std::string* out) {
+    out->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      size_t read = 0;
+      if (SSL_read_ex(ssl_, out->data() + got, n - got, &read) != 1) return false;
+      got += read;
+    }
+    return true;
+  }
+
+  RawClient raw_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  bool connected_ = false;
+};
+
+TEST_F(CqlServerTest, TlsAnswersLargeAndSmallArriveWholeAndInOrder) {
+  // issue 14: a TLS connection joins the frames of one write into one buffer (a larger frame is
+  // sent on its own); its sends stall on the client's 4 KB window and resume.
+  char dir_template[] = "/tmp/sibyl-tls-test-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(EnsureSelfSignedCertificate(dir + "/cert.pem", dir + "/key.pem", "127.0.0.1").ok());
+  auto tls = MakeServerTlsContext(dir + "/cert.pem", dir + "/key.pem");
+  ASSERT_TRUE(tls.ok());
+  server_.reset();
+  StartServer(ConnectionLimits{.max_unsent_bytes = size_t{64} << 20}, nullptr, tls->get());
+  TlsRawClient client(server_->port(), 4096);
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send(Startup()));
+  ASSERT_TRUE(client.ReadFrame().has_value());
+  // Requests in one burst: mostly OPTIONS (small answers, joined), and every 50th a USE of a
+  // 40,000-byte keyspace (its answer, which names it, is larger than a joined buffer).
+  constexpr int kRequests = 3000;
+  std::string all;
+  std::vector<std::string> keyspaces(kRequests);
+  for (int i = 0; i < kRequests; ++i) {
+    const auto stream = static_cast<int16_t>(i);
+    if (i % 50 == 1) {
+      keyspaces[i] = std::string(40000, static_cast<char>('a' + i % 26));
+      all += QueryFrame("USE " + keyspaces[i], stream);
+    } else {
+      all += protocol::EncodeRequestFrame(4, stream, protocol::OptionsRequest{});
+    }
+  }
+  ASSERT_TRUE(client.Send(all));  // the server reads it all; its answers fill the window
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Answers come in any order (a USE runs on a worker, an OPTIONS at once); each must be whole.
+  std::vector<bool> seen(kRequests);
+  int answered = 0;
+  for (; answered < kRequests; ++answered) {
+    auto frame = client.ReadFrame();
+    if (!frame) break;
+    const int stream = (static_cast<uint8_t>((*frame)[2]) << 8) | static_cast<uint8_t>((*frame)[3]);
+    if (stream >= kRequests || seen[stream]) break;
+    seen[stream] = true;
+    const char opcode = (*frame)[4];
+    if (keyspaces[stream].empty()) {
+      if (opcode != 0x06) break;  // SUPPORTED
+    } else if (opcode != 0x08 || frame->size() < 9 + 40000 ||
+               frame->substr(frame->size() - 40000) != keyspaces[stream]) {
+      break;  // a RESULT (SET_KEYSPACE) ending with the whole name
+    }
+  }
+  EXPECT_EQ(answered, kRequests);
+  server_->Stop();
   std::filesystem::remove_all(dir);
 }
 
