@@ -29,8 +29,9 @@ class RowSource {
 class EngineRowSource final : public RowSource {
  public:
   EngineRowSource(storage::Engine& engine, std::string table_id)
-      : engine_(engine), table_id_(std::move(table_id)) {}
+      : engine_(engine), owned_id_(std::move(table_id)), table_id_(owned_id_) {}
   // A table of the engine whose dropped columns' old cells are not read (issue 10 item 7).
+  // `table` must outlive the source (its id is not copied: issue 14, an allocation per read).
   EngineRowSource(storage::Engine& engine, const schema::TableMetadata& table)
       : engine_(engine), table_id_(table.id) {
     for (const auto& [name, dropped] : table.dropped_columns) {
@@ -49,9 +50,13 @@ class EngineRowSource final : public RowSource {
     return engine_.ScanPartitions(table_id_, query);
   }
 
+  EngineRowSource(const EngineRowSource&) = delete;
+  EngineRowSource& operator=(const EngineRowSource&) = delete;
+
  private:
   storage::Engine& engine_;
-  std::string table_id_;
+  std::string owned_id_;          // the table id, when given as a string
+  const std::string& table_id_;   // owned_id_, or the table's
   storage::DroppedColumns dropped_columns_;
 };
 

@@ -82,7 +82,15 @@ struct RowCache::Shard {
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const Slot& s = slots[i];
       if (s.entry == nullptr) return -1;
-      if (s.hash == hash && s.entry->key() == key) return static_cast<ptrdiff_t>(i);
+      if (s.hash != hash) continue;
+      // A hit reads the entry's first lines one after the other (its sizes, then its key, then
+      // its values): a cache miss each, in a cache larger than the CPU's. Asked for together,
+      // they overlap (issue 14).
+      const char* bytes = reinterpret_cast<const char*>(s.entry);
+      __builtin_prefetch(bytes + 64);
+      __builtin_prefetch(bytes + 128);
+      __builtin_prefetch(bytes + 192);
+      if (s.entry->key() == key) return static_cast<ptrdiff_t>(i);
     }
   }
   void Place(Entry* e) {  // REQUIRES: its key is not in the table, and a slot is free
