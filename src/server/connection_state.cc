@@ -353,6 +353,16 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
     }
     return protocol::EncodeErrorFrame(version, stream, result.status(), compression);
   }
+  const bool warn = !session.warnings.empty() && version >= 4;
+  if (!session.trace_id && !warn && compression == protocol::Compression::kNone) {
+    // The common case: the frame is encoded at once (issue 14). Errors as below.
+    auto frame = protocol::EncodeResultFrame(version, stream, *result);
+    if (frame.ok()) return std::move(*frame);
+    if (CqlWireCode(frame.status().code()) == 0) {
+      spdlog::warn("CQL: server error on stream {}: {}", stream, frame.status().ToString());
+    }
+    return protocol::EncodeErrorFrame(version, stream, frame.status(), compression);
+  }
   // issue 9: a result that cannot be encoded faithfully (a name over 65,535 bytes) is an error
   // response, never a corrupt frame.
   auto body = protocol::EncodeResult(*result, version);
@@ -364,7 +374,6 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
   }
   // Client warnings (issue 12: batch_size_warn_threshold): native_protocol_v4.spec §2.2 flag
   // 0x08, a [string list] at the start of the body (after the tracing ID); v4 and later only.
-  const bool warn = !session.warnings.empty() && version >= 4;
   if (session.trace_id || warn) {
     // native_protocol_v4.spec §4: "the response body will start with a [uuid] tracing ID".
     std::string prefix = session.trace_id ? *session.trace_id : std::string();

@@ -503,9 +503,11 @@ void EncodeRowsMetadata(const RowsMetadata& metadata, uint8_t version, Writer& w
   for (const auto& column : metadata.columns) EncodeColumnSpec(column, global, version, writer);
 }
 
-Result<std::string> EncodeResult(const ResultMessage& result, uint8_t version) {
-  std::string out;
-  Writer writer(&out);
+namespace {
+
+// Appends the RESULT body of `result` to *out (see EncodeResult).
+Status AppendResult(const ResultMessage& result, uint8_t version, std::string* out) {
+  Writer writer(out);
   std::visit(
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
@@ -555,8 +557,54 @@ Result<std::string> EncodeResult(const ResultMessage& result, uint8_t version) {
         }
       },
       result);
-  if (!writer.status().ok()) return writer.status();
+  return writer.status();
+}
+
+// About the size of the RESULT body of `result`: what to reserve so that it is written with one
+// allocation.
+size_t EstimatedResultSize(const ResultMessage& result) {
+  size_t size = 64;
+  if (const auto* rows = std::get_if<RowsResult>(&result)) {
+    if (!rows->metadata.no_metadata) size += 32 * rows->metadata.columns.size();
+    if (rows->metadata.paging_state) size += 4 + rows->metadata.paging_state->size();
+    for (const auto& row : rows->rows) {
+      size += 4 * row.size();
+      for (const auto& cell : row) size += cell ? cell->size() : 0;
+    }
+  }
+  return size;
+}
+
+}  // namespace
+
+Result<std::string> EncodeResult(const ResultMessage& result, uint8_t version) {
+  std::string out;
+  RETURN_IF_ERROR(AppendResult(result, version, &out));
   return out;
+}
+
+Result<std::string> EncodeResultFrame(uint8_t version, int16_t stream,
+                                      const ResultMessage& result) {
+  const size_t header_size = FrameHeader::HeaderSizeOf(version);
+  std::string frame;
+  frame.reserve(header_size + EstimatedResultSize(result));
+  frame.resize(header_size);
+  RETURN_IF_ERROR(AppendResult(result, version, &frame));
+  const size_t body_size = frame.size() - header_size;
+  if (body_size > kMaxResponseBodySize) {
+    return EncodeResponseFrame(version, stream, Opcode::kResult,
+                               std::string_view(frame).substr(header_size));
+  }
+  FrameHeader header;
+  header.version = version;
+  header.is_response = true;
+  header.stream = stream;
+  header.opcode = static_cast<uint8_t>(Opcode::kResult);
+  header.length = static_cast<int32_t>(body_size);
+  std::string encoded;  // 9 bytes: in place (SSO)
+  EncodeHeader(header, &encoded);
+  frame.replace(0, header_size, encoded);
+  return frame;
 }
 
 Result<std::string> EncodeSchemaChangeEvent(const SchemaChangeResult& change) {

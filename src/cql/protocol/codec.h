@@ -109,6 +109,11 @@ inline constexpr size_t kMaxResponseBodySize = 0x7E000000;
 std::string EncodeResponseFrame(uint8_t version, int16_t stream, Opcode opcode,
                                 std::string_view body, Compression compression = Compression::kNone);
 
+// The RESULT frame of `result`, uncompressed: as EncodeResponseFrame(version, stream, kResult,
+// EncodeResult(result)), but with the body encoded in place after the header, so that a result
+// costs one allocation and no copy of its body (issue 14). Errors as EncodeResult.
+Result<std::string> EncodeResultFrame(uint8_t version, int16_t stream, const ResultMessage& result);
+
 // The one function that turns a Status into an ERROR frame (STYLE.md §3).
 std::string EncodeErrorFrame(uint8_t version, int16_t stream, const Status& status,
                              Compression compression = Compression::kNone);

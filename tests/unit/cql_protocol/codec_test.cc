@@ -420,6 +420,44 @@ TEST(EncodeResult, ARowWithTheWrongCellCountIsAnInternalError) {
               StatusIs(ErrorCode::kInternal, "A result row has 1 cells for 2 columns"));
 }
 
+TEST(EncodeResultFrame, IsTheResponseFrameOfTheEncodedResult) {
+  // issue 14: the frame encoded in one piece must be byte for byte the two-step one.
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "t", "b", Type(Kind::kBlob)}};
+  rows.rows = {{std::string(Hex("00 00 00 01")), std::string(300, 'x')},
+               {std::nullopt, std::string()}};
+  RowsResult paged = rows;
+  paged.metadata.paging_state = std::string(40, 'p');
+  RowsResult bare = rows;
+  bare.metadata.no_metadata = true;
+  PreparedResult prepared;
+  prepared.id = Hex("ab cd");
+  prepared.bind_metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}};
+  const std::vector<ResultMessage> results = {
+      VoidResult{}, SetKeyspaceResult{"ks"}, rows, paged, bare, RowsResult{}, prepared,
+      SchemaChangeResult{"CREATED", "TABLE", "k", "t", {}}};
+  for (uint8_t version : {3, 4, 5}) {
+    for (int16_t stream : {0, 7, -1, 32767}) {
+      for (size_t i = 0; i < results.size(); ++i) {
+        auto body = EncodeResult(results[i], version);
+        ASSERT_TRUE(body.ok());
+        auto frame = EncodeResultFrame(version, stream, results[i]);
+        ASSERT_TRUE(frame.ok());
+        EXPECT_EQ(ToHex(*frame), ToHex(EncodeResponseFrame(version, stream, Opcode::kResult, *body)))
+            << "result " << i << ", v" << int{version} << ", stream " << stream;
+      }
+    }
+  }
+}
+
+TEST(EncodeResultFrame, AResultThatCannotBeEncodedIsItsError) {
+  RowsResult rows;
+  rows.metadata.columns = {{"k", "t", "a", Type(Kind::kInt)}, {"k", "t", "b", Type(Kind::kInt)}};
+  rows.rows = {{std::nullopt}};
+  EXPECT_THAT(EncodeResultFrame(4, 1, rows),
+              StatusIs(ErrorCode::kInternal, "A result row has 1 cells for 2 columns"));
+}
+
 TEST(EncodeError, LongMessagesAreCutAtACharacterBoundary) {
   // 'µ' is 2 bytes: 40,000 of them are cut to 32,767 characters (65,534 bytes), not at 65,535
   // bytes in the middle of one.
