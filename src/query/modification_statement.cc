@@ -101,7 +101,7 @@ Result<WriteTime> EvaluateUsing(const PreparedUsing& u, const TableMetadata& tab
   return w;
 }
 
-storage::Cell MakeCell(const types::Value& value, const WriteTime& w) {
+storage::Cell MakeCell(types::Value value, const WriteTime& w) {
   storage::Cell cell;
   cell.timestamp = w.timestamp;
   if (!value) {
@@ -109,7 +109,7 @@ storage::Cell MakeCell(const types::Value& value, const WriteTime& w) {
     cell.local_deletion_time = w.now_seconds;
     return cell;
   }
-  cell.value = *value;
+  cell.value = std::move(*value);
   if (w.ttl > 0) {
     cell.ttl = w.ttl;
     cell.local_deletion_time = w.now_seconds + w.ttl;
@@ -222,10 +222,10 @@ class InsertStatement final : public ModificationStatement {
       }
       if (unset) continue;
       if (column->kind == ColumnKind::kStatic) {
-        static_row.cells[column->name] = MakeCell(v, w);
+        static_row.cells[column->name] = MakeCell(std::move(v), w);
         has_static = true;
       } else {
-        row.cells[column->name] = MakeCell(v, w);
+        row.cells[column->name] = MakeCell(std::move(v), w);
       }
     }
     if (!udt_ops.empty()) {  // non-frozen UDTs (issue 11)
@@ -265,7 +265,10 @@ class InsertStatement final : public ModificationStatement {
       m.rows.push_back(std::move(row));
     }
     if (has_static) m.static_row = std::move(static_row);
-    return std::vector<storage::TableMutation>{{table->id, std::move(m)}};
+    // Not a braced list: its elements are const, so the mutation would be copied (issue 14).
+    std::vector<storage::TableMutation> mutations;
+    mutations.push_back(storage::TableMutation{table->id, std::move(m)});
+    return mutations;
   }
 };
 

@@ -187,10 +187,16 @@ uint64_t SerializedSize(const PartitionMutation& m) {
 
 std::string EncodeRow(const Row& row) {
   std::string out;
-  PutU8(&out, kFormatVersion);
-  PutU8(&out, 'R');
-  AppendRowBody(row, &out);
+  EncodeRowInto(row, &out);
   return out;
+}
+
+void EncodeRowInto(const Row& row, std::string* out) {
+  out->clear();
+  out->reserve(2 + RowBodySize(row));  // one allocation at most (issue 14: there were three)
+  PutU8(out, kFormatVersion);
+  PutU8(out, 'R');
+  AppendRowBody(row, out);
 }
 
 Result<Row> DecodeRow(std::string_view bytes) {

@@ -29,6 +29,8 @@ inline constexpr char kFormatVersion = 1;
 std::optional<PartitionHeader> MutationHeader(const PartitionMutation& m);
 
 std::string EncodeRow(const Row& row);
+// EncodeRow into *out (replacing its contents, reusing its memory).
+void EncodeRowInto(const Row& row, std::string* out);
 Result<Row> DecodeRow(std::string_view bytes);  // clustering is not stored: left empty
 std::string EncodeHeader(const PartitionHeader& header);
 Result<PartitionHeader> DecodeHeader(std::string_view bytes);
