@@ -12,16 +12,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "server/connection_limiter.h"
-#include "server/tls_certificate.h"
 #include "unit/cql_protocol/test_util.h"
 #include "unit/server/fake_processor.h"
+#include "unit/server/test_tls.h"
 
 namespace sibyl::server {
 namespace {
@@ -31,6 +30,20 @@ using ::sibyl::testing::FakeProcessor;
 using ::sibyl::testing::Hex;
 using ::sibyl::testing::ToHex;
 using ::testing::StartsWith;
+
+// One whole frame (header and body) read with `read_exactly(n, &bytes)`; nullopt when it fails.
+template <typename ReadExactly>
+std::optional<std::string> ReadWholeFrame(ReadExactly read_exactly) {
+  std::string header;
+  if (!read_exactly(9, &header)) return std::nullopt;
+  const uint32_t length = (uint32_t{static_cast<uint8_t>(header[5])} << 24) |
+                          (uint32_t{static_cast<uint8_t>(header[6])} << 16) |
+                          (uint32_t{static_cast<uint8_t>(header[7])} << 8) |
+                          uint32_t{static_cast<uint8_t>(header[8])};
+  std::string body;
+  if (!read_exactly(length, &body)) return std::nullopt;
+  return header + body;
+}
 
 class RawClient {
  public:
@@ -72,15 +85,7 @@ class RawClient {
 
   // One whole frame (header and body); nullopt on EOF, error or timeout.
   std::optional<std::string> ReadFrame() {
-    std::string header;
-    if (!ReadExactly(9, &header)) return std::nullopt;
-    const uint32_t length = (uint32_t{static_cast<uint8_t>(header[5])} << 24) |
-                            (uint32_t{static_cast<uint8_t>(header[6])} << 16) |
-                            (uint32_t{static_cast<uint8_t>(header[7])} << 8) |
-                            uint32_t{static_cast<uint8_t>(header[8])};
-    std::string body;
-    if (!ReadExactly(length, &body)) return std::nullopt;
-    return header + body;
+    return ReadWholeFrame([this](size_t n, std::string* out) { return ReadExactly(n, out); });
   }
 
   // Whether something (data or EOF) arrives within `ms`.
@@ -564,15 +569,12 @@ TEST_F(CqlServerTest, ConnectionsPerAddressAreCapped) {
 
 TEST(CqlServerTls, PlainTextClientsGetATlsAlertAtOnce) {
   // issue 9: a plain-text client on the TLS port waited 5 s for an answer.
-  char dir_template[] = "/tmp/sibyl-tls-test-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(EnsureSelfSignedCertificate(dir + "/cert.pem", dir + "/key.pem", "127.0.0.1").ok());
-  auto tls = MakeServerTlsContext(dir + "/cert.pem", dir + "/key.pem");
-  ASSERT_TRUE(tls.ok());
+  TestTlsContext tls;
+  ASSERT_NE(tls.get(), nullptr);
   FakeProcessor processor;
   CqlServerOptions options;
   options.port = 0;
-  options.tls = tls->get();
+  options.tls = tls.get();
   CqlServer server(processor, options);
   ASSERT_TRUE(server.Start().ok());
   RawClient client(server.port());
@@ -584,7 +586,6 @@ TEST(CqlServerTls, PlainTextClientsGetATlsAlertAtOnce) {
   EXPECT_TRUE(client.ReadsEof());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   server.Stop();
-  std::filesystem::remove_all(dir);
 }
 
 // A blocking TLS client over a socket with a small receive window (OpenSSL, no certificate check).
@@ -607,15 +608,7 @@ class TlsRawClient {
     return SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written) == 1 && written == bytes.size();
   }
   std::optional<std::string> ReadFrame() {
-    std::string header;
-    if (!ReadExactly(9, &header)) return std::nullopt;
-    const uint32_t length = (uint32_t{static_cast<uint8_t>(header[5])} << 24) |
-                            (uint32_t{static_cast<uint8_t>(header[6])} << 16) |
-                            (uint32_t{static_cast<uint8_t>(header[7])} << 8) |
-                            uint32_t{static_cast<uint8_t>(header[8])};
-    std::string body;
-    if (!ReadExactly(length, &body)) return std::nullopt;
-    return header + body;
+    return ReadWholeFrame([this](size_t n, std::string* out) { return ReadExactly(n, out); });
   }
 
  private:
@@ -639,13 +632,10 @@ class TlsRawClient {
 TEST_F(CqlServerTest, TlsAnswersLargeAndSmallArriveWholeAndInOrder) {
   // issue 14: a TLS connection joins the frames of one write into one buffer (a larger frame is
   // sent on its own); its sends stall on the client's 4 KB window and resume.
-  char dir_template[] = "/tmp/sibyl-tls-test-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(EnsureSelfSignedCertificate(dir + "/cert.pem", dir + "/key.pem", "127.0.0.1").ok());
-  auto tls = MakeServerTlsContext(dir + "/cert.pem", dir + "/key.pem");
-  ASSERT_TRUE(tls.ok());
+  TestTlsContext tls;
+  ASSERT_NE(tls.get(), nullptr);
   server_.reset();
-  StartServer(ConnectionLimits{.max_unsent_bytes = size_t{64} << 20}, nullptr, tls->get());
+  StartServer(ConnectionLimits{.max_unsent_bytes = size_t{64} << 20}, nullptr, tls.get());
   TlsRawClient client(server_->port(), 4096);
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(client.Send(Startup()));
@@ -685,7 +675,6 @@ TEST_F(CqlServerTest, TlsAnswersLargeAndSmallArriveWholeAndInOrder) {
   }
   EXPECT_EQ(answered, kRequests);
   server_->Stop();
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CqlServerTest, StopClosesOpenConnections) {

@@ -7,14 +7,12 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <random>
 #include <string>
 #include <thread>
 
-#include "server/tls_certificate.h"
+#include "unit/server/test_tls.h"
 
 namespace sibyl::server {
 namespace {
@@ -129,13 +127,10 @@ TEST_F(DrainingReadTest, EveryByteOfManyExchangesArrivesInOrder) {
 TEST_F(DrainingReadTest, TlsOverADrainingSocketReadsEveryByteInOrder) {
   // A TLS connection's socket reads are the SSL stream's, into its own buffer (DrainingSocket):
   // records that come while no read is pending, and records split across reads, still arrive.
-  char dir_template[] = "/tmp/sibyl-draining-tls-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(EnsureSelfSignedCertificate(dir + "/cert.pem", dir + "/key.pem", "127.0.0.1").ok());
-  auto server_context = MakeServerTlsContext(dir + "/cert.pem", dir + "/key.pem");
-  ASSERT_TRUE(server_context.ok());
+  TestTlsContext server_context;
+  ASSERT_NE(server_context.get(), nullptr);
   asio::ssl::context client_context(asio::ssl::context::tls_client);
-  asio::ssl::stream<DrainingSocket> server_tls(server_, **server_context);
+  asio::ssl::stream<DrainingSocket> server_tls(server_, *server_context.get());
   asio::ssl::stream<tcp::socket&> client_tls(client_, client_context);
   int handshakes = 0;
   server_tls.async_handshake(asio::ssl::stream_base::server, [&](const asio::error_code& e) {
@@ -179,7 +174,6 @@ TEST_F(DrainingReadTest, TlsOverADrainingSocketReadsEveryByteInOrder) {
     }
   }
   EXPECT_EQ(received, sent);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
