@@ -19,7 +19,7 @@
 # Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
 # Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
 #
-# --rounds N: the four servers N times over, each round with fresh servers and directories. Each
+# --rounds N: the servers N times over, each round with fresh servers and directories. Each
 # cell is then the median over the rounds, and each ratio the median of the rounds' own ratios
 # (the two figures of a ratio are measured minutes apart at most), with their range. On a shared
 # or virtual machine the host's load moves Redis's figures as much as Sibyl's: use 3 or more.
@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     --no-tls) TLS=""; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
