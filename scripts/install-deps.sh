@@ -16,6 +16,7 @@ PKGS=(
   librados-dev libradospp-dev  # issue 15: the Ceph RADOS engine (--storage rados); librados.hpp is in libradospp-dev
   ceph-mon ceph-osd ceph-common  # issue 15: scripts/cluster.sh's loopback Ceph cluster
   redis-server  # issue 14: bench/compare.sh measures Sibyl side by side with Redis
+  openssl  # issue 14: the certificate of compare.sh's TLS cases (openssl req)
 )
 # Node.js may come from elsewhere (NodeSource); only ask Debian for it when it is absent.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

@@ -346,32 +346,25 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
       return Status(ErrorCode::kServerError, "Unexpected error");
     }
   }();
-  if (!result.ok()) {
-    if (CqlWireCode(result.status().code()) == 0) {
+  const auto error_frame = [&](const Status& status) {
+    if (CqlWireCode(status.code()) == 0) {
       // Internal codes reach the client as SERVER_ERROR; keep a trace of the real cause.
-      spdlog::warn("CQL: server error on stream {}: {}", stream, result.status().ToString());
+      spdlog::warn("CQL: server error on stream {}: {}", stream, status.ToString());
     }
-    return protocol::EncodeErrorFrame(version, stream, result.status(), compression);
-  }
-  const bool warn = !session.warnings.empty() && version >= 4;
-  if (!session.trace_id && !warn && compression == protocol::Compression::kNone) {
-    // The common case: the frame is encoded at once (issue 14). Errors as below.
-    auto frame = protocol::EncodeResultFrame(version, stream, *result);
-    if (frame.ok()) return std::move(*frame);
-    if (CqlWireCode(frame.status().code()) == 0) {
-      spdlog::warn("CQL: server error on stream {}: {}", stream, frame.status().ToString());
-    }
-    return protocol::EncodeErrorFrame(version, stream, frame.status(), compression);
-  }
+    return protocol::EncodeErrorFrame(version, stream, status, compression);
+  };
+  if (!result.ok()) return error_frame(result.status());
   // issue 9: a result that cannot be encoded faithfully (a name over 65,535 bytes) is an error
   // response, never a corrupt frame.
-  auto body = protocol::EncodeResult(*result, version);
-  if (!body.ok()) {
-    if (CqlWireCode(body.status().code()) == 0) {
-      spdlog::warn("CQL: server error on stream {}: {}", stream, body.status().ToString());
-    }
-    return protocol::EncodeErrorFrame(version, stream, body.status(), compression);
+  const bool warn = !session.warnings.empty() && version >= 4;
+  if (!session.trace_id && !warn && compression == protocol::Compression::kNone) {
+    // The common case: the frame is encoded at once (issue 14).
+    auto frame = protocol::EncodeResultFrame(version, stream, *result);
+    if (!frame.ok()) return error_frame(frame.status());
+    return std::move(*frame);
   }
+  auto body = protocol::EncodeResult(*result, version);
+  if (!body.ok()) return error_frame(body.status());
   // Client warnings (issue 12: batch_size_warn_threshold): native_protocol_v4.spec §2.2 flag
   // 0x08, a [string list] at the start of the body (after the tracing ID); v4 and later only.
   if (session.trace_id || warn) {
