@@ -20,7 +20,7 @@
 
 #include "query/inline_cost.h"
 
-namespace sibyl::parser {
+namespace sibyl::cql::parser {
 struct Statement;
 }
 
@@ -31,7 +31,7 @@ class CqlStatement;
 struct PreparedEntry {
   std::string query;
   std::string keyspace;  // the session's keyspace when prepared: names resolve in it
-  std::shared_ptr<const parser::Statement> ast;
+  std::shared_ptr<const cql::parser::Statement> ast;
   std::shared_ptr<const CqlStatement> statement;
   // Its cost class (query/inline_cost.h): EXECUTE may run on the connection's event-loop thread.
   InlineRun inline_run = InlineRun::kNo;
