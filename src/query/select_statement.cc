@@ -56,6 +56,8 @@ struct RowView {
   // The resolved cells holding each multi-cell column's element cells (null when absent), for
   // writetime(c[k]) / ttl(c[k]) and writetime(u.f).
   std::vector<const std::map<std::string, storage::Cell>*> complex;
+  // The components of the partition being read (ReadPartitionRows), reused like the rest.
+  std::vector<std::string> partition_key;
 };
 
 // A RowView whose vectors' memory the thread reuses from read to read (issue 14: three
@@ -133,7 +135,9 @@ struct SelectStatement::Run {
   std::vector<std::vector<types::Value>> rows;
   // Where this page stopped, when it did.
   std::optional<PagingState> stop;
-  // For ORDER BY across several partitions: the clustering key of each collected row.
+  // For ORDER BY across several partitions (keep_clusterings): the clustering key of each
+  // collected row. Not kept otherwise (issue 14: an allocation per point read).
+  bool keep_clusterings = false;
   std::vector<std::string> row_clusterings;
   // The keys and bounds of each kSubSelection output for this request, by output index.
   std::vector<CollectionSelection::Bound> sub_bounds;
@@ -157,13 +161,12 @@ struct SelectStatement::Run {
 
   // With `take` (stmt.takes_values), the values of `row` (not of `static_row`, which every row of
   // the partition shares) are moved into the view, and only the view is read after.
-  Status FillRow(RowView& view, const std::vector<std::string>& pk_components, storage::Row* row,
-                 storage::Row* static_row, bool take = false) {
+  Status FillRow(RowView& view, storage::Row* row, storage::Row* static_row, bool take = false) {
     view.values.assign(table.columns.size(), std::nullopt);
     view.cells.assign(table.columns.size(), nullptr);
     view.complex.assign(table.columns.size(), nullptr);
     for (size_t i = 0; i < table.partition_key.size(); ++i) {
-      view.values[table.partition_key[i]] = pk_components[i];
+      view.values[table.partition_key[i]] = view.partition_key[i];
     }
     if (row != nullptr && !table.clustering.empty()) {
       // The bytes the row was written with (123.0 stays 123.0), issue 10 item 8.
@@ -290,7 +293,7 @@ struct SelectStatement::Run {
     if (stmt.Grouped()) return AddToGroup(view, token, clustering);
     rows.push_back(stmt.takes_values ? TakeColumns(view) : Project(view, token));
     if (!expression_error.ok()) return false;
-    row_clusterings.push_back(clustering);
+    if (keep_clusterings) row_clusterings.push_back(clustering);
     --limit_left;
     --page_left;
     return limit_left > 0 && page_left > 0;
@@ -314,7 +317,7 @@ struct SelectStatement::Run {
     rows.push_back(Project(view, group_token));
     group_results = nullptr;
     if (!expression_error.ok()) return false;
-    row_clusterings.push_back(group_first_clustering);
+    if (keep_clusterings) row_clusterings.push_back(group_first_clustering);
     --limit_left;
     --page_left;
     --groups_left_in_partition;
@@ -381,7 +384,6 @@ struct SelectStatement::Run {
   // limit filled up inside it (stop is then set), false when the partition was exhausted.
   Result<bool> ReadPartitionRows(const std::string& key, int64_t token, uint32_t index,
                                  std::optional<std::string> resume_after, int64_t partition_left) {
-    ASSIGN_OR_RETURN(auto components, types::SplitPartitionKey(key, table.partition_key.size()));
     if (!ranges.all && ranges.ranges.empty()) return false;
     // Nothing more may come from this partition (a resumed page can start here): reading with
     // a zero row limit would never progress (issue 9 item 4).
@@ -397,6 +399,8 @@ struct SelectStatement::Run {
     slice.resume_after = std::move(resume_after);
     ReusedRowView reused_view;
     RowView& view = reused_view.get();
+    RETURN_IF_ERROR(types::SplitPartitionKeyInto(key, table.partition_key.size(),
+                                                 &view.partition_key));
     while (true) {
       if (request != nullptr) RETURN_IF_ERROR(request->Check());
       int64_t want = std::min({partition_left, limit_left, page_left});
@@ -413,7 +417,7 @@ struct SelectStatement::Run {
       storage::Row* static_row = partition.static_row ? &*partition.static_row : nullptr;
       if (stmt.distinct) {
         if (partition.rows.empty() && static_row == nullptr) return false;
-        RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
+        RETURN_IF_ERROR(FillRow(view, nullptr, static_row));
         if (!Emit(view, token, "")) {
           if (!stop) stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
           return true;
@@ -423,7 +427,7 @@ struct SelectStatement::Run {
       if (first_read && partition.rows.empty() && static_row != nullptr &&
           !where.HasClusteringRestrictions() && !table.clustering.empty()) {
         // A partition with only static content shows as one row with null clustering columns.
-        RETURN_IF_ERROR(FillRow(view, components, nullptr, static_row));
+        RETURN_IF_ERROR(FillRow(view, nullptr, static_row));
         if (Matches(view)) {
           if (!Emit(view, token, "")) {
             if (!stop) stop = PagingState{key, token, index, std::nullopt, limit_left, INT64_MAX};
@@ -434,7 +438,7 @@ struct SelectStatement::Run {
       }
       first_read = false;
       for (auto& row : partition.rows) {
-        RETURN_IF_ERROR(FillRow(view, components, &row, static_row, stmt.takes_values));
+        RETURN_IF_ERROR(FillRow(view, &row, static_row, stmt.takes_values));
         slice.resume_after = row.clustering;
         if (!Matches(view)) continue;
         --partition_left;
@@ -522,6 +526,7 @@ Result<protocol::ResultMessage> SelectStatement::Execute(QueryContext& context,
           "this query");
     }
     bool merge_sorted = has_order_by && targets.size() > 1;
+    run.keep_clusterings = merge_sorted;
     int64_t saved_limit = run.limit_left;
     if (merge_sorted) run.limit_left = INT64_MAX;  // sort everything, then cut
     uint32_t start = 0;

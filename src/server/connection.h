@@ -103,6 +103,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnDeadline(const asio::error_code& error);
   // Frees buffers an idle connection does not need.
   void ReleaseIdleBuffers();
+  // The event-loop thread's vector of decoded frames, reused by ProcessBuffered.
+  static std::vector<FrameAction>& SpareActions();
   void Dispatch(FrameAction action);
   friend class TurnWrites;  // parks, answers and reruns this connection's collected writes
   // A refused login (issue 9 item 7): sends `action.frame` after `action.delay` on a timer (no

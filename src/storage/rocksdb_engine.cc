@@ -463,8 +463,14 @@ class RocksDbEngine final : public Engine {
     ResolvedPartition out;
     out.partition_key = partition_key;
     out.token = token;
+    if (query.single_row) {
+      // Per thread, as ReadSingleRow's values (issue 14: an allocation per point read).
+      thread_local std::string single_row_prefix;
+      single_row_prefix.clear();
+      AppendPartitionPrefix(&single_row_prefix, token, partition_key);
+      return ReadSingleRow(cf.get(), single_row_prefix, query, std::move(out), seen);
+    }
     const std::string prefix = PartitionPrefix(token, partition_key);
-    if (query.single_row) return ReadSingleRow(cf.get(), prefix, query, std::move(out), seen);
     const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
     struct Release {
       rocksdb::DB* db;

@@ -1,6 +1,8 @@
 #include "storage/rocksdb_row_cache.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -106,6 +108,17 @@ struct RowCache::Shard {
     for (const Slot& s : old) {
       if (s.entry != nullptr) Place(s.entry);
     }
+    table_hint.store(reinterpret_cast<uintptr_t>(slots.data()), std::memory_order_relaxed);
+    mask_hint.store(mask, std::memory_order_relaxed);
+  }
+  // Asks for the line of `hash`'s home slot without the lock (Lookup, before taking it): the
+  // table and mask may be a grow behind, and then the prefetch fetches a useless line. A
+  // prefetch never faults, and nothing is read from it.
+  void PrefetchHome(uint64_t hash) const {
+    const uintptr_t table = table_hint.load(std::memory_order_relaxed);
+    if (table == 0) return;
+    const size_t home = hash & mask_hint.load(std::memory_order_relaxed);
+    __builtin_prefetch(reinterpret_cast<const void*>(table + home * sizeof(Slot)));
   }
   void EraseSlot(size_t i) {
     // Backward shift: each later entry of the run moves back unless its home lies after the hole.
@@ -160,6 +173,9 @@ struct RowCache::Shard {
   Entry* oldest = nullptr;  // GUARDED_BY(mu)
   Entry* newest = nullptr;  // GUARDED_BY(mu)
   uint64_t bytes = 0;       // GUARDED_BY(mu)
+  // slots.data() and mask as of the last grow, for PrefetchHome only (read without the lock).
+  std::atomic<uintptr_t> table_hint{0};
+  std::atomic<size_t> mask_hint{0};
 };
 
 RowCache::RowCache(uint64_t capacity_bytes)
@@ -185,6 +201,11 @@ bool RowCache::Lookup(uint32_t column_family_id, std::string_view prefix, uint32
   const std::string_view key = MakeKey(column_family_id, prefix);
   const uint64_t hash = HashOf(key);
   Shard& shard = shards_[stripe % kShards];
+  // A hit's first two cache misses are the home slot and the stripe's word, and neither depends
+  // on the other: both are asked for before the lock, so that they overlap each other and the
+  // lock (issue 14).
+  shard.PrefetchHome(hash);
+  __builtin_prefetch(&versions_[stripe]);
   std::lock_guard<std::mutex> lock(shard.mu);
   const ptrdiff_t slot = shard.Find(hash, key);
   if (slot < 0) return false;

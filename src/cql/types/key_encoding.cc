@@ -571,19 +571,33 @@ Status ValidatePartitionKey(std::string_view serialized_key) {
   return Status::OK();
 }
 
-Result<std::vector<std::string>> SplitPartitionKey(std::string_view key, size_t component_count) {
-  if (component_count == 1) return std::vector<std::string>{std::string(key)};
-  std::vector<std::string> out;
+Status SplitPartitionKeyInto(std::string_view key, size_t component_count,
+                             std::vector<std::string>* out) {
+  if (component_count == 1) {
+    out->resize(1);
+    (*out)[0].assign(key);
+    return Status::OK();
+  }
+  size_t n = 0;
   size_t pos = 0;
   while (pos < key.size()) {
     if (pos + 2 > key.size()) return Corrupt();
     size_t len = (static_cast<uint8_t>(key[pos]) << 8) | static_cast<uint8_t>(key[pos + 1]);
     pos += 2;
     if (pos + len + 1 > key.size()) return Corrupt();
-    out.emplace_back(key.substr(pos, len));
+    if (n == component_count) return Corrupt();
+    if (out->size() <= n) out->resize(n + 1);
+    (*out)[n++].assign(key.substr(pos, len));
     pos += len + 1;
   }
-  if (out.size() != component_count) return Corrupt();
+  if (n != component_count) return Corrupt();
+  out->resize(n);
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> SplitPartitionKey(std::string_view key, size_t component_count) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(SplitPartitionKeyInto(key, component_count, &out));
   return out;
 }
 

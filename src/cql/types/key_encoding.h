@@ -41,6 +41,9 @@ Result<std::vector<std::string>> DecodeClustering(const std::vector<Type>& types
 std::string SerializePartitionKey(const std::vector<std::string_view>& components);
 // The inverse; kCorruption on malformed input.
 Result<std::vector<std::string>> SplitPartitionKey(std::string_view key, size_t component_count);
+// The same into `*out`, reusing its strings' memory (a point read's, issue 14).
+Status SplitPartitionKeyInto(std::string_view key, size_t component_count,
+                             std::vector<std::string>* out);
 
 // Cassandra's limit on a partition key (QueryProcessor.validateKey), checked on the serialized
 // key (SerializePartitionKey), so on the whole composite for a compound key (issue 10 items 13,

@@ -183,5 +183,24 @@ TEST(PartitionKey, ValidatesTheSerializedKeyAsCassandra) {
   EXPECT_EQ(*split, (std::vector<std::string>{"", I(1), ""}));
 }
 
+// SplitPartitionKeyInto reuses a vector across keys of different shapes (a point read's, issue
+// 14): what it leaves is exactly the key's components, and malformed keys are refused as by
+// SplitPartitionKey.
+TEST(KeyEncodingShapes, SplitIntoAReusedVectorLeavesExactlyTheComponents) {
+  std::vector<std::string> out = {"left", "over", "from", "before"};
+  ASSERT_TRUE(SplitPartitionKeyInto(SerializePartitionKey({"a", "bb"}), 2, &out).ok());
+  EXPECT_EQ(out, (std::vector<std::string>{"a", "bb"}));
+  ASSERT_TRUE(SplitPartitionKeyInto("whole key", 1, &out).ok());
+  EXPECT_EQ(out, (std::vector<std::string>{"whole key"}));
+  ASSERT_TRUE(SplitPartitionKeyInto(SerializePartitionKey({"x", "", "zzz"}), 3, &out).ok());
+  EXPECT_EQ(out, (std::vector<std::string>{"x", "", "zzz"}));
+
+  const std::string three = SerializePartitionKey({"x", "y", "z"});
+  EXPECT_EQ(SplitPartitionKeyInto(three, 2, &out).code(), ErrorCode::kCorruption);  // one too many
+  EXPECT_EQ(SplitPartitionKeyInto(three, 4, &out).code(), ErrorCode::kCorruption);  // one short
+  EXPECT_EQ(SplitPartitionKeyInto(three.substr(0, 5), 3, &out).code(), ErrorCode::kCorruption);
+  EXPECT_EQ(SplitPartitionKey(three, 2).status().code(), ErrorCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace sibyl::cql::types
