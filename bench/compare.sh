@@ -4,7 +4,7 @@
 #
 #   bash bench/compare.sh [--duration S] [--warmup S] [--connections N] [--keys N]
 #                         [--value-size N] [--rounds N] [--build-dir DIR] [--smoke] [--out FILE]
-#                         [--no-tls]
+#                         [--no-tls] [--settle S]
 #
 # Servers, each started fresh on free loopback ports with an empty temporary directory:
 #   redis         redis-server --appendonly no --save ''        (nothing on disk)
@@ -18,6 +18,10 @@
 # leaves them out.
 # Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
 # Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
+# Each case waits for the server to go idle after it (loadgen --settle, at most S seconds, 60 by
+# default): the next case starts on a quiet server, and the CPU a case left behind (Sibyl's
+# flushes and compactions) is shown as its own row, per op of the case. The wait after
+# --populate is not counted.
 #
 # --rounds N: the servers N times over, each round with fresh servers and directories. Each
 # cell is then the median over the rounds, and each ratio the median of the rounds' own ratios
@@ -38,6 +42,7 @@ KEYS=100000
 VALUE_SIZE=100
 SMOKE=""
 OUT=""
+SETTLE=60
 ROUNDS=1
 TLS=1
 while [ $# -gt 0 ]; do
@@ -52,12 +57,14 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     --no-tls) TLS=""; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    --settle) SETTLE=$2; shift 2 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ -n "$SMOKE" ]; then DURATION=1; WARMUP=0; KEYS=2000; fi
+if [ -n "$SMOKE" ]; then DURATION=1; WARMUP=0; KEYS=2000; SETTLE=10; fi
 case "$ROUNDS" in ''|*[!0-9]*|0) echo "compare.sh: --rounds takes a positive count" >&2; exit 2 ;; esac
+case "$SETTLE" in ''|*[!0-9]*) echo "compare.sh: --settle takes whole seconds (0: no wait)" >&2; exit 2 ;; esac
 ROUND=1
 
 LOADGEN="$BUILD_DIR/bench/loadgen"
@@ -156,7 +163,8 @@ run() {  # server-name, op, depth, extra loadgen arguments...
   local out="$WORK/run.out" rc=0
   "$LOADGEN" --protocol "$PROTOCOL" --port "$PORT" --server-pid "$SERVER_PID" ${LOADGEN_TLS[@]+"${LOADGEN_TLS[@]}"} \
     --connections "$CONNECTIONS" --depth "$depth" --op "$op" --keys "$KEYS" \
-    --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" "$@" >"$out" || rc=$?
+    --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" --settle "$SETTLE" "$@" \
+    >"$out" || rc=$?
   local json
   json=$(grep '^{' "$out" | tail -1 || true)
   echo "  $name: $(grep -v '^{' "$out" | tail -1)"
@@ -226,7 +234,8 @@ def get(server, op, depth):
         return None
     xs = list(by_round.values())
     return {f: median([x[f] for x in xs if x.get(f) is not None and x.get(f) is not False])
-            for f in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op")}
+            for f in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op",
+                      "server_after_cpu_us_per_op")}
 
 def k(v):
     return f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"
@@ -246,11 +255,11 @@ def ratio(a, b, op, depth):
         return f"{each[0]:.2f}x"
     return f"{median(each):.2f}x ({min(each):.2f}-{max(each):.2f})"
 
-def cpu(server, op):
+def cpu(server, op, field="server_cpu_us_per_op"):
     vals = []
     for d in (1, 32):
         x = get(server, op, d)
-        v = x and x.get("server_cpu_us_per_op")
+        v = x and x.get(field)
         vals.append(f"{v:.1f}" if v is not None and v is not False else "n/a")
     return " / ".join(vals) + " us"
 
@@ -269,6 +278,12 @@ for op, label in (("write", "writes"), ("read", "reads")):
     lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis', op)} "
                  f"| {cpu('sibyl-periodic', op)} | | {cpu('redis-always', op) if op == 'write' else 'n/a'} "
                  f"| {cpu('sibyl-sync', op)} | | |")
+for op, label in (("write", "writes"), ("read", "reads")):
+    after = "server_after_cpu_us_per_op"
+    lines.append(f"| then until idle, per op of the case: {label} | {cpu('redis', op, after)} "
+                 f"| {cpu('sibyl-periodic', op, after)} | "
+                 f"| {cpu('redis-always', op, after) if op == 'write' else 'n/a'} "
+                 f"| {cpu('sibyl-sync', op, after)} | | |")
 def client(server):
     xs = [x["client_cpu_us_per_op"] for x in rows if x["server"] == server]
     return f"{min(xs):.1f}-{max(xs):.1f} us" if xs else "n/a"
@@ -292,6 +307,10 @@ if runs.keys() & {("redis-tls", "write", 1), ("sibyl-tls", "write", 1)}:
     for op, label in (("write", "writes"), ("read", "reads")):
         lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis-tls', op)} "
                      f"| {cpu('sibyl-tls', op)} | | |")
+    for op, label in (("write", "writes"), ("read", "reads")):
+        after = "server_after_cpu_us_per_op"
+        lines.append(f"| then until idle, per op of the case: {label} "
+                     f"| {cpu('redis-tls', op, after)} | {cpu('sibyl-tls', op, after)} | | |")
     lines.append(f"| client CPU/op (all cases) | {client('redis-tls')} | {client('sibyl-tls')} | | |")
 table = "\n".join(lines)
 if rounds > 1:

@@ -68,6 +68,7 @@ struct Options {
   bool tls = false;
   uint64_t seed = 1;
   double drain_timeout = 5;
+  double settle = 0;  // seconds at most to wait for an idle server (0: do not wait)
 };
 
 uint64_t NowNs() {
@@ -679,6 +680,38 @@ std::optional<double> ServerRssMb(int pid) {
   return std::nullopt;
 }
 
+// Waits until the server is idle: under kIdleCpu seconds of CPU in a kIdleWindow, at most
+// `limit` seconds. What it leaves behind after a case (a LSM's flushes and compactions) is the
+// case's cost as much as what it spent during it; after --populate, that set-up's is nobody's.
+struct Settled {
+  double seconds = 0;     // waited
+  double cpu_seconds = 0;  // the server's CPU meanwhile
+  bool idle = false;       // false: the limit came first
+};
+Settled WaitForIdleServer(int pid, double limit) {
+  constexpr auto kIdleWindow = std::chrono::milliseconds(500);
+  constexpr double kIdleCpu = 0.02;  // 4% of a core; /proc counts in ticks of 10 ms
+  Settled settled;
+  const std::optional<double> first = ServerCpuSeconds(pid);
+  if (!first || limit <= 0) return settled;
+  const uint64_t start = NowNs();
+  double last = *first;
+  while (double(NowNs() - start) / 1e9 < limit) {
+    std::this_thread::sleep_for(kIdleWindow);
+    const std::optional<double> now = ServerCpuSeconds(pid);
+    if (!now) break;
+    const double used = *now - last;
+    last = *now;
+    if (used < kIdleCpu) {
+      settled.idle = true;
+      break;
+    }
+  }
+  settled.seconds = double(NowNs() - start) / 1e9;
+  settled.cpu_seconds = last - *first;
+  return settled;
+}
+
 // ---- phases --------------------------------------------------------------------------------------
 struct PhaseResult {
   Histogram hist;
@@ -766,6 +799,12 @@ int Main(int argc, char** argv) {
                "TLS over each connection (OpenSSL's defaults; the server's certificate is not "
                "checked)");
   app.add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  app.add_option("--settle", o.settle,
+                 "With --server-pid: wait up to this many seconds for the server to go idle after "
+                 "--populate (not measured) and after the run (its CPU until then is reported as "
+                 "server_after_cpu_us_per_op: flushes and compactions the run left behind)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
   app.add_option("--drain-timeout", o.drain_timeout,
                  "Seconds to wait for answers in flight at the end (then they are errors)")
       ->capture_default_str()
@@ -852,6 +891,7 @@ int Main(int argc, char** argv) {
                    (unsigned long long)p.counters.completed, (unsigned long long)o.keys);
     }
   }
+  if (o.populate && o.settle > 0) WaitForIdleServer(o.server_pid, o.settle);
   if (o.warmup > 0) setup_errors.Add(RunPhase(o, workers, Phase::kRun, o.warmup, o.populate).counters);
 
   const double client_cpu0 = ClientCpuSeconds();
@@ -866,6 +906,15 @@ int Main(int argc, char** argv) {
   const std::optional<double> rss = ServerRssMb(o.server_pid);
   for (Connection& c : conns) {
     if (!c.dead) c.stream.Close();
+  }
+  std::optional<double> after_us_per_op;
+  std::optional<double> settle_seconds;
+  bool settled_idle = false;
+  if (o.settle > 0 && server_cpu1 && r.counters.completed) {
+    const Settled settled = WaitForIdleServer(o.server_pid, o.settle);
+    after_us_per_op = settled.cpu_seconds * 1e6 / double(r.counters.completed);
+    settle_seconds = settled.seconds;
+    settled_idle = settled.idle;
   }
 
   const Counters& k = r.counters;
@@ -886,6 +935,10 @@ int Main(int argc, char** argv) {
       us(0.99) / 1000, us(0.999) / 1000, double(r.hist.max()) / 1e6, (unsigned long long)errors,
       client_us_per_op);
   if (server_us_per_op) std::printf(", server CPU %.1f us/op", *server_us_per_op);
+  if (after_us_per_op) {
+    std::printf(" + %.1f us/op in the %.1f s after%s", *after_us_per_op, *settle_seconds,
+                settled_idle ? "" : " (still busy)");
+  }
   if (rss) std::printf(", server RSS %.0f MB", *rss);
   std::printf("\n");
   std::printf(
@@ -896,7 +949,7 @@ int Main(int argc, char** argv) {
       "\"hits\":%llu,\"misses\":%llu,\"errors\":%llu,\"error_responses\":%llu,"
       "\"bad_responses\":%llu,\"missing\":%llu,\"lost\":%llu,\"timeouts\":%llu,"
       "\"setup_errors\":%llu,\"client_cpu_us_per_op\":%s,\"server_cpu_us_per_op\":%s,"
-      "\"server_rss_mb\":%s}\n",
+      "\"server_after_cpu_us_per_op\":%s,\"settle_s\":%s,\"settled\":%s,\"server_rss_mb\":%s}\n",
       protocol, o.tls ? "true" : "false", op, o.host.c_str(), o.port, o.connections, o.depth, o.threads,
       (unsigned long long)o.keys, o.value_size, o.populate ? "true" : "false",
       Json(populate_seconds).c_str(), Json(r.seconds).c_str(), (unsigned long long)k.ops,
@@ -910,7 +963,8 @@ int Main(int argc, char** argv) {
       (unsigned long long)(k.lost + setup_errors.lost),
       (unsigned long long)(k.timeouts + setup_errors.timeouts),
       (unsigned long long)setup_errors.errors(), Json(client_us_per_op).c_str(),
-      JsonOpt(server_us_per_op).c_str(), JsonOpt(rss).c_str());
+      JsonOpt(server_us_per_op).c_str(), JsonOpt(after_us_per_op).c_str(),
+      JsonOpt(settle_seconds).c_str(), settled_idle ? "true" : "false", JsonOpt(rss).c_str());
   std::fflush(stdout);
   return errors == 0 ? 0 : 1;
 }

@@ -60,6 +60,8 @@ def test_loadgen_against_sibyl(server, keyspace):
         "--server-pid", server.proc.pid)
     check_clean_run(proc, result, populated=True)
     assert result["server_cpu_us_per_op"] is not None and result["server_rss_mb"] > 0
+    # Without --settle nothing is waited for after the run.
+    assert result["server_after_cpu_us_per_op"] is None and result["settle_s"] is None
 
 
 def test_loadgen_over_tls_against_sibyl(server, keyspace):
@@ -142,6 +144,12 @@ def test_compare_sh_smoke_over_two_rounds():
             cells = [c.strip() for c in row.strip("|").split("|")]
             for column in columns:  # plain: Sibyl/Redis, sync/periodic; TLS: Sibyl/Redis, TLS/plain
                 assert re.fullmatch(ratio, cells[column]), row
+        # What each case left behind, measured until the server was idle (loadgen --settle).
+        after = [line for line in part.splitlines() if line.startswith("| then until idle")]
+        assert len(after) == 2, table
+        for row in after:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            assert re.fullmatch(r"\d+\.\d / \d+\.\d us", cells[2]), row  # Sibyl, 1 / 32
 
 
 # ---- fake servers with wrong answers ------------------------------------------------------------
@@ -231,6 +239,37 @@ def test_loadgen_accepts_the_fake_servers_well_formed_answers():
         fake.close()
     assert proc.returncode == 0 and result["errors"] == 0, proc.stdout + proc.stderr
     assert result["misses"] == result["completed"] > 0
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_loadgen_settle_waits_for_an_idle_server_and_no_longer_than_its_limit(busy):
+    """--settle (compare.sh's wait after each case): the CPU of the --server-pid process after the
+    run is reported per op. A process that stays busy ends the wait at its limit, marked not
+    settled; an idle one ends it within a window or two. The load goes to a fake server, so the
+    process watched is only a stand-in for a server that is still compacting, or is not."""
+    spin = "while True: pass" if busy else "import time; time.sleep(60)"
+    stand_in = subprocess.Popen(["/usr/bin/python3", "-c", spin])
+    fake = FakeServer(fake_cql("ok"))
+    try:
+        time.sleep(0.3)  # the stand-in's start-up is not what is measured
+        proc, result = run_loadgen(
+            "--protocol", "cql", "--port", fake.port, "--connections", 2, "--depth", 4,
+            "--op", "read", "--keys", 10, "--duration", 0.2, "--drain-timeout", 0.5,
+            "--server-pid", stand_in.pid, "--settle", 3)
+    finally:
+        fake.close()
+        stand_in.kill()
+        stand_in.wait(timeout=10)
+    assert proc.returncode == 0 and result["errors"] == 0, proc.stdout + proc.stderr
+    assert result["settled"] is (not busy), result
+    if busy:
+        assert 3 <= result["settle_s"] < 5, result
+        # ~3 s of one core, per op of a 0.2 s run
+        assert result["server_after_cpu_us_per_op"] * result["completed"] / 1e6 > 1.5, result
+        assert "(still busy)" in proc.stdout
+    else:
+        assert result["settle_s"] < 2.5, result
+        assert result["server_after_cpu_us_per_op"] * result["completed"] / 1e6 < 0.1, result
 
 
 @pytest.mark.parametrize("mode", ["error", "version", "stream", "short-row", "huge", "silent"])
