@@ -22,6 +22,8 @@
 # default): the next case starts on a quiet server, and the CPU a case left behind (Sibyl's
 # flushes and compactions) is shown as its own row, per op of the case. The wait after
 # --populate is not counted.
+# Before the cases it prints what an fdatasync after a 150-byte append costs in the run's
+# directory, outside any server: the floor of both servers' durable modes on this disk.
 #
 # --rounds N: the servers N times over, each round with fresh servers and directories. Each
 # cell is then the median over the rounds, and each ratio the median of the rounds' own ratios
@@ -58,7 +60,7 @@ while [ $# -gt 0 ]; do
     --smoke) SMOKE=1; shift ;;
     --no-tls) TLS=""; shift ;;
     --settle) SETTLE=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -179,6 +181,26 @@ echo "compare.sh: $CONNECTIONS connections, $KEYS keys, $VALUE_SIZE-byte values,
   "(warm-up ${WARMUP}s); client and server share $(nproc) cores"
 # Anything else running skews the figures: say how busy the machine was, before and after.
 echo "compare.sh: sibyl $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?"), $(redis-server --version | grep -o 'v=[0-9.]*'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The sync cases are bounded by the disk as much as by either server (docs/dev/performance.md,
+# "sync's floor"): what one small durable append costs where the servers' data goes, outside any
+# server, so that their rows can be read against it.
+echo "compare.sh: $(python3 - "$WORK" <<'EOF'
+import os, statistics, sys, time
+path = os.path.join(sys.argv[1], "fdatasync-probe")
+fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+took = []
+for _ in range(200):
+    start = time.perf_counter()
+    os.write(fd, b"x" * 150)
+    os.fdatasync(fd)
+    took.append(time.perf_counter() - start)
+os.close(fd)
+os.unlink(path)
+took.sort()
+print(f"fdatasync after a 150-byte append in {sys.argv[1]}: median {statistics.median(took) * 1e3:.2f} ms, "
+      f"p90 {took[179] * 1e3:.2f} ms (200 in a row)")
+EOF
+)"
 
 for ROUND in $(seq 1 "$ROUNDS"); do
 [ "$ROUNDS" -eq 1 ] || echo "compare.sh: round $ROUND of $ROUNDS"

@@ -132,6 +132,9 @@ def test_compare_sh_smoke_over_two_rounds():
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         assert proc.stdout.count("compare.sh: round ") == 2, proc.stdout
+        # The disk's own cost of a durable append, against which the sync rows are read.
+        assert re.search(r"fdatasync after a 150-byte append in \S+: median \d+\.\d\d ms, "
+                         r"p90 \d+\.\d\d ms \(200 in a row\)", proc.stdout), proc.stdout[:2000]
         table = open(out).read()
     assert table.startswith("Median of 2 rounds"), table
     plain, tls = table.split("Over TLS")
