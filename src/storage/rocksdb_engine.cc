@@ -740,7 +740,15 @@ class RocksDbEngine final : public Engine {
     cf.merge_operator = std::make_shared<CellMergeOperator>(hot_keys_);
     cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options_.gc_grace_seconds);
     cf.compression = rocksdb::kLZ4Compression;
-    cf.write_buffer_size = 32 << 20;
+    // Writes (issue 14, docs/dev/performance.md "Memtables of 16 MB, flushed two at a time"):
+    // an insert searches a skip list half the size of a 32 MB one, and a flush still folds each
+    // key's overwrites across 32 MB of writes (8 MB memtables flushed one by one wrote 4x the
+    // level-0 data). At most 64 MB per table, as two 32 MB memtables were: the active one, two
+    // waiting to be flushed together, and a third filling meanwhile (RocksDB slows writes at
+    // three waiting and stops them at four).
+    cf.write_buffer_size = 16 << 20;
+    cf.min_write_buffer_number_to_merge = 2;
+    cf.max_write_buffer_number = 4;
     // Point reads (issue 14): a whole-key bloom filter in the memtable lets a Get of a key the
     // memtable lacks (most often a partition's header) skip the skip list.
     cf.memtable_prefix_bloom_size_ratio = 0.02;

@@ -179,7 +179,7 @@ TEST_F(DeferredEngineTest, AWriteThatWouldStallIsRefusedInANoStallScope) {
     return batch;
   };
   int refused_at = -1;
-  for (int i = 0; i < 200 && refused_at < 0; ++i) {  // 2 memtables of 32 MiB fill in < 70
+  for (int i = 0; i < 200 && refused_at < 0; ++i) {  // slowed at 3 waiting 16 MiB memtables: < 70
     NoStallScope scope;
     Status s = engine_->Apply(big_row("k" + std::to_string(i)));
     if (scope.stalled()) {

@@ -121,7 +121,7 @@ TEST_F(WriteCollectTest, ASyncCommitInADeferredScopeLeavesItsFsyncToWhenDurable)
 TEST_F(WriteCollectTest, ACommitThatWouldStallIsRefusedWholeInANoStallScope) {
   Open(Durability::kPeriodic);
   ASSERT_TRUE(PauseBackgroundWorkForTesting(*engine_, true).ok());
-  // 1 MiB rows until RocksDB stops writes (2 memtables of 32 MiB); the last commit, of several
+  // 1 MiB rows until RocksDB slows writes (3 memtables of 16 MiB waiting); the last commit, of several
   // collected rows, is refused and applies none of them.
   bool refused = false;
   int written = 0;
