@@ -681,7 +681,7 @@ std::optional<double> ServerRssMb(int pid) {
 }
 
 // Waits until the server is idle: under kIdleCpu seconds of CPU in a kIdleWindow, at most
-// `limit` seconds. What it leaves behind after a case (a LSM's flushes and compactions) is the
+// `limit` seconds. What it leaves behind after a case (an LSM's flushes and compactions) is the
 // case's cost as much as what it spent during it; after --populate, that set-up's is nobody's.
 struct Settled {
   double seconds = 0;     // waited

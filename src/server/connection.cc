@@ -37,8 +37,8 @@ constexpr uint8_t kTlsHandshakeRecord = 0x16;
 // Inline execution (issue 14): at most this many requests of one connection run on its thread
 // per turn before the others of the thread get theirs (a point request costs tens of µs).
 constexpr size_t kMaxInlinePerTurn = 32;
-// The frames of one turn of ProcessBuffered (at most kMaxInlinePerTurn): the capacity of the
-// per-thread vector that holds them that is kept from turn to turn.
+// ProcessBuffered's per-thread vector of decoded frames (at most kMaxInlinePerTurn a turn) is kept
+// from turn to turn up to this capacity.
 constexpr size_t kKeptActions = 64;
 
 char* ThreadReadBuffer() {
