@@ -221,6 +221,24 @@ TEST_F(CassandraAnswers, InPartitionsInKeyTypeOrder) {
               ElementsAre("-5,'a'", "-5,'b'", "2,'a'", "2,'b'"));
 }
 
+// ORDER BY over an IN of partitions (Cassandra 4.1 SelectStatement.orderResults): the rows of all
+// the partitions merged in clustering order, then the LIMIT. The merge is the one use of each
+// row's clustering, which a read of one partition no longer keeps (issue 14).
+TEST_F(CassandraAnswers, OrderByAcrossInPartitionsMergesRowsByClustering) {
+  Run("CREATE TABLE o (k int, c int, v int, PRIMARY KEY (k, c))");
+  for (auto [k, c] : {std::pair{1, 1}, {1, 4}, {2, 2}, {2, 3}, {3, 0}, {3, 5}}) {
+    Run("INSERT INTO o (k, c, v) VALUES (" + std::to_string(k) + ", " + std::to_string(c) + ", 0)");
+  }
+  EXPECT_THAT(Rows("SELECT k, c FROM o WHERE k IN (1, 2, 3) ORDER BY c ASC"),
+              ElementsAre("3,0", "1,1", "2,2", "2,3", "1,4", "3,5"));
+  EXPECT_THAT(Rows("SELECT k, c FROM o WHERE k IN (1, 2, 3) ORDER BY c DESC"),
+              ElementsAre("3,5", "1,4", "2,3", "2,2", "1,1", "3,0"));
+  EXPECT_THAT(Rows("SELECT k, c FROM o WHERE k IN (3, 1) ORDER BY c ASC LIMIT 3"),
+              ElementsAre("3,0", "1,1", "1,4"));
+  // One partition: its own order, nothing merged.
+  EXPECT_THAT(Rows("SELECT c FROM o WHERE k = 1 ORDER BY c DESC"), ElementsAre("4", "1"));
+}
+
 // Item 10. SelectStatement.validateDistinctSelection: all the partition key columns must be
 // selected only for a key range; a static column with a restricted key is allowed.
 TEST_F(CassandraAnswers, DistinctStaticWithRestrictedPartitionKey) {
