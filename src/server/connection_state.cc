@@ -346,6 +346,8 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
       return Status(ErrorCode::kServerError, "Unexpected error");
     }
   }();
+  // The request's error, or (issue 9) a result that cannot be encoded faithfully (a name over
+  // 65,535 bytes): an error response, never a corrupt frame.
   const auto error_frame = [&](const Status& status) {
     if (CqlWireCode(status.code()) == 0) {
       // Internal codes reach the client as SERVER_ERROR; keep a trace of the real cause.
@@ -354,8 +356,6 @@ std::string ExecuteQueryRequest(query::QueryProcessor& processor, query::Session
     return protocol::EncodeErrorFrame(version, stream, status, compression);
   };
   if (!result.ok()) return error_frame(result.status());
-  // issue 9: a result that cannot be encoded faithfully (a name over 65,535 bytes) is an error
-  // response, never a corrupt frame.
   const bool warn = !session.warnings.empty() && version >= 4;
   if (!session.trace_id && !warn && compression == protocol::Compression::kNone) {
     // The common case: the frame is encoded at once (issue 14).

@@ -742,10 +742,9 @@ class RocksDbEngine final : public Engine {
     cf.compression = rocksdb::kLZ4Compression;
     // Writes (issue 14, docs/dev/performance.md "Memtables of 16 MB, flushed two at a time"):
     // an insert searches a skip list half the size of a 32 MB one, and a flush still folds each
-    // key's overwrites across 32 MB of writes (8 MB memtables flushed one by one wrote 4x the
-    // level-0 data). At most 64 MB per table, as two 32 MB memtables were: the active one, two
-    // waiting to be flushed together, and a third filling meanwhile (RocksDB slows writes at
-    // three waiting and stops them at four).
+    // key's overwrites across 32 MB of writes (a small memtable flushed alone folds only its
+    // own). Full memtables waiting for their flush: RocksDB slows writes at three and stops them
+    // at four, so a table holds ~64 MB of them at most, as with two of 32 MB (stopped at two).
     cf.write_buffer_size = 16 << 20;
     cf.min_write_buffer_number_to_merge = 2;
     cf.max_write_buffer_number = 4;
