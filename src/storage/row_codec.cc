@@ -432,6 +432,73 @@ std::optional<int64_t> IncrementThreshold(const std::optional<Row>& merged, std:
   return threshold;
 }
 
+// The fast path of MergeStoredValues for overwrites (issue 14): a flush or compaction mostly
+// merges whole rows written again and again, each newer than the last. What a stored row value
+// holds that decides whether a newer one supersedes it, parsed without building a Row.
+struct CellStamp {
+  std::string_view name;
+  int64_t timestamp = 0;
+};
+
+// False when `bytes` is not a well-formed row value, or holds a counter, an element or collection
+// deletion cell (they merge by other rules), or its cell names are not in the strictly increasing
+// order EncodeRow writes them (so the bytes are what decoding and encoding them again gives).
+bool ParseRowStamps(std::string_view bytes, int64_t* marker, int64_t* deletion,
+                    std::vector<CellStamp>* cells) {
+  Reader r(bytes);
+  if (r.U8() != kFormatVersion || r.U8() != 'R') return false;
+  *marker = r.I64();
+  r.U32();
+  r.I64();
+  *deletion = r.I64();
+  r.I64();
+  const uint32_t n = r.U32();
+  cells->clear();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    const std::string_view name = r.BytesView();
+    const int64_t timestamp = r.I64();
+    r.U32();
+    r.I64();
+    if (r.U8() > 1) return false;  // a counter (or malformed: the slow path says which)
+    r.BytesView();
+    if (SplitCellName(name).kind != CellNameKind::kSimple) return false;
+    if (!cells->empty() && !(cells->back().name < name)) return false;
+    cells->push_back({name, timestamp});
+  }
+  return r.ok() && r.done();
+}
+
+// Whether merging `values` (oldest first) gives the newest value unchanged: no row deletion
+// anywhere, and every marker and cell of an older value is older than the newest value's marker
+// and its cell of the same column. MergeRow then keeps exactly the newest value's marker and
+// cells (CellWins on a higher timestamp, no tie rule involved) and drops nothing, so the merged
+// row encodes to the newest value's bytes.
+bool NewestSupersedes(const std::vector<std::string_view>& values) {
+  thread_local std::vector<CellStamp> newest;
+  thread_local std::vector<CellStamp> older;
+  int64_t newest_marker = 0;
+  int64_t deletion = 0;
+  if (!ParseRowStamps(values.back(), &newest_marker, &deletion, &newest)) return false;
+  if (deletion != kNoTimestamp) return false;
+  for (size_t v = 0; v + 1 < values.size(); ++v) {
+    int64_t marker = 0;
+    if (!ParseRowStamps(values[v], &marker, &deletion, &older)) return false;
+    if (deletion != kNoTimestamp) return false;
+    if (marker != kNoTimestamp && (newest_marker == kNoTimestamp || marker >= newest_marker)) {
+      return false;
+    }
+    // Both in name order: each older cell must meet a newer cell of its column.
+    size_t j = 0;
+    for (const CellStamp& c : older) {
+      while (j < newest.size() && newest[j].name < c.name) ++j;
+      if (j == newest.size() || newest[j].name != c.name || c.timestamp >= newest[j].timestamp) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool MergeStoredValues(const std::string_view* existing,
@@ -453,6 +520,10 @@ bool MergeStoredValues(const std::string_view* existing,
       }
     }
     *out = EncodeHeader(*merged);
+    return true;
+  }
+  if (NewestSupersedes(values)) {
+    out->assign(values.back());
     return true;
   }
   std::optional<Row> merged;

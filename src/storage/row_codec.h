@@ -48,8 +48,11 @@ void MergeRow(Row& into, const Row& newer);
 void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
 // Merges the stored values of one key, oldest first (`existing`, when not null, before the
 // operands): each is decoded once and the result encoded once, so merging n operands (a hot
-// counter's increments) costs n decodes, not n decode-merge-encode rounds. False when a value is
-// malformed or the values mix rows and headers.
+// counter's increments) costs n decodes, not n decode-merge-encode rounds. When the newest value
+// supersedes every older one (no row deletion, and each older marker and cell older than the
+// newest value's marker and cell of its column: an overwrite), the result is the newest value's
+// bytes, found without decoding (issue 14). False when a value is malformed or the values mix rows
+// and headers.
 bool MergeStoredValues(const std::string_view* existing,
                        const std::vector<std::string_view>& operands, std::string* out);
 
