@@ -67,6 +67,7 @@ fuzz_json 8192 10 2048
 fuzz_node_record 20000 10 2048
 fuzz_rados_objects 16384 10 2048
 fuzz_stored_records 8192 10 2048
+fuzz_row_merge 8192 10 2048
 "
 if [ "${#targets[@]}" -eq 0 ]; then
   while read -r name _; do [ -n "$name" ] && targets+=("$name"); done <<<"$TARGETS"

@@ -810,6 +810,43 @@ def make_stored():
     write("fuzz_stored_records", "cookie-leading-zeros", b"\x03AIDAEXAMPLEALICE0001.0017." + csrf.encode())
 
 
+def make_row_merge():
+    clear("fuzz_row_merge")
+
+    def values(*vs):
+        out = b""
+        for v in vs[:-1]:
+            out += struct.pack(">H", len(v)) + v
+        return out + vs[-1]
+
+    def live(ts, name=b"v", value=b"x" * 100, marker=True):
+        return row_value(marker=(ts, 0, 0) if marker else (NO_TS, 0, 0),
+                         cells=[(name, ts, 0, 0, 0, value, 0)])
+
+    both = row_value(marker=(9, 0, 0), cells=[(b"v", 9, 0, 0, 0, b"new", 0),
+                                              (b"w", 9, 0, 0, 1, b"", 0)])
+    write("fuzz_row_merge", "overwrites", values(live(1), live(2), live(3)))
+    write("fuzz_row_merge", "older-column", values(live(1, b"w"), live(2)))
+    write("fuzz_row_merge", "tie", values(live(5, value=b"b"), live(5, value=b"a")))
+    write("fuzz_row_merge", "older-wins", values(live(9), live(3)))
+    write("fuzz_row_merge", "update-no-marker", values(live(1), live(2, marker=False)))
+    write("fuzz_row_merge", "tombstone-cell", values(live(1, b"w"), both))
+    write("fuzz_row_merge", "row-deletion", values(
+        live(1), row_value(deletion=(2, 1700000000)), live(3)))
+    write("fuzz_row_merge", "expiring", values(live(1), row_value(
+        marker=(2, 10, 1700000010), cells=[(b"v", 2, 10, 1700000010, 0, b"e", 0)])))
+    write("fuzz_row_merge", "collection", values(row_value(
+        marker=(1, 0, 0), cells=[(b"l\xfd", 0, 0, 1700000000, 1, b"", 0),
+                                 (b"l\xfe\x00\x01", 1, 0, 0, 0, b"a", 0)]), live(2)))
+    counter = (b"c", 5, 0, 0, 2, struct.pack(">q", 7), NO_TS)
+    write("fuzz_row_merge", "counters", values(row_value(cells=[counter]),
+                                                row_value(cells=[counter])))
+    write("fuzz_row_merge", "headers", values(
+        header_value(deletion=(3, 1700000000)),
+        header_value(tombstones=[(b"a", 1, b"m", 0, 4, 1700000000)])))
+    write("fuzz_row_merge", "row-then-header", values(live(1), header_value()))
+
+
 def dict_file(target, words):
     d = os.path.join(HERE, "dict")
     os.makedirs(d, exist_ok=True)
@@ -877,6 +914,7 @@ def main():
     make_console()
     make_rados()
     make_stored()
+    make_row_merge()
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 
