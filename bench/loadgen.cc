@@ -55,6 +55,7 @@ struct Options {
   int depth = 1;
   int threads = 1;
   Workload workload = Workload::kWrite;
+  int read_percent = 50;  // of a mixed run's requests
   uint64_t keys = 100000;
   size_t value_size = 100;
   double duration = 10;
@@ -428,7 +429,8 @@ class Worker {
       key = Next() % o_.keys;
       op = o_.workload == Workload::kWrite  ? Op::kWrite
            : o_.workload == Workload::kRead ? Op::kRead
-                                            : (Next() & 1 ? Op::kRead : Op::kWrite);
+                                            : (int(Next() % 100) < o_.read_percent ? Op::kRead
+                                                                                    : Op::kWrite);
     }
     Slot* slot;
     if (o_.protocol == Protocol::kCql) {
@@ -771,9 +773,12 @@ int Main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Client threads (connections are split among them)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  app.add_option("--op", o.workload, "write, read or mixed (half each)")
+  app.add_option("--op", o.workload, "write, read or mixed (--read-percent reads, the rest writes)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Workload>{
           {"write", Workload::kWrite}, {"read", Workload::kRead}, {"mixed", Workload::kMixed}}));
+  app.add_option("--read-percent", o.read_percent, "Reads among a mixed run's requests, in percent")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
   app.add_option("--keys", o.keys, "Keys, chosen uniformly")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
@@ -942,7 +947,7 @@ int Main(int argc, char** argv) {
   if (rss) std::printf(", server RSS %.0f MB", *rss);
   std::printf("\n");
   std::printf(
-      "{\"protocol\":\"%s\",\"tls\":%s,\"op\":\"%s\",\"host\":\"%s\",\"port\":%d,\"connections\":%d,"
+      "{\"protocol\":\"%s\",\"tls\":%s,\"op\":\"%s\",\"read_percent\":%s,\"host\":\"%s\",\"port\":%d,\"connections\":%d,"
       "\"depth\":%d,\"threads\":%d,\"keys\":%llu,\"value_size\":%zu,\"populated\":%s,"
       "\"populate_s\":%s,\"seconds\":%s,\"ops\":%llu,\"completed\":%llu,\"ops_per_s\":%s,"
       "\"p50_us\":%s,\"p90_us\":%s,\"p99_us\":%s,\"p999_us\":%s,\"max_us\":%s,\"mean_us\":%s,"
@@ -950,7 +955,8 @@ int Main(int argc, char** argv) {
       "\"bad_responses\":%llu,\"missing\":%llu,\"lost\":%llu,\"timeouts\":%llu,"
       "\"setup_errors\":%llu,\"client_cpu_us_per_op\":%s,\"server_cpu_us_per_op\":%s,"
       "\"server_after_cpu_us_per_op\":%s,\"settle_s\":%s,\"settled\":%s,\"server_rss_mb\":%s}\n",
-      protocol, o.tls ? "true" : "false", op, o.host.c_str(), o.port, o.connections, o.depth, o.threads,
+      protocol, o.tls ? "true" : "false", op,
+      o.workload == Workload::kMixed ? std::to_string(o.read_percent).c_str() : "null", o.host.c_str(), o.port, o.connections, o.depth, o.threads,
       (unsigned long long)o.keys, o.value_size, o.populate ? "true" : "false",
       Json(populate_seconds).c_str(), Json(r.seconds).c_str(), (unsigned long long)k.ops,
       (unsigned long long)k.completed, Json(ops_per_s).c_str(), Json(us(0.5)).c_str(),

@@ -64,6 +64,25 @@ def test_loadgen_against_sibyl(server, keyspace):
     assert result["server_after_cpu_us_per_op"] is None and result["settle_s"] is None
 
 
+def test_loadgen_read_percent_sets_a_mixed_runs_share_of_reads(server, keyspace):
+    """--read-percent (bench/README.md): 90 makes nine requests in ten reads, 0 makes none."""
+    proc, result = run_loadgen(
+        "--protocol", "cql", "--port", server.cql_port, "--connections", 4, "--depth", 8,
+        "--op", "mixed", "--read-percent", 90, "--keys", 500, "--populate", "--duration", 1,
+        "--keyspace", keyspace)
+    check_clean_run(proc, result, populated=True)
+    assert result["read_percent"] == 90
+    assert 0.85 <= result["hits"] / result["ops"] <= 0.95, result
+    proc, result = run_loadgen(
+        "--protocol", "cql", "--port", server.cql_port, "--connections", 4, "--depth", 8,
+        "--op", "mixed", "--read-percent", 0, "--keys", 500, "--duration", 1, "--keyspace", keyspace)
+    check_clean_run(proc, result, populated=False)
+    assert result["hits"] == 0 and result["misses"] == 0
+    proc, result = run_loadgen("--protocol", "cql", "--port", server.cql_port, "--op", "write",
+                               "--duration", 1, "--keyspace", keyspace)
+    assert result["read_percent"] is None
+
+
 def test_loadgen_over_tls_against_sibyl(server, keyspace):
     """The same loop through the server's TLS port (9142's role), as bench/compare.sh runs it."""
     proc, result = run_loadgen(
