@@ -310,10 +310,10 @@ class RocksDbEngine final : public Engine {
     explicit Collected(RocksDbEngine* e) : engine(e) {}
     Status Commit() override {
       if (batch.Count() == 0) return Status::OK();
-      Status written = engine->Write(&batch, &stripes);
+      Status written = engine->Write(&batch, &partitions);
       batch.Clear();
       held.clear();
-      stripes.clear();
+      partitions.Clear();
       return written;
     }
     size_t bytes() const override { return batch.GetDataSize(); }
@@ -321,12 +321,12 @@ class RocksDbEngine final : public Engine {
     RocksDbEngine* const engine;
     rocksdb::WriteBatch batch;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    std::vector<uint32_t> stripes;  // the row cache's, of every partition in the batch
+    RowCache::WriteSet partitions;  // every partition in the batch, for the row cache
   };
 
   Status AddToBatch(const std::vector<TableMutation>& mutations, rocksdb::WriteBatch* batch,
                     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>>* held,
-                    std::vector<uint32_t>* stripes) {
+                    RowCache::WriteSet* partitions) {
     // Each key and value is built in this thread's buffers: the batch copies them (issue 14:
     // four allocations per row written).
     thread_local std::string key;
@@ -357,19 +357,20 @@ class RocksDbEngine final : public Engine {
       // A buffer a large row grew is not kept for the thread's next write.
       if (value.capacity() > (size_t{1} << 20)) std::string().swap(value);
       if (key.capacity() > (size_t{1} << 20)) std::string().swap(key);
-      stripes->push_back(RowCache::StripeOf(cf->GetID(), m.token));
+      partitions->Add(cf->GetID(), RowCache::StripeOf(cf->GetID(), m.token),
+                      std::string_view(key.data(), prefix_size));
       held->push_back(std::move(cf));
     }
     return Status::OK();
   }
 
-  // Every storage write: the row cache's stripes of its partitions (each once) are entered before
-  // it and left after it (storage/rocksdb_row_cache.h).
-  Status Write(rocksdb::WriteBatch* batch, std::vector<uint32_t>* stripes) {
-    RowCache::UniqueStripes(stripes);
-    row_cache_->BeginWrite(*stripes);
+  // Every storage write: the row cache's stripes of its partitions are entered before it, and
+  // after it the partitions' cached copies are removed and the stripes left
+  // (storage/rocksdb_row_cache.h).
+  Status Write(rocksdb::WriteBatch* batch, RowCache::WriteSet* partitions) {
+    row_cache_->BeginWrite(*partitions);
     Status written = WriteNow(batch);
-    row_cache_->EndWrite(*stripes);
+    row_cache_->EndWrite(*partitions);
     // Hot keys (storage/rocksdb_hot_keys.h): the bound is set off the request's thread (it
     // writes RocksDB's OPTIONS file and switches memtables).
     if (hot_keys_->TakeFirstSighting()) cap_thread_ = std::thread([this] { CapSuccessiveMerges(); });
@@ -405,11 +406,11 @@ class RocksDbEngine final : public Engine {
       if (into == nullptr) into = std::make_unique<Collected>(this);
       if (auto* ours = dynamic_cast<Collected*>(into.get()); ours != nullptr && ours->engine == this) {
         ours->batch.SetSavePoint();
-        const size_t stripes_before = ours->stripes.size();
-        Status built = AddToBatch(mutations, &ours->batch, &ours->held, &ours->stripes);
+        const size_t partitions_before = ours->partitions.size();
+        Status built = AddToBatch(mutations, &ours->batch, &ours->held, &ours->partitions);
         if (!built.ok()) {
           ours->batch.RollbackToSavePoint().PermitUncheckedError();
-          ours->stripes.resize(stripes_before);
+          ours->partitions.Truncate(partitions_before);
           return built;
         }
         ours->batch.PopSavePoint().PermitUncheckedError();
@@ -419,9 +420,9 @@ class RocksDbEngine final : public Engine {
     }
     rocksdb::WriteBatch batch;
     std::vector<std::shared_ptr<rocksdb::ColumnFamilyHandle>> held;
-    std::vector<uint32_t> stripes;
-    RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held, &stripes));
-    return Write(&batch, &stripes);
+    RowCache::WriteSet partitions;
+    RETURN_IF_ERROR(AddToBatch(mutations, &batch, &held, &partitions));
+    return Write(&batch, &partitions);
   }
 
   // Test hook: waits until a hot key has bounded every table's merge operands (CapSuccessiveMerges).

@@ -32,7 +32,6 @@ uint64_t HashOf(std::string_view key) { return std::hash<std::string_view>()(key
 struct RowCache::Shard {
   struct Entry {
     uint64_t hash;
-    uint64_t version;
     uint32_t key_size;
     uint32_t header_size;
     uint32_t row_size;
@@ -65,9 +64,9 @@ struct RowCache::Shard {
     }
   }
 
-  static Entry* Make(uint64_t hash, std::string_view key, uint64_t version, const Values& v) {
+  static Entry* Make(uint64_t hash, std::string_view key, const Values& v) {
     const size_t size = sizeof(Entry) + key.size() + v.header.size() + v.row.size();
-    auto* e = new (::operator new(size)) Entry{hash, version, static_cast<uint32_t>(key.size()),
+    auto* e = new (::operator new(size)) Entry{hash, static_cast<uint32_t>(key.size()),
                static_cast<uint32_t>(v.header.size()), static_cast<uint32_t>(v.row.size()),
                v.header_found, v.row_found, false, nullptr, nullptr};
     char* p = e->bytes();
@@ -210,8 +209,9 @@ bool RowCache::Lookup(uint32_t column_family_id, std::string_view prefix, uint32
   const ptrdiff_t slot = shard.Find(hash, key);
   if (slot < 0) return false;
   Shard::Entry& entry = *shard.slots[static_cast<size_t>(slot)].entry;
-  // A write touched the stripe since the fill (or is in progress): the next fill replaces it.
-  if (entry.version != versions_[stripe].load(std::memory_order_seq_cst)) return false;
+  // A write to the stripe is in progress: it may already be visible. (A finished write removed
+  // the copies of what it wrote.)
+  if (!Cacheable(versions_[stripe].load(std::memory_order_seq_cst))) return false;
   if (!entry.referenced) entry.referenced = true;
   out->header_found = entry.header_found;
   out->row_found = entry.row_found;
@@ -229,13 +229,20 @@ void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32
   if (!Cacheable(version) || versions_[stripe].load(std::memory_order_seq_cst) != version) return;
   const std::string_view key = MakeKey(column_family_id, prefix);
   const uint64_t hash = HashOf(key);
-  Shard::Entry* entry = Shard::Make(hash, key, version, values);
+  Shard::Entry* entry = Shard::Make(hash, key, values);
   if (entry->charge() > shard_capacity_) {
     Shard::Free(entry);
     return;
   }
   Shard& shard = shards_[stripe % kShards];
   std::lock_guard<std::mutex> lock(shard.mu);
+  // Again under the lock: a write that began since the check above removes its partitions'
+  // copies under this lock only after it is visible, so it either sees this fill (and removes
+  // it) or moved the word before this check.
+  if (versions_[stripe].load(std::memory_order_seq_cst) != version) {
+    Shard::Free(entry);
+    return;
+  }
   if (const ptrdiff_t slot = shard.Find(hash, key); slot >= 0) shard.Remove(static_cast<size_t>(slot));
   shard.GrowIfFull();
   shard.Place(entry);
@@ -245,21 +252,55 @@ void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32
   shard.EvictUntil(shard_capacity_);
 }
 
-void RowCache::BeginWrite(const std::vector<uint32_t>& stripes) {
-  for (uint32_t stripe : stripes) {
+void RowCache::WriteSet::Add(uint32_t column_family_id, uint32_t stripe, std::string_view prefix) {
+  prefixes_.append(prefix);
+  partitions_.push_back(Partition{column_family_id, stripe, prefixes_.size()});
+}
+
+void RowCache::WriteSet::Truncate(size_t n) {
+  if (n >= partitions_.size()) return;
+  partitions_.resize(n);
+  prefixes_.resize(n == 0 ? 0 : partitions_.back().end);
+}
+
+void RowCache::WriteSet::Clear() {
+  partitions_.clear();
+  prefixes_.clear();
+  stripes_.clear();
+  // What a large batch grew is not kept for the thread's next write.
+  if (prefixes_.capacity() > (size_t{1} << 20)) std::string().swap(prefixes_);
+}
+
+void RowCache::BeginWrite(WriteSet& write) {
+  // Each stripe once, in order.
+  write.stripes_.clear();
+  for (const auto& p : write.partitions_) write.stripes_.push_back(p.stripe);
+  std::sort(write.stripes_.begin(), write.stripes_.end());
+  write.stripes_.erase(std::unique(write.stripes_.begin(), write.stripes_.end()),
+                       write.stripes_.end());
+  for (uint32_t stripe : write.stripes_) {
     versions_[stripe].fetch_add(kVersionUnit + 1, std::memory_order_seq_cst);
   }
 }
 
-void RowCache::EndWrite(const std::vector<uint32_t>& stripes) {
-  for (uint32_t stripe : stripes) {
+void RowCache::EndWrite(const WriteSet& write) {
+  if (shard_capacity_ != 0) {
+    size_t begin = 0;
+    for (const auto& p : write.partitions_) {
+      const std::string_view prefix(write.prefixes_.data() + begin, p.end - begin);
+      begin = p.end;
+      const std::string_view key = MakeKey(p.column_family_id, prefix);
+      const uint64_t hash = HashOf(key);
+      Shard& shard = shards_[p.stripe % kShards];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      if (const ptrdiff_t slot = shard.Find(hash, key); slot >= 0) {
+        shard.Remove(static_cast<size_t>(slot));
+      }
+    }
+  }
+  for (uint32_t stripe : write.stripes_) {
     versions_[stripe].fetch_add(kVersionUnit - 1, std::memory_order_seq_cst);
   }
-}
-
-void RowCache::UniqueStripes(std::vector<uint32_t>* stripes) {
-  std::sort(stripes->begin(), stripes->end());
-  stripes->erase(std::unique(stripes->begin(), stripes->end()), stripes->end());
 }
 
 RowCache::Totals RowCache::Sum() const {

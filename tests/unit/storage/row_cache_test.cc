@@ -214,25 +214,57 @@ TEST(RowCacheTable, StaysWithinItsCapacityAndKeepsWhatIsHit) {
   EXPECT_FALSE(off.Lookup(1, "k", stripe, &got));
 }
 
-TEST(RowCacheTable, AWriteToTheStripeInvalidatesAndARacingFillIsRefused) {
+TEST(RowCacheTable, AWriteRemovesItsPartitionAndARacingFillIsRefused) {
   RowCache cache(uint64_t{1} << 20);
   const uint32_t stripe = RowCache::StripeOf(1, 99);
   cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("h", "old"));
+  cache.Insert(1, "other", stripe, cache.VersionBeforeRead(stripe), Vals("h", "kept"));
   RowCache::Values got;
   ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
   const uint64_t before_write = cache.VersionBeforeRead(stripe);
-  cache.BeginWrite({stripe});
-  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));  // a write in progress
+  RowCache::WriteSet write;
+  write.Add(1, stripe, "k");
+  write.Add(1, stripe, "k");  // a partition written twice in one batch
+  cache.BeginWrite(write);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));      // a write in progress in the stripe:
+  EXPECT_FALSE(cache.Lookup(1, "other", stripe, &got));  // no copy of it is used
   const uint64_t during_write = cache.VersionBeforeRead(stripe);
   EXPECT_FALSE(RowCache::Cacheable(during_write));
-  cache.EndWrite({stripe});
-  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  cache.EndWrite(write);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));  // removed
+  ASSERT_TRUE(cache.Lookup(1, "other", stripe, &got));  // another partition of the stripe stays
+  EXPECT_EQ(got.row, "kept");
   cache.Insert(1, "k", stripe, before_write, Vals("h", "old"));  // read before the write: refused
   cache.Insert(1, "k", stripe, during_write, Vals("h", "old"));  // read during it: refused
   EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
   cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("h", "new"));
   ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
   EXPECT_EQ(got.row, "new");
+}
+
+// A write set rolled back to its first partitions (a statement refused while a turn's writes were
+// collected) removes only what is left in it.
+TEST(RowCacheTable, ATruncatedWriteSetRemovesOnlyItsFirstPartitions) {
+  RowCache cache(uint64_t{1} << 20);
+  const uint32_t a = RowCache::StripeOf(1, 1), b = RowCache::StripeOf(1, 2);
+  cache.Insert(1, "a", a, cache.VersionBeforeRead(a), Vals("h", "a"));
+  cache.Insert(1, "b", b, cache.VersionBeforeRead(b), Vals("h", "b"));
+  RowCache::WriteSet write;
+  write.Add(1, a, "a");
+  write.Add(1, b, "b");
+  write.Truncate(1);
+  EXPECT_EQ(write.size(), 1u);
+  cache.BeginWrite(write);
+  cache.EndWrite(write);
+  RowCache::Values got;
+  EXPECT_FALSE(cache.Lookup(1, "a", a, &got));
+  EXPECT_TRUE(cache.Lookup(1, "b", b, &got));
+  write.Clear();
+  write.Add(2, b, "b");  // another table's partition of the same prefix
+  cache.BeginWrite(write);
+  cache.EndWrite(write);
+  EXPECT_TRUE(cache.Lookup(1, "b", b, &got));
+  EXPECT_EQ(cache.entries(), 1u);
 }
 
 }  // namespace
