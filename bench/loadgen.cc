@@ -946,8 +946,11 @@ int Main(int argc, char** argv) {
   }
   if (rss) std::printf(", server RSS %.0f MB", *rss);
   std::printf("\n");
+  const std::string read_percent =
+      o.workload == Workload::kMixed ? std::to_string(o.read_percent) : "null";
   std::printf(
-      "{\"protocol\":\"%s\",\"tls\":%s,\"op\":\"%s\",\"read_percent\":%s,\"host\":\"%s\",\"port\":%d,\"connections\":%d,"
+      "{\"protocol\":\"%s\",\"tls\":%s,\"op\":\"%s\",\"read_percent\":%s,\"host\":\"%s\","
+      "\"port\":%d,\"connections\":%d,"
       "\"depth\":%d,\"threads\":%d,\"keys\":%llu,\"value_size\":%zu,\"populated\":%s,"
       "\"populate_s\":%s,\"seconds\":%s,\"ops\":%llu,\"completed\":%llu,\"ops_per_s\":%s,"
       "\"p50_us\":%s,\"p90_us\":%s,\"p99_us\":%s,\"p999_us\":%s,\"max_us\":%s,\"mean_us\":%s,"
@@ -955,8 +958,8 @@ int Main(int argc, char** argv) {
       "\"bad_responses\":%llu,\"missing\":%llu,\"lost\":%llu,\"timeouts\":%llu,"
       "\"setup_errors\":%llu,\"client_cpu_us_per_op\":%s,\"server_cpu_us_per_op\":%s,"
       "\"server_after_cpu_us_per_op\":%s,\"settle_s\":%s,\"settled\":%s,\"server_rss_mb\":%s}\n",
-      protocol, o.tls ? "true" : "false", op,
-      o.workload == Workload::kMixed ? std::to_string(o.read_percent).c_str() : "null", o.host.c_str(), o.port, o.connections, o.depth, o.threads,
+      protocol, o.tls ? "true" : "false", op, read_percent.c_str(), o.host.c_str(), o.port,
+      o.connections, o.depth, o.threads,
       (unsigned long long)o.keys, o.value_size, o.populate ? "true" : "false",
       Json(populate_seconds).c_str(), Json(r.seconds).c_str(), (unsigned long long)k.ops,
       (unsigned long long)k.completed, Json(ops_per_s).c_str(), Json(us(0.5)).c_str(),
