@@ -383,10 +383,56 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer) {
   if (into.static_row) DropShadowed(*into.static_row, into.deletion);
 }
 
-// The fast path of MergeStoredValues for a hot counter's operands: a row value holding only
-// counter increments (no marker, no deletion, no floor), parsed without building a Row.
 namespace {
 
+// A stored row value's fields as views into its bytes, for the fast paths of MergeStoredValues
+// (they decide without building a Row). Well-formed as ReadRowBody requires; false otherwise (the
+// slow path then says why).
+struct CellView {
+  std::string_view name;
+  int64_t timestamp = 0;
+  uint32_t ttl = 0;
+  int64_t local_deletion_time = 0;
+  uint8_t kind = 0;  // 0 value, 1 tombstone, 2 counter
+  std::string_view value;
+  int64_t counter_floor = kNoTimestamp;
+};
+struct RowView {
+  int64_t marker = kNoTimestamp;
+  int64_t deletion = kNoTimestamp;
+  std::vector<CellView> cells;
+};
+
+bool ParseRowView(std::string_view bytes, RowView* out) {
+  Reader r(bytes);
+  if (r.U8() != kFormatVersion || r.U8() != 'R') return false;
+  out->marker = r.I64();
+  r.U32();
+  r.I64();
+  out->deletion = r.I64();
+  r.I64();
+  const uint32_t n = r.U32();
+  out->cells.clear();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    CellView c;
+    c.name = r.BytesView();
+    c.timestamp = r.I64();
+    c.ttl = r.U32();
+    c.local_deletion_time = r.I64();
+    c.kind = r.U8();
+    if (c.kind > 2) return false;
+    c.value = r.BytesView();
+    if (c.kind == 2) {
+      c.counter_floor = r.I64();
+      if (c.value.size() != 8) return false;
+    }
+    out->cells.push_back(c);
+  }
+  return r.ok() && r.done();
+}
+
+// The fast path of MergeStoredValues for a hot counter's operands: a row value holding only
+// counter increments (no marker, no deletion, no floor).
 struct Increment {
   std::string_view name;
   uint64_t delta = 0;
@@ -394,27 +440,20 @@ struct Increment {
 };
 
 bool ParseIncrements(std::string_view bytes, std::vector<Increment>* out) {
-  Reader r(bytes);
-  if (r.U8() != kFormatVersion || r.U8() != 'R') return false;
-  if (r.I64() != kNoTimestamp) return false;  // marker
-  r.U32();
-  r.I64();
-  if (r.I64() != kNoTimestamp) return false;  // row deletion
-  r.I64();
-  const uint32_t n = r.U32();
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+  thread_local RowView view;
+  if (!ParseRowView(bytes, &view)) return false;
+  if (view.marker != kNoTimestamp || view.deletion != kNoTimestamp) return false;
+  for (const CellView& c : view.cells) {
+    if (c.kind != 2 || c.ttl != 0 || c.local_deletion_time != 0 || c.counter_floor != kNoTimestamp) {
+      return false;
+    }
     Increment inc;
-    inc.name = r.BytesView();
-    inc.timestamp = r.I64();
-    const uint32_t ttl = r.U32();
-    const int64_t ldt = r.I64();
-    if (r.U8() != 2 || ttl != 0 || ldt != 0) return false;
-    const std::string_view value = r.BytesView();
-    if (value.size() != 8 || r.I64() != kNoTimestamp) return false;
-    for (char c : value) inc.delta = (inc.delta << 8) | static_cast<uint8_t>(c);
+    inc.name = c.name;
+    inc.timestamp = c.timestamp;
+    for (char b : c.value) inc.delta = (inc.delta << 8) | static_cast<uint8_t>(b);
     out->push_back(inc);
   }
-  return r.ok() && r.done();
+  return true;
 }
 
 // What one-by-one merging into `merged` would drop an increment of `name` at or before: the row
@@ -433,65 +472,42 @@ std::optional<int64_t> IncrementThreshold(const std::optional<Row>& merged, std:
 }
 
 // The fast path of MergeStoredValues for overwrites (issue 14): a flush or compaction mostly
-// merges whole rows written again and again, each newer than the last. What a stored row value
-// holds that decides whether a newer one supersedes it, parsed without building a Row.
-struct CellStamp {
-  std::string_view name;
-  int64_t timestamp = 0;
-};
-
-// False when `bytes` is not a well-formed row value, or holds a counter, an element or collection
-// deletion cell (they merge by other rules), or its cell names are not in the strictly increasing
-// order EncodeRow writes them (so the bytes are what decoding and encoding them again gives).
-bool ParseRowStamps(std::string_view bytes, int64_t* marker, int64_t* deletion,
-                    std::vector<CellStamp>* cells) {
-  Reader r(bytes);
-  if (r.U8() != kFormatVersion || r.U8() != 'R') return false;
-  *marker = r.I64();
-  r.U32();
-  r.I64();
-  *deletion = r.I64();
-  r.I64();
-  const uint32_t n = r.U32();
-  cells->clear();
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    const std::string_view name = r.BytesView();
-    const int64_t timestamp = r.I64();
-    r.U32();
-    r.I64();
-    if (r.U8() > 1) return false;  // a counter (or malformed: the slow path says which)
-    r.BytesView();
-    if (SplitCellName(name).kind != CellNameKind::kSimple) return false;
-    if (!cells->empty() && !(cells->back().name < name)) return false;
-    cells->push_back({name, timestamp});
+// merges whole rows written again and again, each newer than the last.
+//
+// Whether a parsed value can take part: no row deletion, no counter, element or collection
+// deletion cell (they merge by other rules), and its cell names in the strictly increasing order
+// EncodeRow writes them (so its bytes are what decoding and encoding it again gives).
+bool Supersedable(const RowView& view) {
+  if (view.deletion != kNoTimestamp) return false;
+  for (size_t i = 0; i < view.cells.size(); ++i) {
+    const CellView& c = view.cells[i];
+    if (c.kind > 1 || SplitCellName(c.name).kind != CellNameKind::kSimple) return false;
+    if (i > 0 && !(view.cells[i - 1].name < c.name)) return false;
   }
-  return r.ok() && r.done();
+  return true;
 }
 
-// Whether merging `values` (oldest first) gives the newest value unchanged: no row deletion
-// anywhere, and every marker and cell of an older value is older than the newest value's marker
+// Whether merging `values` (oldest first) gives the newest value unchanged: every value
+// Supersedable, and every marker and cell of an older value older than the newest value's marker
 // and its cell of the same column. MergeRow then keeps exactly the newest value's marker and
 // cells (CellWins on a higher timestamp, no tie rule involved) and drops nothing, so the merged
 // row encodes to the newest value's bytes.
 bool NewestSupersedes(const std::vector<std::string_view>& values) {
-  thread_local std::vector<CellStamp> newest;
-  thread_local std::vector<CellStamp> older;
-  int64_t newest_marker = 0;
-  int64_t deletion = 0;
-  if (!ParseRowStamps(values.back(), &newest_marker, &deletion, &newest)) return false;
-  if (deletion != kNoTimestamp) return false;
+  thread_local RowView newest;
+  thread_local RowView older;
+  if (!ParseRowView(values.back(), &newest) || !Supersedable(newest)) return false;
   for (size_t v = 0; v + 1 < values.size(); ++v) {
-    int64_t marker = 0;
-    if (!ParseRowStamps(values[v], &marker, &deletion, &older)) return false;
-    if (deletion != kNoTimestamp) return false;
-    if (marker != kNoTimestamp && (newest_marker == kNoTimestamp || marker >= newest_marker)) {
+    if (!ParseRowView(values[v], &older) || !Supersedable(older)) return false;
+    if (older.marker != kNoTimestamp &&
+        (newest.marker == kNoTimestamp || older.marker >= newest.marker)) {
       return false;
     }
     // Both in name order: each older cell must meet a newer cell of its column.
     size_t j = 0;
-    for (const CellStamp& c : older) {
-      while (j < newest.size() && newest[j].name < c.name) ++j;
-      if (j == newest.size() || newest[j].name != c.name || c.timestamp >= newest[j].timestamp) {
+    for (const CellView& c : older.cells) {
+      while (j < newest.cells.size() && newest.cells[j].name < c.name) ++j;
+      if (j == newest.cells.size() || newest.cells[j].name != c.name ||
+          c.timestamp >= newest.cells[j].timestamp) {
         return false;
       }
     }
