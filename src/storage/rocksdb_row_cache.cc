@@ -150,6 +150,9 @@ struct RowCache::Shard {
     bytes -= e->charge();
     Free(e);
   }
+  void RemoveKey(uint64_t hash, std::string_view key) {
+    if (const ptrdiff_t slot = Find(hash, key); slot >= 0) Remove(static_cast<size_t>(slot));
+  }
   // CLOCK: the oldest entry goes unless it was hit since the hand last passed it; then it is
   // unmarked and passed over once.
   void EvictUntil(uint64_t capacity) {
@@ -243,7 +246,7 @@ void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32
     Shard::Free(entry);
     return;
   }
-  if (const ptrdiff_t slot = shard.Find(hash, key); slot >= 0) shard.Remove(static_cast<size_t>(slot));
+  shard.RemoveKey(hash, key);
   shard.GrowIfFull();
   shard.Place(entry);
   ++shard.count;
@@ -290,12 +293,9 @@ void RowCache::EndWrite(const WriteSet& write) {
       const std::string_view prefix(write.prefixes_.data() + begin, p.end - begin);
       begin = p.end;
       const std::string_view key = MakeKey(p.column_family_id, prefix);
-      const uint64_t hash = HashOf(key);
       Shard& shard = shards_[p.stripe % kShards];
       std::lock_guard<std::mutex> lock(shard.mu);
-      if (const ptrdiff_t slot = shard.Find(hash, key); slot >= 0) {
-        shard.Remove(static_cast<size_t>(slot));
-      }
+      shard.RemoveKey(HashOf(key), key);
     }
   }
   for (uint32_t stripe : write.stripes_) {
