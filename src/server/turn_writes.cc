@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <utility>
 
 #include "cql/protocol/codec.h"
@@ -28,15 +29,39 @@ void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action
     });
   }
   parked_.push_back(Parked{std::move(connection), std::move(action), std::move(frame), compression});
-  if (parked_.size() >= kMaxRequests || (collected_ != nullptr && collected_->bytes() >= kMaxBytes)) {
+  if (parked_.size() + deferred_.size() >= kMaxRequests ||
+      (collected_ != nullptr && collected_->bytes() >= kMaxBytes)) {
     Commit();
   }
 }
 
+void TurnWrites::Defer(std::shared_ptr<Connection> connection, FrameAction action,
+                       cql::protocol::Compression compression,
+                       RequestContext::Clock::time_point received) {
+  // Park posted the commit that runs it.
+  deferred_.push_back(Deferred{std::move(connection), std::move(action), compression, received});
+  if (parked_.size() + deferred_.size() >= kMaxRequests) Commit();
+}
+
+void TurnWrites::RunDeferred(std::vector<Deferred>& deferred) {
+  // Each read queues its answer; the write of it ends in OnWritten, which resumes a connection
+  // that its in-flight reads paused.
+  for (Deferred& d : deferred) {
+    d.connection->RunRequest(std::move(d.action), d.compression, d.received,
+                             /*on_io_thread=*/true);
+  }
+}
+
 void TurnWrites::Commit(bool in_own_handler) {
-  if (parked_.empty()) return;
+  if (parked_.empty() && deferred_.empty()) return;
   std::vector<Parked> parked;
   parked.swap(parked_);
+  std::vector<Deferred> deferred;
+  deferred.swap(deferred_);
+  // The answers of the reads and of the writes, when they go out from here, leave together.
+  std::optional<Connection::FlushScope> flush;
+  if (in_own_handler) flush.emplace();
+  if (parked.empty()) return RunDeferred(deferred);
   Status written;
   bool pending = false;
   {
@@ -53,8 +78,9 @@ void TurnWrites::Commit(bool in_own_handler) {
     spdlog::debug("CQL: {} coalesced writes run again on the pool: {}", parked.size(),
                   written.ToString());
     for (Parked& p : parked) p.connection->RunAgainOnWorker(std::move(p.action));
-    return;
+    return RunDeferred(deferred);
   }
+  RunDeferred(deferred);
   // issue 14: the commit's own handler answers at once when nothing waits for an fsync. From
   // anywhere else (a connection's Dispatch may be what committed) and after the group commit,
   // answers go out from a handler of their own.
