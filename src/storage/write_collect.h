@@ -12,7 +12,8 @@
 // per turn; when Commit fails nothing was applied and the caller runs each request again.
 //
 // What it does not give: a collected write is invisible to every reader until the commit, so
-// the thread commits before it runs any request that is not a collected write; and only
+// the thread runs any request that is not a collected write only after the commit (an inline
+// read waits for it: server/turn_writes.h); and only
 // requests whose single use of the engine is one Apply may run in a scope. Engines that do not
 // support it ignore the scope and apply at once.
 
