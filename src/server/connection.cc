@@ -432,7 +432,7 @@ void Connection::ReleaseIdleBuffers() {
   if (queued_.empty() && queued_.capacity() > 16) std::vector<std::string>().swap(queued_);
 }
 
-void Connection::Dispatch(FrameAction action) {
+void Connection::Dispatch(FrameAction&& action) {
   switch (action.kind) {
     case FrameAction::Kind::kRespond:
       if (action.delay.count() > 0) return RespondLater(std::move(action));
@@ -514,7 +514,7 @@ void Connection::RunAgainOnWorker(FrameAction action) {
   RunOnWorker(std::move(action));
 }
 
-void Connection::RunRequest(FrameAction action, protocol::Compression compression,
+void Connection::RunRequest(FrameAction&& action, protocol::Compression compression,
                             RequestContext::Clock::time_point received, bool on_io_thread,
                             bool collect) {
   auto self = shared_from_this();

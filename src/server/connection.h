@@ -105,7 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReleaseIdleBuffers();
   // The event-loop thread's vector of decoded frames, reused by ProcessBuffered.
   static std::vector<FrameAction>& SpareActions();
-  void Dispatch(FrameAction action);
+  // Takes `action` by reference (as RunRequest, Park and Defer do): each move of a decoded
+  // request was a visit of its variant and a destruction (issue 14).
+  void Dispatch(FrameAction&& action);
   friend class TurnWrites;  // parks, answers and reruns this connection's collected writes
   // A refused login (issue 9 item 7): sends `action.frame` after `action.delay` on a timer (no
   // thread waits), reading nothing from the client meanwhile.
@@ -120,7 +122,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `on_io_thread`) and answers it; under sync durability, after the group commit's fsync. With
   // `collect` (an inline write), its storage write joins this thread's TurnWrites and the answer
   // waits for their commit (server/turn_writes.h).
-  void RunRequest(FrameAction action, cql::protocol::Compression compression,
+  void RunRequest(FrameAction&& action, cql::protocol::Compression compression,
                   RequestContext::Clock::time_point received, bool on_io_thread,
                   bool collect = false);
   // A request that ran inline and whose write could not be applied: it leaves the in-flight

@@ -177,7 +177,7 @@ FrameAction ConnectionState::HandleFrame(const FrameHeader& header, std::string_
   }
 }
 
-FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::Request request) {
+FrameAction ConnectionState::HandleRequest(const FrameHeader& header, protocol::Request&& request) {
   if (std::holds_alternative<protocol::OptionsRequest>(request)) {
     return Respond(header, Opcode::kSupported, protocol::EncodeSupported());
   }

@@ -143,7 +143,7 @@ class ConnectionState {
   Status Admit(const cql::protocol::FrameHeader& header);
   FrameAction HandleFrame(const cql::protocol::FrameHeader& header, std::string_view body);
   FrameAction HandleRequest(const cql::protocol::FrameHeader& header,
-                            cql::protocol::Request request);
+                            cql::protocol::Request&& request);
   FrameAction Respond(const cql::protocol::FrameHeader& header, cql::protocol::Opcode opcode,
                       std::string body) const;
   FrameAction Error(const cql::protocol::FrameHeader& header, const Status& status) const;

@@ -17,7 +17,7 @@ TurnWrites& TurnWrites::ForThisThread() {
   return turn;
 }
 
-void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action,
+void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction&& action,
                       std::string frame, cql::protocol::Compression compression) {
   if (!commit_posted_) {
     // After the handlers already queued on this thread: the other connections of this wakeup.
@@ -35,7 +35,7 @@ void TurnWrites::Park(std::shared_ptr<Connection> connection, FrameAction action
   }
 }
 
-void TurnWrites::Defer(std::shared_ptr<Connection> connection, FrameAction action,
+void TurnWrites::Defer(std::shared_ptr<Connection> connection, FrameAction&& action,
                        cql::protocol::Compression compression,
                        RequestContext::Clock::time_point received) {
   // Park posted the commit that runs it.

@@ -51,7 +51,7 @@ class TurnWrites {
 
   // A request whose write was collected: answered with `frame` after the commit (or run again on
   // the pool when it fails). Commits at once past kMaxRequests or kMaxBytes.
-  void Park(std::shared_ptr<Connection> connection, FrameAction action, std::string frame,
+  void Park(std::shared_ptr<Connection> connection, FrameAction&& action, std::string frame,
             cql::protocol::Compression compression);
 
   // Whether a commit is due: an inline read is deferred (Defer) rather than run now.
@@ -59,7 +59,7 @@ class TurnWrites {
 
   // An inline read that came while writes are parked: run by the commit, after the write.
   // `connection` already counts it in flight. Commits at once past kMaxRequests.
-  void Defer(std::shared_ptr<Connection> connection, FrameAction action,
+  void Defer(std::shared_ptr<Connection> connection, FrameAction&& action,
              cql::protocol::Compression compression, RequestContext::Clock::time_point received);
 
   // Writes what was collected, runs the deferred reads and answers (or runs again) the parked
