@@ -342,7 +342,8 @@ class RocksDbEngine final : public Engine {
       key.clear();
       AppendPartitionPrefix(&key, m.token, m.partition_key);
       const size_t prefix_size = key.size();
-      if (auto header = MutationHeader(m)) {
+      const auto header = MutationHeader(m);
+      if (header) {
         key.push_back(kHeaderKind);
         RETURN_IF_ERROR(
             FromRocks(batch->Merge(cf.get(), key, EncodeHeader(*header)), "batching"));
@@ -354,23 +355,31 @@ class RocksDbEngine final : public Engine {
         EncodeRowInto(row, &value);
         RETURN_IF_ERROR(FromRocks(batch->Merge(cf.get(), key, value), "batching"));
       }
+      // For the row cache, before the buffers below may be given back: a partition written as
+      // its one row and nothing else (a table without clustering columns) may be written through
+      // to its cached copy (storage/rocksdb_row_cache.h).
+      const uint32_t stripe = RowCache::StripeOf(cf->GetID(), m.token);
+      const std::string_view prefix(key.data(), prefix_size);
+      if (!header && m.rows.size() == 1 && m.rows[0].clustering.empty()) {
+        partitions->AddRow(cf->GetID(), stripe, prefix, value);
+      } else {
+        partitions->Add(cf->GetID(), stripe, prefix);
+      }
       // A buffer a large row grew is not kept for the thread's next write.
       if (value.capacity() > (size_t{1} << 20)) std::string().swap(value);
       if (key.capacity() > (size_t{1} << 20)) std::string().swap(key);
-      partitions->Add(cf->GetID(), RowCache::StripeOf(cf->GetID(), m.token),
-                      std::string_view(key.data(), prefix_size));
       held->push_back(std::move(cf));
     }
     return Status::OK();
   }
 
   // Every storage write: the row cache's stripes of its partitions are entered before it, and
-  // after it the partitions' cached copies are removed and the stripes left
+  // after it the partitions' cached copies are updated or removed and the stripes left
   // (storage/rocksdb_row_cache.h).
   Status Write(rocksdb::WriteBatch* batch, RowCache::WriteSet* partitions) {
     row_cache_->BeginWrite(*partitions);
     Status written = WriteNow(batch);
-    row_cache_->EndWrite(*partitions);
+    row_cache_->EndWrite(*partitions, /*applied=*/written.ok());
     // Hot keys (storage/rocksdb_hot_keys.h): the bound is set off the request's thread (it
     // writes RocksDB's OPTIONS file and switches memtables).
     if (hot_keys_->TakeFirstSighting()) cap_thread_ = std::thread([this] { CapSuccessiveMerges(); });

@@ -9,6 +9,8 @@
 #include <new>
 #include <utility>
 
+#include "storage/row_codec.h"
+
 namespace sibyl::storage {
 namespace {
 
@@ -65,14 +67,18 @@ struct RowCache::Shard {
   }
 
   static Entry* Make(uint64_t hash, std::string_view key, const Values& v) {
-    const size_t size = sizeof(Entry) + key.size() + v.header.size() + v.row.size();
+    return Make(hash, key, v.header_found, v.header, v.row_found, v.row);
+  }
+  static Entry* Make(uint64_t hash, std::string_view key, bool header_found,
+                     std::string_view header, bool row_found, std::string_view row) {
+    const size_t size = sizeof(Entry) + key.size() + header.size() + row.size();
     auto* e = new (::operator new(size)) Entry{hash, static_cast<uint32_t>(key.size()),
-               static_cast<uint32_t>(v.header.size()), static_cast<uint32_t>(v.row.size()),
-               v.header_found, v.row_found, false, nullptr, nullptr};
+               static_cast<uint32_t>(header.size()), static_cast<uint32_t>(row.size()),
+               header_found, row_found, false, nullptr, nullptr};
     char* p = e->bytes();
     std::memcpy(p, key.data(), key.size());
-    std::memcpy(p + key.size(), v.header.data(), v.header.size());
-    std::memcpy(p + key.size() + v.header.size(), v.row.data(), v.row.size());
+    std::memcpy(p + key.size(), header.data(), header.size());
+    std::memcpy(p + key.size() + header.size(), row.data(), row.size());
     return e;
   }
   static void Free(Entry* e) { ::operator delete(e); }
@@ -152,6 +158,34 @@ struct RowCache::Shard {
   }
   void RemoveKey(uint64_t hash, std::string_view key) {
     if (const ptrdiff_t slot = Find(hash, key); slot >= 0) Remove(static_cast<size_t>(slot));
+  }
+  // A write's one row value `row` into the entry of `slot`, when it supersedes the cached row
+  // (rocksdb_row_cache.h, "Updated, not removed"): in place when the sizes match (an overwrite
+  // of the same columns with values of the same sizes), else in a new entry that takes the old
+  // one's place in the table and the clock. False when it may not (the caller removes the entry).
+  bool WriteThrough(size_t slot, std::string_view row, uint64_t capacity) {
+    Entry* e = slots[slot].entry;
+    const std::string_view cached = e->row();
+    if (!StoredRowSupersedes(e->row_found ? &cached : nullptr, row)) return false;
+    if (e->row_found && row.size() == e->row_size) {
+      std::memcpy(e->bytes() + e->key_size + e->header_size, row.data(), row.size());
+      return true;
+    }
+    Entry* n = Make(e->hash, e->key(), e->header_found, e->header(), /*row_found=*/true, row);
+    if (n->charge() > capacity) {
+      Free(n);
+      return false;
+    }
+    n->referenced = e->referenced;
+    n->prev = e->prev;
+    n->next = e->next;
+    (n->prev ? n->prev->next : oldest) = n;
+    (n->next ? n->next->prev : newest) = n;
+    slots[slot].entry = n;
+    bytes = bytes - e->charge() + n->charge();
+    Free(e);
+    EvictUntil(capacity);
+    return true;
   }
   // CLOCK: the oldest entry goes unless it was hit since the hand last passed it; then it is
   // unmarked and passed over once.
@@ -257,21 +291,31 @@ void RowCache::Insert(uint32_t column_family_id, std::string_view prefix, uint32
 
 void RowCache::WriteSet::Add(uint32_t column_family_id, uint32_t stripe, std::string_view prefix) {
   prefixes_.append(prefix);
-  partitions_.push_back(Partition{column_family_id, stripe, prefixes_.size()});
+  partitions_.push_back(Partition{column_family_id, stripe, prefixes_.size(), rows_.size(), false});
+}
+
+void RowCache::WriteSet::AddRow(uint32_t column_family_id, uint32_t stripe,
+                                std::string_view prefix, std::string_view row) {
+  prefixes_.append(prefix);
+  rows_.append(row);
+  partitions_.push_back(Partition{column_family_id, stripe, prefixes_.size(), rows_.size(), true});
 }
 
 void RowCache::WriteSet::Truncate(size_t n) {
   if (n >= partitions_.size()) return;
   partitions_.resize(n);
   prefixes_.resize(n == 0 ? 0 : partitions_.back().end);
+  rows_.resize(n == 0 ? 0 : partitions_.back().row_end);
 }
 
 void RowCache::WriteSet::Clear() {
   partitions_.clear();
   prefixes_.clear();
+  rows_.clear();
   stripes_.clear();
   // What a large batch grew is not kept for the thread's next write.
   if (prefixes_.capacity() > (size_t{1} << 20)) std::string().swap(prefixes_);
+  if (rows_.capacity() > (size_t{1} << 20)) std::string().swap(rows_);
 }
 
 void RowCache::BeginWrite(WriteSet& write) {
@@ -286,16 +330,26 @@ void RowCache::BeginWrite(WriteSet& write) {
   }
 }
 
-void RowCache::EndWrite(const WriteSet& write) {
+void RowCache::EndWrite(const WriteSet& write, bool applied) {
   if (shard_capacity_ != 0) {
     size_t begin = 0;
+    size_t row_begin = 0;
+    // In the batch's order: a partition written twice gets its two rows one after the other.
     for (const auto& p : write.partitions_) {
       const std::string_view prefix(write.prefixes_.data() + begin, p.end - begin);
+      const std::string_view row(write.rows_.data() + row_begin, p.row_end - row_begin);
       begin = p.end;
+      row_begin = p.row_end;
       const std::string_view key = MakeKey(p.column_family_id, prefix);
       Shard& shard = shards_[p.stripe % kShards];
       std::lock_guard<std::mutex> lock(shard.mu);
-      shard.RemoveKey(HashOf(key), key);
+      const ptrdiff_t slot = shard.Find(HashOf(key), key);
+      if (slot < 0) continue;
+      if (applied && p.has_row &&
+          shard.WriteThrough(static_cast<size_t>(slot), row, shard_capacity_)) {
+        continue;
+      }
+      shard.Remove(static_cast<size_t>(slot));
     }
   }
   for (uint32_t stripe : write.stripes_) {

@@ -17,9 +17,9 @@
 //
 // Staleness: partitions hash to version stripes (column family id, token). A stripe's word holds
 // a version and the number of writes to it in progress. Every storage write enters each stripe it
-// touches before it writes (BeginWrite: version + 1, in progress + 1), and after it wrote removes
-// the cached copy of each partition it wrote, then leaves the stripes (EndWrite: version + 1, in
-// progress - 1). A fill is tagged with the stripe's word read before the storage read, and is kept
+// touches before it writes (BeginWrite: version + 1, in progress + 1), and after it wrote updates
+// or removes the cached copy of each partition it wrote, then leaves the stripes (EndWrite:
+// version + 1, in progress - 1). A fill is tagged with the stripe's word read before the storage read, and is kept
 // only when no write was in progress then and the word has not moved since, checked again under
 // the shard's lock as it is placed; a cached copy is used only while no write to its stripe is in
 // progress. So:
@@ -34,6 +34,17 @@
 //   mixed-workload finding, a write made every copy of its stripes stale: with ~6 partitions per
 //   stripe at 100,000 keys, half reads and half writes, almost no read hit.)
 // - TRUNCATE and DROP make a new column family, whose id is in the key.
+//
+// Updated, not removed (issue 14, docs/dev/performance.md "Written through"): when a write that
+// succeeded merged one row value into a partition and nothing else (no header), and that value
+// supersedes the cached row (StoredRowSupersedes: an overwrite, each of its cells newer than the
+// cached one of its column), the cached row becomes the written value: what a MultiGet right
+// after the write returns, as the merge operator returns the newest value then. Every other case
+// removes the copy. A copy holds exactly the writes that ended before its fill began (a fill
+// tagged during a write, or refused because the word moved, never lands), so each later write
+// reaches it once, in its batch's order; two writes in progress at once may reach it in either
+// order, and the second then supersedes the first or removes the copy. With half reads and half
+// writes, a written partition's next read then hits instead of reading the memtables and files.
 
 #include <atomic>
 #include <cstdint>
@@ -80,6 +91,10 @@ class RowCache {
   class WriteSet {
    public:
     void Add(uint32_t column_family_id, uint32_t stripe, std::string_view prefix);
+    // A partition whose write is one row value (`row`, as stored) and nothing else: EndWrite may
+    // write it through to the cached copy.
+    void AddRow(uint32_t column_family_id, uint32_t stripe, std::string_view prefix,
+                std::string_view row);
     size_t size() const { return partitions_.size(); }
     // Back to the first `n` partitions added (a statement whose write was rolled back).
     void Truncate(size_t n);
@@ -90,16 +105,20 @@ class RowCache {
     struct Partition {
       uint32_t column_family_id;
       uint32_t stripe;
-      size_t end;  // of its prefix in prefixes_
+      size_t end;      // of its prefix in prefixes_
+      size_t row_end;  // of its row value in rows_ (empty unless has_row)
+      bool has_row;    // AddRow's: a value EndWrite may write through
     };
     std::vector<Partition> partitions_;
     std::string prefixes_;
+    std::string rows_;
     std::vector<uint32_t> stripes_;  // BeginWrite's: each stripe once
   };
-  // Around every storage write: BeginWrite before it, EndWrite (which removes the written
-  // partitions' copies) after it, whether it succeeded or not.
+  // Around every storage write: BeginWrite before it, EndWrite after it, whether it succeeded or
+  // not. EndWrite removes the written partitions' copies, or, when the write was `applied`,
+  // writes a partition's row through to its copy where it may (above).
   void BeginWrite(WriteSet& write);
-  void EndWrite(const WriteSet& write);
+  void EndWrite(const WriteSet& write, bool applied = false);
 
   // What the shards hold now (tests, metrics).
   uint64_t bytes() const { return Sum().bytes; }

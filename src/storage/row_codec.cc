@@ -517,6 +517,15 @@ bool NewestSupersedes(const std::vector<std::string_view>& values) {
 
 }  // namespace
 
+bool StoredRowSupersedes(const std::string_view* older, std::string_view newer) {
+  // NewestSupersedes parses each value as a row (a header is refused).
+  thread_local std::vector<std::string_view> values;
+  values.clear();
+  if (older != nullptr) values.push_back(*older);
+  values.push_back(newer);
+  return NewestSupersedes(values);
+}
+
 bool MergeStoredValues(const std::string_view* existing,
                        const std::vector<std::string_view>& operands, std::string* out) {
   std::vector<std::string_view> values;

@@ -55,6 +55,9 @@ void MergeHeader(PartitionHeader& into, const PartitionHeader& newer);
 // and headers.
 bool MergeStoredValues(const std::string_view* existing,
                        const std::vector<std::string_view>& operands, std::string* out);
+// Whether merging the stored row value `newer` after `older` (null: no value before it) gives
+// `newer`'s bytes unchanged: MergeStoredValues's overwrite fast path, found without decoding.
+bool StoredRowSupersedes(const std::string_view* older, std::string_view newer);
 
 // The live content of a stored row at `now_seconds`, given the partition-level deletions that
 // cover it (`covering` is the highest deletion timestamp among the partition deletion and the

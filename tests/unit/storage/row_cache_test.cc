@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine_test_base.h"
+#include "storage/row_codec.h"
 #include "storage/write_collect.h"
 
 namespace sibyl::storage {
@@ -108,6 +109,28 @@ TEST_F(RowCacheTest, ACommitOfCollectedWritesReplacesWhatWasCached) {
   EXPECT_EQ(Read("k"), 1);  // not written yet
   ASSERT_TRUE(collected->Commit().ok());
   EXPECT_EQ(Read("k"), 2);
+}
+
+// A write that sets only some columns (an UPDATE: no row marker) is not written through over a
+// cached row that has others: the copy is removed, and the next read merges both (issue 14).
+TEST_F(RowCacheTest, APartialWriteKeepsTheCachedRowsOtherColumns) {
+  auto two = Value("k", 10);
+  two[0].mutation.rows[0].cells["w"] = two[0].mutation.rows[0].cells["v"];
+  ASSERT_TRUE(engine_->Apply(two).ok());
+  ASSERT_EQ(Read("k"), 10);  // fills the cache with v and w
+  auto update = Value("k", 20);
+  update[0].mutation.rows[0].marker = {};
+  ASSERT_TRUE(engine_->Apply(update).ok());
+  SliceQuery q;
+  q.single_row = true;
+  q.now_seconds = 1000;
+  for (int i = 0; i < 2; ++i) {  // from the storage, then from the copy that read filled
+    auto p = engine_->ReadPartition("t", "k", TokenOf("k"), q);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    ASSERT_EQ(p->rows.size(), 1u);
+    EXPECT_EQ(p->rows[0].cells.at("v").value, "20");
+    EXPECT_EQ(p->rows[0].cells.at("w").value, "10");
+  }
 }
 
 // Writers and readers race on a few partitions: each writer, after each write returned, reads
@@ -265,6 +288,119 @@ TEST(RowCacheTable, ATruncatedWriteSetRemovesOnlyItsFirstPartitions) {
   cache.EndWrite(write);
   EXPECT_TRUE(cache.Lookup(1, "b", b, &got));
   EXPECT_EQ(cache.entries(), 1u);
+}
+
+// A row value as stored: a marker (unless `marker` is false) and a cell per column at `ts`.
+std::string StoredRow(int64_t ts, std::initializer_list<std::string> columns, bool marker = true,
+                      const std::string& value = "x") {
+  Row row;
+  if (marker) row.marker.timestamp = ts;
+  for (const auto& c : columns) {
+    Cell& cell = row.cells[c];
+    cell.timestamp = ts;
+    cell.value = value;
+  }
+  return EncodeRow(row);
+}
+
+// An applied write of one row value that supersedes the cached row replaces it (in place, or in
+// a new entry when the size changed); an older, partial or failed write, or one with more than a
+// row, removes the copy (issue 14, storage/rocksdb_row_cache.h "Updated, not removed").
+TEST(RowCacheTable, AnAppliedOverwriteIsWrittenThroughAndAnythingElseRemovesTheCopy) {
+  RowCache cache(uint64_t{1} << 20);
+  const uint32_t stripe = RowCache::StripeOf(1, 7);
+  RowCache::Values got;
+  auto cached = [&](const std::string& row) {
+    cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("h", row));
+  };
+  auto write = [&](auto add, bool applied) {
+    RowCache::WriteSet set;
+    add(set);
+    cache.BeginWrite(set);
+    cache.EndWrite(set, applied);
+  };
+  const std::string r10 = StoredRow(10, {"a", "b"});
+  const std::string r20 = StoredRow(20, {"a", "b"});
+  const std::string r30 = StoredRow(30, {"a", "b"}, true, "a longer value");
+  // Same size: in place.
+  cached(r10);
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", r20); }, true);
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(got.row, r20);
+  EXPECT_EQ(got.header, "h");
+  EXPECT_TRUE(got.row_found);
+  // Another size: a new entry, the table and the bytes charged still right.
+  const uint64_t bytes_before = cache.bytes();
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", r30); }, true);
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(got.row, r30);
+  EXPECT_EQ(got.header, "h");
+  EXPECT_EQ(cache.bytes(), bytes_before + (r30.size() - r20.size()));
+  EXPECT_EQ(cache.entries(), 1u);
+  // An older write (a timestamp given by the client) does not supersede: removed.
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", r20); }, true);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  // A write of some columns only, without a marker (an UPDATE): removed.
+  cached(r10);
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", StoredRow(20, {"a"}, false)); },
+        true);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  // A failed write, or a partition written with more than its row: removed.
+  cached(r10);
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", r20); }, false);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  cached(r10);
+  write([&](RowCache::WriteSet& w) { w.Add(1, stripe, "k"); }, true);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  // A cached absence becomes the written row.
+  cache.Insert(1, "k", stripe, cache.VersionBeforeRead(stripe), Vals("", ""));
+  write([&](RowCache::WriteSet& w) { w.AddRow(1, stripe, "k", r10); }, true);
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  EXPECT_TRUE(got.row_found);
+  EXPECT_FALSE(got.header_found);
+  EXPECT_EQ(got.row, r10);
+  // Written twice in one batch: in the batch's order.
+  write([&](RowCache::WriteSet& w) {
+    w.AddRow(1, stripe, "k", r20);
+    w.AddRow(1, stripe, "k", r30);
+  }, true);
+  ASSERT_TRUE(cache.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(got.row, r30);
+  write([&](RowCache::WriteSet& w) {
+    w.AddRow(1, stripe, "k", StoredRow(40, {"a", "b"}));
+    w.AddRow(1, stripe, "k", StoredRow(35, {"a", "b"}));  // older than the first
+  }, true);
+  EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  // A row larger than a shard's share is not kept.
+  RowCache small(uint64_t{1} << 20);  // 16 KiB per shard
+  small.Insert(1, "k", stripe, small.VersionBeforeRead(stripe), Vals("h", r10));
+  RowCache::WriteSet big;
+  big.AddRow(1, stripe, "k", StoredRow(20, {"a", "b"}, true, std::string(20000, 'x')));
+  small.BeginWrite(big);
+  small.EndWrite(big, true);
+  EXPECT_FALSE(small.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(small.entries(), 0u);
+}
+
+// A truncated write set keeps the rows of its first partitions, in step with them.
+TEST(RowCacheTable, ATruncatedWriteSetWritesThroughOnlyItsFirstPartitionsRows) {
+  RowCache cache(uint64_t{1} << 20);
+  const uint32_t a = RowCache::StripeOf(1, 1), b = RowCache::StripeOf(1, 2);
+  const std::string r10 = StoredRow(10, {"v"}), r20 = StoredRow(20, {"v"});
+  cache.Insert(1, "a", a, cache.VersionBeforeRead(a), Vals("", r10));
+  cache.Insert(1, "b", b, cache.VersionBeforeRead(b), Vals("", r10));
+  RowCache::WriteSet write;
+  write.AddRow(1, a, "a", r20);
+  write.AddRow(1, b, "b", StoredRow(30, {"v"}));
+  write.Truncate(1);
+  write.AddRow(1, b, "b", r20);  // what the next statement wrote
+  cache.BeginWrite(write);
+  cache.EndWrite(write, true);
+  RowCache::Values got;
+  ASSERT_TRUE(cache.Lookup(1, "a", a, &got));
+  EXPECT_EQ(got.row, r20);
+  ASSERT_TRUE(cache.Lookup(1, "b", b, &got));
+  EXPECT_EQ(got.row, r20);
 }
 
 }  // namespace
