@@ -16,8 +16,10 @@
 # The two TLS servers use one certificate made for the run (openssl req, RSA 2048); the load
 # generator negotiates with OpenSSL's defaults (TLS 1.3) and checks no certificate. --no-tls
 # leaves them out.
-# Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes).
-# Reads run after the keys are written (--populate at depth 32, then depth 1 reads).
+# Cases: writes and reads at 1 and 32 requests in flight per connection (redis-always: writes),
+# then half reads and half writes at 32 in flight (loadgen --op mixed; not over TLS).
+# Reads run after the keys are written (--populate at depth 32, then depth 1 reads, then the
+# mixed case; redis-always, which ran no reads, populates for it).
 # Each case waits for the server to go idle after it (loadgen --settle, at most S seconds, 60 by
 # default): the next case starts on a quiet server, and the CPU a case left behind (Sibyl's
 # flushes and compactions) is shown as its own row, per op of the case. The wait after
@@ -207,20 +209,24 @@ for ROUND in $(seq 1 "$ROUNDS"); do
 start_redis redis --appendonly no
 run redis write 1; run redis write 32
 run redis read 32 --populate; run redis read 1
+run redis mixed 32
 stop_server
 
 start_redis redis-always --appendonly yes --appendfsync always
 run redis-always write 1; run redis-always write 32
+run redis-always mixed 32 --populate
 stop_server
 
 start_sibyl sibyl-periodic --durability periodic
 run sibyl-periodic write 1; run sibyl-periodic write 32
 run sibyl-periodic read 32 --populate; run sibyl-periodic read 1
+run sibyl-periodic mixed 32
 stop_server
 
 start_sibyl sibyl-sync
 run sibyl-sync write 1; run sibyl-sync write 32
 run sibyl-sync read 32 --populate; run sibyl-sync read 1
+run sibyl-sync mixed 32
 stop_server
 
 if [ -n "$TLS" ]; then
@@ -241,7 +247,7 @@ python3 - "$RESULTS" "${OUT:-}" "$ROUNDS" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 rounds = int(sys.argv[3])
-bad = [x for x in rows if x["errors"] or x["rc"] or (x["op"] == "read" and x["misses"])]
+bad = [x for x in rows if x["errors"] or x["rc"] or (x["op"] != "write" and x["misses"])]
 runs = {}  # (server, op, depth) -> {round: result}
 for x in rows:
     runs.setdefault((x["server"], x["op"], x["depth"]), {})[x["round"]] = x
@@ -296,10 +302,20 @@ for op, label in (("write", "writes"), ("read", "reads")):
                      f"| {ratio('sibyl-periodic', 'redis', op, d)} | {cell(alw)} | {cell(syn)} "
                      f"| {ratio('sibyl-sync', 'redis-always', op, d)} "
                      f"| {ratio('sibyl-sync', 'sibyl-periodic', op, d)} |")
+mixed = [get(server, "mixed", 32) for server in ("redis", "sibyl-periodic", "redis-always", "sibyl-sync")]
+lines.append(f"| half reads, half writes, 32 in flight | {cell(mixed[0])} | {cell(mixed[1])} "
+             f"| {ratio('sibyl-periodic', 'redis', 'mixed', 32)} | {cell(mixed[2])} | {cell(mixed[3])} "
+             f"| {ratio('sibyl-sync', 'redis-always', 'mixed', 32)} "
+             f"| {ratio('sibyl-sync', 'sibyl-periodic', 'mixed', 32)} |")
 for op, label in (("write", "writes"), ("read", "reads")):
     lines.append(f"| server CPU/op, {label} (1 / 32 in flight) | {cpu('redis', op)} "
                  f"| {cpu('sibyl-periodic', op)} | | {cpu('redis-always', op) if op == 'write' else 'n/a'} "
                  f"| {cpu('sibyl-sync', op)} | | |")
+def cpu32(x, field="server_cpu_us_per_op"):
+    v = x and x.get(field)
+    return f"{v:.1f} us" if v is not None and v is not False else "n/a"
+lines.append(f"| server CPU/op, half reads (32 in flight) | {cpu32(mixed[0])} | {cpu32(mixed[1])} | "
+             f"| {cpu32(mixed[2])} | {cpu32(mixed[3])} | | |")
 for op, label in (("write", "writes"), ("read", "reads")):
     after = "server_after_cpu_us_per_op"
     lines.append(f"| then until idle, per op of the case: {label} | {cpu('redis', op, after)} "

@@ -166,6 +166,13 @@ def test_compare_sh_smoke_over_two_rounds():
             cells = [c.strip() for c in row.strip("|").split("|")]
             for column in columns:  # plain: Sibyl/Redis, sync/periodic; TLS: Sibyl/Redis, TLS/plain
                 assert re.fullmatch(ratio, cells[column]), row
+        if part is plain:
+            # Half reads, half writes at 32 in flight: every ratio of the four servers.
+            mixed = [line for line in part.splitlines() if line.startswith("| half reads, half")]
+            assert len(mixed) == 1, table
+            cells = [c.strip() for c in mixed[0].strip("|").split("|")]
+            for column in (3, 6, 7):
+                assert re.fullmatch(ratio, cells[column]), mixed[0]
         # What each case left behind, measured until the server was idle (loadgen --settle).
         after = [line for line in part.splitlines() if line.startswith("| then until idle")]
         assert len(after) == 2, table
