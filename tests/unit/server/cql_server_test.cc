@@ -324,17 +324,22 @@ TEST_F(CqlServerTest, InlineWritesOfOneTurnAreCommittedTogetherBeforeTheReadAfte
   EXPECT_GE(saw[0], 20);
 }
 
+// `pairs` inline writes, each followed by an inline read, on streams 1, 2, 3...
+std::string WritesEachFollowedByARead(int16_t pairs) {
+  std::string frames;
+  for (int16_t i = 0; i < pairs; ++i) {
+    frames += ExecuteFrame("wid", static_cast<int16_t>(2 * i + 1));
+    frames += ExecuteFrame("rid", static_cast<int16_t>(2 * i + 2));
+  }
+  return frames;
+}
+
 // A turn's inline reads among its inline writes wait for the turn's one commit instead of each
 // committing the writes before it (issue 14): 15 writes each followed by a read on one
 // connection make a commit or two, not 15, and each read still sees every write before it.
 TEST_F(CqlServerTest, InlineReadsAmongTheWritesOfOneTurnRunAfterItsOneCommit) {
   auto client = ReadyClient();
-  std::string frames;
-  for (int16_t i = 0; i < 15; ++i) {
-    frames += ExecuteFrame("wid", static_cast<int16_t>(2 * i + 1));
-    frames += ExecuteFrame("rid", static_cast<int16_t>(2 * i + 2));
-  }
-  client->Send(frames);
+  client->Send(WritesEachFollowedByARead(15));
   EXPECT_EQ(ResultStreams(*client, 30).size(), 30u);
   EXPECT_EQ(processor_.applied(), 15);
   EXPECT_LT(processor_.commits(), 8);  // a commit per read made 15
@@ -366,12 +371,7 @@ TEST_F(CqlServerTest, ReadsWaitingForTheTurnsCommitPauseAndResumeTheirConnection
 TEST_F(CqlServerTest, ReadsWaitingForAFailedCommitAreAnswered) {
   auto client = ReadyClient();
   processor_.FailNextCommit();
-  std::string frames;
-  for (int16_t i = 0; i < 5; ++i) {
-    frames += ExecuteFrame("wid", static_cast<int16_t>(2 * i + 1));
-    frames += ExecuteFrame("rid", static_cast<int16_t>(2 * i + 2));
-  }
-  client->Send(frames);
+  client->Send(WritesEachFollowedByARead(5));
   EXPECT_EQ(ResultStreams(*client, 10).size(), 10u);
   EXPECT_EQ(processor_.applied(), 5);
   EXPECT_EQ(processor_.reads_saw().size(), 5u);
