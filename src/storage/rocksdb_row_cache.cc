@@ -296,6 +296,7 @@ void RowCache::WriteSet::Add(uint32_t column_family_id, uint32_t stripe, std::st
 
 void RowCache::WriteSet::AddRow(uint32_t column_family_id, uint32_t stripe,
                                 std::string_view prefix, std::string_view row) {
+  if (row.size() > kMaxWrittenThrough) return Add(column_family_id, stripe, prefix);
   prefixes_.append(prefix);
   rows_.append(row);
   partitions_.push_back(Partition{column_family_id, stripe, prefixes_.size(), rows_.size(), true});

@@ -19,10 +19,10 @@
 // a version and the number of writes to it in progress. Every storage write enters each stripe it
 // touches before it writes (BeginWrite: version + 1, in progress + 1), and after it wrote updates
 // or removes the cached copy of each partition it wrote, then leaves the stripes (EndWrite:
-// version + 1, in progress - 1). A fill is tagged with the stripe's word read before the storage read, and is kept
-// only when no write was in progress then and the word has not moved since, checked again under
-// the shard's lock as it is placed; a cached copy is used only while no write to its stripe is in
-// progress. So:
+// version + 1, in progress - 1). A fill is tagged with the stripe's word read before the storage
+// read, and is kept only when no write was in progress then and the word has not moved since,
+// checked again under the shard's lock as it is placed; a cached copy is used only while no write
+// to its stripe is in progress. So:
 // - a write that returned removed its partitions' copies after it was visible, and a fill from a
 //   read that might have missed it is refused or removed (its word moved before the removal, and
 //   the fill's check and the removal hold the same lock);
@@ -92,9 +92,11 @@ class RowCache {
    public:
     void Add(uint32_t column_family_id, uint32_t stripe, std::string_view prefix);
     // A partition whose write is one row value (`row`, as stored) and nothing else: EndWrite may
-    // write it through to the cached copy.
+    // write it through to the cached copy. A row over kMaxWrittenThrough is added as by Add (its
+    // copy is removed): every write would copy it here, for a cache that keeps few such rows.
     void AddRow(uint32_t column_family_id, uint32_t stripe, std::string_view prefix,
                 std::string_view row);
+    static constexpr size_t kMaxWrittenThrough = 64 * 1024;
     size_t size() const { return partitions_.size(); }
     // Back to the first `n` partitions added (a statement whose write was rolled back).
     void Truncate(size_t n);

@@ -371,6 +371,23 @@ TEST(RowCacheTable, AnAppliedOverwriteIsWrittenThroughAndAnythingElseRemovesTheC
     w.AddRow(1, stripe, "k", StoredRow(35, {"a", "b"}));  // older than the first
   }, true);
   EXPECT_FALSE(cache.Lookup(1, "k", stripe, &got));
+  // A row over kMaxWrittenThrough is not written through (its copy is removed), even where a
+  // shard could keep it (1 MiB each here).
+  RowCache roomy(uint64_t{64} << 20);
+  roomy.Insert(1, "k", stripe, roomy.VersionBeforeRead(stripe), Vals("h", r10));
+  RowCache::WriteSet large;
+  large.AddRow(1, stripe, "k", StoredRow(50, {"a", "b"}, true,
+                                         std::string(RowCache::WriteSet::kMaxWrittenThrough, 'x')));
+  roomy.BeginWrite(large);
+  roomy.EndWrite(large, true);
+  EXPECT_FALSE(roomy.Lookup(1, "k", stripe, &got));
+  RowCache::WriteSet fits;  // one just under the bound is
+  fits.AddRow(1, stripe, "k", StoredRow(60, {"a"}, true, std::string(60000, 'x')));
+  roomy.Insert(1, "k", stripe, roomy.VersionBeforeRead(stripe), Vals("h", StoredRow(55, {"a"})));
+  roomy.BeginWrite(fits);
+  roomy.EndWrite(fits, true);
+  ASSERT_TRUE(roomy.Lookup(1, "k", stripe, &got));
+  EXPECT_EQ(got.row.size(), StoredRow(60, {"a"}, true, std::string(60000, 'x')).size());
   // A row larger than a shard's share is not kept.
   RowCache small(uint64_t{1} << 20);  // 16 KiB per shard
   small.Insert(1, "k", stripe, small.VersionBeforeRead(stripe), Vals("h", r10));
