@@ -51,3 +51,30 @@ def test_reprepares_after_server_restart(fresh_server):
         assert s.execute("SELECT v FROM r.t WHERE k = 2").one().v == 2
     finally:
         cluster.shutdown()
+
+
+def test_a_read_sent_right_after_a_write_sees_it(session, keyspace):
+    # Why (issue 14): a turn's reads wait for its one commit of collected writes, and an overwrite
+    # updates the row cache's copy. Through the driver's one connection (protocol v4), a SELECT
+    # sent after an INSERT without waiting for its answer must still see that value or a later
+    # one, from the storage or from the cache, and never an older one.
+    session.execute(f"CREATE TABLE {keyspace}.pipelined (k int PRIMARY KEY, v int)")
+    ins = session.prepare(f"INSERT INTO {keyspace}.pipelined (k, v) VALUES (?, ?)")
+    sel = session.prepare(f"SELECT v FROM {keyspace}.pipelined WHERE k = ?")
+    for k in range(4):
+        session.execute(ins, (k, 0))
+        assert session.execute(sel, (k,)).one().v == 0  # now cached
+    for _ in range(5):
+        pending = []
+        for v in range(1, 201):
+            k = v % 4
+            pending.append((None, session.execute_async(ins, (k, v))))
+            pending.append((v, session.execute_async(sel, (k,))))
+        for written, future in pending:
+            rows = future.result()
+            if written is not None:
+                assert rows.one().v >= written
+        for k in range(4):  # the last write of each key, from wherever it is read
+            assert session.execute(sel, (k,)).one().v == (200 if k == 0 else 196 + k)
+        for k in range(4):
+            session.execute(ins, (k, 0))
