@@ -21,7 +21,8 @@ SIBYL_BIN = os.environ.get(
 # object under its own --pool-namespace (kept across its restarts, like a deployment's), so
 # servers sharing the pool never see each other's data. scripts/ceph.sh starts such a pool.
 # Tests marked @pytest.mark.rocksdb_only (the data dir's files, RocksDB's crash recovery of local
-# files, the on-disk format) are skipped under rados, with the reason shown.
+# files, the on-disk format, the order of requests run on a connection's thread) are skipped
+# under rados, with the reason shown.
 TEST_STORAGE = os.environ.get("SIBYL_TEST_STORAGE", "rocksdb")
 _namespace_counter = [0]
 
@@ -60,7 +61,8 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     skip_rocksdb = pytest.mark.skip(
-        reason="rocksdb_only: tests the embedded RocksDB engine's local files; this run uses "
+        reason="rocksdb_only: tests what only the embedded RocksDB engine does (its local files, "
+               "requests run in order on a connection's thread); this run uses "
                "SIBYL_TEST_STORAGE=rados")
     skip_cluster = pytest.mark.skip(
         reason="ceph_cluster: starts its own Ceph cluster; set SIBYL_TEST_CEPH_CLUSTER=1 "
