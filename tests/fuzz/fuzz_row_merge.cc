@@ -11,7 +11,10 @@
 //   - both merges agree, and a merged value decodes (as a row or a header);
 //   - when every value is a row without counter cells: the result is what decoding every value
 //     and folding them with MergeRow gives, byte for byte when no value deletes the row, and as
-//     reads see it (ResolveRow) otherwise.
+//     reads see it (ResolveRow) otherwise;
+//   - when StoredRowSupersedes says the last value supersedes the one before it (or stands
+//     alone), merging them gives the last value's bytes: what the row cache writes through
+//     (storage/rocksdb_row_cache.h) is what a read of the storage would return.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input.remove_prefix(std::min(n, input.size()));
   }
   values.push_back(input);
+
+  const std::string_view newest = values.back();
+  const std::string_view* before = values.size() >= 2 ? &values[values.size() - 2] : nullptr;
+  for (const std::string_view* older : {before, static_cast<const std::string_view*>(nullptr)}) {
+    std::string through;
+    if (StoredRowSupersedes(older, newest) &&
+        (!MergeStoredValues(older, {newest}, &through) || through != newest)) {
+      fuzz::Fail("a value said to supersede is not what merging gives", through);
+    }
+  }
 
   const std::vector<std::string_view> operands(values.begin() + 1, values.end());
   std::string merged;
