@@ -447,27 +447,23 @@ void Connection::Dispatch(FrameAction&& action) {
       // as Cassandra does for clients that did not ask THROW_ON_OVERLOAD).
       const query::InlineRun run = inline_left_ > 0 ? RunsInline(action) : query::InlineRun::kNo;
       TurnWrites& turn = TurnWrites::ForThisThread();
+      if (run == query::InlineRun::kNo) {
+        // issue 14: a request for the pool starts only after the writes this thread collected
+        // are written (server/turn_writes.h), so it sees them as it would have.
+        turn.Commit();
+        return RunOnWorker(std::move(action));
+      }
+      --inline_left_;  // issue 14
+      ++in_flight_;
+      in_flight_bytes_ += action.request_bytes;
       if (run == query::InlineRun::kRead && turn.has_parked()) {
-        // issue 14: runs after the commit of the writes this thread collected
-        // (server/turn_writes.h), so it sees them as it would have, and the turn commits once.
-        --inline_left_;
-        ++in_flight_;
-        in_flight_bytes_ += action.request_bytes;
+        // Runs after the commit of the writes this thread collected, so it sees them as it would
+        // have, and the turn commits once.
         return turn.Defer(shared_from_this(), std::move(action), state_.compression(),
                           RequestContext::Clock::now());
       }
-      // issue 14: a request for the pool starts only after the writes this thread collected are
-      // written, so it sees them as it would have.
-      if (run == query::InlineRun::kNo) turn.Commit();
-      if (run != query::InlineRun::kNo) {  // issue 14
-        --inline_left_;
-        ++in_flight_;
-        in_flight_bytes_ += action.request_bytes;
-        RunRequest(std::move(action), state_.compression(), RequestContext::Clock::now(),
-                   /*on_io_thread=*/true, /*collect=*/run == query::InlineRun::kWrite);
-        return;
-      }
-      RunOnWorker(std::move(action));
+      RunRequest(std::move(action), state_.compression(), RequestContext::Clock::now(),
+                 /*on_io_thread=*/true, /*collect=*/run == query::InlineRun::kWrite);
       return;
     }
   }
