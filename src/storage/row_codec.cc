@@ -1,19 +1,40 @@
 #include "storage/row_codec.h"
 
 #include <algorithm>
+#include <cassert>
+#include <cstring>
 
 #include "storage/complex_cells.h"
 
 namespace sibyl::storage {
 namespace {
 
+// Big-endian fields written at a cursor into space already sized for them.
+char* StoreU32(char* p, uint32_t v) {
+  for (int i = 3; i >= 0; --i) *p++ = static_cast<char>(v >> (8 * i));
+  return p;
+}
+char* StoreI64(char* p, int64_t v) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i) *p++ = static_cast<char>(u >> (8 * i));
+  return p;
+}
+char* StoreBytes(char* p, std::string_view b) {
+  p = StoreU32(p, static_cast<uint32_t>(b.size()));
+  if (!b.empty()) std::memcpy(p, b.data(), b.size());
+  return p + b.size();
+}
+
 void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
 void PutU32(std::string* out, uint32_t v) {
-  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+  char b[4];
+  StoreU32(b, v);
+  out->append(b, sizeof b);
 }
 void PutI64(std::string* out, int64_t v) {
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(u >> (8 * i)));
+  char b[8];
+  StoreI64(b, v);
+  out->append(b, sizeof b);
 }
 void PutBytes(std::string* out, std::string_view b) {
   PutU32(out, static_cast<uint32_t>(b.size()));
@@ -64,23 +85,31 @@ class Reader {
   bool ok_ = true;
 };
 
+uint64_t RowBodySize(const Row& row);
+
+// Sized once and written at a cursor (issue 14: a byte at a time, this was ~2% of a write's
+// server CPU).
 void AppendRowBody(const Row& row, std::string* out) {
-  PutI64(out, row.marker.timestamp);
-  PutU32(out, static_cast<uint32_t>(row.marker.ttl));
-  PutI64(out, row.marker.expires_at);
-  PutI64(out, row.deletion.timestamp);
-  PutI64(out, row.deletion.local_deletion_time);
-  PutU32(out, static_cast<uint32_t>(row.cells.size()));
+  const size_t start = out->size();
+  out->resize(start + RowBodySize(row));
+  char* p = out->data() + start;
+  p = StoreI64(p, row.marker.timestamp);
+  p = StoreU32(p, static_cast<uint32_t>(row.marker.ttl));
+  p = StoreI64(p, row.marker.expires_at);
+  p = StoreI64(p, row.deletion.timestamp);
+  p = StoreI64(p, row.deletion.local_deletion_time);
+  p = StoreU32(p, static_cast<uint32_t>(row.cells.size()));
   for (const auto& [name, cell] : row.cells) {
-    PutBytes(out, name);
-    PutI64(out, cell.timestamp);
-    PutU32(out, static_cast<uint32_t>(cell.ttl));
-    PutI64(out, cell.local_deletion_time);
+    p = StoreBytes(p, name);
+    p = StoreI64(p, cell.timestamp);
+    p = StoreU32(p, static_cast<uint32_t>(cell.ttl));
+    p = StoreI64(p, cell.local_deletion_time);
     // Cell kind: 0 value, 1 tombstone, 2 counter (then its floor after the value).
-    PutU8(out, cell.counter ? 2 : (cell.tombstone ? 1 : 0));
-    PutBytes(out, cell.value);
-    if (cell.counter) PutI64(out, cell.counter_floor);
+    *p++ = static_cast<char>(cell.counter ? 2 : (cell.tombstone ? 1 : 0));
+    p = StoreBytes(p, cell.value);
+    if (cell.counter) p = StoreI64(p, cell.counter_floor);
   }
+  assert(p == out->data() + out->size());
 }
 
 Row ReadRowBody(Reader& r) {

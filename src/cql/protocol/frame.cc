@@ -62,21 +62,24 @@ Status DecodeHeader(std::string_view buffer, FrameHeader* header, int32_t max_fr
 }
 
 void EncodeHeader(const FrameHeader& header, std::string* out) {
-  out->push_back(static_cast<char>((header.version & kVersionMask) |
-                                   (header.is_response ? kResponseBit : 0)));
-  out->push_back(static_cast<char>(header.flags));
+  // Built on the stack and appended once (issue 14: nine push_backs were ~1.7% of a point read).
+  char b[kHeaderSize];
+  size_t n = 0;
+  b[n++] = static_cast<char>((header.version & kVersionMask) | (header.is_response ? kResponseBit : 0));
+  b[n++] = static_cast<char>(header.flags);
   if (header.size() == kLegacyHeaderSize) {
-    out->push_back(static_cast<char>(static_cast<int8_t>(header.stream)));
+    b[n++] = static_cast<char>(static_cast<int8_t>(header.stream));
   } else {
-    out->push_back(static_cast<char>((static_cast<uint16_t>(header.stream) >> 8) & 0xFF));
-    out->push_back(static_cast<char>(static_cast<uint16_t>(header.stream) & 0xFF));
+    b[n++] = static_cast<char>((static_cast<uint16_t>(header.stream) >> 8) & 0xFF);
+    b[n++] = static_cast<char>(static_cast<uint16_t>(header.stream) & 0xFF);
   }
-  out->push_back(static_cast<char>(header.opcode));
+  b[n++] = static_cast<char>(header.opcode);
   const auto length = static_cast<uint32_t>(header.length);
-  out->push_back(static_cast<char>(length >> 24));
-  out->push_back(static_cast<char>(length >> 16));
-  out->push_back(static_cast<char>(length >> 8));
-  out->push_back(static_cast<char>(length));
+  b[n++] = static_cast<char>(length >> 24);
+  b[n++] = static_cast<char>(length >> 16);
+  b[n++] = static_cast<char>(length >> 8);
+  b[n++] = static_cast<char>(length);
+  out->append(b, n);
 }
 
 }  // namespace sibyl::cql::protocol

@@ -355,19 +355,24 @@ bool Writer::WriteIntCount(size_t count, std::string_view what) {
 
 void Writer::WriteByte(uint8_t v) { out_.push_back(static_cast<char>(v)); }
 
+// Big-endian integers appended in one piece, not a byte at a time (issue 14).
 void Writer::WriteShort(uint16_t v) {
-  out_.push_back(static_cast<char>(v >> 8));
-  out_.push_back(static_cast<char>(v & 0xFF));
+  const char b[2] = {static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)};
+  out_.append(b, sizeof b);
 }
 
 void Writer::WriteInt(int32_t v) {
   const auto u = static_cast<uint32_t>(v);
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(u >> shift));
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(u >> (24 - 8 * i));
+  out_.append(b, sizeof b);
 }
 
 void Writer::WriteLong(int64_t v) {
   const auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(u >> shift));
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(u >> (56 - 8 * i));
+  out_.append(b, sizeof b);
 }
 
 void Writer::WriteString(std::string_view v) {

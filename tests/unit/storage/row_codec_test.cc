@@ -291,6 +291,46 @@ TEST(Codec, RoundTripsRowsAndHeaders) {
   EXPECT_EQ(DecodeRow("\x01R\x00").status().code(), ErrorCode::kCorruption);
 }
 
+// The stored row format is on disk: its bytes must not move when the encoder changes (issue 14
+// rewrote it to write at a cursor). Fields big-endian: marker timestamp, ttl, expiry; deletion
+// timestamp, local time; cell count; per cell its name, timestamp, ttl, local deletion time,
+// kind (0 value, 1 tombstone, 2 counter), value (, counter floor).
+TEST(Codec, TheStoredRowBytesAreTheDocumentedFormat) {
+  Row r;
+  r.marker = {0x0102030405060708, 0x0A0B0C0D, -2};
+  r.deletion = {kNoTimestamp, 0};
+  r.cells["a"] = Value(0x11, std::string("\0v", 2), 60, 0x22);
+  r.cells["b"] = Tombstone(9);
+  Cell counter;
+  counter.timestamp = 5;
+  counter.counter = true;
+  counter.value = std::string("\0\0\0\0\0\0\0\x03", 8);
+  counter.counter_floor = 4;
+  r.cells["c"] = counter;
+  const auto be = [](uint64_t v, int n) {
+    std::string s;
+    for (int i = n - 1; i >= 0; --i) s.push_back(static_cast<char>(v >> (8 * i)));
+    return s;
+  };
+  std::string want = std::string("\x01R", 2);
+  want += be(0x0102030405060708, 8) + be(0x0A0B0C0D, 4) + be(static_cast<uint64_t>(-2), 8);
+  want += be(static_cast<uint64_t>(kNoTimestamp), 8) + be(0, 8) + be(3, 4);
+  want += be(1, 4) + "a" + be(0x11, 8) + be(60, 4) + be(0x22, 8) + std::string(1, '\0') + be(2, 4) +
+          std::string("\0v", 2);
+  want += be(1, 4) + "b" + be(9, 8) + be(0, 4) + be(100, 8) + std::string(1, '\1') + be(0, 4);
+  want += be(1, 4) + "c" + be(5, 8) + be(0, 4) + be(0, 8) + std::string(1, '\2') + be(8, 4) +
+          counter.value + be(4, 8);
+  EXPECT_EQ(EncodeRow(r), want);
+  std::string reused = "old bytes";
+  EncodeRowInto(r, &reused);
+  EXPECT_EQ(reused, want);
+  PartitionHeader h;
+  h.deletion = {7, 8};
+  h.static_row = r;
+  EXPECT_EQ(EncodeHeader(h), std::string("\x01H", 2) + be(7, 8) + be(8, 8) + be(0, 4) +
+                                 std::string(1, '\1') + want.substr(2));
+}
+
 TEST(CompactRow, ExpiresThenPurgesAfterGrace) {
   Row r;
   r.cells["v"] = Value(1, "x", 10, 100);
