@@ -65,7 +65,8 @@ void EncodeHeader(const FrameHeader& header, std::string* out) {
   // Built on the stack and appended once (issue 14: nine push_backs were ~1.7% of a point read).
   char b[kHeaderSize];
   size_t n = 0;
-  b[n++] = static_cast<char>((header.version & kVersionMask) | (header.is_response ? kResponseBit : 0));
+  b[n++] = static_cast<char>((header.version & kVersionMask) |
+                            (header.is_response ? kResponseBit : 0));
   b[n++] = static_cast<char>(header.flags);
   if (header.size() == kLegacyHeaderSize) {
     b[n++] = static_cast<char>(static_cast<int8_t>(header.stream));
