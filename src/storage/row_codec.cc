@@ -85,7 +85,14 @@ class Reader {
   bool ok_ = true;
 };
 
-uint64_t RowBodySize(const Row& row);
+// What AppendRowBody appends, without appending it.
+uint64_t RowBodySize(const Row& row) {
+  uint64_t size = 8 + 4 + 8 + 8 + 8 + 4;  // marker, deletion, cell count
+  for (const auto& [name, cell] : row.cells) {
+    size += 4 + name.size() + 8 + 4 + 8 + 1 + 4 + cell.value.size() + (cell.counter ? 8 : 0);
+  }
+  return size;
+}
 
 // Sized once and written at a cursor (issue 14: a byte at a time, this was ~2% of a write's
 // server CPU).
@@ -185,15 +192,6 @@ void MergeDeletion(Deletion& into, const Deletion& other) {
       (into.timestamp == kNoTimestamp || other.timestamp > into.timestamp)) {
     into = other;
   }
-}
-
-// What AppendRowBody appends, without appending it.
-uint64_t RowBodySize(const Row& row) {
-  uint64_t size = 8 + 4 + 8 + 8 + 8 + 4;  // marker, deletion, cell count
-  for (const auto& [name, cell] : row.cells) {
-    size += 4 + name.size() + 8 + 4 + 8 + 1 + 4 + cell.value.size() + (cell.counter ? 8 : 0);
-  }
-  return size;
 }
 
 }  // namespace
